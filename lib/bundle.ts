@@ -1,0 +1,69 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildSync } from "esbuild";
+import { ConfigError } from "./errors";
+
+/** Repository root (this file lives in lib/). */
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+export const HANDLERS_DIR = path.join(PROJECT_ROOT, "handlers");
+
+/** Handlers that can be bundled: every `handlers/<name>/index.ts` (shared code lives in `handlers/shared`). */
+export function availableHandlers(): string[] {
+  if (!fs.existsSync(HANDLERS_DIR)) return [];
+  return fs
+    .readdirSync(HANDLERS_DIR)
+    .filter((d) => d !== "shared" && fs.existsSync(path.join(HANDLERS_DIR, d, "index.ts")))
+    .sort();
+}
+
+export interface HandlerBundle {
+  readonly name: string;
+  /** Directory holding exactly `index.js`: what the Lambda zip contains. */
+  readonly dir: string;
+  readonly file: string;
+}
+
+const cache = new Map<string, HandlerBundle>();
+
+/**
+ * Bundle `handlers/<name>/index.ts` with esbuild into one minified CommonJS
+ * file for the Node.js Lambda runtime, with the pinned AWS SDK v3 clients
+ * inside (not the runtime's copy, whose version drifts). Bundled once per
+ * process; the output directory is per process so parallel test workers and
+ * synths never write the same file.
+ */
+export function bundleHandler(name: string, field = "handler"): HandlerBundle {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const entry = path.join(HANDLERS_DIR, name, "index.ts");
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !fs.existsSync(entry)) {
+    const available = availableHandlers();
+    throw new ConfigError(
+      field,
+      `no handler bundle "${name}": expected ${path.relative(PROJECT_ROOT, entry)}; available handlers: ${available.length ? available.join(", ") : "(none)"}`,
+    );
+  }
+  const dir = path.join(os.tmpdir(), `xacct-bundles-${process.pid}`, name);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, "index.js");
+  const result = buildSync({
+    entryPoints: [entry],
+    outfile: file,
+    bundle: true,
+    platform: "node",
+    target: "node22",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    logLevel: "silent",
+    // Keep the bundle byte-identical across machines: no absolute paths.
+    absWorkingDir: PROJECT_ROOT,
+  });
+  if (result.errors.length > 0) {
+    throw new ConfigError(field, `handler "${name}" failed to bundle: ${result.errors.map((e) => e.text).join("; ")}`);
+  }
+  const bundle = { name, dir, file };
+  cache.set(name, bundle);
+  return bundle;
+}

@@ -1,0 +1,41 @@
+import { Annotations, App, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack } from "../framework";
+import { buildStackModel, TfJson } from "../model/stack-model";
+import { isAcknowledged } from "./acknowledge";
+import { checkModel, Finding } from "./policy-checks";
+
+export { checkModel, POLICY_SIZE_LIMITS, policySize } from "./policy-checks";
+export type { Finding } from "./policy-checks";
+
+/**
+ * Runs the policy checks on each stack at synth: the stack is rendered to
+ * Terraform JSON, read back as a {@link buildStackModel model}, and every
+ * finding becomes an Annotation on the resource to fix. Error annotations fail
+ * `cdktf synth`; acknowledged warnings are dropped.
+ */
+export class PolicyChecks implements IAspect {
+  public visit(node: IConstruct): void {
+    if (!TerraformStack.isStack(node)) return;
+    const stack = node;
+    const findings = checkStack(stack);
+    const byAddress = new Map<string, IConstruct>();
+    for (const c of stack.node.findAll()) {
+      if (c instanceof TerraformResource) byAddress.set(`${c.terraformResourceType}.${stack.getLogicalId(c)}`, c);
+    }
+    for (const f of findings) {
+      const target = byAddress.get(f.address) ?? stack;
+      if (f.acknowledgement && isAcknowledged(target, f.acknowledgement)) continue;
+      const text = `[${f.check}] ${f.message}`;
+      if (f.level === "error") Annotations.of(target).addError(text);
+      else Annotations.of(target).addWarning(text);
+    }
+  }
+}
+
+/** The findings for one stack, before acknowledgements. */
+export function checkStack(stack: TerraformStack): Finding[] {
+  return checkModel(buildStackModel(stack.toTerraform() as TfJson));
+}
+
+export function registerPolicyChecks(app: App): void {
+  Aspects.of(app).add(new PolicyChecks());
+}

@@ -1,0 +1,362 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "./errors";
+import { AccessLevel, ACCESS_LEVELS } from "./policy";
+import * as v from "./validate";
+
+/**
+ * The project's one configuration source, typed and validated.
+ *
+ * Precedence (later wins): built-in defaults < `cdktf.json` `context.xacct`
+ * < the JSON file named by `XACCT_CONFIG` < individual `XACCT_*` environment
+ * variables. `help` and the README list every setting.
+ */
+
+export type AccountKey = "a" | "b" | "development" | "production" | "reporting";
+export const ACCOUNT_KEYS: readonly AccountKey[] = ["a", "b", "development", "production", "reporting"];
+
+export interface AccountConfig {
+  /** 12-digit account id; the provider's `allowed_account_ids`. */
+  readonly id: string;
+  /** Named AWS CLI profile the provider uses for this account. @default none (the default credential chain) */
+  readonly profile?: string;
+  /** Role the provider assumes in this account (how CI usually deploys). @default none */
+  readonly roleArn?: string;
+}
+
+export type BackendConfig =
+  | { readonly type: "local"; readonly dir: string }
+  | {
+      readonly type: "s3";
+      readonly bucket: string;
+      readonly keyPrefix: string;
+      readonly region: string;
+      readonly profile?: string;
+      readonly roleArn?: string;
+      readonly kmsKeyId?: string;
+    };
+
+export interface ProjectConfig {
+  readonly region: string;
+  /** Prefix of every generated name (buckets, roles, functions). */
+  readonly namePrefix: string;
+  /** `aws` (real accounts) or `emulator` (endpoints + skip flags for a local S3/STS emulator; never the default). */
+  readonly target: "aws" | "emulator";
+  readonly emulatorEndpoint: string;
+  readonly accounts: Readonly<Record<AccountKey, AccountConfig>>;
+  /** `assume-role` stack: account B's bucket. */
+  readonly bucketName: string;
+  /** `bucket-policy` stack: account B's bucket (distinct, so both stacks can be deployed side by side). */
+  readonly directBucketName: string;
+  /** `three-account` stack: the Production data bucket. */
+  readonly productionBucketName: string;
+  /** `three-account` stack: the Reporting bucket. */
+  readonly reportingBucketName: string;
+  /** Key prefix the writer may use. */
+  readonly prefix: string;
+  readonly accessLevel: AccessLevel;
+  readonly externalId?: string;
+  readonly sessionDurationSeconds: number;
+  readonly maxSessionDurationSeconds: number;
+  readonly encryption: "kms" | "s3";
+  readonly forceDestroy: boolean;
+  /** Three-account stack: Developers/Testers must use MFA to assume their roles. */
+  readonly requireMfaForHumans: boolean;
+  readonly backend: BackendConfig;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The raw, partial shape accepted from cdktf.json / the XACCT_CONFIG file. */
+type Raw = Record<string, unknown>;
+
+const DEFAULT_ACCOUNTS: Record<AccountKey, string> = {
+  a: "111111111111",
+  b: "222222222222",
+  development: "111111111111",
+  production: "222222222222",
+  reporting: "333333333333",
+};
+
+const KNOWN_KEYS = [
+  "region",
+  "namePrefix",
+  "target",
+  "emulatorEndpoint",
+  "accounts",
+  "bucketName",
+  "directBucketName",
+  "productionBucketName",
+  "reportingBucketName",
+  "prefix",
+  "accessLevel",
+  "externalId",
+  "sessionDurationSeconds",
+  "maxSessionDurationSeconds",
+  "encryption",
+  "forceDestroy",
+  "requireMfaForHumans",
+  "backend",
+  "tags",
+] as const;
+
+/** Environment variables and the setting each one sets. */
+export const ENV_VARS: Record<string, string> = {
+  XACCT_CONFIG: "path of a JSON file with any of the settings (overrides cdktf.json context.xacct)",
+  XACCT_REGION: "region",
+  XACCT_NAME_PREFIX: "namePrefix",
+  XACCT_TARGET: "target (aws | emulator)",
+  XACCT_EMULATOR_ENDPOINT: "emulatorEndpoint",
+  XACCT_ACCOUNT_A: "accounts.a.id",
+  XACCT_ACCOUNT_B: "accounts.b.id",
+  XACCT_ACCOUNT_DEVELOPMENT: "accounts.development.id",
+  XACCT_ACCOUNT_PRODUCTION: "accounts.production.id",
+  XACCT_ACCOUNT_REPORTING: "accounts.reporting.id",
+  "XACCT_PROFILE_<A|B|DEVELOPMENT|PRODUCTION|REPORTING>": "accounts.<key>.profile",
+  "XACCT_ROLE_ARN_<A|B|DEVELOPMENT|PRODUCTION|REPORTING>": "accounts.<key>.roleArn",
+  XACCT_BUCKET_NAME: "bucketName",
+  XACCT_DIRECT_BUCKET_NAME: "directBucketName",
+  XACCT_PRODUCTION_BUCKET_NAME: "productionBucketName",
+  XACCT_REPORTING_BUCKET_NAME: "reportingBucketName",
+  XACCT_PREFIX: "prefix",
+  XACCT_ACCESS_LEVEL: "accessLevel (read | write | readwrite)",
+  XACCT_EXTERNAL_ID: "externalId",
+  XACCT_SESSION_DURATION: "sessionDurationSeconds",
+  XACCT_MAX_SESSION_DURATION: "maxSessionDurationSeconds",
+  XACCT_ENCRYPTION: "encryption (kms | s3)",
+  XACCT_FORCE_DESTROY: "forceDestroy (true | false)",
+  XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
+  XACCT_BACKEND: "backend.type (local | s3)",
+  XACCT_STATE_DIR: "backend.dir (local)",
+  XACCT_STATE_BUCKET: "backend.bucket (s3)",
+  XACCT_STATE_KEY_PREFIX: "backend.keyPrefix (s3)",
+  XACCT_STATE_REGION: "backend.region (s3)",
+  XACCT_STATE_PROFILE: "backend.profile (s3)",
+  XACCT_STATE_ROLE_ARN: "backend.roleArn (s3)",
+  XACCT_STATE_KMS_KEY_ID: "backend.kmsKeyId (s3)",
+};
+
+const isObject = (x: unknown): x is Raw => typeof x === "object" && x !== null && !Array.isArray(x);
+
+function merge(base: Raw, over: Raw): Raw {
+  const out: Raw = { ...base };
+  for (const [k, val] of Object.entries(over)) {
+    if (val === undefined) continue;
+    out[k] = isObject(val) && isObject(out[k]) ? merge(out[k] as Raw, val) : val;
+  }
+  return out;
+}
+
+function checkKeys(field: string, raw: Raw, known: readonly string[]): void {
+  for (const k of Object.keys(raw)) {
+    if (!known.includes(k)) {
+      throw new ConfigError(`${field}${field ? "." : ""}${k}`, `unknown setting; known settings here: ${known.join(", ")}`);
+    }
+  }
+}
+
+function bool(field: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new ConfigError(field, `must be true or false (got ${JSON.stringify(value)})`);
+}
+
+function int(value: unknown): unknown {
+  if (typeof value === "string" && /^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+function optionalString(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigError(field, `must be a string (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+/** The overrides the environment carries. */
+function fromEnv(env: NodeJS.ProcessEnv): Raw {
+  const e = (name: string): string | undefined => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
+  const accounts: Raw = {};
+  for (const key of ACCOUNT_KEYS) {
+    const up = key.toUpperCase();
+    const acc: Raw = { id: e(`XACCT_ACCOUNT_${up}`), profile: e(`XACCT_PROFILE_${up}`), roleArn: e(`XACCT_ROLE_ARN_${up}`) };
+    if (Object.values(acc).some((x) => x !== undefined)) accounts[key] = acc;
+  }
+  const backend: Raw = {
+    type: e("XACCT_BACKEND"),
+    dir: e("XACCT_STATE_DIR"),
+    bucket: e("XACCT_STATE_BUCKET"),
+    keyPrefix: e("XACCT_STATE_KEY_PREFIX"),
+    region: e("XACCT_STATE_REGION"),
+    profile: e("XACCT_STATE_PROFILE"),
+    roleArn: e("XACCT_STATE_ROLE_ARN"),
+    kmsKeyId: e("XACCT_STATE_KMS_KEY_ID"),
+  };
+  return {
+    region: e("XACCT_REGION"),
+    namePrefix: e("XACCT_NAME_PREFIX"),
+    target: e("XACCT_TARGET"),
+    emulatorEndpoint: e("XACCT_EMULATOR_ENDPOINT"),
+    accounts: Object.keys(accounts).length ? accounts : undefined,
+    bucketName: e("XACCT_BUCKET_NAME"),
+    directBucketName: e("XACCT_DIRECT_BUCKET_NAME"),
+    productionBucketName: e("XACCT_PRODUCTION_BUCKET_NAME"),
+    reportingBucketName: e("XACCT_REPORTING_BUCKET_NAME"),
+    prefix: e("XACCT_PREFIX"),
+    accessLevel: e("XACCT_ACCESS_LEVEL"),
+    externalId: e("XACCT_EXTERNAL_ID"),
+    sessionDurationSeconds: e("XACCT_SESSION_DURATION"),
+    maxSessionDurationSeconds: e("XACCT_MAX_SESSION_DURATION"),
+    encryption: e("XACCT_ENCRYPTION"),
+    forceDestroy: e("XACCT_FORCE_DESTROY"),
+    requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
+    backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
+  };
+}
+
+export interface LoadConfigOptions {
+  /** `cdktf.json` `context.xacct` (what `app.node.tryGetContext("xacct")` returns). */
+  readonly context?: unknown;
+  /** @default process.env */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Resolves relative paths (state dir, XACCT_CONFIG). @default process.cwd() */
+  readonly cwd?: string;
+}
+
+/** Merge and validate every source; throws a {@link ConfigError} naming the first bad field. */
+export function loadConfig(opts: LoadConfigOptions = {}): ProjectConfig {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  let raw: Raw = {};
+  if (opts.context !== undefined) {
+    if (!isObject(opts.context)) throw new ConfigError("context.xacct", "must be a JSON object of settings (see `cat help`)");
+    checkKeys("context.xacct", opts.context, KNOWN_KEYS);
+    raw = merge(raw, opts.context);
+  }
+  const file = env.XACCT_CONFIG;
+  if (file) {
+    const p = path.resolve(cwd, file);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(p, "utf8"));
+    } catch (err) {
+      throw new ConfigError("XACCT_CONFIG", `cannot read ${p} as JSON: ${(err as Error).message}`);
+    }
+    if (!isObject(parsed)) throw new ConfigError("XACCT_CONFIG", `${p} must hold a JSON object of settings`);
+    checkKeys("XACCT_CONFIG", parsed, KNOWN_KEYS);
+    raw = merge(raw, parsed);
+  }
+  raw = merge(raw, fromEnv(env));
+  return validate(raw, cwd);
+}
+
+function validate(raw: Raw, cwd: string): ProjectConfig {
+  const region = v.region("region", raw.region ?? "us-east-1");
+  const namePrefix = raw.namePrefix ?? "xacct";
+  if (typeof namePrefix !== "string" || !/^[a-z][a-z0-9-]{0,19}$/.test(namePrefix)) {
+    throw new ConfigError("namePrefix", `must be 1-20 lowercase letters, digits or hyphens, starting with a letter (got ${JSON.stringify(namePrefix)})`);
+  }
+  const target = v.oneOf("target", raw.target ?? "aws", ["aws", "emulator"] as const);
+  const emulatorEndpoint = raw.emulatorEndpoint ?? "http://127.0.0.1:5000";
+  if (typeof emulatorEndpoint !== "string" || !/^https?:\/\/[^\s/]+(:\d+)?\/?$/.test(emulatorEndpoint)) {
+    throw new ConfigError("emulatorEndpoint", `must be an http(s) URL such as "http://127.0.0.1:5000" (got ${JSON.stringify(emulatorEndpoint)})`);
+  }
+
+  const rawAccounts = raw.accounts ?? {};
+  if (!isObject(rawAccounts)) throw new ConfigError("accounts", "must be an object keyed by a, b, development, production, reporting");
+  checkKeys("accounts", rawAccounts, ACCOUNT_KEYS);
+  const accounts = {} as Record<AccountKey, AccountConfig>;
+  for (const key of ACCOUNT_KEYS) {
+    const a = rawAccounts[key] ?? {};
+    if (!isObject(a)) throw new ConfigError(`accounts.${key}`, 'must be an object such as {"id": "111111111111"}');
+    checkKeys(`accounts.${key}`, a, ["id", "profile", "roleArn"]);
+    const roleArn = optionalString(`accounts.${key}.roleArn`, a.roleArn);
+    if (roleArn !== undefined) v.principalArn(`accounts.${key}.roleArn`, roleArn);
+    accounts[key] = {
+      id: v.accountId(`accounts.${key}.id`, a.id ?? DEFAULT_ACCOUNTS[key]),
+      profile: optionalString(`accounts.${key}.profile`, a.profile),
+      roleArn,
+    };
+  }
+  if (accounts.a.id === accounts.b.id) {
+    throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
+  }
+  const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
+  if (new Set(trio).size !== 3) {
+    throw new ConfigError(
+      "accounts.reporting.id",
+      `development, production and reporting must be three different accounts (got ${trio.join(", ")})`,
+    );
+  }
+
+  const bucketName = v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`);
+  const directBucketName = v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`);
+  const productionBucketName = v.bucketName(
+    "productionBucketName",
+    raw.productionBucketName ?? `${namePrefix}-prod-data-${accounts.production.id}-${region}`,
+  );
+  const reportingBucketName = v.bucketName(
+    "reportingBucketName",
+    raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`,
+  );
+  const prefix = v.keyPrefix("prefix", raw.prefix ?? "incoming/");
+  const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
+  const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);
+  const maxSessionDurationSeconds = v.sessionDuration("maxSessionDurationSeconds", int(raw.maxSessionDurationSeconds ?? 3600));
+  const sessionDurationSeconds = v.sessionDuration("sessionDurationSeconds", int(raw.sessionDurationSeconds ?? 3600));
+  const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
+  const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
+  const requireMfaForHumans = bool("requireMfaForHumans", raw.requireMfaForHumans ?? true);
+
+  const b = raw.backend ?? {};
+  if (!isObject(b)) throw new ConfigError("backend", 'must be an object such as {"type": "local"}');
+  checkKeys("backend", b, ["type", "dir", "bucket", "keyPrefix", "region", "profile", "roleArn", "kmsKeyId"]);
+  const type = v.oneOf("backend.type", b.type ?? "local", ["local", "s3"] as const);
+  let backend: BackendConfig;
+  if (type === "local") {
+    const dir = optionalString("backend.dir", b.dir) ?? "state";
+    backend = { type, dir: path.resolve(cwd, dir) };
+  } else {
+    if (b.bucket === undefined) {
+      throw new ConfigError("backend.bucket", "is required when backend.type is \"s3\": name an existing state bucket (XACCT_STATE_BUCKET)");
+    }
+    const stateRoleArn = optionalString("backend.roleArn", b.roleArn);
+    if (stateRoleArn !== undefined) v.principalArn("backend.roleArn", stateRoleArn);
+    const keyPrefix = optionalString("backend.keyPrefix", b.keyPrefix) ?? "xacct/";
+    backend = {
+      type,
+      bucket: v.bucketName("backend.bucket", b.bucket),
+      keyPrefix: keyPrefix === "" ? "" : v.keyPrefix("backend.keyPrefix", keyPrefix),
+      region: v.region("backend.region", b.region ?? region),
+      profile: optionalString("backend.profile", b.profile),
+      roleArn: stateRoleArn,
+      kmsKeyId: optionalString("backend.kmsKeyId", b.kmsKeyId),
+    };
+  }
+
+  const tags = raw.tags ?? {};
+  if (!isObject(tags) || Object.values(tags).some((t) => typeof t !== "string")) {
+    throw new ConfigError("tags", 'must be an object of string values such as {"team": "data"}');
+  }
+
+  return {
+    region,
+    namePrefix,
+    target,
+    emulatorEndpoint: emulatorEndpoint.replace(/\/$/, ""),
+    accounts,
+    bucketName,
+    directBucketName,
+    productionBucketName,
+    reportingBucketName,
+    prefix,
+    accessLevel,
+    externalId,
+    sessionDurationSeconds,
+    maxSessionDurationSeconds,
+    encryption,
+    forceDestroy,
+    requireMfaForHumans,
+    backend,
+    tags: tags as Record<string, string>,
+  };
+}

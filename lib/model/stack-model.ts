@@ -1,0 +1,272 @@
+import { PolicyDocument, Statement } from "../policy";
+
+/**
+ * A synthesized stack (`cdk.tf.json`), read back as the IAM world it will
+ * create: which account each resource lands in (from its provider alias and
+ * that provider's `allowed_account_ids`), and every policy with Terraform
+ * references replaced by the ARNs they will have. A KMS key's ARN is only
+ * known after apply, so it is a stable placeholder in its account:
+ * `arn:aws:kms:<region>:<account>:key/<logical id>`.
+ *
+ * Both the synth-time policy checks and the access matrix read this model.
+ */
+
+/** JSON as cdktf writes it. */
+export type TfJson = {
+  provider?: Record<string, Record<string, unknown>[]>;
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown }>;
+};
+
+export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline";
+
+export interface ModelPolicy {
+  /** Terraform address of the resource holding it, e.g. `aws_s3_bucket_policy.x`. */
+  readonly address: string;
+  readonly kind: PolicyKind;
+  /** The ARN of what the policy is attached to (role, group, bucket, key). */
+  readonly attachedTo: string;
+  readonly account: string;
+  readonly document: PolicyDocument;
+  /** Compact JSON with references resolved: what AWS counts against size limits. */
+  readonly json: string;
+}
+
+export interface RoleModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  readonly trust: ModelPolicy;
+  readonly inline: ModelPolicy[];
+  readonly maxSessionDurationSeconds: number;
+}
+
+export interface GroupModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  readonly inline: ModelPolicy[];
+}
+
+export interface BucketModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  policy?: ModelPolicy;
+  kmsKeyArn?: string;
+  objectOwnership?: string;
+}
+
+export interface KeyModel {
+  readonly address: string;
+  readonly arn: string;
+  readonly account: string;
+  readonly policy?: ModelPolicy;
+}
+
+export interface FunctionModel {
+  readonly address: string;
+  readonly name: string;
+  readonly account: string;
+  readonly roleArn: string;
+  readonly environment: Record<string, string>;
+}
+
+export interface StackModel {
+  /** Provider alias (`account_a`) → account id. */
+  readonly accounts: Record<string, string>;
+  readonly region: string;
+  readonly roles: RoleModel[];
+  readonly groups: GroupModel[];
+  readonly buckets: BucketModel[];
+  readonly keys: KeyModel[];
+  readonly functions: FunctionModel[];
+  /** Every policy of the stack, in one list. */
+  readonly policies: ModelPolicy[];
+  /** Resolve `${type.name.attr}` references inside any string. */
+  resolve(value: string): string;
+}
+
+type Attrs = Record<string, unknown>;
+const str = (x: unknown): string => (typeof x === "string" ? x : "");
+
+function providerAccounts(tf: TfJson): { accounts: Record<string, string>; regions: Record<string, string> } {
+  const accounts: Record<string, string> = {};
+  const regions: Record<string, string> = {};
+  for (const p of tf.provider?.aws ?? []) {
+    const alias = typeof p.alias === "string" ? p.alias : "default";
+    const ids = p.allowed_account_ids;
+    if (Array.isArray(ids) && typeof ids[0] === "string") accounts[alias] = ids[0];
+    if (typeof p.region === "string") regions[alias] = p.region;
+  }
+  return { accounts, regions };
+}
+
+const aliasOf = (attrs: Attrs): string => {
+  const p = str(attrs.provider);
+  return p.startsWith("aws.") ? p.slice(4) : "default";
+};
+
+export function buildStackModel(tf: TfJson): StackModel {
+  const { accounts, regions } = providerAccounts(tf);
+  const resources = tf.resource ?? {};
+  const each = (type: string): [string, Attrs][] => Object.entries(resources[type] ?? {});
+  const accountOf = (attrs: Attrs): string => accounts[aliasOf(attrs)] ?? "000000000000";
+  const regionOf = (attrs: Attrs): string => regions[aliasOf(attrs)] ?? Object.values(regions)[0] ?? "us-east-1";
+  const defaultRegion = Object.values(regions)[0] ?? "us-east-1";
+
+  // ---- what each reference resolves to
+  const values = new Map<string, string>();
+  const set = (type: string, name: string, attr: string, value: string): void => {
+    values.set(`${type}.${name}.${attr}`, value);
+  };
+  for (const [name, a] of each("aws_iam_role")) {
+    set("aws_iam_role", name, "name", str(a.name));
+    set("aws_iam_role", name, "id", str(a.name));
+    set("aws_iam_role", name, "arn", `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_iam_group")) {
+    set("aws_iam_group", name, "name", str(a.name));
+    set("aws_iam_group", name, "id", str(a.name));
+    set("aws_iam_group", name, "arn", `arn:aws:iam::${accountOf(a)}:group/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_s3_bucket")) {
+    set("aws_s3_bucket", name, "id", str(a.bucket));
+    set("aws_s3_bucket", name, "bucket", str(a.bucket));
+    set("aws_s3_bucket", name, "arn", `arn:aws:s3:::${str(a.bucket)}`);
+  }
+  for (const [name, a] of each("aws_kms_key")) {
+    const arn = `arn:aws:kms:${regionOf(a)}:${accountOf(a)}:key/${name}`;
+    set("aws_kms_key", name, "arn", arn);
+    set("aws_kms_key", name, "key_id", name);
+    set("aws_kms_key", name, "id", name);
+  }
+  for (const [name, a] of each("aws_sqs_queue")) {
+    set("aws_sqs_queue", name, "arn", `arn:aws:sqs:${regionOf(a)}:${accountOf(a)}:${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_cloudwatch_log_group")) {
+    set("aws_cloudwatch_log_group", name, "name", str(a.name));
+    set("aws_cloudwatch_log_group", name, "arn", `arn:aws:logs:${regionOf(a)}:${accountOf(a)}:log-group:${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_lambda_function")) {
+    set("aws_lambda_function", name, "function_name", str(a.function_name));
+    set("aws_lambda_function", name, "arn", `arn:aws:lambda:${regionOf(a)}:${accountOf(a)}:function:${str(a.function_name)}`);
+  }
+  const resolve = (value: string): string =>
+    value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
+
+  const policies: ModelPolicy[] = [];
+  const policy = (address: string, kind: PolicyKind, attachedTo: string, account: string, raw: unknown): ModelPolicy => {
+    const json = resolve(str(raw));
+    let document: PolicyDocument;
+    try {
+      document = JSON.parse(json) as PolicyDocument;
+    } catch {
+      document = { Version: "2012-10-17", Statement: [] };
+    }
+    const p: ModelPolicy = { address, kind, attachedTo, account, document, json };
+    policies.push(p);
+    return p;
+  };
+
+  // ---- roles and their inline policies
+  const roles: RoleModel[] = each("aws_iam_role").map(([name, a]) => ({
+    address: `aws_iam_role.${name}`,
+    name: str(a.name),
+    arn: values.get(`aws_iam_role.${name}.arn`) as string,
+    account: accountOf(a),
+    trust: policy(`aws_iam_role.${name}`, "trust", values.get(`aws_iam_role.${name}.arn`) as string, accountOf(a), a.assume_role_policy),
+    inline: [],
+    maxSessionDurationSeconds: typeof a.max_session_duration === "number" ? a.max_session_duration : 3600,
+  }));
+  for (const [name, a] of each("aws_iam_role_policy")) {
+    const roleName = resolve(str(a.role));
+    const role = roles.find((r) => r.name === roleName && r.account === accountOf(a));
+    if (role) role.inline.push(policy(`aws_iam_role_policy.${name}`, "role-inline", role.arn, role.account, a.policy));
+  }
+
+  const groups: GroupModel[] = each("aws_iam_group").map(([name, a]) => ({
+    address: `aws_iam_group.${name}`,
+    name: str(a.name),
+    arn: values.get(`aws_iam_group.${name}.arn`) as string,
+    account: accountOf(a),
+    inline: [],
+  }));
+  for (const [name, a] of each("aws_iam_group_policy")) {
+    const groupName = resolve(str(a.group));
+    const group = groups.find((g) => g.name === groupName && g.account === accountOf(a));
+    if (group) group.inline.push(policy(`aws_iam_group_policy.${name}`, "group-inline", group.arn, group.account, a.policy));
+  }
+
+  // ---- buckets, their policies, encryption and ownership
+  const buckets: BucketModel[] = each("aws_s3_bucket").map(([name, a]) => ({
+    address: `aws_s3_bucket.${name}`,
+    name: str(a.bucket),
+    arn: `arn:aws:s3:::${str(a.bucket)}`,
+    account: accountOf(a),
+  }));
+  const bucketByName = (raw: unknown): BucketModel | undefined => buckets.find((b) => b.name === resolve(str(raw)));
+  for (const [name, a] of each("aws_s3_bucket_policy")) {
+    const b = bucketByName(a.bucket);
+    if (b) b.policy = policy(`aws_s3_bucket_policy.${name}`, "bucket", b.arn, b.account, a.policy);
+  }
+  for (const [, a] of each("aws_s3_bucket_server_side_encryption_configuration")) {
+    const b = bucketByName(a.bucket);
+    const rules = Array.isArray(a.rule) ? (a.rule as Attrs[]) : [];
+    for (const r of rules) {
+      const d = r.apply_server_side_encryption_by_default as Attrs | undefined;
+      if (b && d && str(d.sse_algorithm).startsWith("aws:kms") && d.kms_master_key_id) b.kmsKeyArn = resolve(str(d.kms_master_key_id));
+    }
+  }
+  for (const [, a] of each("aws_s3_bucket_ownership_controls")) {
+    const b = bucketByName(a.bucket);
+    const rule = (Array.isArray(a.rule) ? a.rule[0] : a.rule) as Attrs | undefined;
+    if (b && rule) b.objectOwnership = str(rule.object_ownership);
+  }
+
+  const keys: KeyModel[] = each("aws_kms_key").map(([name, a]) => {
+    const arn = values.get(`aws_kms_key.${name}.arn`) as string;
+    return {
+      address: `aws_kms_key.${name}`,
+      arn,
+      account: accountOf(a),
+      policy: a.policy === undefined ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
+    };
+  });
+
+  const functions: FunctionModel[] = each("aws_lambda_function").map(([name, a]) => {
+    const env = ((a.environment as Attrs | undefined)?.variables ?? {}) as Record<string, unknown>;
+    return {
+      address: `aws_lambda_function.${name}`,
+      name: str(a.function_name),
+      account: accountOf(a),
+      roleArn: resolve(str(a.role)),
+      environment: Object.fromEntries(Object.entries(env).map(([k, val]) => [k, resolve(String(val))])),
+    };
+  });
+
+  return { accounts, region: defaultRegion, roles, groups, buckets, keys, functions, policies, resolve };
+}
+
+/** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */
+export function statementsOf(doc: PolicyDocument): Statement[] {
+  const s = (doc as { Statement: Statement | Statement[] }).Statement;
+  return Array.isArray(s) ? s : [s];
+}
+
+export const asList = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** The AWS principal ARNs a statement names. */
+export function principalArns(s: Statement): string[] {
+  if (s.Principal === undefined || s.Principal === "*") return [];
+  return asList(s.Principal.AWS);
+}
+
+/** The account of an IAM ARN (`arn:aws:iam::<account>:...`), if it is one. */
+export function accountOfArn(arn: string): string | undefined {
+  return /^arn:[\w-]+:(iam|sts|kms|sqs|logs|lambda)::?(?:[a-z0-9-]*:)?(\d{12}):/.exec(arn)?.[2];
+}

@@ -1,0 +1,253 @@
+import { AccessLevel, Condition, PolicyDocument, Principal, Statement } from "./types";
+import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn } from "./s3-access";
+
+/**
+ * Every policy document this project synthesizes is built here. Modules call
+ * these builders and render the result with {@link renderPolicy}; nothing else
+ * writes IAM JSON by hand.
+ */
+
+const doc = (statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+const uniqueSorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
+
+const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
+
+/** Compact JSON, as AWS stores it; tokens inside strings are resolved by cdktf at synth. */
+export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d);
+
+// ---------------------------------------------------------------- bucket policy
+
+/** Principals of another account granted one access level on one prefix. */
+export interface BucketGrantGroup {
+  /** Role/user ARNs (each from an account other than the bucket owner). */
+  readonly principals: readonly string[];
+  readonly level: AccessLevel;
+  readonly prefix: string;
+}
+
+/** Every principal of an AWS Organization, by `aws:PrincipalOrgID`. */
+export interface OrganizationGrant {
+  readonly organizationId: string;
+  readonly level: AccessLevel;
+  readonly prefix: string;
+}
+
+export interface BucketPolicyInput {
+  readonly bucketArn: string;
+  readonly grants: readonly BucketGrantGroup[];
+  readonly organizationGrants?: readonly OrganizationGrant[];
+  /** ObjectWriter ownership: deny PutObject without `bucket-owner-full-control`. */
+  readonly requireBucketOwnerFullControl?: boolean;
+}
+
+/**
+ * The bucket policy: TLS-only for everyone, then one pair of statements
+ * (ListBucket on the bucket, object actions on the prefix) per distinct
+ * (level, prefix), naming all principals that share it. Grouping is what lets
+ * hundreds of role ARNs fit under S3's 20 KB bucket-policy limit.
+ */
+export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
+  const { bucketArn } = input;
+  const statements: Statement[] = [
+    {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ];
+  if (input.requireBucketOwnerFullControl) {
+    statements.push({
+      Sid: "RequireBucketOwnerFullControl",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: `${bucketArn}/*`,
+      Condition: { StringNotEquals: { "s3:x-amz-acl": BUCKET_OWNER_FULL_CONTROL } },
+    });
+  }
+
+  const groups = new Map<string, { level: AccessLevel; prefix: string; principals: string[] }>();
+  for (const g of input.grants) {
+    const key = `${g.level}|${g.prefix}`;
+    const entry = groups.get(key) ?? { level: g.level, prefix: g.prefix, principals: [] };
+    entry.principals.push(...g.principals);
+    groups.set(key, entry);
+  }
+  const ordered = [...groups.values()].sort((x, y) => `${x.level}|${x.prefix}`.localeCompare(`${y.level}|${y.prefix}`));
+  ordered.forEach((g, i) => {
+    const principal: Principal = { AWS: one(uniqueSorted(g.principals)) };
+    statements.push(...grantStatements(bucketArn, g.level, g.prefix, principal, `Grant${i + 1}`, undefined, input.requireBucketOwnerFullControl));
+  });
+  (input.organizationGrants ?? []).forEach((g, i) => {
+    statements.push(
+      ...grantStatements(bucketArn, g.level, g.prefix, "*", `Org${i + 1}`, { "aws:PrincipalOrgID": g.organizationId }, input.requireBucketOwnerFullControl),
+    );
+  });
+  return doc(statements);
+}
+
+function grantStatements(
+  bucketArn: string,
+  level: AccessLevel,
+  prefix: string,
+  principal: Principal,
+  sid: string,
+  extraStringEquals: Record<string, string> | undefined,
+  objectWriter: boolean | undefined,
+): Statement[] {
+  const a = LEVEL_ACTIONS[level];
+  const out: Statement[] = [];
+  const eq: Condition = extraStringEquals ? { StringEquals: extraStringEquals } : {};
+  if (a.bucket.length > 0) {
+    out.push({
+      Sid: `${sid}ListBucket`,
+      Effect: "Allow",
+      Principal: principal,
+      Action: one(a.bucket),
+      Resource: bucketArn,
+      ...withCondition({ ...eq, ...(listPrefixCondition(prefix) ?? {}) }),
+    });
+  }
+  out.push({
+    Sid: `${sid}Objects`,
+    Effect: "Allow",
+    Principal: principal,
+    Action: one(objectActions(level, objectWriter)),
+    Resource: objectArn(bucketArn, prefix),
+    ...withCondition(eq),
+  });
+  return out;
+}
+
+const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> =>
+  c && Object.keys(c).length > 0 ? { Condition: c } : {};
+
+// ---------------------------------------------------------------- KMS key policy
+
+export interface KeyPolicyInput {
+  readonly partition: string;
+  /** The key's own account: its root keeps administration, as in AWS's default key policy. */
+  readonly ownerAccountId: string;
+  /** Cross-account principals and the level each needs (Decrypt to read, GenerateDataKey/Encrypt to write). */
+  readonly grants: readonly { principals: readonly string[]; level: AccessLevel }[];
+  /** Organization-wide grants, matching the bucket policy's. */
+  readonly organizationGrants?: readonly { organizationId: string; level: AccessLevel }[];
+}
+
+/** Sid of the owner-account statement; policy checks treat it as the acknowledged `:root` use. */
+export const KEY_ADMIN_SID = "KeyAdministrationByOwningAccount";
+
+export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
+  const statements: Statement[] = [
+    {
+      Sid: KEY_ADMIN_SID,
+      Effect: "Allow",
+      Principal: { AWS: `arn:${input.partition}:iam::${input.ownerAccountId}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ];
+  const byLevel = new Map<AccessLevel, string[]>();
+  for (const g of input.grants) byLevel.set(g.level, [...(byLevel.get(g.level) ?? []), ...g.principals]);
+  // Merge levels per principal so each principal appears once with exactly the actions it needs.
+  const perPrincipal = new Map<string, Set<string>>();
+  for (const [level, principals] of byLevel) {
+    for (const p of principals) {
+      const s = perPrincipal.get(p) ?? new Set<string>();
+      LEVEL_ACTIONS[level].kms.forEach((a) => s.add(a));
+      perPrincipal.set(p, s);
+    }
+  }
+  const byActions = new Map<string, string[]>();
+  for (const [p, actions] of perPrincipal) {
+    const key = [...actions].sort().join(",");
+    byActions.set(key, [...(byActions.get(key) ?? []), p]);
+  }
+  [...byActions.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .forEach(([actions, principals], i) => {
+      statements.push({
+        Sid: `CrossAccountUse${i + 1}`,
+        Effect: "Allow",
+        Principal: { AWS: one(uniqueSorted(principals)) },
+        Action: one(actions.split(",")),
+        Resource: "*",
+      });
+    });
+  (input.organizationGrants ?? []).forEach((g, i) => {
+    statements.push({
+      Sid: `OrgUse${i + 1}`,
+      Effect: "Allow",
+      Principal: "*",
+      Action: one(LEVEL_ACTIONS[g.level].kms),
+      Resource: "*",
+      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId } },
+    });
+  });
+  return doc(statements);
+}
+
+// ---------------------------------------------------------------- trust policies
+
+export interface RoleTrustInput {
+  /** Principal ARNs allowed to call sts:AssumeRole. */
+  readonly principals: readonly string[];
+  readonly externalId?: string;
+  readonly requireMfa?: boolean;
+}
+
+/** Trust policy of a role assumable from other accounts. */
+export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
+  const condition: NonNullable<Statement["Condition"]> = {};
+  if (input.externalId !== undefined) condition.StringEquals = { "sts:ExternalId": input.externalId };
+  if (input.requireMfa) condition.Bool = { "aws:MultiFactorAuthPresent": "true" };
+  return doc([
+    {
+      Sid: "AssumeFromNamedPrincipals",
+      Effect: "Allow",
+      Principal: { AWS: one(uniqueSorted(input.principals)) },
+      Action: "sts:AssumeRole",
+      ...withCondition(condition),
+    },
+  ]);
+}
+
+/** Trust policy of a role assumed by an AWS service (Lambda). */
+export function serviceTrustPolicy(service: string): PolicyDocument {
+  return doc([{ Sid: "ServiceAssume", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }]);
+}
+
+// ---------------------------------------------------------------- identity policies
+
+export function identityPolicy(statements: Statement[]): PolicyDocument {
+  return doc(statements);
+}
+
+/** Write to one log group only (the group itself is created by Terraform, so no CreateLogGroup). */
+export function logsStatement(logGroupArn: string): Statement {
+  return {
+    Sid: "WriteOwnLogGroup",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:*`,
+  };
+}
+
+/** sts:AssumeRole on exactly one role, optionally only with MFA present. */
+export function assumeRoleStatement(roleArn: string, sid = "AssumeTargetRole", requireMfa = false): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: "sts:AssumeRole",
+    Resource: roleArn,
+    ...(requireMfa ? { Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } } : {}),
+  };
+}
+
+export function sendToQueueStatement(queueArn: string): Statement {
+  return { Sid: "OnFailureDestination", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn };
+}

@@ -1,0 +1,3 @@
+export * from "./types";
+export * from "./s3-access";
+export * from "./documents";

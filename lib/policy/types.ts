@@ -1,0 +1,23 @@
+/** IAM policy grammar (the subset this project writes). */
+export type Principal = "*" | { AWS?: string | string[]; Service?: string | string[] };
+
+export type ConditionValue = string | string[] | boolean;
+export type Condition = Record<string, Record<string, ConditionValue>>;
+
+export interface Statement {
+  Sid?: string;
+  Effect: "Allow" | "Deny";
+  Principal?: Principal;
+  Action: string | string[];
+  Resource?: string | string[];
+  Condition?: Condition;
+}
+
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: Statement[];
+}
+
+/** What a principal may do with a bucket: the model every grant in this project uses. */
+export type AccessLevel = "read" | "write" | "readwrite";
+export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "write", "readwrite"];

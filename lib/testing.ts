@@ -1,0 +1,47 @@
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Construct, IConstruct, Testing } from "./framework";
+import { buildStackModel, StackModel, TfJson } from "./model/stack-model";
+import { PolicyDocument } from "./policy";
+
+/** Test helpers shared by the module and stack tests (not used at synth). */
+
+export const ACCOUNT_A = "111111111111";
+export const ACCOUNT_B = "222222222222";
+export const ACCOUNT_C = "333333333333";
+
+export interface Providers {
+  readonly a: AwsProvider;
+  readonly b: AwsProvider;
+  readonly archive: ArchiveProvider;
+}
+
+/** Aliased providers for accounts A and B, as the stacks create them. */
+export function providers(scope: Construct): Providers {
+  return {
+    a: new AwsProvider(scope, "account_a", { alias: "account_a", region: "us-east-1", allowedAccountIds: [ACCOUNT_A] }),
+    b: new AwsProvider(scope, "account_b", { alias: "account_b", region: "us-east-1", allowedAccountIds: [ACCOUNT_B] }),
+    archive: new ArchiveProvider(scope, "archive"),
+  };
+}
+
+/** `Testing.synthScope` with providers, parsed. */
+export function synthModule(build: (scope: Construct, p: Providers) => void): { json: string; tf: TfJson; model: StackModel } {
+  const json = Testing.synthScope((scope: IConstruct) => build(scope as Construct, providers(scope as Construct)));
+  const tf = JSON.parse(json) as TfJson;
+  return { json, tf, model: buildStackModel(tf) };
+}
+
+/** All resources of one type, as name → attributes. */
+export function resourcesOf(tf: TfJson, type: string): Record<string, Record<string, unknown>> {
+  return tf.resource?.[type] ?? {};
+}
+
+/** The only resource of a type (fails the test when there are several). */
+export function only(tf: TfJson, type: string): Record<string, unknown> {
+  const all = Object.values(resourcesOf(tf, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+export const parsePolicy = (raw: unknown): PolicyDocument => JSON.parse(String(raw)) as PolicyDocument;

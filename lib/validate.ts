@@ -1,0 +1,155 @@
+import { ConfigError } from "./errors";
+import { Token } from "./framework";
+
+/**
+ * Synth-time validators. Each throws a {@link ConfigError} naming the field and
+ * the accepted form. Values that are unresolved Terraform tokens (known only at
+ * apply time) are accepted unchanged: they cannot be checked before deploy.
+ */
+
+const isToken = (v: string): boolean => Token.isUnresolved(v);
+
+export function accountId(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^\d{12}$/.test(value)) {
+    throw new ConfigError(field, `must be a 12-digit AWS account id such as "111111111111" (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+export function region(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(value)) {
+    throw new ConfigError(field, `must be an AWS region code such as "us-east-1" (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** S3 general purpose bucket naming rules. */
+export function bucketName(field: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new ConfigError(field, `must be a string bucket name (got ${JSON.stringify(value)})`);
+  }
+  if (isToken(value)) return value;
+  const problems: string[] = [];
+  if (value.length < 3 || value.length > 63) problems.push("be 3-63 characters long");
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(value)) {
+    problems.push("use only lowercase letters, digits, dots and hyphens, and begin and end with a letter or digit");
+  }
+  if (/\.\./.test(value) || /\.-|-\./.test(value)) problems.push("not have two adjacent periods or a period next to a hyphen");
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(value)) problems.push("not be formatted as an IP address");
+  if (/^(xn--|sthree-|amzn-s3-demo-)/.test(value)) problems.push('not start with "xn--", "sthree-" or "amzn-s3-demo-"');
+  if (/(-s3alias|--ol-s3|--x-s3|--table-s3|\.mrap)$/.test(value)) problems.push('not end with "-s3alias", "--ol-s3", "--x-s3", "--table-s3" or ".mrap"');
+  if (problems.length > 0) {
+    throw new ConfigError(field, `"${value}" is not a valid S3 bucket name: it must ${problems.join("; ")}`);
+  }
+  return value;
+}
+
+/** IAM role / group names: 1-64 characters of [A-Za-z0-9+=,.@_-]. */
+export function iamName(field: string, value: unknown, max = 64): string {
+  if (typeof value !== "string" || !new RegExp(`^[\\w+=,.@-]{1,${max}}$`).test(value)) {
+    throw new ConfigError(
+      field,
+      `must be 1-${max} characters of letters, digits and + = , . @ _ - (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+/** Lambda function names: 1-64 characters of [A-Za-z0-9_-]. */
+export function functionName(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(value)) {
+    throw new ConfigError(field, `must be 1-64 characters of letters, digits, hyphens and underscores (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/**
+ * A key prefix such as `incoming/` or `reports/2024/`. Normalised to end with
+ * `/`; the empty string means the whole bucket.
+ */
+export function keyPrefix(field: string, value: unknown): string {
+  if (value === undefined || value === "") return "";
+  if (typeof value !== "string") {
+    throw new ConfigError(field, `must be a string key prefix such as "incoming/" (got ${JSON.stringify(value)})`);
+  }
+  if (value.startsWith("/")) {
+    throw new ConfigError(field, `"${value}" must not start with "/": S3 keys have no leading slash; write "${value.replace(/^\/+/, "")}"`);
+  }
+  if (value.split("/").some((part) => part === ".." || part === ".")) {
+    throw new ConfigError(field, `"${value}" must not contain "." or ".." path segments; name the prefix directly, e.g. "incoming/"`);
+  }
+  if (/[*?\u0000-\u001f\\]|\/\//.test(value)) {
+    throw new ConfigError(field, `"${value}" must not contain wildcards (* ?), backslashes, control characters or "//"`);
+  }
+  if (value.length > 512) throw new ConfigError(field, `must be at most 512 characters (got ${value.length})`);
+  return value.endsWith("/") ? value : `${value}/`;
+}
+
+/** An STS session duration / role maximum in seconds: 1 h to 12 h. */
+export function sessionDuration(field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 3600 || value > 43200) {
+    throw new ConfigError(
+      field,
+      `must be a whole number of seconds from 3600 (1 h) to 43200 (12 h) (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+/** sts:ExternalId: 2-1224 characters of [\w+=,.@:/-]. */
+export function externalId(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
+    throw new ConfigError(field, `must be 2-1224 characters of letters, digits and + = , . @ : / _ - (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+export function organizationId(field: string, value: unknown): string {
+  if (typeof value !== "string" || !/^o-[a-z0-9]{10,32}$/.test(value)) {
+    throw new ConfigError(field, `must be an AWS Organizations id such as "o-a1b2c3d4e5" (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/**
+ * An IAM principal ARN (role, user, or account root). Tokens pass unchanged.
+ * Returns the account id when it can be read from the ARN.
+ */
+export function principalArn(field: string, value: unknown): { arn: string; account?: string } {
+  if (typeof value !== "string") {
+    throw new ConfigError(field, `must be an IAM principal ARN such as "arn:aws:iam::111111111111:role/name" (got ${JSON.stringify(value)})`);
+  }
+  if (isToken(value)) return { arn: value };
+  const m = /^arn:aws[\w-]*:iam::(\d{12}):(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/.exec(value);
+  if (!m) {
+    throw new ConfigError(
+      field,
+      `"${value}" is not an IAM principal ARN; use "arn:aws:iam::<12-digit account>:role/<name>" (or user/<name>, or :root only when the whole account is meant)`,
+    );
+  }
+  return { arn: value, account: m[1] };
+}
+
+export function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(field, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")} (got ${JSON.stringify(value)})`);
+  }
+  return value as T;
+}
+
+export function integerInRange(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be a whole number from ${min} to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+export function logRetention(field: string, value: unknown): number {
+  if (typeof value !== "number" || !(LOG_RETENTION_DAYS as readonly number[]).includes(value)) {
+    throw new ConfigError(field, `must be one of the CloudWatch Logs retention periods ${LOG_RETENTION_DAYS.join(", ")} (days) (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}

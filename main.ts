@@ -1,0 +1,42 @@
+import * as fs from "fs";
+import * as path from "path";
+import { loadConfig } from "./lib/config";
+import { ConfigError } from "./lib/errors";
+import { App } from "./lib/framework";
+import { registerPolicyChecks } from "./lib/checks";
+import { AssumeRoleStack } from "./stacks/assume-role";
+import { BucketPolicyStack } from "./stacks/bucket-policy";
+import { ThreeAccountStack } from "./stacks/three-account";
+
+/**
+ * Entry point of `cdktf synth` / `cdktf deploy` (see cdktf.json "app").
+ * Configuration errors and failed policy checks end the run with one clear
+ * message, and leave no half-written stack behind in cdktf.out.
+ */
+export function buildApp(app: App = new App()): App {
+  const config = loadConfig({ context: app.node.tryGetContext("xacct") });
+  new AssumeRoleStack(app, "assume-role", config);
+  new BucketPolicyStack(app, "bucket-policy", config);
+  new ThreeAccountStack(app, "three-account", config);
+  registerPolicyChecks(app);
+  return app;
+}
+
+function main(): void {
+  let app: App | undefined;
+  try {
+    app = buildApp();
+    app.synth();
+  } catch (err) {
+    if (app) {
+      // Synth failed part-way (a policy check): remove what it wrote.
+      fs.rmSync(path.join(app.outdir, "stacks"), { recursive: true, force: true });
+      fs.rmSync(path.join(app.outdir, "manifest.json"), { force: true });
+    }
+    const message = err instanceof ConfigError ? `Configuration error: ${err.message}` : (err as Error).message;
+    process.stderr.write(`\n${message}\n\n`);
+    process.exit(1);
+  }
+}
+
+if (require.main === module) main();

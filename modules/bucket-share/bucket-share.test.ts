@@ -1,0 +1,183 @@
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { ConfigError } from "../../lib/errors";
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, only, parsePolicy, synthModule } from "../../lib/testing";
+import { statementsOf } from "../../lib/model/stack-model";
+import { BucketShare, BucketShareProps } from ".";
+
+const READER = `arn:aws:iam::${ACCOUNT_A}:role/reader`;
+const WRITER = `arn:aws:iam::${ACCOUNT_C}:role/writer`;
+
+function share(props: Partial<BucketShareProps> = {}) {
+  return synthModule((scope, p) => {
+    new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", ...props });
+  });
+}
+
+const bucketStatements = (tf: ReturnType<typeof share>["tf"]) => statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
+const keyStatements = (tf: ReturnType<typeof share>["tf"]) => statementsOf(parsePolicy(only(tf, "aws_kms_key").policy));
+
+describe("BucketShare defaults", () => {
+  const { json, tf } = share();
+
+  it("creates the bucket in the owning account's provider", () => {
+    expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: "shared-data-b", provider: "aws.account_b", force_destroy: false });
+  });
+
+  it("blocks all public access", () => {
+    expect(json).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+  });
+
+  it("enforces bucket-owner object ownership and versioning", () => {
+    expect(only(tf, "aws_s3_bucket_ownership_controls").rule).toEqual({ object_ownership: "BucketOwnerEnforced" });
+    expect(only(tf, "aws_s3_bucket_versioning").versioning_configuration).toEqual({ status: "Enabled" });
+  });
+
+  it("encrypts with a rotating customer managed key and a bucket key", () => {
+    const key = only(tf, "aws_kms_key");
+    expect(key.enable_key_rotation).toBe(true);
+    const rule = (only(tf, "aws_s3_bucket_server_side_encryption_configuration").rule as Record<string, unknown>[])[0];
+    expect(rule.bucket_key_enabled).toBe(true);
+    expect(rule.apply_server_side_encryption_by_default).toEqual({
+      sse_algorithm: "aws:kms",
+      kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/),
+    });
+  });
+
+  it("denies every request without TLS, and grants nothing else", () => {
+    const s = bucketStatements(tf);
+    expect(s).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
+  it("keeps key administration with the owning account only", () => {
+    const s = keyStatements(tf);
+    expect(s).toHaveLength(1);
+    expect(s[0].Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT_B}:root` });
+  });
+});
+
+describe("BucketShare grants", () => {
+  const { tf } = share({
+    grants: [
+      { principal: READER, level: "read", prefix: "reports" },
+      { principal: WRITER, level: "write", prefix: "incoming/" },
+      { principal: `arn:aws:iam::${ACCOUNT_B}:role/same-account`, level: "readwrite" },
+    ],
+  });
+  const s = bucketStatements(tf);
+
+  it("grants ListBucket on the bucket ARN, narrowed by s3:prefix", () => {
+    const list = s.find((x) => x.Action === "s3:ListBucket");
+    expect(list).toMatchObject({
+      Principal: { AWS: READER },
+      Resource: "arn:aws:s3:::shared-data-b",
+      Condition: { StringLike: { "s3:prefix": ["reports/", "reports/*"] } },
+    });
+  });
+
+  it("grants object actions on the prefix only", () => {
+    expect(s.find((x) => x.Action === "s3:GetObject")).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
+    expect(s.find((x) => x.Action === "s3:PutObject")).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
+  });
+
+  it("gives a write-only principal no ListBucket and no GetObject", () => {
+    const forWriter = s.filter((x) => JSON.stringify(x.Principal).includes(WRITER));
+    expect(forWriter.map((x) => x.Action)).toEqual(["s3:PutObject"]);
+  });
+
+  it("adds no statement for a principal of the owning account", () => {
+    expect(JSON.stringify(s)).not.toContain("same-account");
+    expect(JSON.stringify(keyStatements(tf))).not.toContain("same-account");
+  });
+
+  it("grants each cross-account principal exactly its KMS actions", () => {
+    const k = keyStatements(tf).slice(1);
+    const actionsFor = (arn: string) => k.filter((x) => JSON.stringify(x.Principal).includes(arn)).flatMap((x) => x.Action);
+    expect(actionsFor(READER)).toEqual(["kms:Decrypt"]);
+    expect(actionsFor(WRITER).sort()).toEqual(["kms:Encrypt", "kms:GenerateDataKey"]);
+  });
+
+  it("groups principals sharing a level and prefix into one statement", () => {
+    const many = Array.from({ length: 5 }, (_, i) => ({ principal: `arn:aws:iam::${ACCOUNT_A}:role/r${i}`, level: "read" as const }));
+    const st = bucketStatements(share({ grants: many }).tf);
+    expect(st).toHaveLength(3); // TLS deny + ListBucket + GetObject
+    expect((st[1].Principal as { AWS: string[] }).AWS).toHaveLength(5);
+  });
+
+  it("grants an organization through aws:PrincipalOrgID", () => {
+    const st = bucketStatements(share({ grants: [{ organizationId: "o-abcdef1234", level: "read" }] }).tf);
+    expect(st[1]).toMatchObject({ Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } } });
+  });
+});
+
+describe("BucketShare options", () => {
+  it("uses SSE-S3 and creates no key when asked", () => {
+    const { tf } = share({ encryption: "s3" });
+    expect(tf.resource?.aws_kms_key).toBeUndefined();
+    const rule = (only(tf, "aws_s3_bucket_server_side_encryption_configuration").rule as Record<string, unknown>[])[0];
+    expect(rule.apply_server_side_encryption_by_default).toEqual({ sse_algorithm: "AES256" });
+  });
+
+  it("with ObjectWriter ownership, requires bucket-owner-full-control and lets writers set it", () => {
+    const { tf } = share({ objectOwnership: "ObjectWriter", grants: [{ principal: WRITER, level: "write" }] });
+    const s = bucketStatements(tf);
+    expect(s.find((x) => x.Sid === "RequireBucketOwnerFullControl")).toMatchObject({
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+    });
+    expect(s.find((x) => x.Sid?.endsWith("Objects"))?.Action).toEqual(["s3:PutObject", "s3:PutObjectAcl"]);
+  });
+
+  it("returns the identity-side grant with the key", () => {
+    synthModule((scope, p) => {
+      const b = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b" });
+      const g = b.s3Grant("read", "x");
+      expect(g).toMatchObject({ bucketArn: "arn:aws:s3:::shared-data-b", prefix: "x/", level: "read" });
+      expect(g.kmsKeyArn).toBe(b.kmsKeyArn);
+    });
+  });
+});
+
+describe("BucketShare bad input", () => {
+  const bad = (props: Partial<BucketShareProps>): ConfigError => {
+    try {
+      share(props);
+    } catch (e) {
+      return e as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each([
+    [{ bucketName: "Bad_Bucket" }, "BucketShare(share).bucketName", "lowercase"],
+    [{ bucketName: "ab" }, "BucketShare(share).bucketName", "3-63"],
+    [{ bucketName: "192.168.1.1" }, "BucketShare(share).bucketName", "IP address"],
+    [{ accountId: "12345" }, "BucketShare(share).accountId", "12-digit"],
+    [{ grants: [{ principal: READER, level: "admin" as never }] }, "BucketShare(share).grants[0].level", '"read", "write", "readwrite"'],
+    [{ grants: [{ principal: READER, level: "read", prefix: "/abs" }] }, "BucketShare(share).grants[0].prefix", 'must not start with "/"'],
+    [{ grants: [{ principal: READER, level: "read", prefix: "a/../b" }] }, "BucketShare(share).grants[0].prefix", '".."'],
+    [{ grants: [{ principal: "arn:aws:iam::1:role/x", level: "read" }] }, "BucketShare(share).grants[0].principal", "12-digit account"],
+    [{ grants: [{ level: "read" }] }, "BucketShare(share).grants[0]", "exactly one"],
+    [{ objectOwnership: "Nobody" as never }, "BucketShare(share).objectOwnership", "BucketOwnerEnforced"],
+  ])("%j fails naming %s", (props, field, hint) => {
+    const e = bad(props as Partial<BucketShareProps>);
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(hint);
+  });
+});

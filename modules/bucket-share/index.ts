@@ -1,0 +1,303 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { ConfigError } from "../../lib/errors";
+import { Construct, ITerraformDependable, Lazy } from "../../lib/framework";
+import { GranteeLike, toGrantee } from "../../lib/grantee";
+import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
+import {
+  AccessLevel,
+  ACCESS_LEVELS,
+  bucketPolicy,
+  BucketGrantGroup,
+  keyPolicy,
+  OrganizationGrant,
+  renderPolicy,
+  S3Grant,
+} from "../../lib/policy";
+import * as v from "../../lib/validate";
+
+export type ObjectOwnership = "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
+const OBJECT_OWNERSHIPS: readonly ObjectOwnership[] = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"];
+
+/** One consumer of the bucket: a principal of another account, or a whole AWS Organization. */
+export interface BucketShareGrant {
+  /**
+   * Role or user ARN in another account (or a construct exposing one, such as
+   * `LambdaWriter`). Exactly one of `principal` and `organizationId` is set.
+   * A principal of the owning account gets no bucket-policy statement: its own
+   * IAM policy is enough (and is where it belongs).
+   */
+  readonly principal?: GranteeLike;
+  /** Grant every principal of this AWS Organization (`aws:PrincipalOrgID`). */
+  readonly organizationId?: string;
+  /** `read` = GetObject + ListBucket, `write` = PutObject, `readwrite` = both. */
+  readonly level: AccessLevel;
+  /**
+   * Restrict the grant to keys under this prefix (`incoming/`).
+   * @default "" (the whole bucket)
+   */
+  readonly prefix?: string;
+}
+
+export interface BucketShareProps {
+  /** AWS provider of the owning account (account B). */
+  readonly provider: AwsProvider;
+  /** Id of the owning account: tells same-account principals from cross-account ones. */
+  readonly accountId: string;
+  /** Globally unique S3 bucket name. */
+  readonly bucketName: string;
+  /**
+   * `kms`: SSE-KMS with a customer managed key created here (rotation on, S3
+   * bucket key on), whose key policy grants each consumer exactly what it needs.
+   * `s3`: SSE-S3 (AES256), no key to share.
+   * @default "kms"
+   */
+  readonly encryption?: "kms" | "s3";
+  /**
+   * S3 Object Ownership. `BucketOwnerEnforced` disables ACLs, so the owning
+   * account owns every object whoever wrote it.
+   * @default "BucketOwnerEnforced"
+   */
+  readonly objectOwnership?: ObjectOwnership;
+  /**
+   * With `ObjectWriter` ownership, deny PutObject unless the writer sends
+   * `x-amz-acl: bucket-owner-full-control` (seed 003's "files upload but the
+   * owner can't read them"). Turning it off with ObjectWriter fails synth.
+   * @default true when objectOwnership is "ObjectWriter", otherwise false
+   */
+  readonly requireBucketOwnerFullControl?: boolean;
+  /** @default true */
+  readonly versioning?: boolean;
+  /**
+   * Days after which noncurrent object versions expire (incomplete multipart
+   * uploads are always aborted after 7 days).
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+  /** Consumers in other accounts. @default [] */
+  readonly grants?: readonly BucketShareGrant[];
+  /**
+   * Let `terraform destroy` delete a bucket that still holds objects.
+   * @default false
+   */
+  readonly forceDestroy?: boolean;
+  /** @default 30 */
+  readonly kmsDeletionWindowDays?: number;
+  /** Findings of the synth-time policy checks that are deliberate here. @default [] */
+  readonly acknowledge?: readonly Acknowledgement[];
+  /** @default "aws" */
+  readonly partition?: string;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * An S3 bucket in the owning account, shared with principals of other accounts:
+ * Block Public Access on, object ownership enforced, TLS-only, versioned,
+ * SSE-KMS with a key whose policy matches the bucket policy grant for grant.
+ */
+export class BucketShare extends Construct {
+  public readonly bucket: S3Bucket;
+  public readonly bucketName: string;
+  /** Literal `arn:<partition>:s3:::<name>`, so policies that name it read as plain text in the plan. */
+  public readonly bucketArn: string;
+  public readonly kmsKey?: KmsKey;
+  /** The key's ARN (a Terraform reference), when `encryption` is `kms`. */
+  public readonly kmsKeyArn?: string;
+  public readonly bucketPolicy: S3BucketPolicy;
+  public readonly objectOwnership: ObjectOwnership;
+  public readonly accountId: string;
+  private readonly principalGroups: BucketGrantGroup[] = [];
+  private readonly orgGrants: OrganizationGrant[] = [];
+  private readonly pendingDependables: ITerraformDependable[] = [];
+  private readonly acknowledgements: Acknowledgement[];
+
+  constructor(scope: Construct, id: string, props: BucketShareProps) {
+    super(scope, id);
+    const f = (name: string): string => `BucketShare(${id}).${name}`;
+    const partition = props.partition ?? "aws";
+    this.accountId = v.accountId(f("accountId"), props.accountId);
+    this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
+    this.bucketArn = `arn:${partition}:s3:::${this.bucketName}`;
+    const encryption = v.oneOf(f("encryption"), props.encryption ?? "kms", ["kms", "s3"] as const);
+    this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
+    const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
+    const noncurrentDays = v.integerInRange(f("noncurrentVersionExpirationDays"), props.noncurrentVersionExpirationDays ?? 90, 1, 36500);
+    const deletionWindow = v.integerInRange(f("kmsDeletionWindowDays"), props.kmsDeletionWindowDays ?? 30, 7, 30);
+
+    (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
+    this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+
+    const tags = { ...(props.tags ?? {}) };
+    const provider = props.provider;
+
+    this.bucket = new S3Bucket(this, "bucket", {
+      provider,
+      bucket: this.bucketName,
+      forceDestroy: props.forceDestroy ?? false,
+      tags,
+    });
+
+    const pab = new S3BucketPublicAccessBlock(this, "public-access-block", {
+      provider,
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+
+    new S3BucketOwnershipControls(this, "ownership", {
+      provider,
+      bucket: this.bucket.id,
+      rule: { objectOwnership: this.objectOwnership },
+    });
+
+    if (props.versioning ?? true) {
+      new S3BucketVersioningA(this, "versioning", {
+        provider,
+        bucket: this.bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+      });
+    }
+
+    new S3BucketLifecycleConfiguration(this, "lifecycle", {
+      provider,
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+          noncurrentVersionExpiration: [{ noncurrentDays }],
+        },
+      ],
+    });
+
+    if (encryption === "kms") {
+      this.kmsKey = new KmsKey(this, "key", {
+        provider,
+        description: `Encrypts s3://${this.bucketName}`,
+        enableKeyRotation: true,
+        deletionWindowInDays: deletionWindow,
+        // Rendered at synth time, so grants added later with addGrant() are included.
+        policy: Lazy.stringValue({
+          produce: () =>
+            renderPolicy(
+              keyPolicy({
+                partition,
+                ownerAccountId: this.accountId,
+                grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
+                organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
+              }),
+            ),
+        }),
+        tags,
+      });
+      this.kmsKeyArn = this.kmsKey.arn;
+      new KmsAlias(this, "key-alias", {
+        provider,
+        name: `alias/s3/${this.bucketName}`,
+        targetKeyId: this.kmsKey.keyId,
+      });
+    }
+
+    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
+      provider,
+      bucket: this.bucket.id,
+      rule: [
+        this.kmsKey
+          ? {
+              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKey.arn },
+              bucketKeyEnabled: true,
+            }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
+    });
+
+    this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+      provider,
+      bucket: this.bucket.id,
+      policy: Lazy.stringValue({
+        produce: () =>
+          renderPolicy(
+            bucketPolicy({
+              bucketArn: this.bucketArn,
+              grants: this.principalGroups,
+              organizationGrants: this.orgGrants,
+              requireBucketOwnerFullControl: requireBofc,
+            }),
+          ),
+      }),
+      // Block Public Access first: AWS evaluates a new policy against it.
+      dependsOn: [pab],
+    });
+    acknowledge(this.bucketPolicy, this.acknowledgements);
+    if (this.kmsKey) acknowledge(this.kmsKey, this.acknowledgements);
+    // Grants passed as props were recorded before the resources existed.
+    this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
+    this.pendingDependables.length = 0;
+  }
+
+  /**
+   * Grant a principal of another account (or an Organization) an access level
+   * on the bucket, in both the bucket policy and the key policy. A principal
+   * of the owning account is ignored here: give it the matching identity
+   * policy instead (e.g. `AssumableRole`). Returns the identity-side grant
+   * the principal's own policy needs.
+   */
+  public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const gf = (name: string): string => `BucketShare(${this.node.id}).${field}.${name}`;
+    const level = v.oneOf(gf("level"), grant.level, ACCESS_LEVELS);
+    const prefix = v.keyPrefix(gf("prefix"), grant.prefix);
+    if ((grant.principal === undefined) === (grant.organizationId === undefined)) {
+      throw new ConfigError(`BucketShare(${this.node.id}).${field}`, 'set exactly one of "principal" (a role ARN of another account) or "organizationId" ("o-...")');
+    }
+    if (grant.organizationId !== undefined) {
+      this.orgGrants.push({ organizationId: v.organizationId(gf("organizationId"), grant.organizationId), level, prefix });
+    } else {
+      const grantee = toGrantee(grant.principal as GranteeLike);
+      const { account } = v.principalArn(gf("principal"), grantee.principalArn);
+      if (account !== this.accountId) {
+        this.principalGroups.push({ principals: [grantee.principalArn], level, prefix });
+        if (grantee.dependable) this.dependOnGrantee(grantee.dependable);
+      }
+    }
+    return this.s3Grant(level, prefix);
+  }
+
+  /** AWS rejects a bucket or key policy naming a principal that does not exist yet. */
+  private dependOnGrantee(d: ITerraformDependable): void {
+    if (!this.bucketPolicy) {
+      this.pendingDependables.push(d);
+      return;
+    }
+    for (const r of [this.bucketPolicy, this.kmsKey]) {
+      if (r && !(r.dependsOn ?? []).includes(d.fqn)) r.dependsOn = [...(r.dependsOn ?? []), d.fqn];
+    }
+  }
+
+  /**
+   * The identity-side half of a grant on this bucket: feed it to an
+   * `AssumableRole` or `LambdaWriter` so that the consumer's IAM policy and
+   * the KMS actions match what the bucket and key policies allow.
+   */
+  public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
+    return {
+      bucketArn: this.bucketArn,
+      prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
+      level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
+      kmsKeyArn: this.kmsKeyArn,
+      objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+    };
+  }
+}

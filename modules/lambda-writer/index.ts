@@ -1,0 +1,312 @@
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { ENV } from "../../handlers/shared/contract";
+import { bundleHandler } from "../../lib/bundle";
+import { ConfigError } from "../../lib/errors";
+import { AssetType, Construct, ITerraformDependable, TerraformAsset } from "../../lib/framework";
+import { IGrantee } from "../../lib/grantee";
+import {
+  assumeRoleStatement,
+  BUCKET_OWNER_FULL_CONTROL,
+  identityPolicy,
+  identityStatements,
+  logsStatement,
+  renderPolicy,
+  S3Grant,
+  sendToQueueStatement,
+  serviceTrustPolicy,
+  Statement,
+} from "../../lib/policy";
+import * as v from "../../lib/validate";
+import type { IAssumableRoleTarget } from "../assumable-role";
+
+/** Assume-role pattern: the handler assumes this role (in the bucket's account) for every S3 call. */
+export interface LambdaAssumeRoleProps {
+  readonly role: IAssumableRoleTarget;
+  /**
+   * Requested session duration. The handler's credential provider refreshes
+   * before expiry; it must not exceed the role's maximum or STS refuses.
+   * @default 3600
+   */
+  readonly sessionDurationSeconds?: number;
+}
+
+/** Where the handler writes. */
+export interface LambdaTarget {
+  readonly bucketName: string;
+  /** @default "" (the whole bucket) */
+  readonly prefix?: string;
+  /** The bucket's KMS key, sent as the SSE-KMS key id on PutObject. @default none (the bucket default applies) */
+  readonly kmsKeyArn?: string;
+  /** The target bucket keeps ObjectWriter ownership: the handler sends `bucket-owner-full-control`. @default false */
+  readonly objectWriterOwnership?: boolean;
+  /** Region of the bucket. @default the function's region */
+  readonly region?: string;
+}
+
+/** Invoke the function on S3 events of a bucket in the function's own account. */
+export interface LambdaS3Trigger {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** @default ["s3:ObjectCreated:*"] */
+  readonly events?: readonly string[];
+  /** @default "" (every key) */
+  readonly prefix?: string;
+  /** The resource that creates the bucket, so the notification waits for it. @default none */
+  readonly dependable?: ITerraformDependable;
+}
+
+export interface LambdaWriterProps {
+  /** AWS provider of the consuming account (account A). */
+  readonly provider: AwsProvider;
+  /** Archive provider used to zip the bundled handler. */
+  readonly archiveProvider: ArchiveProvider;
+  /** Id of the account the function runs in. */
+  readonly accountId: string;
+  readonly functionName: string;
+  /** Handler directory under `handlers/`, e.g. `"writer"` or `"metadata-processor"`. */
+  readonly handler: string;
+  readonly target: LambdaTarget;
+  /** Assume-role pattern. Without it, the execution role itself must hold a grant on the target bucket. */
+  readonly assumeRole?: LambdaAssumeRoleProps;
+  /**
+   * Direct S3 (+KMS) permissions of the execution role, e.g. the
+   * bucket-policy pattern's `bucketShare.s3Grant("write", "incoming/")`.
+   * @default []
+   */
+  readonly grants?: readonly S3Grant[];
+  /** @default `${functionName}-exec` */
+  readonly roleName?: string;
+  /** @default "nodejs22.x" */
+  readonly runtime?: string;
+  /** @default "arm64" */
+  readonly architecture?: "arm64" | "x86_64";
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default 30 */
+  readonly timeoutSeconds?: number;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+  /** Largest object body the writer accepts. @default 1048576 (1 MiB) */
+  readonly maxBodyBytes?: number;
+  /** Invoke on S3 events of a bucket in this account. @default none */
+  readonly s3Trigger?: LambdaS3Trigger;
+  /**
+   * Send events that still fail after Lambda's async retries to an SQS queue
+   * (on-failure destination).
+   * @default false
+   */
+  readonly onFailureQueue?: boolean;
+  /** Extra environment variables. @default {} */
+  readonly environment?: Record<string, string>;
+  /** @default {} */
+  readonly tags?: Record<string, string>;
+  /** @default "aws" */
+  readonly partition?: string;
+}
+
+/**
+ * A Lambda function in the consuming account that writes to a bucket of
+ * another account: execution role (logs to its own group, and either
+ * sts:AssumeRole on exactly one role or direct grants), the handler bundled by
+ * esbuild and zipped by the archive provider, and its configuration.
+ */
+export class LambdaWriter extends Construct implements IGrantee {
+  public readonly role: IamRole;
+  public readonly roleName: string;
+  /** Literal execution role ARN: what bucket, key and trust policies name. */
+  public readonly roleArn: string;
+  public readonly rolePolicy: IamRolePolicy;
+  public readonly function: LambdaFunction;
+  public readonly functionName: string;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly archive: DataArchiveFile;
+  public readonly failureQueue?: SqsQueue;
+  /** The environment the handler runs with (tokens for apply-time values). */
+  public readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: LambdaWriterProps) {
+    super(scope, id);
+    const f = (name: string): string => `LambdaWriter(${id}).${name}`;
+    const partition = props.partition ?? "aws";
+    const accountId = v.accountId(f("accountId"), props.accountId);
+    this.functionName = v.functionName(f("functionName"), props.functionName);
+    this.roleName = v.iamName(f("roleName"), props.roleName ?? `${this.functionName}-exec`);
+    this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
+    const runtime = props.runtime ?? "nodejs22.x";
+    if (!/^nodejs\d+\.x$/.test(runtime)) {
+      throw new ConfigError(f("runtime"), `must be a Node.js Lambda runtime such as "nodejs22.x": the handlers are bundled for Node (got ${JSON.stringify(runtime)})`);
+    }
+    const architecture = v.oneOf(f("architecture"), props.architecture ?? "arm64", ["arm64", "x86_64"] as const);
+    const memorySize = v.integerInRange(f("memorySize"), props.memorySize ?? 256, 128, 10240);
+    const timeout = v.integerInRange(f("timeoutSeconds"), props.timeoutSeconds ?? 30, 1, 900);
+    const retention = v.logRetention(f("logRetentionDays"), props.logRetentionDays ?? 30);
+    const maxBody = v.integerInRange(f("maxBodyBytes"), props.maxBodyBytes ?? 1024 * 1024, 1, 6 * 1024 * 1024);
+    const bucket = v.bucketName(f("target.bucketName"), props.target.bucketName);
+    const prefix = v.keyPrefix(f("target.prefix"), props.target.prefix);
+    const grants = props.grants ?? [];
+    grants.forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
+
+    // ---- how the handler reaches the target bucket
+    const env: Record<string, string> = {
+      [ENV.bucket]: bucket,
+      [ENV.prefix]: prefix,
+      [ENV.maxBodyBytes]: String(maxBody),
+    };
+    if (props.target.region !== undefined) env[ENV.region] = v.region(f("target.region"), props.target.region);
+    if (props.target.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = props.target.kmsKeyArn;
+    if (props.target.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
+
+    const statements: Statement[] = [];
+    if (props.assumeRole) {
+      const target = props.assumeRole.role;
+      const duration = v.sessionDuration(f("assumeRole.sessionDurationSeconds"), props.assumeRole.sessionDurationSeconds ?? 3600);
+      if (duration > target.maxSessionDurationSeconds) {
+        throw new ConfigError(
+          f("assumeRole.sessionDurationSeconds"),
+          `${duration} s exceeds the maximum session duration of ${target.roleArn} (${target.maxSessionDurationSeconds} s); STS would refuse every AssumeRole. Lower it or raise the role's maxSessionDurationSeconds`,
+        );
+      }
+      if (target.requireMfa) {
+        throw new ConfigError(f("assumeRole.role"), `${target.roleArn} requires MFA, which a Lambda function cannot present; use a role without requireMfa for workloads`);
+      }
+      env[ENV.roleArn] = target.roleArn;
+      env[ENV.sessionDurationSeconds] = String(duration);
+      if (target.externalId !== undefined) env[ENV.externalId] = target.externalId;
+      statements.push(assumeRoleStatement(target.roleArn));
+    } else {
+      const targetArn = `arn:${partition}:s3:::${bucket}`;
+      const covering = grants.find((g) => g.bucketArn === targetArn && g.level !== "read" && prefix.startsWith(g.prefix));
+      if (!covering) {
+        throw new ConfigError(
+          f("grants"),
+          `no write grant covers the target s3://${bucket}/${prefix}: pass bucketShare.s3Grant("write" | "readwrite", "${prefix}") in grants (bucket-policy pattern) or set assumeRole (assume-role pattern)`,
+        );
+      }
+    }
+    grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`)));
+
+    const tags = { ...(props.tags ?? {}) };
+    const provider = props.provider;
+
+    // ---- execution role
+    this.role = new IamRole(this, "role", {
+      provider,
+      name: this.roleName,
+      description: `Execution role of Lambda ${this.functionName}`,
+      assumeRolePolicy: renderPolicy(serviceTrustPolicy("lambda.amazonaws.com")),
+      tags,
+    });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      provider,
+      name: `/aws/lambda/${this.functionName}`,
+      retentionInDays: retention,
+      tags,
+    });
+    statements.unshift(logsStatement(this.logGroup.arn));
+
+    let failureQueue: SqsQueue | undefined;
+    if (props.onFailureQueue) {
+      failureQueue = new SqsQueue(this, "on-failure", {
+        provider,
+        name: `${this.functionName}-failures`,
+        messageRetentionSeconds: 14 * 24 * 3600,
+        sqsManagedSseEnabled: true,
+        tags,
+      });
+      statements.push(sendToQueueStatement(failureQueue.arn));
+    }
+    this.failureQueue = failureQueue;
+
+    this.rolePolicy = new IamRolePolicy(this, "execution", {
+      provider,
+      name: "execution",
+      role: this.role.name,
+      policy: renderPolicy(identityPolicy(statements)),
+    });
+
+    // ---- code: esbuild bundle -> asset in the stack dir -> archive_file zip
+    const bundle = bundleHandler(props.handler, f("handler"));
+    const asset = new TerraformAsset(this, "bundle", { path: bundle.dir, type: AssetType.DIRECTORY });
+    this.archive = new DataArchiveFile(this, "zip", {
+      provider: props.archiveProvider,
+      type: "zip",
+      sourceDir: asset.path,
+      outputPath: `dist/${this.functionName}.zip`,
+      outputFileMode: "0644",
+    });
+
+    this.environment = { ...env, ...(props.environment ?? {}) };
+    this.function = new LambdaFunction(this, "function", {
+      provider,
+      functionName: this.functionName,
+      description: `Writes to s3://${bucket}/${prefix}${props.assumeRole ? ` as ${props.assumeRole.role.roleArn}` : ""}`,
+      role: this.role.arn,
+      runtime,
+      architectures: [architecture],
+      handler: "index.handler",
+      filename: this.archive.outputPath,
+      sourceCodeHash: this.archive.outputBase64Sha256,
+      memorySize,
+      timeout,
+      environment: { variables: this.environment },
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      tags,
+      dependsOn: [this.rolePolicy, this.logGroup],
+    });
+
+    if (failureQueue) {
+      new LambdaFunctionEventInvokeConfig(this, "async", {
+        provider,
+        functionName: this.function.functionName,
+        maximumRetryAttempts: 2,
+        destinationConfig: { onFailure: { destination: failureQueue.arn } },
+      });
+    }
+
+    if (props.s3Trigger) {
+      const t = props.s3Trigger;
+      const permission = new LambdaPermission(this, "s3-invoke", {
+        provider,
+        statementId: "AllowS3Invoke",
+        action: "lambda:InvokeFunction",
+        functionName: this.function.functionName,
+        principal: "s3.amazonaws.com",
+        // Confused-deputy guard: only this bucket, in this account, may invoke.
+        sourceArn: t.bucketArn,
+        sourceAccount: accountId,
+      });
+      new S3BucketNotification(this, "s3-notification", {
+        provider,
+        bucket: v.bucketName(f("s3Trigger.bucketName"), t.bucketName),
+        lambdaFunction: [
+          {
+            lambdaFunctionArn: this.function.arn,
+            events: [...(t.events ?? ["s3:ObjectCreated:*"])],
+            filterPrefix: v.keyPrefix(f("s3Trigger.prefix"), t.prefix) || undefined,
+          },
+        ],
+        dependsOn: [permission, ...(t.dependable ? [t.dependable] : [])],
+      });
+    }
+  }
+
+  /** IGrantee: the execution role, for bucket, key and trust policies. */
+  public get principalArn(): string {
+    return this.roleArn;
+  }
+
+  public get dependable(): IamRole {
+    return this.role;
+  }
+}

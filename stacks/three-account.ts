@@ -1,0 +1,111 @@
+import { AccountsStack } from "../lib/accounts";
+import { ProjectConfig } from "../lib/config";
+import { Construct, TerraformOutput } from "../lib/framework";
+import { AssumableRole } from "../modules/assumable-role";
+import { BucketShare } from "../modules/bucket-share";
+import { LambdaWriter } from "../modules/lambda-writer";
+
+/**
+ * Seed 004's layout, from the same three modules:
+ * - Development: groups Developers and Testers, each allowed to assume exactly
+ *   its role in Production (with MFA by default).
+ * - Production: the data bucket, the upload/download and view-only roles, and
+ *   the metadata processor Lambda triggered by s3:ObjectCreated:*.
+ * - Reporting: the reporting bucket and the one role the processor assumes,
+ *   which may only PutObject under its prefix.
+ */
+export class ThreeAccountStack extends AccountsStack {
+  constructor(scope: Construct, id: string, config: ProjectConfig) {
+    super(scope, id, config);
+    const development = this.awsProvider("development", "development");
+    const production = this.awsProvider("production", "production");
+    const reporting = this.awsProvider("reporting", "reporting");
+    const { development: devAcct, production: prodAcct, reporting: repAcct } = config.accounts;
+    const p = config.namePrefix;
+    const requireMfa = config.requireMfaForHumans;
+    const metadataPrefix = "metadata/";
+
+    // ---- Production: data bucket and the two human roles
+    const data = new BucketShare(this, "production-bucket", {
+      provider: production,
+      accountId: prodAcct.id,
+      bucketName: config.productionBucketName,
+      encryption: config.encryption,
+      forceDestroy: config.forceDestroy,
+    });
+    const uploadRole = new AssumableRole(this, "developer-role", {
+      provider: production,
+      accountId: prodAcct.id,
+      roleName: `${p}-developer-upload-download`,
+      requireMfa,
+      maxSessionDurationSeconds: config.maxSessionDurationSeconds,
+      access: data.s3Grant("readwrite"),
+      // Development's groups decide who may assume (see addAssumingGroup).
+      acknowledge: ["account-root-principal"],
+    });
+    const viewRole = new AssumableRole(this, "tester-role", {
+      provider: production,
+      accountId: prodAcct.id,
+      roleName: `${p}-tester-view-only`,
+      requireMfa,
+      maxSessionDurationSeconds: config.maxSessionDurationSeconds,
+      access: data.s3Grant("read"),
+      acknowledge: ["account-root-principal"],
+    });
+
+    // ---- Development: one group per role
+    const developers = uploadRole.addAssumingGroup("developers", {
+      provider: development,
+      accountId: devAcct.id,
+      groupName: `${p}-Developers`,
+    });
+    const testers = viewRole.addAssumingGroup("testers", {
+      provider: development,
+      accountId: devAcct.id,
+      groupName: `${p}-Testers`,
+    });
+
+    // ---- Reporting: bucket and the write-only role the processor assumes
+    const reports = new BucketShare(this, "reporting-bucket", {
+      provider: reporting,
+      accountId: repAcct.id,
+      bucketName: config.reportingBucketName,
+      encryption: config.encryption,
+      forceDestroy: config.forceDestroy,
+    });
+    const reportingWriter = new AssumableRole(this, "reporting-writer-role", {
+      provider: reporting,
+      accountId: repAcct.id,
+      roleName: `${p}-reporting-metadata-writer`,
+      externalId: config.externalId,
+      maxSessionDurationSeconds: config.maxSessionDurationSeconds,
+      access: reports.s3Grant("write", metadataPrefix),
+    });
+
+    // ---- Production: the S3-triggered metadata processor
+    const processor = new LambdaWriter(this, "metadata-processor", {
+      provider: production,
+      archiveProvider: this.archiveProvider,
+      accountId: prodAcct.id,
+      functionName: `${p}-metadata-processor`,
+      handler: "metadata-processor",
+      target: { bucketName: reports.bucketName, prefix: metadataPrefix, kmsKeyArn: reports.kmsKeyArn },
+      assumeRole: { role: reportingWriter, sessionDurationSeconds: config.sessionDurationSeconds },
+      // HeadObject on the data bucket with the execution role (same account: no bucket policy needed).
+      grants: [data.s3Grant("read")],
+      s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket },
+      onFailureQueue: true,
+    });
+    reportingWriter.addTrustedPrincipal(processor);
+
+    new TerraformOutput(this, "production_bucket_name", { value: data.bucketName });
+    new TerraformOutput(this, "reporting_bucket_name", { value: reports.bucketName });
+    new TerraformOutput(this, "developer_role_arn", { value: uploadRole.roleArn });
+    new TerraformOutput(this, "tester_role_arn", { value: viewRole.roleArn });
+    new TerraformOutput(this, "reporting_writer_role_arn", { value: reportingWriter.roleArn });
+    new TerraformOutput(this, "processor_role_arn", { value: processor.roleArn });
+    new TerraformOutput(this, "processor_function_name", { value: processor.function.functionName });
+    new TerraformOutput(this, "developers_group_name", { value: developers.name });
+    new TerraformOutput(this, "testers_group_name", { value: testers.name });
+  }
+}
