@@ -23,6 +23,9 @@ export function buildApp(app: App = new App()): App {
 }
 
 function main(): void {
+  // The cdktf CLI asks synth to carry on past error annotations and write the
+  // stacks anyway; we stop instead, so a failed check leaves nothing to deploy.
+  delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
   let app: App | undefined;
   try {
     app = buildApp();

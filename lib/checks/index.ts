@@ -36,6 +36,11 @@ export function checkStack(stack: TerraformStack): Finding[] {
   return checkModel(buildStackModel(stack.toTerraform() as TfJson));
 }
 
+/**
+ * Add the checks to every stack of the app (cdktf invokes aspects per stack,
+ * starting at the stack, so an aspect on the app itself would never run).
+ */
 export function registerPolicyChecks(app: App): void {
-  Aspects.of(app).add(new PolicyChecks());
+  const checks = new PolicyChecks();
+  for (const c of app.node.findAll()) if (TerraformStack.isStack(c)) Aspects.of(c).add(checks);
 }

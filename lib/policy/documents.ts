@@ -100,27 +100,44 @@ function grantStatements(
   objectWriter: boolean | undefined,
 ): Statement[] {
   const a = LEVEL_ACTIONS[level];
-  const out: Statement[] = [];
   const eq: Condition = extraStringEquals ? { StringEquals: extraStringEquals } : {};
-  if (a.bucket.length > 0) {
-    out.push({
-      Sid: `${sid}ListBucket`,
-      Effect: "Allow",
-      Principal: principal,
-      Action: one(a.bucket),
-      Resource: bucketArn,
-      ...withCondition({ ...eq, ...(listPrefixCondition(prefix) ?? {}) }),
-    });
-  }
-  out.push({
+  const objects: Statement = {
     Sid: `${sid}Objects`,
     Effect: "Allow",
     Principal: principal,
     Action: one(objectActions(level, objectWriter)),
     Resource: objectArn(bucketArn, prefix),
     ...withCondition(eq),
-  });
-  return out;
+  };
+  if (a.bucket.length === 0) return [objects];
+  if (prefix === "") {
+    // Whole bucket: one statement, so each principal is listed once (what lets
+    // 300 consumer roles fit in the 20 KB policy). Each action still only
+    // matches its own resource type.
+    return [
+      {
+        Sid: `${sid}BucketAndObjects`,
+        Effect: "Allow",
+        Principal: principal,
+        Action: [...a.bucket, ...objectActions(level, objectWriter)],
+        Resource: [bucketArn, objectArn(bucketArn, prefix)],
+        ...withCondition(eq),
+      },
+    ];
+  }
+  // A prefix needs an s3:prefix condition that only ListBucket requests carry,
+  // so listing and object access stay separate statements.
+  return [
+    {
+      Sid: `${sid}ListBucket`,
+      Effect: "Allow",
+      Principal: principal,
+      Action: one(a.bucket),
+      Resource: bucketArn,
+      ...withCondition({ ...eq, ...(listPrefixCondition(prefix) ?? {}) }),
+    },
+    objects,
+  ];
 }
 
 const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> =>

@@ -114,7 +114,11 @@ describe("BucketShare grants", () => {
   it("groups principals sharing a level and prefix into one statement", () => {
     const many = Array.from({ length: 5 }, (_, i) => ({ principal: `arn:aws:iam::${ACCOUNT_A}:role/r${i}`, level: "read" as const }));
     const st = bucketStatements(share({ grants: many }).tf);
-    expect(st).toHaveLength(3); // TLS deny + ListBucket + GetObject
+    expect(st).toHaveLength(2); // TLS deny + one whole-bucket read statement
+    expect(st[1]).toMatchObject({
+      Action: ["s3:ListBucket", "s3:GetObject"],
+      Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
+    });
     expect((st[1].Principal as { AWS: string[] }).AWS).toHaveLength(5);
   });
 

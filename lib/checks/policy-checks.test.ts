@@ -1,0 +1,195 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { AssumableRole } from "../../modules/assumable-role";
+import { BucketShare } from "../../modules/bucket-share";
+import { Construct, TerraformStack, Testing } from "../framework";
+import { identityPolicy, renderPolicy, Statement } from "../policy";
+import { ACCOUNT_A, ACCOUNT_B, Providers, providers, synthModule } from "../testing";
+import { registerPolicyChecks } from ".";
+import { checkModel, Finding } from "./policy-checks";
+
+const checksOf = (build: (scope: Construct, p: Providers) => void): Finding[] => checkModel(synthModule(build).model);
+const byCheck = (fs: Finding[], check: string): Finding[] => fs.filter((f) => f.check === check);
+
+const ROLE_A = `arn:aws:iam::${ACCOUNT_A}:role/consumer`;
+
+/** A role of account B with a hand-written inline policy (what people copy from blog posts). */
+function handWrittenRole(scope: Construct, p: Providers, statements: Statement[]): void {
+  const role = new IamRole(scope, "hand", {
+    provider: p.b,
+    name: "hand-written",
+    assumeRolePolicy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "sts:AssumeRole" }])),
+  });
+  new IamRolePolicy(scope, "hand-policy", { provider: p.b, role: role.name, policy: renderPolicy(identityPolicy(statements)) });
+}
+
+const share = (scope: Construct, p: Providers, extra: Partial<ConstructorParameters<typeof BucketShare>[2]> = {}): BucketShare =>
+  new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "data-b", ...extra });
+
+describe("what the modules build passes every check", () => {
+  it("bucket-share + assumable-role, cross-account grants with KMS", () => {
+    const findings = checksOf((scope, p) => {
+      const b = share(scope, p, { grants: [{ principal: ROLE_A, level: "readwrite", prefix: "in/" }] });
+      new AssumableRole(scope, "role", { provider: p.b, accountId: ACCOUNT_B, roleName: "r", trustedPrincipals: [ROLE_A], access: b.s3Grant("read") });
+    });
+    expect(findings).toEqual([]);
+  });
+});
+
+describe("ListBucket / object ARN shape", () => {
+  it("trips on ListBucket granted only on object ARNs", () => {
+    const f = checksOf((scope, p) => handWrittenRole(scope, p, [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::data-b/*" }]));
+    expect(byCheck(f, "list-bucket-on-object-arn")).toHaveLength(1);
+    expect(byCheck(f, "list-bucket-on-object-arn")[0]).toMatchObject({ level: "error" });
+  });
+
+  it("trips on object actions granted only on the bucket ARN", () => {
+    const f = checksOf((scope, p) => handWrittenRole(scope, p, [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::data-b" }]));
+    expect(byCheck(f, "object-action-on-bucket-arn")).toHaveLength(1);
+  });
+
+  it("passes each action on its own ARN", () => {
+    const f = checksOf((scope, p) =>
+      handWrittenRole(scope, p, [
+        { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::data-b" },
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" },
+      ]),
+    );
+    expect(f).toEqual([]);
+  });
+});
+
+describe("KMS grants on both sides", () => {
+  it("trips when a role may use objects of an SSE-KMS bucket but not its key", () => {
+    const f = checksOf((scope, p) => {
+      share(scope, p);
+      handWrittenRole(scope, p, [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }]);
+    });
+    expect(byCheck(f, "kms-identity-grant")).toHaveLength(1);
+    expect(byCheck(f, "kms-identity-grant")[0].message).toContain("kms:Decrypt");
+  });
+
+  it("trips when the bucket policy grants another account but the key policy does not", () => {
+    const f = checksOf((scope, p) => {
+      // Hand-written: an SSE-KMS bucket whose policy grants account A, with the AWS default key policy.
+      const key = new KmsKey(scope, "key", { provider: p.b });
+      const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
+      new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
+        provider: p.b,
+        bucket: bucket.id,
+        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
+      });
+      new S3BucketPolicy(scope, "policy", {
+        provider: p.b,
+        bucket: bucket.id,
+        policy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" }])),
+      });
+    });
+    const hits = byCheck(f, "kms-key-policy-grant");
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits[0].message).toContain("kms:GenerateDataKey");
+  });
+
+  it("passes an SSE-S3 bucket with no key grants", () => {
+    const f = checksOf((scope, p) => {
+      share(scope, p, { encryption: "s3" });
+      handWrittenRole(scope, p, [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }]);
+    });
+    expect(f).toEqual([]);
+  });
+});
+
+describe("object ownership", () => {
+  it("trips on ObjectWriter without a bucket-owner-full-control requirement", () => {
+    const f = checksOf((scope, p) => share(scope, p, { objectOwnership: "ObjectWriter", requireBucketOwnerFullControl: false }));
+    expect(byCheck(f, "object-writer-without-bofc")).toHaveLength(1);
+  });
+
+  it("passes ObjectWriter with the requirement (the default)", () => {
+    expect(checksOf((scope, p) => share(scope, p, { objectOwnership: "ObjectWriter" }))).toEqual([]);
+  });
+});
+
+describe("wildcards and account roots (warnings)", () => {
+  it("warns on s3:* and on a :root principal", () => {
+    const f = checksOf((scope, p) => {
+      handWrittenRole(scope, p, [{ Effect: "Allow", Action: "s3:*", Resource: ["arn:aws:s3:::x", "arn:aws:s3:::x/*"] }]);
+      share(scope, p, { grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }] });
+    });
+    expect(byCheck(f, "wildcard-action")).toEqual([expect.objectContaining({ level: "warning", acknowledgement: "wildcard-action" })]);
+    expect(byCheck(f, "account-root-principal").length).toBeGreaterThan(0);
+  });
+
+  it("warns on Principal * without a condition, not with aws:PrincipalOrgID", () => {
+    const open = checksOf((scope, p) => {
+      const b = share(scope, p, { encryption: "s3" });
+      new S3BucketPolicy(scope, "open", {
+        provider: p.b,
+        bucket: b.bucket.id,
+        policy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }])),
+      });
+    });
+    expect(byCheck(open, "wildcard-principal")).toHaveLength(1);
+    const org = checksOf((scope, p) => share(scope, p, { encryption: "s3", grants: [{ organizationId: "o-abcdefghij", level: "read" }] }));
+    expect(byCheck(org, "wildcard-principal")).toEqual([]);
+  });
+});
+
+describe("policy size limits", () => {
+  const consumers = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ principal: `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`, level: "read" as const }));
+
+  it("fits 300 consumer roles under the 20 KB bucket-policy limit by grouping", () => {
+    const f = checksOf((scope, p) => share(scope, p, { encryption: "s3", grants: consumers(300) }));
+    expect(byCheck(f, "policy-size")).toEqual([]);
+  });
+
+  it("fails past the limit, naming the policy, its size and the remedy", () => {
+    const f = checksOf((scope, p) => share(scope, p, { encryption: "s3", grants: consumers(500) }));
+    const [hit] = byCheck(f, "policy-size");
+    expect(hit.level).toBe("error");
+    expect(hit.message).toMatch(/S3 bucket policy \(20 KB\) of arn:aws:s3:::data-b is \d+ characters, over the limit of 20480/);
+    expect(hit.message).toContain("aws:PrincipalOrgID");
+  });
+
+  it("fails a trust policy over 2,048 characters", () => {
+    const f = checksOf((scope, p) =>
+      new AssumableRole(scope, "role", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        roleName: "r",
+        trustedPrincipals: consumers(60).map((c) => c.principal),
+        access: { bucketArn: "arn:aws:s3:::x", prefix: "", level: "read" },
+      }),
+    );
+    expect(byCheck(f, "policy-size")[0].message).toContain("trust policy");
+  });
+});
+
+describe("the aspect at synth", () => {
+  const synthApp = (build: (stack: TerraformStack, p: Providers) => void): void => {
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "s");
+    build(stack, providers(stack));
+    registerPolicyChecks(app);
+    app.synth();
+  };
+
+  it("fails synth on an error, naming the check and the resource", () => {
+    expect(() => synthApp((s, p) => share(s, p, { objectOwnership: "ObjectWriter", requireBucketOwnerFullControl: false }))).toThrow(
+      /\[object-writer-without-bofc\] bucket data-b keeps ObjectWriter ownership/,
+    );
+  });
+
+  it("synthesizes when every check passes, and an acknowledged warning stays silent", () => {
+    expect(() =>
+      synthApp((s, p) =>
+        share(s, p, { grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }], acknowledge: ["account-root-principal"] }),
+      ),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,137 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { ConfigError } from "../../lib/errors";
+import { statementsOf } from "../../lib/model/stack-model";
+import { S3Grant } from "../../lib/policy";
+import { ACCOUNT_A, ACCOUNT_B, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
+import { AssumableRole, AssumableRoleProps } from ".";
+
+const CALLER = `arn:aws:iam::${ACCOUNT_A}:role/caller`;
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const GRANT: S3Grant = { bucketArn: "arn:aws:s3:::data-b", prefix: "in/", level: "readwrite", kmsKeyArn: KEY };
+
+function role(props: Partial<AssumableRoleProps> = {}) {
+  return synthModule((scope, p) => {
+    new AssumableRole(scope, "role", {
+      provider: p.b,
+      accountId: ACCOUNT_B,
+      roleName: "writer-target",
+      trustedPrincipals: [CALLER],
+      access: GRANT,
+      ...props,
+    });
+  });
+}
+
+describe("AssumableRole trust policy", () => {
+  it("trusts exactly the named principal, with no conditions by default", () => {
+    const { tf } = role();
+    const trust = statementsOf(parsePolicy(only(tf, "aws_iam_role").assume_role_policy));
+    expect(trust).toEqual([{ Sid: "AssumeFromNamedPrincipals", Effect: "Allow", Principal: { AWS: CALLER }, Action: "sts:AssumeRole" }]);
+  });
+
+  it("requires the ExternalId and MFA when asked", () => {
+    const { tf } = role({ externalId: "partner-7", requireMfa: true });
+    const [s] = statementsOf(parsePolicy(only(tf, "aws_iam_role").assume_role_policy));
+    expect(s.Condition).toEqual({
+      StringEquals: { "sts:ExternalId": "partner-7" },
+      Bool: { "aws:MultiFactorAuthPresent": "true" },
+    });
+  });
+
+  it("sets the maximum session duration", () => {
+    expect(role().json).toHaveResourceWithProperties(IamRole, { name: "writer-target", max_session_duration: 3600 });
+    expect(role({ maxSessionDurationSeconds: 43200 }).json).toHaveResourceWithProperties(IamRole, { max_session_duration: 43200 });
+  });
+
+  it("refuses an account root unless acknowledged", () => {
+    expect(() => role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`] })).toThrow(/trusts every principal of that account/);
+    const { tf } = role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`], acknowledge: ["account-root-principal"] });
+    expect(only(tf, "aws_iam_role").assume_role_policy).toContain(`arn:aws:iam::${ACCOUNT_A}:root`);
+  });
+
+  it("adds principals after construction, and fails synth when there are none", () => {
+    const { tf } = synthModule((scope, p) => {
+      const r = new AssumableRole(scope, "role", { provider: p.b, accountId: ACCOUNT_B, roleName: "t", access: GRANT });
+      r.addTrustedPrincipal(CALLER);
+      r.addTrustedPrincipal(`arn:aws:iam::${ACCOUNT_A}:role/other`);
+    });
+    const [s] = statementsOf(parsePolicy(only(tf, "aws_iam_role").assume_role_policy));
+    expect(s.Principal).toEqual({ AWS: [CALLER, `arn:aws:iam::${ACCOUNT_A}:role/other`].sort() });
+    expect(() => role({ trustedPrincipals: [] })).toThrow(/trustedPrincipals: must name at least one principal/);
+  });
+});
+
+describe("AssumableRole permissions", () => {
+  const { tf } = role();
+  const s = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+
+  it("lists the bucket only under its prefix", () => {
+    expect(s[0]).toEqual({
+      Sid: "ListBucket",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: "arn:aws:s3:::data-b",
+      Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } },
+    });
+  });
+
+  it("reads and writes objects under the prefix only", () => {
+    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::data-b/in/*" });
+  });
+
+  it("uses exactly the bucket's key", () => {
+    expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: KEY });
+  });
+
+  it("has no KMS statement for an SSE-S3 bucket", () => {
+    const plain = role({ access: { ...GRANT, kmsKeyArn: undefined } });
+    expect(JSON.stringify(only(plain.tf, "aws_iam_role_policy").policy)).not.toContain("kms:");
+  });
+});
+
+describe("AssumableRole groups of another account", () => {
+  it("creates a group whose policy may assume exactly this role, with MFA", () => {
+    const { tf } = synthModule((scope, p) => {
+      const r = new AssumableRole(scope, "role", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        roleName: "dev-upload",
+        requireMfa: true,
+        access: GRANT,
+        acknowledge: ["account-root-principal"],
+      });
+      r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: "Developers" });
+    });
+    expect(only(tf, "aws_iam_group")).toMatchObject({ name: "Developers", provider: "aws.account_a" });
+    const [g] = statementsOf(parsePolicy(only(tf, "aws_iam_group_policy").policy));
+    expect(g).toEqual({
+      Sid: "AssumeOneRole",
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Resource: `arn:aws:iam::${ACCOUNT_B}:role/dev-upload`,
+      Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+    });
+    expect(Object.keys(resourcesOf(tf, "aws_iam_role"))).toHaveLength(1);
+  });
+});
+
+describe("AssumableRole bad input", () => {
+  it.each([
+    [{ roleName: "bad name!" }, "AssumableRole(role).roleName", "1-64 characters"],
+    [{ maxSessionDurationSeconds: 60 }, "AssumableRole(role).maxSessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
+    [{ maxSessionDurationSeconds: 50000 }, "AssumableRole(role).maxSessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
+    [{ externalId: "x" }, "AssumableRole(role).externalId", "2-1224"],
+    [{ trustedPrincipals: ["not-an-arn"] }, "AssumableRole(role).trustedPrincipals[0]", "is not an IAM principal ARN"],
+    [{ access: { ...GRANT, prefix: "/x/" } }, "AssumableRole(role).access.prefix", 'must not start with "/"'],
+  ])("%j fails naming %s", (props, field, hint) => {
+    let err: unknown;
+    try {
+      role(props as Partial<AssumableRoleProps>);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe(field);
+    expect((err as ConfigError).message).toContain(hint);
+  });
+});

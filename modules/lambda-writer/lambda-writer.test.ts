@@ -1,0 +1,150 @@
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { ConfigError } from "../../lib/errors";
+import { statementsOf } from "../../lib/model/stack-model";
+import { S3Grant } from "../../lib/policy";
+import { ACCOUNT_A, ACCOUNT_B, only, parsePolicy, synthModule } from "../../lib/testing";
+import { IAssumableRoleTarget } from "../assumable-role";
+import { LambdaWriter, LambdaWriterProps } from ".";
+
+const TARGET: IAssumableRoleTarget = {
+  roleArn: `arn:aws:iam::${ACCOUNT_B}:role/writer-target`,
+  maxSessionDurationSeconds: 7200,
+  externalId: "ext-42",
+  requireMfa: false,
+};
+const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/k1`;
+const WRITE: S3Grant = { bucketArn: "arn:aws:s3:::data-b", prefix: "in/", level: "write", kmsKeyArn: KEY };
+
+function writer(props: Partial<LambdaWriterProps> = {}) {
+  return synthModule((scope, p) => {
+    new LambdaWriter(scope, "writer", {
+      provider: p.a,
+      archiveProvider: p.archive,
+      accountId: ACCOUNT_A,
+      functionName: "xacct-writer",
+      handler: "writer",
+      target: { bucketName: "data-b", prefix: "in/", kmsKeyArn: KEY },
+      assumeRole: { role: TARGET },
+      ...props,
+    });
+  });
+}
+
+describe("LambdaWriter (assume-role pattern)", () => {
+  const { json, tf } = writer();
+  const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+
+  it("runs the bundled handler on nodejs22.x / arm64 with a code hash from the archive", () => {
+    expect(json).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: "xacct-writer",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      provider: "aws.account_a",
+    });
+    const fn = only(tf, "aws_lambda_function");
+    expect(fn.source_code_hash).toMatch(/^\$\{data\.archive_file\.[\w-]+\.output_base64sha256\}$/);
+    expect(fn.filename).toMatch(/^\$\{data\.archive_file\.[\w-]+\.output_path\}$/);
+    expect(json).toHaveDataSourceWithProperties(DataArchiveFile, { type: "zip", output_file_mode: "0644" });
+  });
+
+  it("is trusted by the Lambda service only", () => {
+    const [t] = statementsOf(parsePolicy(only(tf, "aws_iam_role").assume_role_policy));
+    expect(t).toMatchObject({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" });
+  });
+
+  it("writes logs to its own log group only", () => {
+    expect(only(tf, "aws_cloudwatch_log_group")).toMatchObject({ name: "/aws/lambda/xacct-writer", retention_in_days: 30 });
+    expect(policy[0]).toEqual({
+      Sid: "WriteOwnLogGroup",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.[\w-]+\.arn\}:\*$/),
+    });
+  });
+
+  it("may assume exactly the target role, and touches S3 only through it", () => {
+    expect(policy).toHaveLength(2);
+    expect(policy[1]).toEqual({ Sid: "AssumeTargetRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: TARGET.roleArn });
+    expect(JSON.stringify(policy)).not.toContain("s3:");
+  });
+
+  it("passes the target to the handler through the shared env contract", () => {
+    const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+    expect(env).toEqual({
+      TARGET_BUCKET: "data-b",
+      TARGET_PREFIX: "in/",
+      TARGET_KMS_KEY_ARN: KEY,
+      TARGET_ROLE_ARN: TARGET.roleArn,
+      TARGET_EXTERNAL_ID: "ext-42",
+      TARGET_SESSION_DURATION_SECONDS: "3600",
+      MAX_BODY_BYTES: "1048576",
+    });
+  });
+});
+
+describe("LambdaWriter (bucket-policy pattern)", () => {
+  it("holds the S3 and KMS grant itself and has no sts:AssumeRole", () => {
+    const { tf } = writer({ assumeRole: undefined, grants: [WRITE] });
+    const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+    expect(policy.map((s) => s.Action)).toEqual([
+      ["logs:CreateLogStream", "logs:PutLogEvents"],
+      ["s3:PutObject"],
+      ["kms:Encrypt", "kms:GenerateDataKey"],
+    ]);
+    expect(policy[1].Resource).toBe("arn:aws:s3:::data-b/in/*");
+    const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+    expect(env.TARGET_ROLE_ARN).toBeUndefined();
+  });
+
+  it("fails when no grant covers the target", () => {
+    expect(() => writer({ assumeRole: undefined, grants: [] })).toThrow(/LambdaWriter\(writer\)\.grants: no write grant covers the target s3:\/\/data-b\/in\//);
+    expect(() => writer({ assumeRole: undefined, grants: [{ ...WRITE, level: "read" }] })).toThrow(/no write grant/);
+  });
+});
+
+describe("LambdaWriter options", () => {
+  it("subscribes to S3 events with a source-restricted permission and an on-failure queue", () => {
+    const { tf } = writer({ s3Trigger: { bucketName: "prod-data", bucketArn: "arn:aws:s3:::prod-data" }, onFailureQueue: true });
+    expect(only(tf, "aws_lambda_permission")).toMatchObject({
+      principal: "s3.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      source_arn: "arn:aws:s3:::prod-data",
+      source_account: ACCOUNT_A,
+    });
+    const n = only(tf, "aws_s3_bucket_notification");
+    expect(n.bucket).toBe("prod-data");
+    expect((n.lambda_function as Record<string, unknown>[])[0].events).toEqual(["s3:ObjectCreated:*"]);
+    expect(only(tf, "aws_lambda_function_event_invoke_config")).toMatchObject({ maximum_retry_attempts: 2 });
+    const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+    expect(policy.find((s) => s.Action === "sqs:SendMessage")?.Resource).toMatch(/^\$\{aws_sqs_queue\./);
+  });
+});
+
+describe("LambdaWriter bad input", () => {
+  it.each([
+    [{ handler: "nope" }, "LambdaWriter(writer).handler", "no handler bundle \"nope\""],
+    [{ functionName: "bad name" }, "LambdaWriter(writer).functionName", "1-64 characters"],
+    [{ target: { bucketName: "Bad_Bucket" } }, "LambdaWriter(writer).target.bucketName", "not a valid S3 bucket name"],
+    [{ target: { bucketName: "data-b", prefix: "../up" } }, "LambdaWriter(writer).target.prefix", '".."'],
+    [{ assumeRole: { role: TARGET, sessionDurationSeconds: 10800 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "exceeds the maximum session duration"],
+    [{ assumeRole: { role: { ...TARGET, requireMfa: true } } }, "LambdaWriter(writer).assumeRole.role", "requires MFA"],
+    [{ logRetentionDays: 10 }, "LambdaWriter(writer).logRetentionDays", "retention periods"],
+    [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "Node.js Lambda runtime"],
+  ])("%j fails naming %s", (props, field, hint) => {
+    let err: unknown;
+    try {
+      writer(props as Partial<LambdaWriterProps>);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe(field);
+    expect((err as ConfigError).message).toContain(hint);
+  });
+
+  it("lists the available handlers when one is missing", () => {
+    expect(() => writer({ handler: "nope" })).toThrow(/available handlers: .*writer/);
+  });
+});
