@@ -1,0 +1,96 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadConfig } from "./config";
+import { ConfigError } from "./errors";
+
+const fail = (fn: () => unknown): ConfigError => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigError");
+};
+
+describe("loadConfig defaults", () => {
+  const c = loadConfig({ env: {}, cwd: "/repo" });
+
+  it("needs no setup", () => {
+    expect(c.accounts.a.id).toBe("111111111111");
+    expect(c.accounts.b.id).toBe("222222222222");
+    expect(c.accounts.reporting.id).toBe("333333333333");
+    expect(c.region).toBe("us-east-1");
+    expect(c.target).toBe("aws");
+    expect(c.backend).toEqual({ type: "local", dir: "/repo/state" });
+  });
+
+  it("derives distinct bucket names per stack", () => {
+    expect(new Set([c.bucketName, c.directBucketName, c.productionBucketName, c.reportingBucketName]).size).toBe(4);
+    expect(c.bucketName).toBe("xacct-shared-222222222222-us-east-1");
+  });
+
+  it("never turns on emulator settings or force-destroy by default", () => {
+    expect(c.forceDestroy).toBe(false);
+    expect(c.requireMfaForHumans).toBe(true);
+  });
+});
+
+describe("loadConfig precedence", () => {
+  it("environment overrides context, context overrides defaults", () => {
+    const c = loadConfig({
+      context: { region: "eu-west-1", accounts: { a: { id: "123456789012", profile: "dev" } } },
+      env: { XACCT_REGION: "eu-central-1", XACCT_ACCOUNT_B: "210987654321" },
+    });
+    expect(c.region).toBe("eu-central-1");
+    expect(c.accounts.a).toEqual({ id: "123456789012", profile: "dev", roleArn: undefined });
+    expect(c.accounts.b.id).toBe("210987654321");
+  });
+
+  it("reads an XACCT_CONFIG file between the two", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-cfg-"));
+    fs.writeFileSync(path.join(dir, "c.json"), JSON.stringify({ prefix: "drop/", accessLevel: "write" }));
+    const c = loadConfig({ context: { prefix: "ctx/" }, env: { XACCT_CONFIG: "c.json", XACCT_ACCESS_LEVEL: "read" }, cwd: dir });
+    expect(c.prefix).toBe("drop/");
+    expect(c.accessLevel).toBe("read");
+  });
+
+  it("configures the S3 backend with its own region default", () => {
+    const c = loadConfig({ env: { XACCT_BACKEND: "s3", XACCT_STATE_BUCKET: "tf-state-bucket" } });
+    expect(c.backend).toEqual({ type: "s3", bucket: "tf-state-bucket", keyPrefix: "xacct/", region: "us-east-1", profile: undefined, roleArn: undefined, kmsKeyId: undefined });
+  });
+});
+
+describe("loadConfig bad input names the field and the accepted form", () => {
+  it.each([
+    [{ XACCT_ACCOUNT_A: "12345" }, "accounts.a.id", "12-digit AWS account id"],
+    [{ XACCT_ACCOUNT_B: "111111111111" }, "accounts.b.id", "must differ from accounts.a.id"],
+    [{ XACCT_ACCOUNT_REPORTING: "222222222222" }, "accounts.reporting.id", "three different accounts"],
+    [{ XACCT_BUCKET_NAME: "My_Bucket" }, "bucketName", "not a valid S3 bucket name"],
+    [{ XACCT_PREFIX: "/leading" }, "prefix", 'must not start with "/"'],
+    [{ XACCT_PREFIX: "a/../b/" }, "prefix", '".."'],
+    [{ XACCT_ACCESS_LEVEL: "admin" }, "accessLevel", '"read", "write", "readwrite"'],
+    [{ XACCT_SESSION_DURATION: "600" }, "sessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
+    [{ XACCT_MAX_SESSION_DURATION: "50000" }, "maxSessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
+    [{ XACCT_REGION: "mars-1" }, "region", "AWS region code"],
+    [{ XACCT_TARGET: "prod" }, "target", '"aws", "emulator"'],
+    [{ XACCT_BACKEND: "s3" }, "backend.bucket", "is required"],
+    [{ XACCT_ROLE_ARN_A: "arn:aws:iam::1:role/x" }, "accounts.a.roleArn", "not an IAM principal ARN"],
+  ])("%j → %s", (env, field, hint) => {
+    const e = fail(() => loadConfig({ env }));
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(hint);
+  });
+
+  it("rejects unknown settings (typos) with the list of known ones", () => {
+    const e = fail(() => loadConfig({ context: { regoin: "us-east-1" }, env: {} }));
+    expect(e.field).toBe("context.xacct.regoin");
+    expect(e.message).toContain("known settings here: region");
+  });
+
+  it("rejects a role name that IAM would refuse", () => {
+    const e = fail(() => loadConfig({ env: { XACCT_NAME_PREFIX: "Bad Prefix" } }));
+    expect(e.field).toBe("namePrefix");
+  });
+});
