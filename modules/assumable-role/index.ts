@@ -111,7 +111,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
 
     const grant = props.access;
     v.keyPrefix(f("access.prefix"), grant.prefix);
-    const tags = { ...(props.tags ?? {}) };
+    const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
 
     this.role = new IamRole(this, "role", {
       provider: props.provider,
@@ -133,7 +133,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
       maxSessionDuration: this.maxSessionDurationSeconds,
       tags,
       // IAM rejects a trust policy naming a principal that does not exist yet.
-      dependsOn: dependablesOf(this.trusted),
+      dependsOn: this.trusted.length ? dependablesOf(this.trusted) : undefined,
     });
     acknowledge(this.role, acks);
 

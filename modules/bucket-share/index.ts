@@ -136,7 +136,7 @@ export class BucketShare extends Construct {
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
     this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
 
-    const tags = { ...(props.tags ?? {}) };
+    const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;
 
     this.bucket = new S3Bucket(this, "bucket", {

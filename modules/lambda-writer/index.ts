@@ -195,7 +195,7 @@ export class LambdaWriter extends Construct implements IGrantee {
     }
     grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`)));
 
-    const tags = { ...(props.tags ?? {}) };
+    const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;
 
     // ---- execution role

@@ -1,0 +1,3 @@
+// Type declarations of the jest matchers registered in jest.setup.js.
+import "cdktf/lib/testing/adapters/jest";
+import "aws-sdk-client-mock-jest";
