@@ -26,16 +26,15 @@ function main(): void {
   // The cdktf CLI asks synth to carry on past error annotations and write the
   // stacks anyway; we stop instead, so a failed check leaves nothing to deploy.
   delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
-  let app: App | undefined;
+  const app = new App();
   try {
-    app = buildApp();
+    buildApp(app);
     app.synth();
   } catch (err) {
-    if (app) {
-      // Synth failed part-way (a policy check): remove what it wrote.
-      fs.rmSync(path.join(app.outdir, "stacks"), { recursive: true, force: true });
-      fs.rmSync(path.join(app.outdir, "manifest.json"), { force: true });
-    }
+    // Bad configuration or a failed policy check: leave no stack behind that
+    // `cdktf deploy` or terraform could pick up (half-written or stale).
+    fs.rmSync(path.join(app.outdir, "stacks"), { recursive: true, force: true });
+    fs.rmSync(path.join(app.outdir, "manifest.json"), { force: true });
     const message = err instanceof ConfigError ? `Configuration error: ${err.message}` : (err as Error).message;
     process.stderr.write(`\n${message}\n\n`);
     process.exit(1);
