@@ -1,5 +1,6 @@
 import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { ConfigError } from "./errors";
 import { Construct, IConstruct, Testing } from "./framework";
 import { buildStackModel, StackModel, TfJson } from "./model/stack-model";
 import { PolicyDocument } from "./policy";
@@ -45,3 +46,16 @@ export function only(tf: TfJson, type: string): Record<string, unknown> {
 }
 
 export const parsePolicy = (raw: unknown): PolicyDocument => JSON.parse(String(raw)) as PolicyDocument;
+
+/** Assert that `fn` throws a ConfigError naming `field`, whose message contains `hint`. */
+export function expectConfigError(fn: () => unknown, field: string, hint: string): void {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  expect((err as ConfigError).field).toBe(field);
+  expect((err as ConfigError).message).toContain(hint);
+}

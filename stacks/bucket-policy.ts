@@ -1,8 +1,7 @@
-import { AccountsStack } from "../lib/accounts";
 import { ProjectConfig } from "../lib/config";
-import { Construct, TerraformOutput } from "../lib/framework";
-import { BucketShare } from "../modules/bucket-share";
+import { Construct } from "../lib/framework";
 import { LambdaWriter } from "../modules/lambda-writer";
+import { TwoAccountStack } from "./two-account";
 
 /**
  * Bucket-policy pattern: account B's bucket policy (and key policy) name
@@ -10,36 +9,22 @@ import { LambdaWriter } from "../modules/lambda-writer";
  * credentials, no STS hop. Both sides must allow: A's identity policy and B's
  * resource policies.
  */
-export class BucketPolicyStack extends AccountsStack {
+export class BucketPolicyStack extends TwoAccountStack {
   constructor(scope: Construct, id: string, config: ProjectConfig) {
     super(scope, id, config);
-    const accountA = this.awsProvider("a", "account_a");
-    const accountB = this.awsProvider("b", "account_b");
-    const p = config.namePrefix;
-
-    const share = new BucketShare(this, "shared-bucket", {
-      provider: accountB,
-      accountId: config.accounts.b.id,
-      bucketName: config.directBucketName,
-      encryption: config.encryption,
-      forceDestroy: config.forceDestroy,
-    });
+    const share = this.shareBucket(config.directBucketName);
 
     const writer = new LambdaWriter(this, "writer", {
-      provider: accountA,
+      provider: this.accountA,
       archiveProvider: this.archiveProvider,
       accountId: config.accounts.a.id,
-      functionName: `${p}-direct-writer`,
+      functionName: `${config.namePrefix}-direct-writer`,
       handler: "writer",
       target: { bucketName: share.bucketName, prefix: config.prefix, kmsKeyArn: share.kmsKeyArn },
       grants: [share.s3Grant(config.accessLevel, config.prefix)],
     });
     share.addGrant({ principal: writer, level: config.accessLevel, prefix: config.prefix });
 
-    new TerraformOutput(this, "bucket_name", { value: share.bucketName });
-    new TerraformOutput(this, "bucket_arn", { value: share.bucketArn });
-    new TerraformOutput(this, "kms_key_arn", { value: share.kmsKeyArn ?? "" });
-    new TerraformOutput(this, "lambda_role_arn", { value: writer.roleArn });
-    new TerraformOutput(this, "lambda_function_name", { value: writer.function.functionName });
+    this.exportOutputs(share, writer);
   }
 }

@@ -1,8 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { ConfigError } from "../../lib/errors";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
-import { ACCOUNT_A, ACCOUNT_B, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
+import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
 import { AssumableRole, AssumableRoleProps } from ".";
 
 const CALLER = `arn:aws:iam::${ACCOUNT_A}:role/caller`;
@@ -124,14 +123,6 @@ describe("AssumableRole bad input", () => {
     [{ trustedPrincipals: ["not-an-arn"] }, "AssumableRole(role).trustedPrincipals[0]", "is not an IAM principal ARN"],
     [{ access: { ...GRANT, prefix: "/x/" } }, "AssumableRole(role).access.prefix", 'must not start with "/"'],
   ])("%j fails naming %s", (props, field, hint) => {
-    let err: unknown;
-    try {
-      role(props as Partial<AssumableRoleProps>);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).field).toBe(field);
-    expect((err as ConfigError).message).toContain(hint);
+    expectConfigError(() => role(props as Partial<AssumableRoleProps>), field, hint);
   });
 });

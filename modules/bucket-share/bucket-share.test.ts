@@ -1,7 +1,6 @@
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { ConfigError } from "../../lib/errors";
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, only, parsePolicy, synthModule } from "../../lib/testing";
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
 import { statementsOf } from "../../lib/model/stack-model";
 import { BucketShare, BucketShareProps } from ".";
 
@@ -158,15 +157,6 @@ describe("BucketShare options", () => {
 });
 
 describe("BucketShare bad input", () => {
-  const bad = (props: Partial<BucketShareProps>): ConfigError => {
-    try {
-      share(props);
-    } catch (e) {
-      return e as ConfigError;
-    }
-    throw new Error("expected a ConfigError");
-  };
-
   it.each([
     [{ bucketName: "Bad_Bucket" }, "BucketShare(share).bucketName", "lowercase"],
     [{ bucketName: "ab" }, "BucketShare(share).bucketName", "3-63"],
@@ -179,9 +169,6 @@ describe("BucketShare bad input", () => {
     [{ grants: [{ level: "read" }] }, "BucketShare(share).grants[0]", "exactly one"],
     [{ objectOwnership: "Nobody" as never }, "BucketShare(share).objectOwnership", "BucketOwnerEnforced"],
   ])("%j fails naming %s", (props, field, hint) => {
-    const e = bad(props as Partial<BucketShareProps>);
-    expect(e).toBeInstanceOf(ConfigError);
-    expect(e.field).toBe(field);
-    expect(e.message).toContain(hint);
+    expectConfigError(() => share(props as Partial<BucketShareProps>), field, hint);
   });
 });

@@ -1,9 +1,8 @@
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
-import { ConfigError } from "../../lib/errors";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
-import { ACCOUNT_A, ACCOUNT_B, only, parsePolicy, synthModule } from "../../lib/testing";
+import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
 import { IAssumableRoleTarget } from "../assumable-role";
 import { LambdaWriter, LambdaWriterProps } from ".";
 
@@ -133,15 +132,7 @@ describe("LambdaWriter bad input", () => {
     [{ logRetentionDays: 10 }, "LambdaWriter(writer).logRetentionDays", "retention periods"],
     [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "Node.js Lambda runtime"],
   ])("%j fails naming %s", (props, field, hint) => {
-    let err: unknown;
-    try {
-      writer(props as Partial<LambdaWriterProps>);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).field).toBe(field);
-    expect((err as ConfigError).message).toContain(hint);
+    expectConfigError(() => writer(props as Partial<LambdaWriterProps>), field, hint);
   });
 
   it("lists the available handlers when one is missing", () => {
