@@ -158,6 +158,7 @@ export class LambdaWriter extends Construct implements IGrantee {
 
     // ---- how the handler reaches the target bucket
     const env: Record<string, string> = {
+      [ENV.executionRoleArn]: this.roleArn,
       [ENV.bucket]: bucket,
       [ENV.prefix]: prefix,
       [ENV.maxBodyBytes]: String(maxBody),

@@ -72,6 +72,7 @@ describe("LambdaWriter (assume-role pattern)", () => {
   it("passes the target to the handler through the shared env contract", () => {
     const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
     expect(env).toEqual({
+      EXECUTION_ROLE_ARN: `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`,
       TARGET_BUCKET: "data-b",
       TARGET_PREFIX: "in/",
       TARGET_KMS_KEY_ARN: KEY,

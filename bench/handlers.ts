@@ -1,0 +1,289 @@
+/**
+ * Benchmark of the handlers (prints numbers; not a test).
+ *
+ *   npx ts-node bench/handlers.ts          table
+ *   npx ts-node bench/handlers.ts --json   JSON only
+ *
+ * 1. STS calls: 1 cold + 1,000 warm invocations of OUR writer (put) and of the
+ *    SEED 001 pattern (bench/seed001.ts: AssumeRole on every call), in the same
+ *    process, with S3 and STS mocked by aws-sdk-client-mock (calls counted).
+ *    Plus 1,000 invocations of ours spread over 24 h of simulated clock time,
+ *    to show the refresh rate of 1-hour sessions.
+ * 2. Bundle: each handler bundled with lib/bundle.ts's bundleHandler, zipped
+ *    (zip CLI at the default level 6, like Terraform's archive provider; the
+ *    archiver package when zip is absent): bundle bytes and zip bytes.
+ * 3. Module init: time to require() the bundled index.js in a fresh `node`
+ *    process, median of 7 runs.
+ * Targets: <= 1 STS call per 1,000 warm invocations; zip <= 300 KB (300,000 bytes); init <= 100 ms.
+ */
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand as SeedAssumeRoleCommand, STSClient as SeedSTSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { bundleHandler } from "../lib/bundle";
+import { __resetForTests, handler as writerHandler } from "../handlers/writer";
+import { seedHandler } from "./seed001";
+
+const WARM = 1000;
+const INIT_RUNS = 7;
+const TARGETS = { stsPer1000Warm: 1, zipBytes: 300_000, initMs: 100 };
+const HANDLERS = ["writer", "metadata-processor"];
+const asJson = process.argv.includes("--json");
+
+// ---------------------------------------------------------------- mocks
+const s3Mock = mockClient(S3Client);
+const stsMock = mockClient(STSClient); // the STS client fromTemporaryCredentials uses
+const seedStsMock = mockClient(SeedSTSClient); // the seed's @aws-sdk/client-sts
+
+function credentials(): { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: Date } } {
+  return { Credentials: { AccessKeyId: "ASIABENCH", SecretAccessKey: "bench-secret", SessionToken: "bench-token", Expiration: new Date(Date.now() + 3600_000) } };
+}
+
+function resetMocks(): void {
+  s3Mock.reset();
+  stsMock.reset();
+  seedStsMock.reset();
+  stsMock.on(AssumeRoleCommand).callsFake(credentials);
+  seedStsMock.on(SeedAssumeRoleCommand).callsFake(credentials);
+  s3Mock.on(PutObjectCommand).resolves({ ETag: '"bench"', VersionId: "v1" });
+  s3Mock.on(ListObjectsCommand).resolves({ Contents: [{ Key: "123.txt", Size: 5 }] });
+  s3Mock.on(GetObjectCommand).callsFake(() => ({ Body: { transformToString: async () => "hello" }, ContentLength: 5 }));
+}
+
+const stsCalls = (): number => stsMock.commandCalls(AssumeRoleCommand).length + seedStsMock.commandCalls(SeedAssumeRoleCommand).length;
+const s3Calls = (): number => s3Mock.calls().length;
+
+/** Run `fn` with console output counted and silenced (the seed logs credentials and bodies). */
+async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; lines: number }> {
+  const saved = { log: console.log, error: console.error };
+  let lines = 0;
+  console.log = () => void (lines += 1);
+  console.error = () => void (lines += 1);
+  try {
+    return { value: await fn(), lines };
+  } finally {
+    console.log = saved.log;
+    console.error = saved.error;
+  }
+}
+
+interface StsResult {
+  readonly name: string;
+  readonly invocations: { cold: number; warm: number };
+  readonly stsCallsCold: number;
+  readonly stsCallsWarm: number;
+  readonly stsPer1000Warm: number;
+  readonly s3CallsWarm: number;
+  readonly meanMsPerWarmInvocation: number;
+  readonly logLinesWarm: number;
+}
+
+async function runWarm(name: string, invoke: (i: number) => Promise<unknown>): Promise<StsResult> {
+  resetMocks();
+  await quietly(() => invoke(-1)); // cold start: first invocation of the container
+  const stsCold = stsCalls();
+  const s3Before = s3Calls();
+  const start = performance.now();
+  const { lines } = await quietly(async () => {
+    for (let i = 0; i < WARM; i++) await invoke(i);
+  });
+  const ms = performance.now() - start;
+  const stsWarm = stsCalls() - stsCold;
+  return {
+    name,
+    invocations: { cold: 1, warm: WARM },
+    stsCallsCold: stsCold,
+    stsCallsWarm: stsWarm,
+    stsPer1000Warm: (stsWarm * 1000) / WARM,
+    s3CallsWarm: s3Calls() - s3Before,
+    meanMsPerWarmInvocation: Math.round((ms / WARM) * 1000) / 1000,
+    logLinesWarm: lines,
+  };
+}
+
+function writerEnv(): void {
+  Object.assign(process.env, {
+    TARGET_BUCKET: "reporting-bucket",
+    TARGET_PREFIX: "incoming/",
+    TARGET_ROLE_ARN: "arn:aws:iam::222222222222:role/xacct-writer",
+    TARGET_SESSION_DURATION_SECONDS: "3600",
+    TARGET_REGION: "us-west-2",
+    AWS_REGION: "us-west-2",
+    AWS_LAMBDA_FUNCTION_NAME: "bench-writer",
+    MAX_BODY_BYTES: "1048576",
+    // fake execution-role credentials: nothing may reach a real credential source
+    AWS_ACCESS_KEY_ID: "AKIDBENCH",
+    AWS_SECRET_ACCESS_KEY: "bench",
+  });
+  delete process.env.AWS_ENDPOINT_URL;
+  delete process.env.AWS_LAMBDA_LOG_FORMAT;
+}
+
+/** Ours over a simulated day: invocations evenly spread over 24 h of Date.now(). */
+async function runDay(): Promise<{ invocations: number; simulatedHours: number; stsCalls: number }> {
+  resetMocks();
+  __resetForTests();
+  const realNow = Date.now;
+  const t0 = realNow();
+  const step = (24 * 3600_000) / WARM;
+  let i = 0;
+  Date.now = () => t0 + i * step;
+  try {
+    await quietly(async () => {
+      for (i = 0; i < WARM; i++) await writerHandler({ data: { i } }, { awsRequestId: `day-${i}` });
+    });
+  } finally {
+    Date.now = realNow;
+  }
+  return { invocations: WARM, simulatedHours: 24, stsCalls: stsCalls() };
+}
+
+// ---------------------------------------------------------------- bundle, zip, init
+function hasZipCli(): boolean {
+  return spawnSync("zip", ["-v"], { stdio: "ignore" }).status === 0;
+}
+
+async function zipDir(dir: string, out: string): Promise<void> {
+  if (hasZipCli()) {
+    execFileSync("zip", ["-q", "-X", "-r", out, "."], { cwd: dir });
+    return;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const archiver = require("archiver") as (format: string, opts: object) => {
+    pipe: (s: NodeJS.WritableStream) => void;
+    directory: (d: string, dest: false) => void;
+    finalize: () => Promise<void>;
+    on: (e: string, cb: (err: Error) => void) => void;
+  };
+  await new Promise<void>((resolve, reject) => {
+    const output = fs.createWriteStream(out);
+    const archive = archiver("zip", { zlib: { level: 6 } });
+    output.on("close", () => resolve());
+    archive.on("error", reject);
+    archive.pipe(output);
+    archive.directory(dir, false);
+    void archive.finalize();
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function initTimes(file: string): number[] {
+  const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});const d=Number(process.hrtime.bigint()-t)/1e6;if(typeof m.handler!=="function")throw new Error("no handler export");process.stdout.write(String(d));`;
+  const env = { PATH: process.env.PATH ?? "", HOME: os.tmpdir() };
+  const times: number[] = [];
+  for (let i = 0; i < INIT_RUNS; i++) {
+    const r = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`require(${file}) failed: ${r.stderr}`);
+    times.push(Number(r.stdout));
+  }
+  return times;
+}
+
+interface BundleResult {
+  readonly name: string;
+  readonly bundleBytes: number;
+  readonly zipBytes: number;
+  readonly zipTool: string;
+  readonly initMsMedian: number;
+  readonly initMsRuns: number[];
+}
+
+async function measureBundle(name: string, work: string): Promise<BundleResult> {
+  const b = bundleHandler(name);
+  const zip = path.join(work, `${name}.zip`);
+  await zipDir(b.dir, zip);
+  const runs = initTimes(b.file);
+  return {
+    name,
+    bundleBytes: fs.statSync(b.file).size,
+    zipBytes: fs.statSync(zip).size,
+    zipTool: hasZipCli() ? "zip -6 (CLI)" : "archiver (level 6)",
+    initMsMedian: Math.round(median(runs) * 10) / 10,
+    initMsRuns: runs.map((r) => Math.round(r * 10) / 10),
+  };
+}
+
+// ---------------------------------------------------------------- report
+const pass = (ok: boolean): string => (ok ? "PASS" : "FAIL");
+const n = (x: number): string => x.toLocaleString("en-US");
+
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
+}
+
+async function main(): Promise<void> {
+  writerEnv();
+  __resetForTests();
+  const ours = await runWarm("ours: handlers/writer (put)", (i) => writerHandler({ data: { i } }, { awsRequestId: `bench-${i}` }));
+  const seed = await runWarm("seed 001: assume-role per call (list+get)", () => seedHandler({}, {}));
+  const day = await runDay();
+  s3Mock.restore();
+  stsMock.restore();
+  seedStsMock.restore();
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-handlers-"));
+  const bundles: BundleResult[] = [];
+  try {
+    for (const h of HANDLERS) bundles.push(await measureBundle(h, work));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(path.join(os.tmpdir(), `xacct-bundles-${process.pid}`), { recursive: true, force: true });
+  }
+
+  const ratio = ours.stsCallsWarm === 0 ? null : seed.stsCallsWarm / ours.stsCallsWarm;
+  const ratioInclCold = (seed.stsCallsWarm + seed.stsCallsCold) / (ours.stsCallsWarm + ours.stsCallsCold);
+  const result = {
+    node: process.version,
+    platform: `${os.platform()}-${os.arch()}`,
+    sts: { ours, seed, ratioWarm: ratio, ratioInclCold: Math.round(ratioInclCold * 10) / 10, oursOverSimulatedDay: day },
+    bundles,
+    targets: TARGETS,
+    verdict: {
+      stsPer1000Warm: ours.stsPer1000Warm <= TARGETS.stsPer1000Warm,
+      zip: bundles.every((b) => b.zipBytes <= TARGETS.zipBytes),
+      init: bundles.every((b) => b.initMsMedian <= TARGETS.initMs),
+    },
+  };
+
+  if (asJson) {
+    console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+
+  console.log(`\nSTS calls — 1 cold + ${n(WARM)} warm invocations, S3/STS mocked (aws-sdk-client-mock), node ${process.version}\n`);
+  console.log(
+    pad([
+      ["handler", "STS cold", `STS warm (${n(WARM)})`, "STS / 1,000 warm", "S3 calls warm", "ms / warm inv", "log lines warm"],
+      ...[ours, seed].map((r) => [r.name, String(r.stsCallsCold), n(r.stsCallsWarm), String(r.stsPer1000Warm), n(r.s3CallsWarm), r.meanMsPerWarmInvocation.toFixed(3), n(r.logLinesWarm)]),
+    ]),
+  );
+  console.log(
+    `\nratio seed/ours, warm: ${ratio === null ? `${n(seed.stsCallsWarm)} : 0 (ours makes no STS call while warm)` : `${ratio}x`}; including the cold start: ${result.sts.ratioInclCold}x`,
+  );
+  console.log(`ours over a simulated day (${n(day.invocations)} invocations spread over 24 h, 1 h sessions refreshed 5 min early): ${day.stsCalls} STS calls`);
+  console.log(`target <= ${TARGETS.stsPer1000Warm} STS call per 1,000 warm invocations: ours ${ours.stsPer1000Warm} -> ${pass(result.verdict.stsPer1000Warm)}`);
+
+  console.log(`\nBundles — lib/bundle.ts bundleHandler (esbuild, minified CJS, node22), zipped with ${bundles[0]?.zipTool}; init = require() in a fresh node, median of ${INIT_RUNS}\n`);
+  console.log(
+    pad([
+      ["handler", "bundle bytes", "zip bytes", `zip <= ${n(TARGETS.zipBytes)}`, "init ms (median)", `init <= ${TARGETS.initMs} ms`, "init runs (ms)"],
+      ...bundles.map((b) => [b.name, n(b.bundleBytes), n(b.zipBytes), pass(b.zipBytes <= TARGETS.zipBytes), b.initMsMedian.toFixed(1), pass(b.initMsMedian <= TARGETS.initMs), b.initMsRuns.join(" ")]),
+    ]),
+  );
+  console.log(`\nmeasured on ${result.platform}; Lambda CPU scales with memory (256 MB is a fraction of a vCPU), so init there is slower than here.\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,167 @@
+/**
+ * Lambda of account A writing to (and reading back from) a bucket of account B.
+ * Entry point: `index.handler`. Event format: see ./event.ts.
+ *
+ * Per container: the env contract is parsed on the first invocation, and one
+ * S3 client is built whose assumed-role credentials (fromTemporaryCredentials)
+ * are cached and refreshed 5 minutes before they expire: STS is called once
+ * per session, not per invocation.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { TargetConfig } from "../shared/config";
+import { ensureTargetCredentials, targetClient, targetConfig, type CredentialMode } from "../shared/container";
+import { diagnoseAccessDenied } from "../shared/diagnose";
+import { ObjectNotFoundError, ObjectTooLargeError, errorName } from "../shared/errors";
+import { runInvocation, type InvocationContext } from "../shared/invocation";
+import { targetPutInput } from "../shared/s3write";
+import { OPERATIONS, parseWriterEvent, type WriterRequest } from "./event";
+
+export { __resetForTests } from "../shared/container";
+export { parseWriterEvent } from "./event";
+export type { WriterRequest } from "./event";
+
+export interface PutResult {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string | null;
+  readonly versionId: string | null;
+}
+
+export interface GetResult {
+  readonly bucket: string;
+  readonly key: string;
+  /** The object's body decoded as UTF-8. */
+  readonly body: string;
+  readonly contentType: string | null;
+  readonly contentLength: number | null;
+  readonly etag: string | null;
+  readonly lastModified: string | null;
+  readonly versionId: string | null;
+  /** User metadata (x-amz-meta-*). */
+  readonly metadata: Record<string, string>;
+}
+
+export interface ListResult {
+  readonly bucket: string;
+  readonly prefix: string;
+  /** Full keys, usable as `key` of a `get`. */
+  readonly keys: string[];
+  readonly objects: { key: string; size: number | null; etag: string | null; lastModified: string | null }[];
+  readonly isTruncated: boolean;
+  /** Pass as `continuationToken` to get the next page; null on the last page. */
+  readonly nextContinuationToken: string | null;
+}
+
+export type WriterResult = PutResult | GetResult | ListResult;
+
+const ACTIONS = {
+  put: { action: "s3:PutObject", kms: "kms:GenerateDataKey" },
+  get: { action: "s3:GetObject", kms: "kms:Decrypt" },
+  list: { action: "s3:ListBucket", kms: undefined },
+} as const;
+
+async function execute(req: WriterRequest, s3: S3Client, config: TargetConfig): Promise<WriterResult> {
+  const Bucket = config.bucket;
+  switch (req.operation) {
+    case "put": {
+      const out = await s3.send(new PutObjectCommand(targetPutInput(config, req.key, req.body, req.contentType)));
+      return { bucket: Bucket, key: req.key, etag: out.ETag ?? null, versionId: out.VersionId ?? null };
+    }
+    case "get": {
+      let out;
+      try {
+        out = await s3.send(new GetObjectCommand({ Bucket, Key: req.key, ...(req.versionId !== undefined ? { VersionId: req.versionId } : {}) }));
+      } catch (err) {
+        const name = errorName(err);
+        if (name === "NoSuchKey" || name === "NoSuchVersion" || name === "NotFound") {
+          throw new ObjectNotFoundError(`s3://${Bucket}/${req.key}${req.versionId !== undefined ? ` (version ${req.versionId})` : ""} does not exist (${name})`, err);
+        }
+        throw err;
+      }
+      if (out.ContentLength !== undefined && out.ContentLength > config.maxBodyBytes) {
+        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw new ObjectTooLargeError(`s3://${Bucket}/${req.key} is ${out.ContentLength} bytes, over the limit of ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); it was not read`);
+      }
+      const body = out.Body ? await out.Body.transformToString("utf-8") : "";
+      return {
+        bucket: Bucket,
+        key: req.key,
+        body,
+        contentType: out.ContentType ?? null,
+        contentLength: out.ContentLength ?? null,
+        etag: out.ETag ?? null,
+        lastModified: out.LastModified ? out.LastModified.toISOString() : null,
+        versionId: out.VersionId ?? null,
+        metadata: { ...(out.Metadata ?? {}) },
+      };
+    }
+    case "list": {
+      const out = await s3.send(
+        new ListObjectsV2Command({
+          Bucket,
+          Prefix: req.prefix,
+          MaxKeys: req.maxKeys,
+          ...(req.continuationToken !== undefined ? { ContinuationToken: req.continuationToken } : {}),
+        }),
+      );
+      const objects = (out.Contents ?? []).map((o) => ({
+        key: o.Key ?? "",
+        size: o.Size ?? null,
+        etag: o.ETag ?? null,
+        lastModified: o.LastModified ? o.LastModified.toISOString() : null,
+      }));
+      return {
+        bucket: Bucket,
+        prefix: req.prefix,
+        keys: objects.map((o) => o.key),
+        objects,
+        isTruncated: out.IsTruncated === true,
+        nextContinuationToken: out.IsTruncated ? (out.NextContinuationToken ?? null) : null,
+      };
+    }
+  }
+}
+
+/** Lambda entry point (`index.handler`). */
+export const handler = async (event: unknown, context?: InvocationContext): Promise<WriterResult> =>
+  runInvocation("writer", context, async (log) => {
+    const config = targetConfig();
+    log.bucket = config.bucket;
+    const requestId = log.requestId || "local";
+    log.operation = operationOf(event);
+    // Everything about the event is validated before any AWS call.
+    const req = parseWriterEvent(event, config, requestId, new Date());
+    log.operation = req.operation;
+    if (req.operation === "list") log.prefix = req.prefix;
+    else log.key = req.key;
+
+    const target = targetClient(config);
+    log.credentials = target.mode;
+    try {
+      await ensureTargetCredentials(target);
+      return await execute(req, target.s3, config);
+    } catch (err) {
+      throw (
+        diagnoseAccessDenied(err, {
+          action: ACTIONS[req.operation].action,
+          kmsActions: ACTIONS[req.operation].kms,
+          bucket: config.bucket,
+          key: req.operation === "list" ? undefined : req.key,
+          caller: callerOf(target.mode),
+          config,
+        }) ?? err
+      );
+    }
+  });
+
+/** The operation named by a (possibly invalid) event, for the log line. */
+function operationOf(event: unknown): string {
+  if (typeof event !== "object" || event === null || Array.isArray(event)) return "invalid";
+  const op = (event as { operation?: unknown }).operation;
+  if (op === undefined) return "put";
+  return typeof op === "string" && (OPERATIONS as readonly string[]).includes(op) ? op : "invalid";
+}
+
+function callerOf(mode: CredentialMode): "target-role" | "execution-role-cross-account" {
+  return mode === "assume-role" ? "target-role" : "execution-role-cross-account";
+}
