@@ -1,4 +1,4 @@
-import type { ITerraformDependable } from "./framework";
+import type { TerraformResource } from "./framework";
 
 /**
  * Something that can be named as a principal in a policy: an ARN, plus the
@@ -8,12 +8,23 @@ import type { ITerraformDependable } from "./framework";
  */
 export interface IGrantee {
   readonly principalArn: string;
-  readonly dependable?: ITerraformDependable;
+  readonly dependable?: TerraformResource;
 }
 
 export type GranteeLike = string | IGrantee;
 
 export const toGrantee = (g: GranteeLike): IGrantee => (typeof g === "string" ? { principalArn: g } : g);
 
-export const dependablesOf = (gs: readonly IGrantee[]): ITerraformDependable[] =>
+export const dependablesOf = (gs: readonly IGrantee[]): TerraformResource[] =>
   gs.flatMap((g) => (g.dependable ? [g.dependable] : []));
+
+/**
+ * Add a `depends_on` entry to a resource after it was constructed. cdktf only
+ * turns dependables passed to the constructor into plain addresses, so an
+ * entry added later is written as the address itself (`aws_iam_role.name`).
+ */
+export function addDependency(resource: TerraformResource, on: TerraformResource): void {
+  const address = `${on.terraformResourceType}.${on.friendlyUniqueId}`;
+  const current = resource.dependsOn ?? [];
+  if (!current.includes(address)) resource.dependsOn = [...current, address];
+}

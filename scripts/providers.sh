@@ -11,6 +11,9 @@
 #     reads terraform.required_providers (source + exact version) from a synthesized stack
 #   Default (no args): aws=6.25.0 archive=2.7.1
 #   Env instead of args: XACCT_TF_PROVIDERS="aws=6.25.0 archive=2.7.1"
+#   scripts/providers.sh --substitute [...]
+#     where a wanted version has no reachable source, build the SUBSTITUTE below
+#     instead and print "substitute NAME WANTED BUILT" on stdout (before the rc path)
 #
 # Output:  ${XACCT_CACHE:-$HOME/.cache/xacct}/tf-mirror/registry.terraform.io/hashicorp/NAME/VERSION/OS_ARCH/terraform-provider-NAME_vVERSION_x5
 #          ${XACCT_CACHE:-$HOME/.cache/xacct}/terraformrc   (its path is the LAST line of stdout)
@@ -28,6 +31,7 @@ MIRROR="$CACHE/tf-mirror"
 LOGDIR="$CACHE/tf-provider-logs"
 WORKROOT="$CACHE/tf-provider-build"
 RC="$CACHE/terraformrc"
+PLUGIN_CACHE="$CACHE/tf-plugin-cache"   # terraform links providers from here instead of copying ~0.9 GB per init
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"   # never fetch a Go toolchain implicitly
 export CGO_ENABLED=0
 GO_BUILD_P="${XACCT_GO_BUILD_P:-}"            # optional: go build -p N (default: GOMAXPROCS)
@@ -41,12 +45,26 @@ GO_BUILD_P="${XACCT_GO_BUILD_P:-}"            # optional: go build -p N (default
 #                   terraform-provider-aws version except those below.
 #   archive 2.7.1   NOT PINNED - same reason.
 #
-# The "-dev" entry is NOT a release: it is the only terraform-provider-aws source
-# the proxy here serves (main branch after 6.47.1: version/VERSION=6.47.1,
-# CHANGELOG top "6.48.0 (Unreleased)"). It exists to test the build/mirror
-# plumbing and to measure build cost; never use it as a real provider version.
+# Values are "GO_MODULE_VERSION" (the provider's usual module path, MODPATH) or
+# "MODULE_PATH@GO_MODULE_VERSION" when the source lives under another path.
+#
+# SUBSTITUTES (not the pinned releases; only used with --substitute, see below):
+# - aws 6.48.0-dev.5f2286d6d836: the only terraform-provider-aws source the
+#   proxy here serves (main branch after 6.47.1: version/VERSION=6.47.1,
+#   CHANGELOG top "6.48.0 (Unreleased)"). Same major version as 6.25.0.
+# - archive 1.3.0: the newest terraform-provider-archive source the proxy here
+#   serves, under the provider's old module path (github.com/terraform-providers/...).
+#   Its archive_file has no output_file_mode argument.
 declare -A PIN=(
   ["aws 6.48.0-dev.5f2286d6d836"]="v1.60.1-0.20260602190131-5f2286d6d836"
+  ["archive 1.3.0"]="github.com/terraform-providers/terraform-provider-archive@v1.3.0"
+)
+
+# --substitute: when the wanted release cannot be built here, build this instead
+# (the caller must then require the substitute's version; e2e/ does, and says so).
+declare -A SUBSTITUTE=(
+  ["aws 6.25.0"]="6.48.0-dev.5f2286d6d836"
+  ["archive 2.7.1"]="1.3.0"
 )
 
 # NAME -> Go module path (the provider's main package is the module root)
@@ -92,6 +110,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", b-a}'; }
 build_one() {
   local name="$1" ver="$2" gover="$3" platform="$4"
   local mod="${MODPATH[$name]}"
+  if [[ "$gover" == *@* ]]; then mod="${gover%@*}"; gover="${gover#*@}"; fi
   local dir="$MIRROR/registry.terraform.io/hashicorp/$name/$ver/$platform"
   local bin="$dir/terraform-provider-${name}_v${ver}_x5"
   local tag="$name-$ver"
@@ -177,7 +196,8 @@ for r in json.load(sys.stdin).get("Replace") or []:
 }
 
 main() {
-  local specs=()
+  local specs=() substitute=0
+  if [[ "${1:-}" == --substitute ]]; then substitute=1; shift; fi
   if [[ "${1:-}" == --cdktf-json ]]; then
     [[ -f "${2:-}" ]] || die "--cdktf-json needs an existing file"
     mapfile -t specs < <(python3 -c '
@@ -194,7 +214,7 @@ for k,v in rp.items():
   command -v go >/dev/null || die "go not found"
   command -v python3 >/dev/null || die "python3 not found"
   [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) not found: apt-get install time"
-  mkdir -p "$MIRROR" "$LOGDIR" "$WORKROOT"
+  mkdir -p "$MIRROR" "$LOGDIR" "$WORKROOT" "$PLUGIN_CACHE"
 
   # one run at a time per cache dir
   exec 9>"$CACHE/.providers.lock"
@@ -205,6 +225,11 @@ for k,v in rp.items():
   for s in "${specs[@]}"; do
     spec=$(parse_spec "$s")
     read -r name ver <<< "$spec"
+    if ((substitute)) && ! pin_for "$name" "$ver" >/dev/null && [[ -n "${SUBSTITUTE["$name $ver"]:-}" ]]; then
+      log "providers.sh: SUBSTITUTE hashicorp/$name ${SUBSTITUTE["$name $ver"]} for $ver (no source of $ver is reachable here)"
+      echo "substitute $name $ver ${SUBSTITUTE["$name $ver"]}"
+      ver="${SUBSTITUTE["$name $ver"]}"
+    fi
     if ! gover=$(pin_for "$name" "$ver"); then
       if [[ -x "$MIRROR/registry.terraform.io/hashicorp/$name/$ver/$platform/terraform-provider-${name}_v${ver}_x5" ]]; then
         todo+=("$name $ver -"); continue
@@ -224,6 +249,7 @@ for k,v in rp.items():
 
   cat > "$RC.tmp" <<RC
 # written by scripts/providers.sh
+plugin_cache_dir = "$PLUGIN_CACHE"
 provider_installation {
   filesystem_mirror {
     path    = "$MIRROR"

@@ -51,6 +51,17 @@ describe.each(["assume-role", "bucket-policy", "three-account"])("stack %s", (na
     expect(local.path).toBe(path.join(process.cwd(), "state", `${name}.tfstate`));
   });
 
+  it("writes depends_on as plain addresses of resources that exist (what terraform accepts)", () => {
+    const all = Object.entries(tf.resource ?? {}).flatMap(([type, byName]) => Object.entries(byName).map(([n, a]) => ({ address: `${type}.${n}`, a })));
+    const addresses = new Set(all.map((r) => r.address));
+    const deps = all.flatMap((r) => (r.a.depends_on as string[] | undefined) ?? []);
+    expect(deps.length).toBeGreaterThan(0);
+    for (const d of deps) {
+      expect(d).toMatch(/^[a-z0-9_]+\.[\w-]+$/);
+      expect(addresses.has(d)).toBe(true);
+    }
+  });
+
   it("puts every resource on an aliased provider", () => {
     for (const [type, byName] of Object.entries(tf.resource ?? {})) {
       for (const attrs of Object.values(byName)) {

@@ -5,7 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
-import { GranteeLike, IGrantee, dependablesOf, toGrantee } from "../../lib/grantee";
+import { addDependency, GranteeLike, IGrantee, dependablesOf, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import { assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import * as v from "../../lib/validate";
@@ -182,8 +182,6 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
       );
     }
     this.trusted.push(g);
-    if (this.role && g.dependable && !(this.role.dependsOn ?? []).includes(g.dependable.fqn)) {
-      this.role.dependsOn = [...(this.role.dependsOn ?? []), g.dependable.fqn];
-    }
+    if (this.role && g.dependable) addDependency(this.role, g.dependable);
   }
 }

@@ -9,8 +9,8 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { ConfigError } from "../../lib/errors";
-import { Construct, ITerraformDependable, Lazy } from "../../lib/framework";
-import { GranteeLike, toGrantee } from "../../lib/grantee";
+import { Construct, Lazy, TerraformResource } from "../../lib/framework";
+import { addDependency, GranteeLike, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
@@ -117,7 +117,7 @@ export class BucketShare extends Construct {
   public readonly accountId: string;
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
-  private readonly pendingDependables: ITerraformDependable[] = [];
+  private readonly pendingDependables: TerraformResource[] = [];
   private readonly acknowledgements: Acknowledgement[];
 
   constructor(scope: Construct, id: string, props: BucketShareProps) {
@@ -276,14 +276,13 @@ export class BucketShare extends Construct {
   }
 
   /** AWS rejects a bucket or key policy naming a principal that does not exist yet. */
-  private dependOnGrantee(d: ITerraformDependable): void {
+  private dependOnGrantee(d: TerraformResource): void {
     if (!this.bucketPolicy) {
       this.pendingDependables.push(d);
       return;
     }
-    for (const r of [this.bucketPolicy, this.kmsKey]) {
-      if (r && !(r.dependsOn ?? []).includes(d.fqn)) r.dependsOn = [...(r.dependsOn ?? []), d.fqn];
-    }
+    addDependency(this.bucketPolicy, d);
+    if (this.kmsKey) addDependency(this.kmsKey, d);
   }
 
   /**
