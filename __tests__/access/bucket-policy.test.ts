@@ -1,0 +1,40 @@
+import type { StackMatrix } from "../../tools/access/types";
+import { BUCKET_POLICY_EXPECTED, DIRECT_BUCKET, DIRECT_EXEC } from "./expected";
+import { allowed, cellsOf, expectAllowedExactly, itDeniesTheUsualSuspects, matrixOf } from "./helpers";
+
+describe("bucket-policy access matrix", () => {
+  let m: StackMatrix;
+  beforeAll(async () => {
+    m = await matrixOf("bucket-policy");
+  });
+
+  it("allows exactly the designed cells", () => {
+    expectAllowedExactly(m, BUCKET_POLICY_EXPECTED);
+  });
+
+  it("needs both sides cross-account: each Allowed S3/KMS cell names the Lambda's statement and the resource policy's", () => {
+    for (const c of allowed(m)) {
+      expect(c.deciding.map((d) => d.source).sort()).toEqual([c.action.startsWith("kms:") ? "key" : "bucket", "role-inline"].sort());
+    }
+  });
+
+  it("lists only with the right prefix, and reads/writes only under it", () => {
+    const overTls = cellsOf(m, DIRECT_EXEC).filter((c) => !c.context.includes("no-tls"));
+    const decision = (action: string, resource: string, context = ""): string | undefined =>
+      overTls.find((c) => c.action === action && c.resource === resource && c.context === context)?.decision;
+    expect(decision("s3:ListBucket", DIRECT_BUCKET, "prefix=incoming/")).toBe("Allowed");
+    expect(decision("s3:ListBucket", DIRECT_BUCKET, "prefix=other/")).toBe("Denied");
+    expect(decision("s3:ListBucket", DIRECT_BUCKET, "no-prefix")).toBe("Denied");
+    expect(decision("s3:GetObject", `${DIRECT_BUCKET}/other/x.json`)).toBe("Denied");
+    expect(decision("s3:PutObject", `${DIRECT_BUCKET}/other/x.json`)).toBe("Denied");
+  });
+
+  it("stops every other principal of A and B at the bucket and key policies", () => {
+    for (const probe of ["probe/account_a", "probe/account_b"]) expect(allowed(m).filter((c) => c.principal === probe)).toEqual([]);
+    const fromA = cellsOf(m, "probe/account_a").filter((c) => c.resource === `${DIRECT_BUCKET}/incoming/x.json` && c.context === "");
+    expect(fromA.length).toBeGreaterThan(0);
+    for (const c of fromA) expect(c.deciding).toContainEqual(expect.objectContaining({ effect: "NoAllow", source: "bucket" }));
+  });
+
+  itDeniesTheUsualSuspects(() => m, [DIRECT_BUCKET]);
+});

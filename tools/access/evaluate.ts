@@ -1,0 +1,96 @@
+import {
+  anonymousPrincipal,
+  getDenialReasons,
+  getGrantReasons,
+  runSimulation,
+  type RequestDenial,
+  type RequestGrant,
+  type Simulation,
+} from "@cloud-copilot/iam-simulate";
+import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
+
+/**
+ * One request through the IAM policy engine (@cloud-copilot/iam-simulate,
+ * AGPL-3.0: used only by tools/ and tests, never by synthesized output):
+ * identity policies of the principal, the resource policy of the target,
+ * same-/cross-account rules, KMS and STS trust semantics.
+ */
+
+export interface Evaluation {
+  readonly decision: Decision;
+  readonly deciding: readonly DecidingStatement[];
+}
+
+/** Context every request carries unless the probe overrides it. */
+export const DEFAULT_CONTEXT: Readonly<Record<string, string>> = { "aws:SecureTransport": "true" };
+
+function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, string> {
+  const who: Record<string, string> =
+    principal.principalArn && principal.account ? { "aws:PrincipalArn": principal.principalArn, "aws:PrincipalAccount": principal.account } : {};
+  return { ...DEFAULT_CONTEXT, ...who, ...probe.context };
+}
+
+function simulationOf(principal: MatrixPrincipal, probe: Probe): Simulation {
+  return {
+    request: {
+      principal: principal.arn ?? anonymousPrincipal,
+      action: probe.action,
+      resource: { resource: probe.resource, accountId: probe.resourceAccount },
+      contextVariables: contextOf(principal, probe),
+    },
+    identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: p.document })),
+    serviceControlPolicies: [],
+    resourceControlPolicies: [],
+    resourcePolicy: probe.resourcePolicy?.document,
+    additionalSettings: { s3: { blockPublicAccess: probe.blockPublicAccess } },
+  };
+}
+
+const sidOf = (statementId: string | undefined, index: number): string => statementId ?? `#${index}`;
+
+function identitySource(principal: MatrixPrincipal, name: string | undefined): NamedPolicy | undefined {
+  return principal.identityPolicies.find((p) => p.name === name);
+}
+
+function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe): DecidingStatement {
+  if (g.policyType === "resource") {
+    return { effect: "Allow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid: sidOf(g.statementId, g.statementIndex) };
+  }
+  const p = identitySource(principal, g.policyIdentifier);
+  return { effect: "Allow", source: p?.source ?? "identity", policy: g.policyIdentifier, sid: sidOf(g.statementId, g.statementIndex) };
+}
+
+function fromDenial(d: RequestDenial, principal: MatrixPrincipal, probe: Probe): DecidingStatement {
+  const resource = d.policyType === "resource";
+  if (d.denialType === "Implicit") {
+    return resource
+      ? { effect: "NoAllow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name }
+      : { effect: "NoAllow", source: d.policyType === "s3-bpa" ? "s3-bpa" : "identity" };
+  }
+  const sid = sidOf(d.statementId, d.statementIndex);
+  if (resource) return { effect: "Deny", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid };
+  if (d.policyType === "s3-bpa") return { effect: "Deny", source: "s3-bpa", sid };
+  const p = identitySource(principal, d.policyIdentifier);
+  return { effect: "Deny", source: p?.source ?? "identity", policy: d.policyIdentifier, sid };
+}
+
+/** Explicit denials decide; without one, every policy side that lacked an Allow is listed. */
+function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, probe: Probe): DecidingStatement[] {
+  const explicit = denials.filter((d) => d.denialType === "Explicit");
+  return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe));
+}
+
+export async function evaluate(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
+  const response = await runSimulation(simulationOf(principal, probe), {});
+  if (response.resultType === "error") {
+    throw new Error(`iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
+  }
+  if (response.resultType !== "single") {
+    throw new Error(`iam-simulate expanded ${probe.resource} as a wildcard; probes must name one resource`);
+  }
+  const analysis = response.result.analysis;
+  if (response.overallResult === "Allowed") {
+    return { decision: "Allowed", deciding: getGrantReasons(analysis).map((g) => fromGrant(g, principal, probe)) };
+  }
+  return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe) };
+}

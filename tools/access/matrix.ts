@@ -1,0 +1,72 @@
+import type { StackModel } from "../../lib/model/stack-model";
+import { cellKey } from "./cell-key";
+import { evaluate } from "./evaluate";
+import { principalsOf } from "./principals";
+import { probesOf } from "./probes";
+import type { StackExtras } from "./stack-extras";
+import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
+
+/**
+ * principal × probe → Allowed/Denied, then the second hop: whoever may
+ * sts:AssumeRole a role of the stack gets that role's Allowed cells, marked
+ * "via <role>". One hop only (role chaining is not followed).
+ */
+
+interface DirectCell extends Cell {
+  readonly probe: Probe;
+}
+
+/**
+ * Probes of an account's own resources by "someone else" in that account are
+ * skipped for S3 and KMS (same account: its IAM decides, these stacks' resource
+ * policies cannot). Trust policies are still probed: they decide even in-account.
+ */
+function applies(principal: MatrixPrincipal, probe: Probe): boolean {
+  return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
+}
+
+async function directCells(principal: MatrixPrincipal, probes: readonly Probe[]): Promise<DirectCell[]> {
+  const out: DirectCell[] = [];
+  for (const probe of probes.filter((p) => applies(principal, p))) {
+    const { decision, deciding } = await evaluate(principal, probe);
+    const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
+    out.push({ ...id, decision, deciding, key: cellKey(id), probe });
+  }
+  return out;
+}
+
+/** The least-demanding AssumeRole of `role` the principal is allowed (probes are ordered from fewest conditions). */
+function hopTo(cells: readonly DirectCell[], role: MatrixPrincipal): Hop | undefined {
+  const assume = cells.find((c) => c.decision === "Allowed" && c.probe.assumesRole === role.roleArn);
+  return assume && { role: role.label, context: assume.context, deciding: assume.deciding };
+}
+
+function viaCells(principal: MatrixPrincipal, hop: Hop, roleCells: readonly DirectCell[]): Cell[] {
+  return roleCells
+    .filter((c) => c.decision === "Allowed" && c.probe.assumesRole === undefined)
+    .map((c) => {
+      const id = { principal: principal.label, action: c.action, resource: c.resource, context: c.context, via: hop };
+      return { ...id, decision: c.decision, deciding: c.deciding, key: cellKey(id) };
+    });
+}
+
+const strip = ({ probe: _probe, ...cell }: DirectCell): Cell => cell;
+
+export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras): Promise<StackMatrix> {
+  const principals = principalsOf(model);
+  const probes = probesOf(model, extras);
+  const direct = new Map<MatrixPrincipal, DirectCell[]>();
+  for (const p of principals) direct.set(p, await directCells(p, probes));
+
+  const roles = principals.filter((p) => p.roleArn !== undefined);
+  const cells: Cell[] = [];
+  for (const p of principals) {
+    const own = direct.get(p) ?? [];
+    cells.push(...own.map(strip));
+    for (const role of roles.filter((r) => r !== p)) {
+      const hop = hopTo(own, role);
+      if (hop) cells.push(...viaCells(p, hop, direct.get(role) ?? []));
+    }
+  }
+  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells };
+}

@@ -1,0 +1,62 @@
+import { accountsLine, formatDecision, formatWhy, select, summaryLine } from "./format";
+import type { Cell, StackMatrix } from "./types";
+
+/** The matrix as a plain-text table, a markdown table, or JSON. */
+
+export interface RenderOptions {
+  /** Show denied probes too. */
+  readonly all: boolean;
+}
+
+const row = (c: Cell, code?: (s: string) => string): string[] => [c.principal, c.action, c.resource, c.context, formatDecision(c), formatWhy(c, code)];
+const HEADER = ["PRINCIPAL", "ACTION", "RESOURCE", "CONTEXT", "DECISION", "DECIDING"];
+
+function alignedTable(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd()).join("\n");
+}
+
+export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions): string {
+  return matrices
+    .map((m) => {
+      const s = select(m, opts.all);
+      const table = s.shown.length ? alignedTable([HEADER, ...s.shown.map((c) => row(c))]) : "(no cells)";
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n\n${table}\n`;
+    })
+    .join("\n");
+}
+
+const md = (s: string): string => s.replace(/\|/g, "\\|");
+const code = (s: string): string => (s ? `\`${s}\`` : "");
+
+function markdownRow(c: Cell): string {
+  const [principal, action, resource, context, decision] = row(c);
+  const cells = [code(principal), code(action), code(resource), code(context), decision, formatWhy(c, code)];
+  return `| ${cells.map(md).join(" | ")} |`;
+}
+
+export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOptions): string {
+  return matrices
+    .map((m) => {
+      const s = select(m, opts.all);
+      return [
+        `### ${m.stack}`,
+        "",
+        `Accounts: ${accountsLine(m)}. ${summaryLine(m, s, opts.all)}.`,
+        "",
+        "| Principal | Action | Resource | Context | Decision | Deciding statements |",
+        "| --- | --- | --- | --- | --- | --- |",
+        ...s.shown.map(markdownRow),
+        "",
+      ].join("\n");
+    })
+    .join("\n");
+}
+
+export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions): string {
+  const stacks = matrices.map((m) => {
+    const s = select(m, opts.all);
+    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, cells: s.shown };
+  });
+  return JSON.stringify({ stacks }, null, 2);
+}

@@ -1,0 +1,106 @@
+import type { PolicyDocument } from "../../lib/policy";
+
+/**
+ * The access matrix's vocabulary: who asks (MatrixPrincipal), what they ask
+ * for (Probe), and what IAM answers (Cell).
+ */
+
+/** Where a policy that took part in a decision comes from. */
+export type PolicySource =
+  | "role-inline"
+  | "group-inline"
+  | "probe-identity"
+  | "bucket"
+  | "key"
+  | "default-key"
+  | "trust"
+  | "s3-bpa";
+
+/** A policy as the matrix hands it to the engine. */
+export interface NamedPolicy {
+  /** Terraform address (or a fixed name for probe/default policies): unique within one evaluation. */
+  readonly name: string;
+  readonly source: PolicySource;
+  readonly document: PolicyDocument;
+}
+
+export type PrincipalKind = "role" | "group-member" | "account-probe" | "third-account" | "anonymous";
+
+export interface MatrixPrincipal {
+  /** Short stable label used in cell keys: `role/<name>`, `member/<group>`, `probe/<alias>`, `anonymous`. */
+  readonly label: string;
+  readonly kind: PrincipalKind;
+  /** The ARN the request is signed as (a role session for roles); undefined for anonymous. */
+  readonly arn?: string;
+  /** `aws:PrincipalArn`: the role (not its session) or the user. */
+  readonly principalArn?: string;
+  readonly account?: string;
+  readonly identityPolicies: readonly NamedPolicy[];
+  /** Probes of the stack's own accounts only make cross-account requests (an account's admins are its own IAM's business). */
+  readonly crossAccountOnly: boolean;
+  /** For kind `role`: the role's ARN, so others reaching it by sts:AssumeRole inherit its cells. */
+  readonly roleArn?: string;
+}
+
+/** One request of the probe set. */
+export interface Probe {
+  readonly action: string;
+  /** ARN of the resource. */
+  readonly resource: string;
+  /** Short label: `<bucket>`, `<bucket>/<key>`, `key(<bucket>)`, `role/<name>`. */
+  readonly resourceLabel: string;
+  readonly resourceAccount: string;
+  /** Context keys beyond the defaults (aws:SecureTransport=true, principal keys). */
+  readonly context: Readonly<Record<string, string>>;
+  /** Comma-separated short form of `context`, e.g. `prefix=incoming/,no-tls`, `externalId=correct,mfa`; "" when none. */
+  readonly contextLabel: string;
+  readonly resourcePolicy?: NamedPolicy;
+  /** S3 Block Public Access (RestrictPublicBuckets) is on for the bucket. */
+  readonly blockPublicAccess: boolean;
+  /** For sts:AssumeRole: the role assumed. */
+  readonly assumesRole?: string;
+}
+
+export type Decision = "Allowed" | "Denied";
+
+/** A statement (or its absence) that decided a request. */
+export interface DecidingStatement {
+  readonly effect: "Allow" | "Deny" | "NoAllow";
+  readonly source: PolicySource | "identity" | "resource";
+  /** Policy name (Terraform address); absent for "no identity policy allows". */
+  readonly policy?: string;
+  /** Sid, or `#<index>` when the statement has none. */
+  readonly sid?: string;
+}
+
+/** The hop of a cell reached through sts:AssumeRole. */
+export interface Hop {
+  /** Label of the role assumed (`role/<name>`). */
+  readonly role: string;
+  /** Context the AssumeRole needed (`mfa`, `externalId=correct`), "" when none. */
+  readonly context: string;
+  /** Statements that allowed the AssumeRole. */
+  readonly deciding: readonly DecidingStatement[];
+}
+
+export interface Cell {
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context: string;
+  readonly decision: Decision;
+  readonly deciding: readonly DecidingStatement[];
+  readonly via?: Hop;
+  /** `principal action resource [context] via role[hopContext]`: what tests and diffs compare. */
+  readonly key: string;
+}
+
+export interface StackMatrix {
+  readonly stack: string;
+  /** Provider alias → account id. */
+  readonly accounts: Readonly<Record<string, string>>;
+  readonly principals: readonly string[];
+  readonly probeCount: number;
+  /** Every evaluated cell, direct and via a hop, in a stable order. */
+  readonly cells: readonly Cell[];
+}
