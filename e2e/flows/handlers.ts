@@ -1,0 +1,161 @@
+import * as path from "path";
+import { bundleHandler } from "../../lib/bundle";
+import { EMULATOR_DEPLOYER_ROLE } from "../../lib/accounts";
+import type { ProjectConfig } from "../../lib/config";
+import { accountOfArn, eventKey, type Creds } from "../lib/aws";
+import { check, type Ctx, type StackName, type StepOutcome } from "../lib/context";
+import { archivedSources, deployedFunction, invokeBundled, sha256, synthesizedLogFormat, type DeployedFunction, type Outcome } from "../lib/handler";
+import type { Suite } from "../lib/report";
+import { stateResources, type StateJson, type Terraform } from "../lib/terraform";
+
+/**
+ * The handler step: the real bundled handler (bundleHandler(), the same
+ * index.js the archive zips) runs in a child process with the deployed
+ * function's environment and its execution role's credentials.
+ */
+
+interface Deployed {
+  readonly fn: DeployedFunction;
+  readonly bundleFile: string;
+  readonly execCreds: Creds;
+}
+
+/** The deployed function, its bundle (checked identical to the archived asset) and execution-role credentials. */
+async function deployed(ctx: Ctx, tf: Terraform, handler: string): Promise<Deployed> {
+  const state = await tf.showJson<StateJson>();
+  const res = stateResources(state).filter((r) => r.mode === "managed" && r.type === "aws_lambda_function");
+  check(res.length === 1, `expected one aws_lambda_function in the state, found ${res.length}`);
+  const fn = deployedFunction(res[0], synthesizedLogFormat(path.join(tf.dir, "cdk.tf.json")));
+
+  const bundle = bundleHandler(handler);
+  const digest = sha256(bundle.file);
+  const archived = archivedSources(tf.dir);
+  check(archived.some((f) => sha256(f) === digest), `bundleHandler("${handler}") differs from every archived asset (${archived.join(", ") || "none found"})`);
+
+  // As Lambda would: a session of the execution role, which moto places in the role's account.
+  const execCreds = await ctx.emu.assumeRole(fn.roleArn, `e2e-${fn.name}`);
+  const account = await ctx.emu.accountOf(execCreds);
+  check(account === accountOfArn(fn.roleArn), `execution-role session is in account ${account}, expected ${accountOfArn(fn.roleArn)}`);
+  return { fn, bundleFile: bundle.file, execCreds };
+}
+
+function invoke(ctx: Ctx, d: Deployed, stack: StackName, events: readonly unknown[]): Promise<Outcome[]> {
+  return invokeBundled({
+    bundleFile: d.bundleFile,
+    fn: d.fn,
+    endpoint: ctx.emu.endpoint,
+    creds: d.execCreds,
+    events,
+    workDir: path.join(ctx.runDir, "handler", stack),
+    logFile: path.join(ctx.logDir, stack, "handler.log"),
+  });
+}
+
+function ok(o: Outcome | undefined, what: string): Record<string, unknown> {
+  check(o !== undefined, `${what}: no outcome`);
+  const out = o as Outcome;
+  check(out.ok, `${what} failed: ${out.error?.name}: ${out.error?.message}`);
+  return (out.result ?? {}) as Record<string, unknown>;
+}
+
+function deployerCreds(ctx: Ctx, account: string, who: string): Promise<Creds> {
+  return ctx.emu.assumeRole(`arn:aws:iam::${account}:role/${EMULATOR_DEPLOYER_ROLE}`, `e2e-${who}`);
+}
+
+/** Writer (assume-role / bucket-policy): put, list, get through the handler; the owner account reads the same bytes. */
+export async function writerCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite): Promise<StepOutcome> {
+  const d = await deployed(ctx, tf, "writer");
+  const bucket = d.fn.variables.TARGET_BUCKET;
+  const prefix = d.fn.variables.TARGET_PREFIX ?? "";
+  const dir = `${prefix}e2e/${ctx.runId}/${stack}/`;
+  const key = `${dir}hello.txt`;
+  const body = `hello from ${stack} (${ctx.runId})\nnon-ASCII: ünïcødé ✓ 日本語\n`;
+  const outcomes = await invoke(ctx, d, stack, [
+    { operation: "put", key, body, contentType: "text/plain; charset=utf-8" },
+    { operation: "list", prefix: dir },
+    { operation: "get", key },
+  ]);
+  const put = ok(outcomes[0], "put");
+  check(put.key === key && put.bucket === bucket, `put returned ${JSON.stringify(put)}`);
+  const list = ok(outcomes[1], "list");
+  check(Array.isArray(list.keys) && (list.keys as string[]).includes(key), `list of ${dir} does not show ${key}: ${JSON.stringify(list.keys)}`);
+  const got = ok(outcomes[2], "get");
+  check(got.body === body, `get returned a different body: ${JSON.stringify(got.body)}`);
+  check(got.contentLength === Buffer.byteLength(body), `contentLength ${String(got.contentLength)} != ${Buffer.byteLength(body)} bytes`);
+
+  // The bucket owner (account B) sees exactly those bytes, SSE-KMS with the bucket's key.
+  const owner = await deployerCreds(ctx, config.accounts.b.id, "owner-read");
+  const bytes = await ctx.emu.getBytes(bucket, key, owner);
+  check(bytes !== undefined && bytes.equals(Buffer.from(body, "utf8")), `account B reads different bytes from s3://${bucket}/${key}`);
+  const head = await ctx.emu.head(bucket, key, owner);
+  const kms = d.fn.variables.TARGET_KMS_KEY_ARN;
+  if (kms) check(head.ServerSideEncryption === "aws:kms", `object encryption is ${String(head.ServerSideEncryption)}, expected aws:kms`);
+
+  suite.metrics[`handler_ms`] = outcomes.map((o) => Math.round(o.ms)).join("/");
+  const mode = d.fn.variables.TARGET_ROLE_ARN ? `as ${d.fn.variables.TARGET_ROLE_ARN}` : "with the execution role";
+  return { ok: true, detail: `put/list/get ${Buffer.byteLength(body)} B under s3://${bucket}/${dir} ${mode}; byte-identical, also read by account ${config.accounts.b.id}`, log: path.join(ctx.logDir, stack, "handler.log") };
+}
+
+/** Three-account: a developer uploads to Production; the processor's document lands in Reporting. */
+export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite): Promise<StepOutcome> {
+  const out = await tf.outputs();
+  const prodBucket = String(out.production_bucket_name);
+  const reportBucket = String(out.reporting_bucket_name);
+  const devRole = String(out.developer_role_arn);
+
+  // A developer session (MFA is not enforced by moto: it evaluates no IAM policy).
+  const dev = await ctx.emu.assumeRole(devRole, "e2e-developer");
+  const devAccount = await ctx.emu.accountOf(dev);
+  check(devAccount === config.accounts.production.id, `developer session is in account ${devAccount}, expected ${config.accounts.production.id}`);
+  const srcKey = `e2e/${ctx.runId}/reports/q1 summary.csv`;
+  const csv = "region,amount\nemea,12.5\namer,7\n";
+  const put = await ctx.emu.put(prodBucket, srcKey, csv, dev, "text/csv");
+  const etag = (put.ETag ?? "").replace(/"/g, "");
+
+  const d = await deployed(ctx, tf, "metadata-processor");
+  const event = {
+    Records: [
+      {
+        eventVersion: "2.1",
+        eventSource: "aws:s3",
+        awsRegion: config.region,
+        eventTime: new Date().toISOString(),
+        eventName: "ObjectCreated:Put",
+        userIdentity: { principalId: `AWS:${devRole}` },
+        s3: {
+          s3SchemaVersion: "1.0",
+          configurationId: "e2e",
+          bucket: { name: prodBucket, arn: `arn:aws:s3:::${prodBucket}`, ownerIdentity: { principalId: config.accounts.production.id } },
+          object: {
+            key: eventKey(srcKey),
+            size: Buffer.byteLength(csv),
+            eTag: etag,
+            ...(put.VersionId ? { versionId: put.VersionId } : {}),
+            sequencer: Date.now().toString(16).toUpperCase(),
+          },
+        },
+      },
+    ],
+  };
+  const outcomes = await invoke(ctx, d, stack, [event]);
+  const summary = ok(outcomes[0], "metadata-processor") as { written?: { bucket: string; key: string }[]; skipped?: unknown[] };
+  check(summary.written?.length === 1, `expected 1 written document, got ${JSON.stringify(summary)}`);
+  const written = (summary.written ?? [])[0];
+  check(written.bucket === reportBucket, `document written to ${written.bucket}, expected ${reportBucket}`);
+
+  // Read it as the Reporting account.
+  const reporting = await deployerCreds(ctx, config.accounts.reporting.id, "reporting-read");
+  const bytes = await ctx.emu.getBytes(reportBucket, written.key, reporting);
+  check(bytes !== undefined, `no document at s3://${reportBucket}/${written.key}`);
+  const doc = JSON.parse((bytes as Buffer).toString("utf8")) as Record<string, unknown>;
+  const expect: Record<string, unknown> = { sourceBucket: prodBucket, sourceKey: srcKey, size: Buffer.byteLength(csv), etag, eventName: "ObjectCreated:Put" };
+  if (put.VersionId) expect.versionId = put.VersionId;
+  for (const [k, v] of Object.entries(expect)) check(doc[k] === v, `document ${k} = ${JSON.stringify(doc[k])}, expected ${JSON.stringify(v)}`);
+
+  suite.metrics[`handler_ms`] = outcomes.map((o) => Math.round(o.ms)).join("/");
+  return {
+    ok: true,
+    detail: `developer put s3://${prodBucket}/${srcKey}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id})`,
+    log: path.join(ctx.logDir, stack, "handler.log"),
+  };
+}

@@ -1,0 +1,99 @@
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  type HeadObjectCommandOutput,
+  type PutObjectCommandOutput,
+} from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+
+/** AWS SDK clients pointed at the emulator, for the harness's own checks. */
+
+export interface Creds {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** moto's default credentials (account 123456789012): only used to call STS and for the state bucket. */
+export const ROOT_CREDS: Creds = { accessKeyId: "test", secretAccessKey: "test" };
+
+export class Emulator {
+  constructor(
+    public readonly endpoint: string,
+    public readonly region: string,
+  ) {}
+
+  public sts(creds: Creds = ROOT_CREDS): STSClient {
+    return new STSClient({ region: this.region, endpoint: this.endpoint, credentials: creds });
+  }
+
+  public s3(creds: Creds = ROOT_CREDS): S3Client {
+    return new S3Client({
+      region: this.region,
+      endpoint: this.endpoint,
+      credentials: creds,
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  }
+
+  /** STS AssumeRole as moto's default identity: the session lands in the role's account. */
+  public async assumeRole(roleArn: string, sessionName: string): Promise<Creds> {
+    const out = await this.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64) }));
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole ${roleArn}: no credentials returned`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  }
+
+  public async accountOf(creds: Creds): Promise<string> {
+    const out = await this.sts(creds).send(new GetCallerIdentityCommand({}));
+    return out.Account ?? "";
+  }
+
+  public async createBucket(bucket: string, creds: Creds = ROOT_CREDS): Promise<void> {
+    await this.s3(creds).send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+
+  public async put(bucket: string, key: string, body: Buffer | string, creds: Creds, contentType?: string): Promise<PutObjectCommandOutput> {
+    return this.s3(creds).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  /** The object's bytes, or undefined when there is no such key. */
+  public async getBytes(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<Buffer | undefined> {
+    try {
+      const out = await this.s3(creds).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name === "NoSuchKey" || name === "NotFound") return undefined;
+      throw err;
+    }
+  }
+
+  public head(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<HeadObjectCommandOutput> {
+    return this.s3(creds).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<void> {
+    await this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+}
+
+/** Role ARN's account id. */
+export function accountOfArn(arn: string): string {
+  const m = /^arn:aws[a-z-]*:(?:iam|sts|lambda|s3|kms):[^:]*:(\d{12}):/.exec(arn);
+  return m ? m[1] : "";
+}
+
+/** An S3 event notification key: URL-encoded per segment, spaces as "+", as S3 sends it. */
+export function eventKey(key: string): string {
+  return key
+    .split("/")
+    .map((s) => encodeURIComponent(s).replace(/%20/g, "+"))
+    .join("/");
+}
