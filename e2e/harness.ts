@@ -146,6 +146,9 @@ export function summary(runDir: string): boolean {
     const notes = [...r.notes];
     if (notes.length) process.stdout.write(`\n${r.name} notes:\n${notes.map((n) => `  - ${n}`).join("\n")}\n`);
   }
+  const steps = suites.flatMap((x) => x.steps);
+  const count = (st: string): number => steps.filter((x) => x.status === st).length;
+  process.stdout.write(`\ne2e: ${count("pass")} passed, ${count("fail")} failed, ${count("skip")} skipped\n`);
   process.stdout.write(`\nRESULT: ${anyFailed ? "FAIL" : "PASS"}  (ok* = passed with a documented emulator gap; logs under ${path.join(runDir, "logs")})\n`);
   return !anyFailed;
 }
@@ -182,6 +185,7 @@ async function main(): Promise<number> {
     if (!tfrc || !fs.existsSync(tfrc)) throw new Error(`TF_CLI_CONFIG_FILE (${tfrc || "unset"}) does not exist: run scripts/providers.sh and export the file it prints`);
     const r = await runEmulator({
       runDir,
+      terraformBin: process.env.XACCT_E2E_TERRAFORM || "terraform",
       motoPython: process.env.XACCT_E2E_MOTO_PYTHON ?? "python3",
       tfrc,
       stacks,

@@ -8,6 +8,11 @@
 # Environment:
 #   XACCT_CACHE              cache root (default ~/.cache/xacct): venvs, provider mirror
 #   XACCT_E2E_RUN_DIR        per-run directory (default .e2e/runs/<UTC time>)
+#   XACCT_E2E_PROVIDERS      auto (default) | registry | mirror
+#       registry = terraform installs the pinned providers itself (a machine that reaches the
+#       Terraform registry; only a plugin cache is configured); mirror = the offline mirror built
+#       by scripts/providers.sh; auto = registry when a one-off `terraform init` of the pinned
+#       archive provider succeeds within 60 s, otherwise mirror. CI here sets mirror (no registry).
 #   XACCT_E2E_SUBSTITUTES    fallback (default) | accept | never
 #       when the pinned providers cannot be provided: fallback = run everything with the
 #       substitutes of `scripts/providers.sh --substitute` but FAIL the run; accept = same,
@@ -56,15 +61,38 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 say "e2e run directory: $RUN_DIR"
 [[ -x "${TS_NODE[0]}" ]] || { say "node_modules missing: run npm ci first"; exit 1; }
-command -v terraform >/dev/null || { say "terraform not found on PATH"; exit 1; }
+command -v terraform >/dev/null || { say "terraform not found on PATH: install Terraform >= 1.10 (the S3 backend's use_lockfile needs it)"; exit 1; }
+TF_VERSION=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p' | head -n 1)
+if ! printf '%s\n' 1.10.0 "${TF_VERSION:-0}" | sort -V -C; then
+  say "terraform ${TF_VERSION:-of unknown version} on PATH is older than 1.10 (the S3 backend's use_lockfile needs >= 1.10)"; exit 1
+fi
 
-# ---- 1. providers: the machine cannot reach the registry, so always the offline mirror
+# ---- 1. providers: from the registry when terraform can reach it, else the offline mirror
 # (scripts/providers.sh builds it once into $CACHE and prints the CLI config on its last stdout line).
+PROVIDERS_MODE="${XACCT_E2E_PROVIDERS:-auto}"
+case "$PROVIDERS_MODE" in auto|registry|mirror) ;; *) say "XACCT_E2E_PROVIDERS must be auto, registry or mirror (got '$PROVIDERS_MODE')"; exit 2 ;; esac
 t=$(now)
 PROVIDERS_OUT="$LOGS/providers.out"
 SUBSTITUTES=""
 TF_RC=""
-if bash scripts/providers.sh > "$PROVIDERS_OUT" 2> "$LOGS/providers.log"; then
+mkdir -p "$CACHE/tf-plugin-cache"
+REGISTRY_RC="$CACHE/terraformrc-registry"
+printf '# written by e2e/run.sh: providers from the registry, linked from one cache\nplugin_cache_dir = "%s"\n' "$CACHE/tf-plugin-cache" > "$REGISTRY_RC"
+if [[ "$PROVIDERS_MODE" == auto ]]; then
+  probe=$(mktemp -d)
+  printf '{"terraform":{"required_providers":{"archive":{"source":"hashicorp/archive","version":"2.7.1"}}}}\n' > "$probe/main.tf.json"
+  if (cd "$probe" && TF_CLI_CONFIG_FILE="$REGISTRY_RC" timeout 60 terraform init -input=false -no-color -backend=false) > "$LOGS/registry-probe.log" 2>&1; then
+    PROVIDERS_MODE=registry
+  else
+    PROVIDERS_MODE=mirror
+  fi
+  rm -rf "$probe"
+  say "providers: auto -> $PROVIDERS_MODE (probe log: $LOGS/registry-probe.log)"
+fi
+if [[ "$PROVIDERS_MODE" == registry ]]; then
+  TF_RC="$REGISTRY_RC"
+  record providers ok "$t" "pinned releases from the registry (plugin cache $CACHE/tf-plugin-cache)"
+elif bash scripts/providers.sh > "$PROVIDERS_OUT" 2> "$LOGS/providers.log"; then
   TF_RC=$(tail -n 1 "$PROVIDERS_OUT")
   record providers ok "$t" "pinned releases from the mirror ($TF_RC)"
 elif [[ "$SUBST_MODE" != never ]] && bash scripts/providers.sh --substitute > "$PROVIDERS_OUT" 2>> "$LOGS/providers.log"; then
@@ -76,6 +104,8 @@ else
   TF_RC="$CACHE/terraformrc"
   record providers FAIL "$t" "scripts/providers.sh failed: $(grep -m1 -i 'error' "$LOGS/providers.log" || tail -n 1 "$LOGS/providers.log")"
 fi
+# a cold build reports its cost (time, peak memory, size) on lines starting with "built"
+grep -h '^built ' "$PROVIDERS_OUT" 2>/dev/null | sed 's/^/    /' || true
 export TF_CLI_CONFIG_FILE="$TF_RC"
 export XACCT_E2E_PROVIDER_SUBSTITUTES="$SUBSTITUTES"
 

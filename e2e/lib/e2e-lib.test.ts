@@ -1,0 +1,138 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readSkips } from "../flows/checkov";
+import { applySubstitutes, parseSubstitutes } from "./substitutes";
+import { classifyDrifts, drifts, missingFromMirror, type PlanJson } from "./terraform";
+
+/**
+ * The e2e tier's own decisions, unit-tested: what a re-plan may differ in,
+ * how substitute providers rewrite a synth, which checkov skips are justified,
+ * and which providers a mirror lacks. (The tier itself runs with `npm run test:e2e`.)
+ */
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "xacct-e2e-lib-"));
+
+function plan(type: string, before: Record<string, unknown>, after: Record<string, unknown>, actions = ["update"]): PlanJson {
+  return { resource_changes: [{ address: `${type}.x`, type, change: { actions, before, after } }] };
+}
+
+describe("re-plan drift classification", () => {
+  test("no-op and read changes are not drift", () => {
+    expect(drifts(plan("aws_s3_bucket", { a: 1 }, { a: 1 }, ["no-op"]))).toEqual([]);
+    expect(drifts(plan("aws_s3_bucket", {}, {}, ["read"]))).toEqual([]);
+  });
+
+  test("a documented emulator gap in its exact shape is known, not unexplained", () => {
+    const d = drifts(plan("aws_lambda_function", { logging_config: [] }, { logging_config: [{ log_format: "JSON" }] }));
+    expect(classifyDrifts(d)).toEqual({ unexplained: [], known: ["moto-lambda-logging-config (aws_lambda_function.logging_config)"] });
+  });
+
+  test("the same attribute changing in another shape still fails", () => {
+    const d = drifts(plan("aws_lambda_function", { logging_config: [{ log_format: "Text" }] }, { logging_config: [{ log_format: "JSON" }] }));
+    expect(classifyDrifts(d).unexplained).toEqual([expect.stringContaining("aws_lambda_function.x.logging_config")]);
+  });
+
+  test("any other attribute, or a replace, is unexplained", () => {
+    expect(classifyDrifts(drifts(plan("aws_s3_bucket", { policy: "a" }, { policy: "b" }))).unexplained).toHaveLength(1);
+    expect(classifyDrifts(drifts(plan("aws_iam_role", {}, {}, ["delete", "create"]))).unexplained).toEqual(["aws_iam_role.x: delete+create"]);
+  });
+
+  test("empty-to-empty differences (null vs []) are not reported", () => {
+    expect(drifts(plan("aws_s3_bucket", { tags: null, policy: "a" }, { tags: [], policy: "b" }))[0].attributes.map((a) => a.name)).toEqual(["policy"]);
+  });
+});
+
+describe("substitute providers", () => {
+  test("parses what providers.sh prints, and refuses a malformed entry", () => {
+    expect(parseSubstitutes("aws 6.25.0 6.48.0-dev.x;substitute archive 2.7.1 1.3.0")).toEqual([
+      { name: "aws", wanted: "6.25.0", built: "6.48.0-dev.x" },
+      { name: "archive", wanted: "2.7.1", built: "1.3.0" },
+    ]);
+    expect(parseSubstitutes(undefined)).toEqual([]);
+    expect(() => parseSubstitutes("aws 6.25.0")).toThrow(/NAME WANTED BUILT/);
+  });
+
+  const stack = (dir: string): string => {
+    const file = path.join(dir, "cdk.tf.json");
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" }, archive: { source: "archive", version: "2.7.1" } } },
+        data: { archive_file: { bundle: { type: "zip", output_file_mode: "0644" } } },
+      }),
+    );
+    return file;
+  };
+
+  test("rewrites the required versions, drops only what the older major lacks, and says so", () => {
+    const dir = tmp();
+    const file = stack(dir);
+    const changes = applySubstitutes(dir, parseSubstitutes("aws 6.25.0 6.48.0-dev.x;archive 2.7.1 1.3.0"));
+    const j = JSON.parse(fs.readFileSync(file, "utf8"));
+    expect(j.terraform.required_providers.aws.version).toBe("6.48.0-dev.x");
+    expect(j.terraform.required_providers.archive.version).toBe("1.3.0");
+    expect(j.data.archive_file.bundle).toEqual({ type: "zip" });
+    expect(changes).toEqual([
+      "hashicorp/aws 6.48.0-dev.x instead of 6.25.0",
+      "hashicorp/archive 1.3.0 instead of 2.7.1",
+      expect.stringMatching(/^dropped data\.archive_file\.bundle\.output_file_mode: /),
+    ]);
+  });
+
+  test("a substitute for another version than the synth pins is refused", () => {
+    const dir = tmp();
+    stack(dir);
+    expect(() => applySubstitutes(dir, parseSubstitutes("aws 6.20.0 6.48.0-dev.x"))).toThrow(/requires aws 6.25.0, but the substitute stands in for 6.20.0/);
+  });
+
+  test("no substitutes: the synth is left untouched", () => {
+    const dir = tmp();
+    const file = stack(dir);
+    const before = fs.readFileSync(file, "utf8");
+    expect(applySubstitutes(dir, [])).toEqual([]);
+    expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+});
+
+describe("checkov skips", () => {
+  test("each skip carries the comment on its line; other lists are ignored", () => {
+    const file = path.join(tmp(), ".checkov.yaml");
+    fs.writeFileSync(file, ["framework:", "  - terraform_json", "skip-check:", "  - CKV_AWS_1  # a reason given here", "  - CKV_AWS_2", "other:", "  - CKV_AWS_3 # not a skip"].join("\n"));
+    expect(readSkips(file)).toEqual([
+      { id: "CKV_AWS_1", reason: "a reason given here", line: 4 },
+      { id: "CKV_AWS_2", reason: "", line: 5 },
+    ]);
+  });
+
+  test("the checked-in config: every skip has a reason of several words", () => {
+    const skips = readSkips(path.join(__dirname, "..", "..", ".checkov.yaml"));
+    expect(skips.length).toBeGreaterThan(0);
+    expect(skips.filter((s) => s.reason.split(/\s+/).length < 3)).toEqual([]);
+  });
+});
+
+describe("provider mirror lookup", () => {
+  test("names the provider the mirror lacks, for the exact version", () => {
+    const root = tmp();
+    const mirror = path.join(root, "mirror");
+    fs.mkdirSync(path.join(mirror, "registry.terraform.io/hashicorp/aws/6.25.0/linux_amd64"), { recursive: true });
+    const rc = path.join(root, "terraformrc");
+    fs.writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path = "${mirror}"\n  }\n}\n`);
+    const dir = tmp();
+    fs.writeFileSync(
+      path.join(dir, "cdk.tf.json"),
+      JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" }, archive: { source: "hashicorp/archive", version: "2.7.1" } } } }),
+    );
+    const missing = missingFromMirror(path.join(dir, "cdk.tf.json"), rc, "linux_amd64");
+    expect(missing).toEqual([expect.stringMatching(/^registry\.terraform\.io\/hashicorp\/archive 2\.7\.1 /)]);
+  });
+
+  test("a CLI config without a mirror (registry installs) reports nothing missing", () => {
+    const rc = path.join(tmp(), "terraformrc");
+    fs.writeFileSync(rc, 'plugin_cache_dir = "/tmp/x"\n');
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" } } } }));
+    expect(missingFromMirror(path.join(dir, "cdk.tf.json"), rc)).toEqual([]);
+  });
+});
