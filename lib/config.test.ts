@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadConfig } from "./config";
+import { ENV_VARS, KNOWN_KEYS, loadConfig } from "./config";
 import { ConfigError } from "./errors";
 
 const fail = (fn: () => unknown): ConfigError => {
@@ -89,8 +89,65 @@ describe("loadConfig bad input names the field and the accepted form", () => {
     expect(e.message).toContain("known settings here: region");
   });
 
-  it("rejects a role name that IAM would refuse", () => {
+  it("rejects a name prefix that would make invalid resource names", () => {
     const e = fail(() => loadConfig({ env: { XACCT_NAME_PREFIX: "Bad Prefix" } }));
     expect(e.field).toBe("namePrefix");
+  });
+
+  it.each([
+    [{ XACCT_TARGET_ROLE_NAME: "bad role!" }, "targetRoleName", "1-64 characters of letters, digits and + = , . @ _ -"],
+    [{ XACCT_TARGET_ROLE_NAME: "r".repeat(65) }, "targetRoleName", "1-64 characters"],
+    [{ XACCT_ACCOUNT_PRODUCTION: "111111111111" }, "accounts.production.id", "three different accounts"],
+    [{ XACCT_ACCOUNT_REPORTING: "111111111111" }, "accounts.reporting.id", "three different accounts"],
+    [{ XACCT_SESSION_DURATION: "7200" }, "sessionDurationSeconds", "exceeds maxSessionDurationSeconds (3600 s)"],
+    [{ XACCT_ROLE_ARN_A: "arn:aws:iam::111111111111:user/deployer" }, "accounts.a.roleArn", "not a role ARN"],
+    [{ XACCT_ROLE_ARN_B: "arn:aws:iam::222222222222:root" }, "accounts.b.roleArn", "not a role ARN"],
+    [{ XACCT_ROLE_ARN_B: "arn:aws:iam::111111111111:role/deployer" }, "accounts.b.roleArn", "pinned to account 222222222222"],
+    [{ XACCT_BACKEND: "s3", XACCT_STATE_BUCKET: "tf-state-bucket", XACCT_STATE_ROLE_ARN: "arn:aws:iam::444444444444:user/ci" }, "backend.roleArn", "not a role ARN"],
+  ])("%j → %s", (env, field, hint) => {
+    const e = fail(() => loadConfig({ env }));
+    expect(e.field).toBe(field);
+    expect(e.message).toContain(hint);
+  });
+
+  it("accepts a role name, a longer session within a raised maximum, and deployer roles of their own accounts", () => {
+    const c = loadConfig({
+      env: {
+        XACCT_TARGET_ROLE_NAME: "data-drop.writer@b",
+        XACCT_SESSION_DURATION: "7200",
+        XACCT_MAX_SESSION_DURATION: "7200",
+        XACCT_ROLE_ARN_B: "arn:aws:iam::222222222222:role/ci/deployer",
+        XACCT_BACKEND: "s3",
+        XACCT_STATE_BUCKET: "tf-state-bucket",
+        XACCT_STATE_ROLE_ARN: "arn:aws:iam::444444444444:role/state",
+      },
+    });
+    expect(c.targetRoleName).toBe("data-drop.writer@b");
+    expect(c.sessionDurationSeconds).toBe(7200);
+    expect(c.accounts.b.roleArn).toBe("arn:aws:iam::222222222222:role/ci/deployer");
+    expect(c.backend).toMatchObject({ roleArn: "arn:aws:iam::444444444444:role/state" });
+    expect(loadConfig({ env: {} }).targetRoleName).toBe("xacct-writer-target");
+  });
+});
+
+describe("`cat help` explains every command and setting", () => {
+  const root = path.resolve(__dirname, "..");
+  const help = fs.readFileSync(path.join(root, "help"), "utf8");
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+  it.each([...KNOWN_KEYS])("setting %s has a row", (key) => {
+    expect(help).toMatch(new RegExp(`^ {4}${escape(key)}[.\\s]`, "m"));
+  });
+
+  it.each(Object.keys(ENV_VARS))("environment variable %s is named", (name) => {
+    // XACCT_PROFILE_<A|B|...> is written XACCT_PROFILE_<KEY> in help.
+    expect(help).toContain(name.replace(/<.*$/, ""));
+  });
+
+  it("every npm script is listed", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> };
+    for (const script of Object.keys(pkg.scripts)) {
+      expect(help).toMatch(new RegExp(`^ {4}npm ${script === "test" ? "test" : `run ${escape(script)}`}\\s`, "m"));
+    }
   });
 });

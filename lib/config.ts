@@ -52,6 +52,8 @@ export interface ProjectConfig {
   readonly productionBucketName: string;
   /** `three-account` stack: the Reporting bucket. */
   readonly reportingBucketName: string;
+  /** `assume-role` stack: the role in account B that the Lambda assumes. */
+  readonly targetRoleName: string;
   /** Key prefix the writer may use. */
   readonly prefix: string;
   readonly accessLevel: AccessLevel;
@@ -77,7 +79,7 @@ const DEFAULT_ACCOUNTS: Record<AccountKey, string> = {
   reporting: "333333333333",
 };
 
-const KNOWN_KEYS = [
+export const KNOWN_KEYS = [
   "region",
   "namePrefix",
   "target",
@@ -87,6 +89,7 @@ const KNOWN_KEYS = [
   "directBucketName",
   "productionBucketName",
   "reportingBucketName",
+  "targetRoleName",
   "prefix",
   "accessLevel",
   "externalId",
@@ -117,6 +120,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_DIRECT_BUCKET_NAME: "directBucketName",
   XACCT_PRODUCTION_BUCKET_NAME: "productionBucketName",
   XACCT_REPORTING_BUCKET_NAME: "reportingBucketName",
+  XACCT_TARGET_ROLE_NAME: "targetRoleName",
   XACCT_PREFIX: "prefix",
   XACCT_ACCESS_LEVEL: "accessLevel (read | write | readwrite)",
   XACCT_EXTERNAL_ID: "externalId",
@@ -172,6 +176,25 @@ function optionalString(field: string, value: unknown): string | undefined {
   return value;
 }
 
+/**
+ * A role a provider or the state backend assumes: a role ARN (not a user or
+ * `:root`, which cannot be assumed), in the account the provider is pinned to
+ * when `accountId` is given (otherwise `allowed_account_ids` fails every plan).
+ */
+function deployerRoleArn(field: string, value: string, accountId?: string): string {
+  const { account } = v.principalArn(field, value);
+  if (!/:role\//.test(value)) {
+    throw new ConfigError(field, `"${value}" is not a role ARN; only a role can be assumed: use "arn:aws:iam::<12-digit account>:role/<name>"`);
+  }
+  if (accountId !== undefined && account !== accountId) {
+    throw new ConfigError(
+      field,
+      `"${value}" is a role of account ${account}, but this provider is pinned to account ${accountId}: use a role of account ${accountId}, "arn:aws:iam::${accountId}:role/<name>"`,
+    );
+  }
+  return value;
+}
+
 /** The overrides the environment carries. */
 function fromEnv(env: NodeJS.ProcessEnv): Raw {
   const e = (name: string): string | undefined => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
@@ -201,6 +224,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     directBucketName: e("XACCT_DIRECT_BUCKET_NAME"),
     productionBucketName: e("XACCT_PRODUCTION_BUCKET_NAME"),
     reportingBucketName: e("XACCT_REPORTING_BUCKET_NAME"),
+    targetRoleName: e("XACCT_TARGET_ROLE_NAME"),
     prefix: e("XACCT_PREFIX"),
     accessLevel: e("XACCT_ACCESS_LEVEL"),
     externalId: e("XACCT_EXTERNAL_ID"),
@@ -269,21 +293,20 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     const a = rawAccounts[key] ?? {};
     if (!isObject(a)) throw new ConfigError(`accounts.${key}`, 'must be an object such as {"id": "111111111111"}');
     checkKeys(`accounts.${key}`, a, ["id", "profile", "roleArn"]);
+    const id = v.accountId(`accounts.${key}.id`, a.id ?? DEFAULT_ACCOUNTS[key]);
     const roleArn = optionalString(`accounts.${key}.roleArn`, a.roleArn);
-    if (roleArn !== undefined) v.principalArn(`accounts.${key}.roleArn`, roleArn);
-    accounts[key] = {
-      id: v.accountId(`accounts.${key}.id`, a.id ?? DEFAULT_ACCOUNTS[key]),
-      profile: optionalString(`accounts.${key}.profile`, a.profile),
-      roleArn,
-    };
+    if (roleArn !== undefined) deployerRoleArn(`accounts.${key}.roleArn`, roleArn, id);
+    accounts[key] = { id, profile: optionalString(`accounts.${key}.profile`, a.profile), roleArn };
   }
   if (accounts.a.id === accounts.b.id) {
     throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
   }
   const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
   if (new Set(trio).size !== 3) {
+    // Name the setting that repeats an earlier one: the one to change.
+    const repeated = accounts.production.id === accounts.development.id ? "production" : "reporting";
     throw new ConfigError(
-      "accounts.reporting.id",
+      `accounts.${repeated}.id`,
       `development, production and reporting must be three different accounts (got ${trio.join(", ")})`,
     );
   }
@@ -298,11 +321,18 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     "reportingBucketName",
     raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`,
   );
+  const targetRoleName = v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`);
   const prefix = v.keyPrefix("prefix", raw.prefix ?? "incoming/");
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
   const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);
   const maxSessionDurationSeconds = v.sessionDuration("maxSessionDurationSeconds", int(raw.maxSessionDurationSeconds ?? 3600));
   const sessionDurationSeconds = v.sessionDuration("sessionDurationSeconds", int(raw.sessionDurationSeconds ?? 3600));
+  if (sessionDurationSeconds > maxSessionDurationSeconds) {
+    throw new ConfigError(
+      "sessionDurationSeconds",
+      `${sessionDurationSeconds} s exceeds maxSessionDurationSeconds (${maxSessionDurationSeconds} s), the roles' maximum: STS would refuse every AssumeRole; lower it (XACCT_SESSION_DURATION) or raise maxSessionDurationSeconds (XACCT_MAX_SESSION_DURATION)`,
+    );
+  }
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
   const requireMfaForHumans = bool("requireMfaForHumans", raw.requireMfaForHumans ?? true);
@@ -320,7 +350,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
       throw new ConfigError("backend.bucket", "is required when backend.type is \"s3\": name an existing state bucket (XACCT_STATE_BUCKET)");
     }
     const stateRoleArn = optionalString("backend.roleArn", b.roleArn);
-    if (stateRoleArn !== undefined) v.principalArn("backend.roleArn", stateRoleArn);
+    if (stateRoleArn !== undefined) deployerRoleArn("backend.roleArn", stateRoleArn);
     const keyPrefix = optionalString("backend.keyPrefix", b.keyPrefix) ?? "xacct/";
     backend = {
       type,
@@ -348,6 +378,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     directBucketName,
     productionBucketName,
     reportingBucketName,
+    targetRoleName,
     prefix,
     accessLevel,
     externalId,

@@ -17,7 +17,7 @@ export class AssumeRoleStack extends TwoAccountStack {
     const target = new AssumableRole(this, "target-role", {
       provider: this.accountB,
       accountId: config.accounts.b.id,
-      roleName: `${config.namePrefix}-writer-target`,
+      roleName: config.targetRoleName,
       externalId: config.externalId,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: share.s3Grant(config.accessLevel, config.prefix),

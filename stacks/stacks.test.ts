@@ -134,6 +134,13 @@ describe("configuration targets", () => {
     }
   });
 
+  it("assume-role names the target role targetRoleName", () => {
+    const tf = synthAll({ targetRoleName: "data-drop-writer" })["assume-role"];
+    const roles = Object.values(tf.resource?.aws_iam_role ?? {}).map((r) => r.name);
+    expect(roles).toContain("data-drop-writer");
+    expect(tf.output?.target_role_arn.value).toBe("arn:aws:iam::222222222222:role/data-drop-writer");
+  });
+
   it("the S3 backend locks with a lockfile and encrypts", () => {
     const app = Testing.app({ context: { xacct: { backend: { type: "s3", bucket: "team-tf-state" } } } });
     buildApp(app as App);
@@ -158,7 +165,8 @@ describe("cdktf synth with bad configuration", () => {
     [{ XACCT_ACCOUNT_A: "1234" }, "Configuration error: accounts.a.id: must be a 12-digit AWS account id"],
     [{ XACCT_ACCOUNT_B: "111111111111" }, "Configuration error: accounts.b.id: must differ from accounts.a.id"],
     [{ XACCT_BUCKET_NAME: "Bad..Name" }, "Configuration error: bucketName:"],
-    [{ XACCT_SESSION_DURATION: "7200" }, "exceeds the maximum session duration"],
+    [{ XACCT_SESSION_DURATION: "7200" }, "Configuration error: sessionDurationSeconds: 7200 s exceeds maxSessionDurationSeconds (3600 s)"],
+    [{ XACCT_TARGET_ROLE_NAME: "bad role!" }, "Configuration error: targetRoleName: must be 1-64 characters"],
   ])("%j fails with one clear message and writes nothing", (env, message) => {
     const r = runMain(env);
     expect(r.status).toBe(1);
