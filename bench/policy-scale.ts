@@ -20,6 +20,8 @@ interface Row {
   fits: boolean;
   synthMs: number;
   sizeError: boolean;
+  /** The synth-time error for the bucket policy, when over the limit. */
+  error?: string;
 }
 
 function measure(n: number, prefix: string): Row {
@@ -45,6 +47,7 @@ function measure(n: number, prefix: string): Row {
     fits: size <= POLICY_SIZE_LIMITS.bucket.limit,
     synthMs: Math.round(synthMs),
     sizeError: checkModel(model).some((f) => f.check === "policy-size"),
+    error: checkModel(model).find((f) => f.check === "policy-size" && f.address === bucket?.address)?.message,
   };
 }
 
@@ -56,5 +59,8 @@ if (process.argv.includes("--json")) {
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 } else {
   console.log("bucket-share scale: bucket policy size vs the 20,480-character limit, synth time (Testing.synthScope, warm)");
-  console.table(rows);
+  console.table(rows.map(({ error: _error, ...r }) => r));
+  for (const r of rows.filter((x) => x.error !== undefined)) {
+    console.log(`\n${r.principals} principals, ${r.prefix}: synth fails with [policy-size] ${r.error}`);
+  }
 }

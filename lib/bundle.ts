@@ -22,6 +22,8 @@ export interface HandlerBundle {
   /** Directory holding exactly `index.js`: what the Lambda zip contains. */
   readonly dir: string;
   readonly file: string;
+  /** Source files bundled (paths relative to the project root), from esbuild's metafile. */
+  readonly inputs: readonly string[];
 }
 
 const cache = new Map<string, HandlerBundle>();
@@ -54,6 +56,11 @@ export function bundleHandler(name: string, field = "handler"): HandlerBundle {
     platform: "node",
     target: "node22",
     format: "cjs",
+    // The SDK's ES module builds (dist-es), not its CommonJS ones (esbuild's
+    // default for platform "node"): only ESM can be tree-shaken, which makes
+    // the bundle ~30% smaller and the cold-start module init faster.
+    mainFields: ["module", "main"],
+    metafile: true,
     minify: true,
     legalComments: "none",
     logLevel: "silent",
@@ -63,7 +70,7 @@ export function bundleHandler(name: string, field = "handler"): HandlerBundle {
   if (result.errors.length > 0) {
     throw new ConfigError(field, `handler "${name}" failed to bundle: ${result.errors.map((e) => e.text).join("; ")}`);
   }
-  const bundle = { name, dir, file };
+  const bundle = { name, dir, file, inputs: Object.keys(result.metafile?.inputs ?? {}) };
   cache.set(name, bundle);
   return bundle;
 }

@@ -26,7 +26,7 @@ const EXPECTED_EDGES = [
   { from: writer, to: reports, label: "s3:PutObject on metadata/*" },
   { from: prod, to: processor, label: "s3:ObjectCreated:*" },
   { from: processor, to: writer, label: "AssumeRole" },
-  { from: processor, to: prod, label: "s3:ListBucket, s3:GetObject" },
+  { from: processor, to: prod, label: "s3:ListBucket, s3:GetObject, s3:GetObjectVersion" },
 ];
 
 describe("three-account diagram", () => {

@@ -1,6 +1,7 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -134,6 +135,33 @@ describe("wildcards and account roots (warnings)", () => {
       });
     });
     expect(byCheck(open, "wildcard-principal")).toHaveLength(1);
+    // A condition that does not narrow the caller (TLS only) leaves the statement open to everyone.
+    const tlsOnly = checksOf((scope, p) => {
+      const b = share(scope, p, { encryption: "s3" });
+      new S3BucketPolicy(scope, "open", {
+        provider: p.b,
+        bucket: b.bucket.id,
+        policy: renderPolicy(
+          identityPolicy([
+            { Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Bool: { "aws:SecureTransport": "true" } } },
+          ]),
+        ),
+      });
+    });
+    expect(byCheck(tlsOnly, "wildcard-principal")).toEqual([expect.objectContaining({ level: "warning", acknowledgement: "wildcard-principal" })]);
+    const account = checksOf((scope, p) => {
+      const b = share(scope, p, { encryption: "s3" });
+      new S3BucketPolicy(scope, "open", {
+        provider: p.b,
+        bucket: b.bucket.id,
+        policy: renderPolicy(
+          identityPolicy([
+            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT_A } } },
+          ]),
+        ),
+      });
+    });
+    expect(byCheck(account, "wildcard-principal")).toEqual([]);
     const org = checksOf((scope, p) => share(scope, p, { encryption: "s3", grants: [{ organizationId: "o-abcdefghij", level: "read" }] }));
     expect(byCheck(org, "wildcard-principal")).toEqual([]);
   });
@@ -167,6 +195,55 @@ describe("policy size limits", () => {
       }),
     );
     expect(byCheck(f, "policy-size")[0].message).toContain("trust policy");
+  });
+});
+
+describe("inline role policies over 10,240 characters (error)", () => {
+  const objects = (n: number): Statement[] =>
+    Array.from({ length: n }, (_, i) => ({ Sid: `Read${i}`, Effect: "Allow" as const, Action: "s3:GetObject", Resource: `arn:aws:s3:::data-b/team-${i}/*` }));
+
+  it("trips when a role's inline policies together exceed the limit, naming the policy, its size and the remedy", () => {
+    const [hit, ...more] = byCheck(checksOf((scope, p) => handWrittenRole(scope, p, objects(150))), "policy-size");
+    expect(more).toEqual([]);
+    expect(hit).toMatchObject({ level: "error", address: expect.stringMatching(/^aws_iam_role_policy\.hand-policy/) });
+    expect(hit.message).toMatch(/IAM inline role policies \(10,240 characters .*\) of arn:aws:iam::\d{12}:role\/hand-written is \d+ characters, over the limit of 10240/);
+    expect(hit.message).toContain("Remedy: scope the role to fewer buckets/prefixes");
+  });
+
+  it("passes a role whose inline policies fit", () => {
+    expect(byCheck(checksOf((scope, p) => handWrittenRole(scope, p, objects(20))), "policy-size")).toEqual([]);
+  });
+});
+
+describe("requested session duration vs the role's maximum (error)", () => {
+  const fn = (requested: string, maxSessionDuration: number) =>
+    checksOf((scope, p) => {
+      const target = new IamRole(scope, "target", {
+        provider: p.b,
+        name: "target",
+        maxSessionDuration,
+        assumeRolePolicy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "sts:AssumeRole" }])),
+      });
+      new LambdaFunction(scope, "fn", {
+        provider: p.a,
+        functionName: "hand-fn",
+        role: ROLE_A,
+        runtime: "nodejs22.x",
+        handler: "index.handler",
+        filename: "fn.zip",
+        environment: { variables: { TARGET_ROLE_ARN: target.arn, TARGET_SESSION_DURATION_SECONDS: requested } },
+      });
+    });
+
+  it("trips when the function asks for longer sessions than the role allows", () => {
+    const [hit, ...more] = byCheck(fn("7200", 3600), "session-duration");
+    expect(more).toEqual([]);
+    expect(hit).toMatchObject({ level: "error", address: expect.stringMatching(/^aws_lambda_function\.fn/) });
+    expect(hit.message).toMatch(/hand-fn requests 7200 s sessions of arn:aws:iam::\d{12}:role\/target, whose maximum is 3600 s/);
+  });
+
+  it("passes a duration within the role's maximum", () => {
+    expect(byCheck(fn("7200", 7200), "session-duration")).toEqual([]);
   });
 });
 

@@ -102,6 +102,35 @@ function resourceShapeFindings(p: ModelPolicy, s: Statement): Finding[] {
   return out;
 }
 
+/**
+ * Condition keys that narrow who (or from where) the caller is. Other keys —
+ * aws:SecureTransport, s3:prefix, s3:x-amz-acl, ... — leave Principal "*" open to everyone.
+ */
+export const CALLER_CONDITION_KEYS = [
+  "aws:PrincipalOrgID",
+  "aws:PrincipalAccount",
+  "aws:PrincipalArn",
+  "aws:SourceAccount",
+  "aws:PrincipalOrgPaths",
+  "aws:SourceArn",
+  "aws:SourceOrgID",
+  "aws:SourceOrgPaths",
+  "aws:SourceVpce",
+  "aws:SourceVpc",
+  "aws:SourceIp",
+  "aws:VpcSourceIp",
+  "aws:userid",
+  "aws:username",
+];
+const CALLER_KEYS = new Set(lower(CALLER_CONDITION_KEYS));
+
+/** True when some condition (other than a Null test) constrains one of the caller keys. */
+function restrictsCaller(condition: Statement["Condition"]): boolean {
+  return Object.entries(condition ?? {}).some(
+    ([operator, keys]) => !/^(ForAnyValue:|ForAllValues:)?Null$/i.test(operator) && Object.keys(keys ?? {}).some((k) => CALLER_KEYS.has(k.toLowerCase())),
+  );
+}
+
 function wildcardFindings(p: ModelPolicy, s: Statement): Finding[] {
   if (s.Effect !== "Allow") return [];
   const out: Finding[] = [];
@@ -117,13 +146,13 @@ function wildcardFindings(p: ModelPolicy, s: Statement): Finding[] {
     });
   }
   if (s.Principal === "*" || asList(s.Principal?.AWS).includes("*")) {
-    if (!s.Condition || Object.keys(s.Condition).length === 0) {
+    if (!restrictsCaller(s.Condition)) {
       out.push({
         level: "warning",
         address: p.address,
         check: "wildcard-principal",
         acknowledgement: "wildcard-principal",
-        message: `statement ${s.Sid ?? "(no Sid)"} of ${p.attachedTo} allows Principal "*" with no condition: anyone with the ARN. Name principals, or restrict with aws:PrincipalOrgID.`,
+        message: `statement ${s.Sid ?? "(no Sid)"} of ${p.attachedTo} allows Principal "*" with no condition on who calls (${CALLER_CONDITION_KEYS.slice(0, 4).join(", ")}, ...): anyone with the ARN. Name principals, or restrict with aws:PrincipalOrgID.`,
       });
     }
   }

@@ -20,6 +20,7 @@ import {
   identityPolicy,
   identityStatements,
   logsStatement,
+  objectArn,
   renderPolicy,
   S3Grant,
   sendToQueueStatement,
@@ -195,6 +196,16 @@ export class LambdaWriter extends Construct implements IGrantee {
       }
     }
     grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`)));
+    if (props.s3Trigger) {
+      // Events of a versioned bucket carry the version id, and HeadObject/GetObject
+      // of a specific version is authorized by s3:GetObjectVersion, not s3:GetObject.
+      statements.push({
+        Sid: "ReadTriggeringObjectVersions",
+        Effect: "Allow",
+        Action: "s3:GetObjectVersion",
+        Resource: objectArn(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)),
+      });
+    }
 
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;

@@ -120,6 +120,15 @@ describe("LambdaWriter options", () => {
     const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
     expect(policy.find((s) => s.Action === "sqs:SendMessage")?.Resource).toMatch(/^\$\{aws_sqs_queue\./);
   });
+
+  it("may read the versions the S3 events name (HeadObject with versionId needs s3:GetObjectVersion)", () => {
+    const { tf } = writer({ s3Trigger: { bucketName: "prod-data", bucketArn: "arn:aws:s3:::prod-data", prefix: "data/" } });
+    const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+    expect(policy.filter((s) => JSON.stringify(s.Action).includes("s3:GetObjectVersion"))).toEqual([
+      { Sid: "ReadTriggeringObjectVersions", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: "arn:aws:s3:::prod-data/data/*" },
+    ]);
+    expect(JSON.stringify(statementsOf(parsePolicy(only(writer().tf, "aws_iam_role_policy").policy)))).not.toContain("s3:GetObjectVersion");
+  });
 });
 
 describe("LambdaWriter bad input", () => {
