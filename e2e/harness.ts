@@ -185,7 +185,7 @@ async function main(): Promise<number> {
     if (!tfrc || !fs.existsSync(tfrc)) throw new Error(`TF_CLI_CONFIG_FILE (${tfrc || "unset"}) does not exist: run scripts/providers.sh and export the file it prints`);
     const r = await runEmulator({
       runDir,
-      terraformBin: process.env.XACCT_E2E_TERRAFORM || "terraform",
+      terraformBin: process.env.TERRAFORM_BINARY_NAME || "terraform",
       motoPython: process.env.XACCT_E2E_MOTO_PYTHON ?? "python3",
       tfrc,
       stacks,

@@ -8,6 +8,7 @@
 # Environment:
 #   XACCT_CACHE              cache root (default ~/.cache/xacct): venvs, provider mirror
 #   XACCT_E2E_RUN_DIR        per-run directory (default .e2e/runs/<UTC time>)
+#   TERRAFORM_BINARY_NAME    terraform binary (default terraform on PATH; >= 1.10 for use_lockfile)
 #   XACCT_E2E_PROVIDERS      auto (default) | registry | mirror
 #       registry = terraform installs the pinned providers itself (a machine that reaches the
 #       Terraform registry; only a plugin cache is configured); mirror = the offline mirror built
@@ -61,10 +62,11 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 say "e2e run directory: $RUN_DIR"
 [[ -x "${TS_NODE[0]}" ]] || { say "node_modules missing: run npm ci first"; exit 1; }
-command -v terraform >/dev/null || { say "terraform not found on PATH: install Terraform >= 1.10 (the S3 backend's use_lockfile needs it)"; exit 1; }
-TF_VERSION=$(terraform version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p' | head -n 1)
+TF_BIN="${TERRAFORM_BINARY_NAME:-terraform}"
+command -v "$TF_BIN" >/dev/null || { say "$TF_BIN not found on PATH: install Terraform >= 1.10 (the S3 backend's use_lockfile needs it)"; exit 1; }
+TF_VERSION=$("$TF_BIN" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([0-9.]*\)".*/\1/p' | head -n 1)
 if ! printf '%s\n' 1.10.0 "${TF_VERSION:-0}" | sort -V -C; then
-  say "terraform ${TF_VERSION:-of unknown version} on PATH is older than 1.10 (the S3 backend's use_lockfile needs >= 1.10)"; exit 1
+  say "$TF_BIN ${TF_VERSION:-of unknown version} on PATH is older than 1.10 (the S3 backend's use_lockfile needs >= 1.10)"; exit 1
 fi
 
 # ---- 1. providers: from the registry when terraform can reach it, else the offline mirror
@@ -81,7 +83,7 @@ printf '# written by e2e/run.sh: providers from the registry, linked from one ca
 if [[ "$PROVIDERS_MODE" == auto ]]; then
   probe=$(mktemp -d)
   printf '{"terraform":{"required_providers":{"archive":{"source":"hashicorp/archive","version":"2.7.1"}}}}\n' > "$probe/main.tf.json"
-  if (cd "$probe" && TF_CLI_CONFIG_FILE="$REGISTRY_RC" timeout 60 terraform init -input=false -no-color -backend=false) > "$LOGS/registry-probe.log" 2>&1; then
+  if (cd "$probe" && TF_CLI_CONFIG_FILE="$REGISTRY_RC" timeout 60 "$TF_BIN" init -input=false -no-color -backend=false) > "$LOGS/registry-probe.log" 2>&1; then
     PROVIDERS_MODE=registry
   else
     PROVIDERS_MODE=mirror

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { buildStackModel, StackModel, TfJson } from "../../lib/model/stack-model";
 import { readStackExtras, StackExtras } from "./stack-extras";
-import { synthToOutdir } from "./synth";
+import { PROJECT_ROOT, synthToOutdir } from "./synth";
 
 /** Synthesized stacks read back from `cdktf.out` (or from JSON in memory), with their model. */
 
@@ -33,14 +33,44 @@ export function readStacks(outdir: string): SynthesizedStack[] {
   return stackNames(outdir).map((name) => stackFromJson(name, JSON.parse(fs.readFileSync(stackFile(outdir, name), "utf8")) as TfJson));
 }
 
+/** What the synthesized stacks are made from: a change to any of these makes `cdktf.out` stale. */
+export const SYNTH_SOURCES = ["main.ts", "cdktf.json", "lib", "modules", "stacks", "handlers"] as const;
+
+function newestFile(p: string): { file: string; mtimeMs: number } | undefined {
+  if (!fs.existsSync(p)) return undefined;
+  const st = fs.statSync(p);
+  if (!st.isDirectory()) return /\.test\.ts$/.test(p) ? undefined : { file: p, mtimeMs: st.mtimeMs };
+  let best: { file: string; mtimeMs: number } | undefined;
+  for (const name of fs.readdirSync(p)) {
+    const f = newestFile(path.join(p, name));
+    if (f && (!best || f.mtimeMs > best.mtimeMs)) best = f;
+  }
+  return best;
+}
+
+/**
+ * Why the stacks in `outdir` cannot be used as they are: none there, or a
+ * source file (tests aside) changed after the oldest stack was written.
+ * `undefined` when they are current.
+ */
+export function staleReason(outdir: string, root: string, sources: readonly string[] = SYNTH_SOURCES): string | undefined {
+  const names = stackNames(outdir);
+  if (names.length === 0) return `no synthesized stacks in ${outdir}`;
+  const oldest = Math.min(...names.map((n) => fs.statSync(stackFile(outdir, n)).mtimeMs));
+  const newest = sources.map((s) => newestFile(path.join(root, s))).reduce((a, b) => (b && (!a || b.mtimeMs > a.mtimeMs) ? b : a), undefined);
+  return newest && newest.mtimeMs > oldest ? `${path.relative(root, newest.file)} changed after ${outdir} was synthesized` : undefined;
+}
+
 /**
  * The stacks in `outdir`, synthesizing them first (in process, like
- * `cdktf synth`) when there are none or when `fresh` is asked for.
+ * `cdktf synth`) when there are none, when they are older than the code
+ * they come from, or when `fresh` is asked for.
  * Progress goes to `log` (stderr in the CLIs) so stdout stays parseable.
  */
-export function loadStacks(outdir: string, opts: { fresh?: boolean; log?: (line: string) => void } = {}): SynthesizedStack[] {
-  if (opts.fresh || stackNames(outdir).length === 0) {
-    opts.log?.(`synthesizing the stacks into ${outdir} ...`);
+export function loadStacks(outdir: string, opts: { fresh?: boolean; log?: (line: string) => void; root?: string } = {}): SynthesizedStack[] {
+  const stale = opts.fresh ? "asked for (--synth)" : staleReason(outdir, opts.root ?? PROJECT_ROOT);
+  if (stale) {
+    opts.log?.(`synthesizing the stacks into ${outdir} (${stale}) ...`);
     synthToOutdir(outdir);
   }
   return readStacks(outdir);
