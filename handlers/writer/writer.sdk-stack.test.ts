@@ -5,75 +5,24 @@
  * the endpoint override, path-style addressing, and that real SDK error
  * parsing of STS/S3 AccessDenied bodies feeds the diagnoses.
  */
-import * as http from "http";
-import type { AddressInfo } from "net";
+import { FakeAwsEndpoint } from "../shared/fake-endpoint";
 import { AccessDeniedError } from "../shared/errors";
 import { __resetForTests, handler, type PutResult } from "./index";
 
-interface Seen {
-  method: string;
-  url: string;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-let server: http.Server;
-let seen: Seen[] = [];
-let stsDenied = false;
-let s3Denied = false;
+let fake: FakeAwsEndpoint;
 const saved = { ...process.env };
 
-function stsXml(): string {
-  const exp = new Date(Date.now() + 3600_000).toISOString();
-  return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIALOCAL</AccessKeyId><SecretAccessKey>local-secret</SecretAccessKey><SessionToken>local-token</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>arn:aws:sts::222222222222:assumed-role/xacct-writer/stack-fn</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`;
-}
-
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers: req.headers });
-      if (req.method === "POST" && body.includes("Action=AssumeRole")) {
-        if (stsDenied) {
-          res.writeHead(403, { "content-type": "text/xml" });
-          res.end(
-            `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/xacct-writer</Message></Error><RequestId>r2</RequestId></ErrorResponse>`,
-          );
-          return;
-        }
-        res.writeHead(200, { "content-type": "text/xml" });
-        res.end(stsXml());
-        return;
-      }
-      if (req.method === "PUT") {
-        if (s3Denied) {
-          res.writeHead(403, { "content-type": "application/xml" });
-          res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>r3</RequestId></Error>`);
-          return;
-        }
-        res.writeHead(200, { etag: '"local-etag"', "x-amz-version-id": "lv1" });
-        res.end();
-        return;
-      }
-      res.writeHead(404);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/stack-fn" });
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => fake.close());
 
 beforeEach(() => {
   __resetForTests();
-  seen = [];
-  stsDenied = false;
-  s3Denied = false;
-  const port = (server.address() as AddressInfo).port;
+  fake.seen.length = 0;
+  fake.stsDenied = false;
+  fake.s3Denied = false;
   for (const k of Object.keys(process.env)) if (/^(AWS_|TARGET_|MAX_BODY_BYTES$)/.test(k)) delete process.env[k];
   Object.assign(process.env, {
     TARGET_BUCKET: "reporting-bucket",
@@ -85,7 +34,7 @@ beforeEach(() => {
     AWS_LAMBDA_FUNCTION_NAME: "stack-fn",
     AWS_ACCESS_KEY_ID: "AKIDEXECUTION",
     AWS_SECRET_ACCESS_KEY: "execution-secret",
-    AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL: fake.url,
     AWS_MAX_ATTEMPTS: "1",
   });
   jest.spyOn(console, "log").mockImplementation(() => undefined);
@@ -101,7 +50,7 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
   const results: PutResult[] = [];
   for (let i = 0; i < 20; i++) results.push((await handler({ data: { i } }, { awsRequestId: `s${i}` })) as PutResult);
 
-  const sts = seen.filter((s) => s.method === "POST");
+  const sts = fake.assumeRoleCalls;
   expect(sts).toHaveLength(1);
   const form = new URLSearchParams(sts[0].body);
   expect(Object.fromEntries(form)).toMatchObject({
@@ -114,7 +63,7 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
   // the STS call is signed with the execution role's credentials, for the target region
   expect(sts[0].headers.authorization).toMatch(/Credential=AKIDEXECUTION\/\d{8}\/eu-west-1\/sts\//);
 
-  const puts = seen.filter((s) => s.method === "PUT");
+  const puts = fake.puts;
   expect(puts).toHaveLength(20);
   for (const p of puts) {
     expect(p.url).toMatch(/^\/reporting-bucket\/incoming\/\d{4}\/\d{2}\/\d{2}\//); // path style
@@ -127,16 +76,16 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
 });
 
 it("diagnoses a real STS AccessDenied response", async () => {
-  stsDenied = true;
+  fake.stsDenied = true;
   const err = (await handler({ data: 1 }, { awsRequestId: "d" }).catch((e: unknown) => e)) as AccessDeniedError;
   expect(err).toBeInstanceOf(AccessDeniedError);
   expect(err.deniedBy).toBe("sts");
   expect(err.arns.executionIdentity).toBe("arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn");
-  expect(seen.filter((s) => s.method === "PUT")).toHaveLength(0);
+  expect(fake.puts).toHaveLength(0);
 });
 
 it("diagnoses a real S3 AccessDenied response", async () => {
-  s3Denied = true;
+  fake.s3Denied = true;
   const err = (await handler({ data: 1, key: "incoming/x.json" }, { awsRequestId: "d" }).catch((e: unknown) => e)) as AccessDeniedError;
   expect(err).toBeInstanceOf(AccessDeniedError);
   expect(err.deniedBy).toBe("s3");

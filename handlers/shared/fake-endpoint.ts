@@ -1,0 +1,97 @@
+import * as http from "http";
+import type { AddressInfo } from "net";
+
+/**
+ * Test helper (never bundled: no handler imports it): a local HTTP endpoint
+ * that answers like STS (AssumeRole) and S3 (PutObject), for tests that run
+ * the real SDK stack through AWS_ENDPOINT_URL instead of aws-sdk-client-mock.
+ * Set `stsDenied` / `s3Denied` to get AWS's real AccessDenied bodies.
+ */
+
+export interface SeenRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly body: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+export interface FakeEndpointOptions {
+  /** The session the AssumeRole response describes (arn:aws:sts::<account>:assumed-role/<role>/<session>). */
+  readonly assumedRoleArn: string;
+  /** Credentials AssumeRole hands out. @default ASIALOCAL / local-secret / local-token */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  readonly sessionToken?: string;
+  /** What PutObject answers. @default "local-etag" / "lv1" */
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+export class FakeAwsEndpoint {
+  public readonly seen: SeenRequest[] = [];
+  public stsDenied = false;
+  public s3Denied = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    public readonly url: string,
+  ) {}
+
+  public static async start(o: FakeEndpointOptions): Promise<FakeAwsEndpoint> {
+    let self: FakeAwsEndpoint | undefined;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => (self as FakeAwsEndpoint).answer(req, Buffer.concat(chunks).toString("utf8"), res, o));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    self = new FakeAwsEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    return self;
+  }
+
+  public close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** AssumeRole requests seen so far. */
+  public get assumeRoleCalls(): SeenRequest[] {
+    return this.seen.filter((s) => s.method === "POST" && s.body.includes("Action=AssumeRole"));
+  }
+
+  public get puts(): SeenRequest[] {
+    return this.seen.filter((s) => s.method === "PUT");
+  }
+
+  private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse, o: FakeEndpointOptions): void {
+    this.seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers: req.headers });
+    if (req.method === "POST" && body.includes("Action=AssumeRole")) {
+      if (this.stsDenied) {
+        const caller = "arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn";
+        const target = new URLSearchParams(body).get("RoleArn") ?? "";
+        res.writeHead(403, { "content-type": "text/xml" });
+        res.end(
+          `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: ${caller} is not authorized to perform: sts:AssumeRole on resource: ${target}</Message></Error><RequestId>r2</RequestId></ErrorResponse>`,
+        );
+        return;
+      }
+      const exp = new Date(Date.now() + 3600_000).toISOString();
+      res.writeHead(200, { "content-type": "text/xml" });
+      res.end(
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${o.accessKeyId ?? "ASIALOCAL"}</AccessKeyId><SecretAccessKey>${o.secretAccessKey ?? "local-secret"}</SecretAccessKey><SessionToken>${o.sessionToken ?? "local-token"}</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>${o.assumedRoleArn}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+      );
+      return;
+    }
+    if (req.method === "PUT") {
+      if (this.s3Denied) {
+        res.writeHead(403, { "content-type": "application/xml" });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>r3</RequestId></Error>`);
+        return;
+      }
+      res.writeHead(200, { etag: `"${o.etag ?? "local-etag"}"`, "x-amz-version-id": o.versionId ?? "lv1" });
+      res.end();
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  }
+}
