@@ -126,41 +126,19 @@ describe("wildcards and account roots (warnings)", () => {
   });
 
   it("warns on Principal * without a condition, not with aws:PrincipalOrgID", () => {
-    const open = checksOf((scope, p) => {
-      const b = share(scope, p, { encryption: "s3" });
-      new S3BucketPolicy(scope, "open", {
-        provider: p.b,
-        bucket: b.bucket.id,
-        policy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }])),
+    /** Checks of a stack whose SSE-S3 bucket has a hand-written policy with this one statement. */
+    const withBucketStatement = (statement: Statement) =>
+      checksOf((scope, p) => {
+        const b = share(scope, p, { encryption: "s3" });
+        new S3BucketPolicy(scope, "open", { provider: p.b, bucket: b.bucket.id, policy: renderPolicy(identityPolicy([statement])) });
       });
-    });
+    const read: Statement = { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" };
+    const open = withBucketStatement({ ...read, Principal: "*" });
     expect(byCheck(open, "wildcard-principal")).toHaveLength(1);
     // A condition that does not narrow the caller (TLS only) leaves the statement open to everyone.
-    const tlsOnly = checksOf((scope, p) => {
-      const b = share(scope, p, { encryption: "s3" });
-      new S3BucketPolicy(scope, "open", {
-        provider: p.b,
-        bucket: b.bucket.id,
-        policy: renderPolicy(
-          identityPolicy([
-            { Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Bool: { "aws:SecureTransport": "true" } } },
-          ]),
-        ),
-      });
-    });
+    const tlsOnly = withBucketStatement({ ...read, Principal: { AWS: "*" }, Condition: { Bool: { "aws:SecureTransport": "true" } } });
     expect(byCheck(tlsOnly, "wildcard-principal")).toEqual([expect.objectContaining({ level: "warning", acknowledgement: "wildcard-principal" })]);
-    const account = checksOf((scope, p) => {
-      const b = share(scope, p, { encryption: "s3" });
-      new S3BucketPolicy(scope, "open", {
-        provider: p.b,
-        bucket: b.bucket.id,
-        policy: renderPolicy(
-          identityPolicy([
-            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT_A } } },
-          ]),
-        ),
-      });
-    });
+    const account = withBucketStatement({ ...read, Principal: "*", Condition: { StringEquals: { "aws:PrincipalAccount": ACCOUNT_A } } });
     expect(byCheck(account, "wildcard-principal")).toEqual([]);
     const org = checksOf((scope, p) => share(scope, p, { encryption: "s3", grants: [{ organizationId: "o-abcdefghij", level: "read" }] }));
     expect(byCheck(org, "wildcard-principal")).toEqual([]);
