@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { runAccessCli } from "../../tools/access/cli";
+import { ACCESS_MARKERS, runAccessCli } from "../../tools/access/cli";
+import { replaceBetweenMarkers } from "../../tools/access/markers";
 import { synthToOutdir } from "../../tools/access/synth";
 import { runDiagramCli } from "../../tools/diagram/cli";
 import { BUCKET_POLICY_EXPECTED } from "./expected";
@@ -82,5 +83,14 @@ describe("npm run diagram", () => {
     const r = run("--write", readme);
     expect(r.code).toBe(1);
     expect(r.err).toContain("<!-- diagram:three-account:start --> ... <!-- diagram:three-account:end -->");
+  });
+});
+
+describe("README", () => {
+  it("shows the access matrices of the current code (regenerate with npm run access -- --markdown --write README.md)", async () => {
+    const r = await access("--markdown");
+    expect(r.code).toBe(0);
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+    expect(replaceBetweenMarkers(readme, ACCESS_MARKERS, r.out, "README.md")).toBe(readme);
   });
 });

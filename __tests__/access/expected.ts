@@ -109,6 +109,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${PROCESSOR} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${PROCESSOR} s3:GetObject ${PROD_BUCKET}/other/x.json`,
+  // ... of the version its event names (the bucket is versioned; HeadObject with VersionId needs it)
+  `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/data/x.json`,
+  `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
   `${PROCESSOR} kms:Decrypt key(${PROD_BUCKET})`,
   // ... and writes to Reporting only through the reporting writer role.
   `${PROCESSOR} sts:AssumeRole ${REPORTING_WRITER}`,

@@ -42,7 +42,7 @@ describe("three-account access matrix", () => {
     expect(inReporting.map((c) => [c.action, c.resource, c.via?.role])).toEqual([["s3:PutObject", `${REPORTING_BUCKET}/metadata/x.json`, REPORTING_WRITER]]);
     const denied = cellsOf(m, REPORTING_WRITER).filter((c) => c.resource.startsWith(REPORTING_BUCKET) && c.decision === "Denied");
     expect(new Set(denied.map((c) => c.action))).toEqual(
-      new Set(["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteBucket", "s3:PutBucketPolicy"]),
+      new Set(["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteBucket", "s3:PutBucketPolicy"]),
     );
   });
 

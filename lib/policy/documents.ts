@@ -268,3 +268,12 @@ export function assumeRoleStatement(roleArn: string, sid = "AssumeTargetRole", r
 export function sendToQueueStatement(queueArn: string): Statement {
   return { Sid: "OnFailureDestination", Effect: "Allow", Action: "sqs:SendMessage", Resource: queueArn };
 }
+
+/**
+ * Read a specific version of the objects under `prefix`: S3 events of a
+ * versioned bucket carry the version id, and HeadObject/GetObject of a
+ * version is authorized by s3:GetObjectVersion, not s3:GetObject.
+ */
+export function objectVersionsStatement(bucketArn: string, prefix: string): Statement {
+  return { Sid: "ReadTriggeringObjectVersions", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: objectArn(bucketArn, prefix) };
+}

@@ -20,7 +20,7 @@ import {
   identityPolicy,
   identityStatements,
   logsStatement,
-  objectArn,
+  objectVersionsStatement,
   renderPolicy,
   S3Grant,
   sendToQueueStatement,
@@ -197,14 +197,7 @@ export class LambdaWriter extends Construct implements IGrantee {
     }
     grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`)));
     if (props.s3Trigger) {
-      // Events of a versioned bucket carry the version id, and HeadObject/GetObject
-      // of a specific version is authorized by s3:GetObjectVersion, not s3:GetObject.
-      statements.push({
-        Sid: "ReadTriggeringObjectVersions",
-        Effect: "Allow",
-        Action: "s3:GetObjectVersion",
-        Resource: objectArn(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)),
-      });
+      statements.push(objectVersionsStatement(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)));
     }
 
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;

@@ -57,7 +57,7 @@ function objectProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
   });
   const onBucket = (action: string): S3Request => ({ action, resource: bucket.arn, resourceLabel: bucket.name, context: {}, labels: [] });
   return [
-    ...["s3:GetObject", "s3:PutObject"].flatMap((a) => [...prefixes.map((p) => obj(a, p)), obj(a, WRONG_PREFIX)]),
+    ...["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"].flatMap((a) => [...prefixes.map((p) => obj(a, p)), obj(a, WRONG_PREFIX)]),
     ...prefixes.map((p) => obj("s3:DeleteObject", p)),
     onBucket("s3:DeleteBucket"),
     onBucket("s3:PutBucketPolicy"),
