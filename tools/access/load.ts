@@ -36,13 +36,22 @@ export function readStacks(outdir: string): SynthesizedStack[] {
 /** What the synthesized stacks are made from: a change to any of these makes `cdktf.out` stale. */
 export const SYNTH_SOURCES = ["main.ts", "cdktf.json", "lib", "modules", "stacks", "handlers"] as const;
 
-function newestFile(p: string): { file: string; mtimeMs: number } | undefined {
-  if (!fs.existsSync(p)) return undefined;
-  const st = fs.statSync(p);
-  if (!st.isDirectory()) return /\.test\.ts$/.test(p) ? undefined : { file: p, mtimeMs: st.mtimeMs };
-  let best: { file: string; mtimeMs: number } | undefined;
-  for (const name of fs.readdirSync(p)) {
-    const f = newestFile(path.join(p, name));
+interface DatedFile {
+  readonly file: string;
+  readonly mtimeMs: number;
+}
+
+/** The most recently modified file under `paths` (files or directories), test files aside. */
+function newestFile(paths: readonly string[]): DatedFile | undefined {
+  let best: DatedFile | undefined;
+  for (const p of paths) {
+    if (!fs.existsSync(p)) continue;
+    const st = fs.statSync(p);
+    const f = st.isDirectory()
+      ? newestFile(fs.readdirSync(p).map((name) => path.join(p, name)))
+      : /\.test\.ts$/.test(p)
+        ? undefined
+        : { file: p, mtimeMs: st.mtimeMs };
     if (f && (!best || f.mtimeMs > best.mtimeMs)) best = f;
   }
   return best;
@@ -57,7 +66,7 @@ export function staleReason(outdir: string, root: string, sources: readonly stri
   const names = stackNames(outdir);
   if (names.length === 0) return `no synthesized stacks in ${outdir}`;
   const oldest = Math.min(...names.map((n) => fs.statSync(stackFile(outdir, n)).mtimeMs));
-  const newest = sources.map((s) => newestFile(path.join(root, s))).reduce((a, b) => (b && (!a || b.mtimeMs > a.mtimeMs) ? b : a), undefined);
+  const newest = newestFile(sources.map((s) => path.join(root, s)));
   return newest && newest.mtimeMs > oldest ? `${path.relative(root, newest.file)} changed after ${outdir} was synthesized` : undefined;
 }
 
