@@ -22,6 +22,7 @@ import {
   renderPolicy,
   S3Grant,
 } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 
 export type ObjectOwnership = "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
@@ -122,6 +123,7 @@ export class BucketShare extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketShareProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `BucketShare(${id}).${name}`;
     const partition = props.partition ?? "aws";
     this.accountId = v.accountId(f("accountId"), props.accountId);
