@@ -35,28 +35,34 @@ export interface HandlerBundle {
 }
 
 /**
- * The one set of esbuild options for a Node.js Lambda handler: one minified
- * CommonJS file with the pinned AWS SDK v3 clients inside (not the runtime's
- * copy, whose version drifts). Used for the built-in handlers (at package
- * build time, or at synth when running from source) and for users' entry files.
- * @internal (keeps esbuild's types out of the package's .d.ts: esbuild is an optional peer)
+ * The esbuild options every Lambda bundle uses (the built-in handlers, at
+ * package build time or at synth from source, and users' own entry files):
+ * one minified CommonJS file for the Node.js Lambda runtime with its
+ * dependencies inside, e.g. the pinned AWS SDK v3 clients (not the runtime's
+ * copy, whose version drifts).
  */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  // The SDK's ES module builds (dist-es), not its CommonJS ones (esbuild's
+  // default for platform "node"): only ESM can be tree-shaken, which makes
+  // the bundle ~30% smaller and the cold-start module init faster.
+  mainFields: ["module", "main"],
+  metafile: true,
+  minify: true,
+  legalComments: "none",
+  logLevel: "silent",
+} as const satisfies BuildOptions;
+
+/** @internal (keeps esbuild's types out of the package's .d.ts: esbuild is an optional peer) */
 export function handlerBuildOptions(entry: string, outfile: string, absWorkingDir: string): BuildOptions & { metafile: true } {
   return {
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    // The SDK's ES module builds (dist-es), not its CommonJS ones (esbuild's
-    // default for platform "node"): only ESM can be tree-shaken, which makes
-    // the bundle ~30% smaller and the cold-start module init faster.
-    mainFields: ["module", "main"],
-    metafile: true,
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
     // Keep the bundle byte-identical across machines: no absolute paths.
     absWorkingDir,
   };
