@@ -6,12 +6,17 @@
 # 3. tsc with the example's strict cdktf-init tsconfig, cdktf synth, the example's jest tests
 # 4. EXAMPLE_BROKEN_POLICY=1 cdktf synth must fail with [list-bucket-on-object-arn] and leave no stack JSON
 # KEEP=1 keeps the temporary directory. The cdktf CLI is this repository's (devDependency cdktf-cli).
+# --install-only DIR: steps 1-2 only, into DIR (kept; bench/synth.ts uses it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 CDKTF="$ROOT/node_modules/.bin/cdktf"
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/xacct-example.XXXXXX")
-if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "keeping $WORK"; fi
+if [ "${1:-}" = "--install-only" ]; then
+  WORK=$2; mkdir -p "$WORK"
+else
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/xacct-example.XXXXXX")
+  if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$WORK"' EXIT; else echo "keeping $WORK"; fi
+fi
 export CHECKPOINT_DISABLE=1 CDKTF_DISABLE_PLUGIN_CACHE_ENV=1 CI=${CI:-true}
 step() { echo "::: example: $*"; }
 
@@ -26,6 +31,7 @@ mkdir "$WORK/consumer-app"
 cd "$WORK/consumer-app"
 npm install --no-audit --no-fund --prefer-offline --loglevel=error
 test ! -e node_modules/xacct-s3/node_modules/cdktf || { echo "xacct-s3 brought its own cdktf copy" >&2; exit 1; }
+if [ "${1:-}" = "--install-only" ]; then exit 0; fi
 
 step "typecheck (strict cdktf-init tsconfig, skipLibCheck false)"
 npx tsc --noEmit
