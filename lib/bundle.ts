@@ -170,8 +170,15 @@ const cache = new Map<string, HandlerBundle>();
 export function bundleHandler(name: string, field = "handler"): HandlerBundle {
   const hit = cache.get(name);
   if (hit) return hit;
+  const bundle = resolveBundle(name, field, PREBUILT_DIR);
+  cache.set(name, bundle);
+  return bundle;
+}
+
+/** bundleHandler without the per-process memo, with the prebuilt directory given (tests). @internal */
+export function resolveBundle(name: string, field: string, prebuiltDir: string): HandlerBundle {
   const valid = /^[a-z0-9][a-z0-9-]*$/.test(name);
-  const prebuilt = prebuiltPaths(PREBUILT_DIR, name);
+  const prebuilt = prebuiltPaths(prebuiltDir, name);
   let bundle: HandlerBundle;
   if (valid && fs.existsSync(prebuilt.file)) {
     const inputs = fs.existsSync(prebuilt.inputsFile) ? (JSON.parse(fs.readFileSync(prebuilt.inputsFile, "utf8")) as string[]) : [];
@@ -182,12 +189,11 @@ export function bundleHandler(name: string, field = "handler"): HandlerBundle {
       const available = availableHandlers();
       throw new ConfigError(
         field,
-        `no built-in handler "${name}"; available handlers: ${available.length ? available.join(", ") : "(none)"}`,
+        `no handler bundle "${name}": not a built-in handler; available handlers: ${available.length ? available.join(", ") : "(none)"}`,
       );
     }
     bundle = bundleFromSource(name, entry, field);
   }
-  cache.set(name, bundle);
   return bundle;
 }
 
