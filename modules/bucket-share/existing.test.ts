@@ -168,6 +168,23 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
     ]);
   });
 
+  it("keyAccess emit: no KMS grant, the principal's key-policy statement is emitted instead (and satisfies the checks)", () => {
+    const { tf, model } = synth({ kmsKeyArn: KEY, keyAccess: "emit", grants: [{ principal: ROLE_A, level: "write", prefix: "in/" }] }, (s, scope, p) =>
+      consumerRole(scope, p, s.s3Grant("write", "in/")),
+    );
+    expect(resourcesOf(tf, "aws_kms_grant")).toEqual({});
+    const out = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"));
+    expect(parsePolicy(out?.[1].value).Statement).toEqual([
+      { Sid: "CrossAccountUse1", Effect: "Allow", Principal: { AWS: ROLE_A }, Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: "*" },
+    ]);
+    expect(checkModel(model)).toEqual([]);
+  });
+
+  it("names KMS grants with the characters KMS allows (a dotted bucket name)", () => {
+    const { tf } = synth({ bucketName: "their.data", kmsKeyArn: KEY, grants: [{ principal: ROLE_A, level: "read" }] });
+    expect(only(tf, "aws_kms_grant").name).toBe("xacct-their-data-1");
+  });
+
   it("checks KMS on both sides: a consumer without a grant on the key fails, with one it passes", () => {
     const missing = findingsOf({ kmsKeyArn: KEY }, (s, scope, p) => consumerRole(scope, p, s.s3Grant("read", "in/")));
     expect(missing.map((f) => f.check)).toEqual(["kms-key-policy-grant"]);

@@ -74,6 +74,15 @@ export interface ExistingBucketShareProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * How cross-account principals get the existing key: `grant` creates one
+   * `aws_kms_grant` per principal (additive, applied by this stack; needs
+   * `kms:CreateGrant` on the key in the owning account); `emit` only emits
+   * the key-policy statements (output + `xacct/<id>.key-policy.json`) for the
+   * key's owners to add, when this stack may not touch their key.
+   * @default "grant"
+   */
+  readonly keyAccess?: "grant" | "emit";
+  /**
    * The bucket's S3 Object Ownership setting (not changed here).
    * @default "BucketOwnerEnforced" (S3's default for buckets created since April 2023)
    */
@@ -124,6 +133,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly partition: string;
   private readonly provider: AwsProvider;
   private readonly pendingDependables: TerraformResource[] = [];
+  private readonly keyAccess: "grant" | "emit";
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -137,6 +147,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
     this.requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
+    this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
     const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
 
     if (this.policyMode === "merge") {
@@ -183,7 +194,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     if (this.kmsKeyArn) {
       files.keyPolicy = `${EMIT_DIR}/${id}.key-policy.json`;
       const output = new TerraformOutput(this, "key-policy-statements", {
-        description: `Statements for the owners of ${this.kmsKeyArn} to add to its key policy (Organization grants; principals get KMS grants)`,
+        description: `Statements for the owners of ${this.kmsKeyArn} to add to its key policy`,
         value: Lazy.stringValue({ produce: () => renderPolicy(this.keyPolicyAdditions()) }),
       });
       emitted.push({ file: files.keyPolicy, output });
@@ -234,7 +245,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
       this.principalGroups.push(g.group);
-      if (this.kmsKeyArn) this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
+      if (this.kmsKeyArn && this.keyAccess === "grant") this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
       if (g.dependable) {
         if (this.bucketPolicy) addDependency(this.bucketPolicy, g.dependable);
         else this.pendingDependables.push(g.dependable);
@@ -258,11 +269,12 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     });
   }
 
-  /** Key-policy statements the key's owners must add (Organization grants; principals are covered by KMS grants). */
+  /** Key-policy statements the key's owners must add: Organization grants, and the principals too with `keyAccess: "emit"`. */
   public keyPolicyAdditions(): PolicyDocument {
+    const grants = this.keyAccess === "emit" ? this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })) : [];
     return {
       Version: "2012-10-17",
-      Statement: keyUseStatements({ partition: this.partition, grants: [], organizationGrants: this.orgGrants }),
+      Statement: keyUseStatements({ partition: this.partition, grants, organizationGrants: this.orgGrants }),
     };
   }
 
@@ -283,7 +295,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.kmsGrants.push(
       new KmsGrant(this, `kms-grant-${n}`, {
         provider: this.provider,
-        name: `xacct-${this.bucketName}-${n}`.slice(0, 256),
+        // Grant names allow [a-zA-Z0-9:/_-] only (no dots, which bucket names may have).
+        name: `xacct-${this.bucketName.replace(/[^a-zA-Z0-9:/_-]/g, "-")}-${n}`.slice(0, 256),
         keyId: this.kmsKeyArn as string,
         granteePrincipal: principal,
         operations,
