@@ -1,4 +1,5 @@
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -127,8 +128,19 @@ describe("BucketShare.fromExistingBucket, policy emit", () => {
     expect(doc.Statement[2]).toMatchObject({ Sid: "Grant1Objects", Principal: { AWS: ROLE_A }, Resource: "arn:aws:s3:::their-data/reports/*" });
   });
 
+  it("writes the key-policy file only when the key's owners have statements to add", () => {
+    const files = (extra: Partial<ExistingBucketShareProps>): string[] => {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, "emit");
+      existing(stack, providers(stack), { ...props, kmsKeyArn: KEY, ...extra });
+      return fs.readdirSync(path.join(Testing.fullSynth(stack), "stacks", "emit", "xacct")).sort();
+    };
+    expect(files({})).toEqual(["theirs.bucket-policy.json"]);
+    expect(files({ keyAccess: "emit" })).toEqual(["theirs.bucket-policy.json", "theirs.key-policy.json"]);
+  });
+
   it("writes no file when the checks fail the synth", () => {
-    const outdir = fs.mkdtempSync(path.join(require("os").tmpdir(), "xacct-emit-"));
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-emit-"));
     const app = new App({ outdir });
     const stack = new TerraformStack(app, "bad");
     // ObjectWriter ownership with the bucket-owner-full-control requirement turned off: an error finding.

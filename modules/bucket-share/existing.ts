@@ -124,7 +124,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public readonly statementsOutput?: TerraformOutput;
   /** KMS grants, one per cross-account principal and level. */
   public readonly kmsGrants: KmsGrant[] = [];
-  /** Files written next to the stack JSON, relative to the stack's output directory. */
+  /** Files written next to the stack JSON (relative to the stack's output directory) when they have statements to add. */
   public readonly emittedFiles: { readonly bucketPolicy?: string; readonly keyPolicy?: string };
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
@@ -223,9 +223,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       const outputs = (stack.toTerraform() as { output?: Record<string, { value: string }> }).output ?? {};
       for (const e of emitted) {
         const json = outputs[stack.getLogicalId(e.output)]?.value;
-        if (json === undefined) continue;
+        // Nothing to add (e.g. no Organization grant on a key whose principals got KMS grants): no file.
+        if (json === undefined || (JSON.parse(json) as PolicyDocument).Statement.length === 0) continue;
         fs.mkdirSync(path.join(dir, EMIT_DIR), { recursive: true });
-        fs.writeFileSync(path.join(dir, e.file), `${JSON.stringify(JSON.parse(json), null, 2)}\n`);
+        fs.writeFileSync(path.join(dir, e.file), `${JSON.stringify(JSON.parse(json) as PolicyDocument, null, 2)}\n`);
       }
     });
   }
