@@ -136,8 +136,10 @@ export interface LambdaWriterProps {
 /**
  * A Lambda function in the consuming account that writes to a bucket of
  * another account: execution role (logs to its own group, and either
- * sts:AssumeRole on exactly one role or direct grants), the handler bundled by
- * esbuild and zipped by the archive provider, and its configuration.
+ * sts:AssumeRole on exactly one role or direct grants), its code (a built-in
+ * handler, your own entry file bundled by esbuild, or your own directory for
+ * any runtime; see {@link LambdaCode}) zipped by the archive provider, and its
+ * configuration (the environment contract of handlers/shared/contract.ts).
  */
 export class LambdaWriter extends Construct implements IGrantee {
   public readonly role: IamRole;
