@@ -3,31 +3,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as esbuild from "esbuild";
-import { ESBUILD_OPTIONS } from "./bundle";
+import { ESBUILD_OPTIONS, loadEsbuild } from "./bundle";
 import { ConfigError } from "./errors";
 
 /**
  * Bundling of a user's own TypeScript/JavaScript Lambda entry file
- * (`LambdaCode.fromEntry`). esbuild is loaded only here, lazily: an app that
- * never bundles its own code does not need it installed.
+ * (`LambdaCode.fromEntry`). esbuild is loaded lazily ({@link loadEsbuild}):
+ * an app that never bundles its own code does not need it installed.
  */
 
 type Require = (id: string) => unknown;
-
-/** Load esbuild, or fail naming the field and the fix. `req` is injectable for tests. */
-export function loadEsbuild(field: string, req: Require = require): typeof esbuild {
-  try {
-    return req("esbuild") as typeof esbuild;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
-      throw new ConfigError(
-        field,
-        'bundling your own entry file needs esbuild, which is not installed: run "npm install --save-dev esbuild" in your app (or use LambdaCode.fromDirectory with code you build yourself)',
-      );
-    }
-    throw e;
-  }
-}
 
 export interface EntryBundle {
   /** Directory holding exactly `index.js`: what the Lambda zip contains. */

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildSync } from "esbuild";
+import type * as esbuild from "esbuild";
 import type { BuildOptions } from "esbuild";
 import { ConfigError } from "./errors";
 
@@ -28,6 +28,25 @@ export interface HandlerBundle {
 }
 
 const cache = new Map<string, HandlerBundle>();
+
+/**
+ * Load esbuild, or fail naming the field and the fix. Loaded lazily, only
+ * when something is bundled: an app that never bundles need not install it.
+ * `req` is injectable for tests.
+ */
+export function loadEsbuild(field: string, req: (id: string) => unknown = require): typeof esbuild {
+  try {
+    return req("esbuild") as typeof esbuild;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
+      throw new ConfigError(
+        field,
+        'bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild" in your app (or use LambdaCode.fromDirectory with code you build yourself)',
+      );
+    }
+    throw e;
+  }
+}
 
 /**
  * The esbuild options every Lambda bundle uses (the built-in handlers here,
@@ -70,6 +89,7 @@ export function bundleHandler(name: string, field = "handler"): HandlerBundle {
   const dir = path.join(os.tmpdir(), `xacct-bundles-${process.pid}`, name);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "index.js");
+  const { buildSync } = loadEsbuild(field);
   const result = buildSync({
     entryPoints: [entry],
     outfile: file,

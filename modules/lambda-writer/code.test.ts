@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleEntry, loadEsbuild } from "../../lib/bundle-entry";
+import { loadEsbuild } from "../../lib/bundle";
+import { bundleEntry } from "../../lib/bundle-entry";
 import { ConfigError } from "../../lib/errors";
 import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, synthModule } from "../../lib/testing";
 import { IAssumableRoleTarget } from "../assumable-role";
@@ -128,6 +129,36 @@ describe("LambdaCode errors", () => {
 
   it("a missing path names the resolved absolute path", () => {
     expect(() => synth({ code: LambdaCode.fromEntry("src/nope.ts") })).toThrow(path.join(app, "src", "nope.ts"));
+  });
+
+  it("an app without esbuild: loading the library and directory code work, entry code names the fix", () => {
+    jest.isolateModules(() => {
+      jest.doMock("esbuild", () => {
+        throw Object.assign(new Error("Cannot find module 'esbuild'"), { code: "MODULE_NOT_FOUND" });
+      });
+      const fresh = require(".") as typeof import(".");
+      const freshTesting = require("../../lib/testing") as typeof import("../../lib/testing");
+      const build = (code: LambdaCode) => () => {
+        const cwd = jest.spyOn(process, "cwd").mockReturnValue(app);
+        try {
+          freshTesting.synthModule((scope, p) => {
+            new fresh.LambdaWriter(scope, "fn", {
+              provider: p.a,
+              archiveProvider: p.archive,
+              accountId: ACCOUNT_A,
+              functionName: "user-fn",
+              code,
+              target: { bucketName: "data-b" },
+              assumeRole: { role: TARGET },
+            });
+          });
+        } finally {
+          cwd.mockRestore();
+        }
+      };
+      expect(build(fresh.LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.12" }))).not.toThrow();
+      expect(build(fresh.LambdaCode.fromEntry("src/fn.ts"))).toThrow(/LambdaWriter\(fn\)\.code: bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild"/);
+    });
   });
 
   it("without esbuild installed, bundling an entry names the fix", () => {
