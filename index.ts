@@ -13,6 +13,7 @@
 export * from "./modules/bucket-share";
 export * from "./modules/assumable-role";
 export * from "./modules/lambda-writer";
+export * from "./modules/consumer-access";
 
 // Principals and grants.
 export type { IGrantee, GranteeLike } from "./lib/grantee";

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type * as esbuild from "esbuild";
 import type { BuildOptions, Metafile } from "esbuild";
 import { ConfigError } from "./errors";
 
@@ -69,25 +70,31 @@ export function handlerBuildOptions(entry: string, outfile: string, absWorkingDi
 }
 
 /**
- * esbuild, loaded only when something has to be bundled: a user's synth with
- * the prebuilt handlers never needs it (it is an optional peer dependency).
+ * Load esbuild, or fail naming the field and the fix. Loaded lazily, only
+ * when something is bundled: a user's synth with the prebuilt handlers never
+ * needs it (an optional peer dependency). `req` is injectable for tests.
  * @internal
  */
-export function loadEsbuild(field: string): typeof import("esbuild") {
+export function loadEsbuild(field: string, req: (id: string) => unknown = require): typeof esbuild {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("esbuild") as typeof import("esbuild");
-  } catch {
-    throw new ConfigError(field, 'bundling TypeScript/JavaScript needs esbuild: run `npm install --save-dev esbuild` in your app (an optional peer dependency of xacct-s3)');
+    return req("esbuild") as typeof esbuild;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
+      throw new ConfigError(
+        field,
+        'bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild" in your app (or use LambdaCode.fromDirectory with code you build yourself)',
+      );
+    }
+    throw e;
   }
 }
 
-/** Bundle one entry file; returns the bundled inputs (relative to absWorkingDir). Throws a ConfigError naming `field` on failure. */
-export function bundleEntry(entry: string, outfile: string, opts: { absWorkingDir: string; field: string; what: string }): string[] {
-  const esbuild = loadEsbuild(opts.field);
+/** Bundle one built-in handler entry file; returns the bundled inputs (relative to absWorkingDir). Throws a ConfigError naming `field` on failure. */
+function bundleHandlerSource(entry: string, outfile: string, opts: { absWorkingDir: string; field: string; what: string }): string[] {
+  const { buildSync } = loadEsbuild(opts.field);
   let metafile: Metafile | undefined;
   try {
-    const result = esbuild.buildSync(handlerBuildOptions(entry, outfile, opts.absWorkingDir));
+    const result = buildSync(handlerBuildOptions(entry, outfile, opts.absWorkingDir));
     metafile = result.metafile;
   } catch (err) {
     const errors = (err as { errors?: { text: string }[] }).errors;
@@ -112,7 +119,7 @@ export function buildBuiltinBundles(outRoot: string): HandlerBundle[] {
   return availableSourceHandlers().map((name) => {
     const p = prebuiltPaths(outRoot, name);
     fs.mkdirSync(p.dir, { recursive: true });
-    const inputs = bundleEntry(path.join(HANDLERS_DIR, name, "index.ts"), p.file, { absWorkingDir: PROJECT_ROOT, field: "handler", what: `handler "${name}"` });
+    const inputs = bundleHandlerSource(path.join(HANDLERS_DIR, name, "index.ts"), p.file, { absWorkingDir: PROJECT_ROOT, field: "handler", what: `handler "${name}"` });
     fs.writeFileSync(p.inputsFile, JSON.stringify(inputs, null, 1) + "\n");
     return { name, dir: p.dir, file: p.file, inputs };
   });
@@ -205,7 +212,7 @@ function bundleFromSource(name: string, entry: string, field: string): HandlerBu
   }
   const tmp = prebuiltPaths(path.join(os.tmpdir(), `xacct-bundles-${process.pid}`), name);
   fs.mkdirSync(tmp.dir, { recursive: true });
-  const inputs = bundleEntry(entry, tmp.file, { absWorkingDir: PROJECT_ROOT, field, what: `handler "${name}"` });
+  const inputs = bundleHandlerSource(entry, tmp.file, { absWorkingDir: PROJECT_ROOT, field, what: `handler "${name}"` });
   if (!cached) return { name, dir: tmp.dir, file: tmp.file, inputs };
   try {
     // Write inputs first, then rename the directory into place: a reader sees a complete bundle or none.

@@ -1,4 +1,4 @@
-import { Annotations, App, IAspect, IConstruct, TerraformResource, TerraformStack } from "../framework";
+import { Annotations, App, IAspect, IConstruct, TerraformLocal, TerraformResource, TerraformStack } from "../framework";
 import { buildStackModel, TfJson } from "../model/stack-model";
 import { isAcknowledged } from "./acknowledge";
 import { checkModel, Finding } from "./policy-checks";
@@ -93,6 +93,9 @@ function reportFindings(stack: TerraformStack): string[] {
   const byAddress = new Map<string, IConstruct>();
   for (const c of stack.node.findAll()) {
     if (TerraformResource.isTerraformResource(c)) byAddress.set(`${c.terraformResourceType}.${stack.getLogicalId(c)}`, c);
+    // Statements that only exist as emitted text are modelled at their `locals` entry (the
+    // library's own modules create them, with the library's cdktf: instanceof is safe here).
+    else if (c instanceof TerraformLocal) byAddress.set(`local.${stack.getLogicalId(c)}`, c);
   }
   const errors: string[] = [];
   for (const f of findings) {
