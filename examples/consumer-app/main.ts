@@ -38,7 +38,7 @@ export class ReportsShareStack extends TerraformStack {
     this.share = BucketShare.fromExistingBucket(this, "reports", { provider: data, accountId: DATA, bucketName: BUCKET, kmsKeyArn: KEY_ARN, policy: "emit" });
 
     // An ECS task role of the analytics account reads reports/ (both halves: bucket + identity).
-    const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, roleArn: ECS_TASK_ROLE, grants: [this.share.s3Grant("read", "reports/")] });
+    const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, accountId: ANALYTICS, roleArn: ECS_TASK_ROLE, grants: [this.share.s3Grant("read", "reports/")] });
     this.share.addGrant({ principal: viewer, level: "read", prefix: "reports/" });
 
     // Every account of the organization may read the published part.
@@ -47,6 +47,7 @@ export class ReportsShareStack extends TerraformStack {
     // The functions of the other stack, by role ARN (their execution roles are `<function>-exec`).
     this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${INGEST_FUNCTION}-exec`, level: "write", prefix: "incoming/" });
     this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "read", prefix: "reports/" });
+    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "write", prefix: "summaries/" });
 
     // Auditors assume a read-only role in the data account: ExternalId, MFA, 2 h sessions at most.
     new AssumableRole(this, "auditor", {
@@ -90,8 +91,10 @@ export class AnalyticsFunctionsStack extends TerraformStack {
       accountId: ANALYTICS,
       functionName: SUMMARY_FUNCTION,
       code: LambdaCode.fromDirectory(path.join(__dirname, "handlers", "py-report"), { handler: "app.handler", runtime: "python3.12" }),
-      target: { bucketName: share.bucketName, prefix: "reports/", kmsKeyArn: share.kmsKeyArn },
-      grants: [share.s3Grant("read", "reports/")],
+      // Reads reports/, writes its summary under summaries/ (TARGET_PREFIX).
+      target: { bucketName: share.bucketName, prefix: "summaries/", kmsKeyArn: share.kmsKeyArn },
+      grants: [share.s3Grant("read", "reports/"), share.s3Grant("write", "summaries/")],
+      environment: { REPORTS_PREFIX: "reports/" },
     });
 
     if (opts.brokenPolicy) {
