@@ -181,3 +181,9 @@ export function customerManagedKeyArn(field: string, value: unknown, accountId: 
   if (m[1] !== accountId) throw new ConfigError(field, `"${value}" belongs to account ${m[1]}, not to the bucket's owning account ${accountId}`);
   return value;
 }
+
+/** A boolean setting (`true`/`false` only, so a string "false" is not taken as true). */
+export function flag(field: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(field, `must be true or false (got ${JSON.stringify(value)})`);
+  return value;
+}
