@@ -34,6 +34,8 @@ interface Row {
   resources: number;
   synthMs: number;
   checkMs: number;
+  /** CPU time (user + system) of synth + checks: what load from other processes does not inflate. */
+  cpuMs: number;
   peakRssMB: number;
   /** The policy-size errors, when some policy is over its limit. */
   errors: number;
@@ -48,6 +50,7 @@ function measure(n: number, prefix: string, accessPoints: boolean): Row {
     level: "read" as const,
     prefix,
   }));
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const { tf } = synthModule((scope, p) => {
     new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "scale-test-bucket", grants, accessPoints });
@@ -57,6 +60,7 @@ function measure(n: number, prefix: string, accessPoints: boolean): Row {
   const model = buildStackModel(tf as TfJson);
   const findings = checkModel(model);
   const checkMs = performance.now() - t1;
+  const cpu = process.cpuUsage(c0);
   const largest = (kind: PolicyKind): number | undefined => {
     const sizes = model.policies.filter((x) => x.kind === kind).map(policySize);
     return sizes.length ? Math.max(...sizes) : undefined;
@@ -71,6 +75,7 @@ function measure(n: number, prefix: string, accessPoints: boolean): Row {
     resources: Object.values(tf.resource ?? {}).reduce((k, byName) => k + Object.keys(byName).length, 0),
     synthMs: Math.round(synthMs),
     checkMs: Math.round(checkMs),
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     errors: findings.filter((f) => f.check === "policy-size").length,
   };
@@ -84,13 +89,15 @@ for (const accessPoints of [false, true]) {
   for (const prefix of ["", "incoming/"]) for (const n of SIZES.filter((x) => x <= max)) rows.push(measure(n, prefix, accessPoints));
 }
 
-/** Per-consumer synth cost: slope between the two largest access-point rows of a shape. */
+/**
+ * Per-consumer cost in access-point mode, in CPU time (wall time on a shared
+ * machine mostly measures the other processes): CPU ms per consumer at each
+ * size from 100 up. Linear growth = a flat series.
+ */
 function perConsumer(prefix: string): string {
-  const r = rows.filter((x) => x.mode === "access-point" && x.prefix === (prefix || "(whole bucket)"));
-  if (r.length < 2) return "n/a";
-  const [a, b] = r.slice(-2);
-  const ms = (b.synthMs + b.checkMs - a.synthMs - a.checkMs) / (b.consumers - a.consumers);
-  return `${ms.toFixed(2)} ms/consumer (synth+checks, ${a.consumers} -> ${b.consumers})`;
+  const r = rows.filter((x) => x.mode === "access-point" && x.prefix === (prefix || "(whole bucket)") && x.consumers >= 100);
+  if (r.length === 0) return "n/a";
+  return r.map((x) => `${x.consumers}: ${(x.cpuMs / x.consumers).toFixed(2)}`).join(", ") + " CPU ms/consumer (synth+checks)";
 }
 
 if (process.argv.includes("--json")) {

@@ -36,7 +36,9 @@ describe("BucketShare accessPoints: true", () => {
     for (const ap of aps) {
       expect(ap.name).toMatch(NAME_RULES);
       expect(ap.provider).toBe("aws.account_b");
-      expect(ap.bucket).toMatch(/^\$\{aws_s3_bucket\.[\w-]+\.bucket\}$/);
+      // The literal name, created after the bucket and its Block Public Access.
+      expect(ap.bucket).toBe("shared-data-b");
+      expect(ap.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket\.[\w-]+$/), expect.stringMatching(/^aws_s3_bucket_public_access_block\.[\w-]+$/)]);
       expect(ap.public_access_block_configuration).toEqual({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
     }
     expect(resourcesOf(tf, "aws_s3control_access_point_policy")).toEqual({});

@@ -31,13 +31,18 @@ export class AccessPointSet {
     private readonly owner: string,
     location: AccessPointLocation,
     private readonly provider: AwsProvider,
-    /** The bucket attribute to attach to (a reference to a created bucket, so access points wait for it). */
+    /** The bucket's literal name. */
     private readonly bucket: string,
     private readonly objectWriterOwnership: boolean,
-    private readonly dependsOn: TerraformResource[] = [],
+    dependsOn: TerraformResource[] = [],
   ) {
     this.location = location;
+    // Terraform addresses, computed once: at thousands of access points, a token per
+    // reference (cdktf captures a stack trace for each) is most of the synth time.
+    this.dependsOn = dependsOn.map((d) => `${d.terraformResourceType}.${d.friendlyUniqueId}`);
   }
+
+  private readonly dependsOn: string[];
 
   /**
    * The access point of one grant, created on first use (the same principal,
@@ -71,8 +76,8 @@ export class AccessPointSet {
       ),
       // Block Public Access on every access point (S3's default, stated so a plan shows it).
       publicAccessBlockConfiguration: { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
-      dependsOn: this.dependsOn.length ? [...this.dependsOn] : undefined,
     });
+    if (this.dependsOn.length) ap.dependsOn = [...this.dependsOn];
     // S3 rejects an access point policy naming a principal that does not exist yet.
     if (g.dependable) addDependency(ap, g.dependable);
     this.byName.set(name, ap);

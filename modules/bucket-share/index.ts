@@ -270,7 +270,8 @@ export class BucketShare extends Construct implements IBucketShare {
     this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
     this.pendingDependables.length = 0;
     if (this.accessPointLocation) {
-      this.accessPoints = new AccessPointSet(this, `BucketShare(${id})`, this.accessPointLocation, provider, this.bucket.bucket, this.objectOwnership === "ObjectWriter", [pab]);
+      // The literal name, ordered after the bucket and its Block Public Access by dependsOn.
+      this.accessPoints = new AccessPointSet(this, `BucketShare(${id})`, this.accessPointLocation, provider, this.bucketName, this.objectOwnership === "ObjectWriter", [this.bucket, pab]);
       this.pendingAccessPoints.forEach((g) => this.accessPoints?.add(g));
       this.pendingAccessPoints.length = 0;
     }
