@@ -1,9 +1,9 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { checkModel } from "../../lib/checks/policy-checks";
-import { Testing } from "../../lib/framework";
 import { statementsOf } from "../../lib/model/stack-model";
-import { accessPointName, DELEGATION_SID } from "../../lib/policy";
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
+import { Construct, Testing } from "../../lib/framework";
+import { accessPointName, DELEGATION_SID, S3Grant } from "../../lib/policy";
+import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, Providers, resourcesOf, synthModule } from "../../lib/testing";
 import { ConsumerAccess } from "../consumer-access";
 import { LambdaWriter } from "../lambda-writer";
 import { BucketShare, BucketShareProps } from ".";
@@ -83,20 +83,16 @@ describe("BucketShare accessPoints: true", () => {
   });
 });
 
+/** A writer Lambda in account A writing under `in/` of the given target (bucket-policy pattern). */
+const writerTo = (scope: Construct, p: Providers, bucketName: string, grant: S3Grant): LambdaWriter =>
+  new LambdaWriter(scope, "writer", { provider: p.a, archiveProvider: p.archive, accountId: ACCOUNT_A, functionName: "xacct-writer", handler: "writer", target: { bucketName, prefix: "in/" }, grants: [grant] });
+
 describe("access-point mode, consumer side", () => {
   const { tf, model } = synthModule((scope, p) => {
     const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", accessPoints: true });
     const task = new ConsumerAccess(scope, "task", { provider: p.a, accountId: ACCOUNT_A, roleArn: READER });
     task.useBucket(s, "read", "data/");
-    const writer = new LambdaWriter(scope, "writer", {
-      provider: p.a,
-      archiveProvider: p.archive,
-      accountId: ACCOUNT_A,
-      functionName: "xacct-writer",
-      handler: "writer",
-      target: { bucketName: AP_ARN(accessPointName("shared-data-b", `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`, "write", "in/")), prefix: "in/" },
-      grants: [s.s3Grant("write", "in/")],
-    });
+    const writer = writerTo(scope, p, AP_ARN(accessPointName("shared-data-b", `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`, "write", "in/")), s.s3Grant("write", "in/"));
     s.addGrant({ principal: writer, level: "write", prefix: "in/" });
   });
   const policies = Object.values(resourcesOf(tf, "aws_iam_role_policy")).map((x) => JSON.stringify(parsePolicy(x.policy)));
@@ -121,15 +117,7 @@ describe("access-point mode, consumer side", () => {
       () =>
         synthModule((scope, p) => {
           const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", accessPoints: true });
-          new LambdaWriter(scope, "writer", {
-            provider: p.a,
-            archiveProvider: p.archive,
-            accountId: ACCOUNT_A,
-            functionName: "xacct-writer",
-            handler: "writer",
-            target: { bucketName: AP_ARN("someone-else-w-0123456789"), prefix: "in/" },
-            grants: [s.s3Grant("write", "in/")],
-          });
+          writerTo(scope, p, AP_ARN("someone-else-w-0123456789"), s.s3Grant("write", "in/"));
         }),
       "LambdaWriter(writer).grants",
       "no write grant covers",
