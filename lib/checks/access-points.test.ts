@@ -62,5 +62,23 @@ describe("policy checks on access points", () => {
     res.aws_s3_bucket_policy.p.policy = String(res.aws_s3_bucket_policy.p.policy).replace("s3:DataAccessPointAccount", "s3:ExistingObjectTag/x");
     expect(checkModel(buildStackModel(tf)).filter((f) => f.check === "wildcard-principal")).toHaveLength(1);
   });
+
+  it("fails a consumer role that uses objects through an access point without the bucket's key in its identity policy", () => {
+    const tf = stack(grant([READER]), [READER]);
+    (tf.provider as { aws: unknown[] }).aws.push({ alias: "account_a", region: "us-east-1", allowed_account_ids: ["111111111111"] });
+    const res = tf.resource as Record<string, Record<string, Record<string, unknown>>>;
+    res.aws_iam_role = { r: { provider: "aws.account_a", name: "reader", assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) } };
+    const identity = (withKey: boolean) => ({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: `${AP_ARN}/object/data/*` },
+        ...(withKey ? [{ Effect: "Allow", Action: "kms:Decrypt", Resource: "${aws_kms_key.k.arn}" }] : []),
+      ],
+    });
+    res.aws_iam_role_policy = { p: { provider: "aws.account_a", role: "${aws_iam_role.r.name}", policy: JSON.stringify(identity(false)) } };
+    expect(checkModel(buildStackModel(tf)).find((f) => f.check === "kms-identity-grant")?.message).toContain("lacks kms:Decrypt");
+    res.aws_iam_role_policy.p.policy = JSON.stringify(identity(true));
+    expect(checkModel(buildStackModel(tf)).filter((f) => f.check === "kms-identity-grant")).toEqual([]);
+  });
 });
 

@@ -224,7 +224,10 @@ function kmsFindings(model: StackModel): Finding[] {
       ...(key?.policy ? statementsOf(key.policy.document) : []),
       ...(key?.grants ?? []).map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`)),
     ];
-    const onBucket = (s: Statement): boolean => asList(s.Resource).some((r) => r.startsWith(`${b.arn}/`) || r === `${b.arn}*`);
+    // Objects of the bucket, directly or through one of its access points (`<ap arn>/object/...`).
+    const apObjects = model.accessPoints.filter((ap) => ap.bucket === b.name).map((ap) => `${ap.arn}/object/`);
+    const onBucket = (s: Statement): boolean =>
+      asList(s.Resource).some((r) => r.startsWith(`${b.arn}/`) || r === `${b.arn}*` || apObjects.some((o) => r.startsWith(o)));
 
     // Identity side: every role of the stack whose inline policy grants object actions on this bucket.
     for (const r of model.roles) {
