@@ -47,6 +47,12 @@ export interface LambdaAssumeRoleProps {
 
 /** Where the handler writes. */
 export interface LambdaTarget {
+  /**
+   * The bucket name; or, for a bucket shared in access-point mode
+   * (`BucketShare` `accessPoints: true`), the ARN of the function's access
+   * point (checked against its grant) or that access point's alias. The
+   * handler passes it as the S3 `Bucket` parameter, which AWS SDK v3 accepts in all three forms.
+   */
   readonly bucketName: string;
   /** @default "" (the whole bucket) */
   readonly prefix?: string;
