@@ -125,6 +125,25 @@ describe("access-point mode, consumer side", () => {
   });
 });
 
+describe("LambdaWriter targets in access-point mode", () => {
+  const withTarget = (bucketName: string, accessPoints = true) =>
+    synthModule((scope, p) => {
+      const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", accessPoints });
+      writerTo(scope, p, bucketName, s.s3Grant("write", "in/"));
+    });
+
+  it("accepts the access point's alias when the grant is in access-point mode", () => {
+    const { tf } = withTarget("xacct-writer-exec-w-abcdefghij-s3alias");
+    const fn = only(tf, "aws_lambda_function") as { environment: { variables: Record<string, string> } };
+    expect(Object.values(fn.environment.variables)).toContain("xacct-writer-exec-w-abcdefghij-s3alias");
+  });
+
+  it("refuses an alias when no grant is in access-point mode, and a malformed access point ARN", () => {
+    expectConfigError(() => withTarget("xacct-writer-exec-w-abcdefghij-s3alias", false), "LambdaWriter(writer).grants", "no write grant covers");
+    expectConfigError(() => withTarget(`arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/Bad_Name`), "LambdaWriter(writer).target.bucketName", "is not a valid access point ARN");
+  });
+});
+
 describe("access-point mode settings", () => {
   it("needs a literal region", () => {
     expectConfigError(
