@@ -318,4 +318,11 @@ export class BucketShare extends Construct implements IBucketShare {
   }
 }
 
-const literalRegion = (r: string | undefined): string | undefined => (r !== undefined && /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(r) ? r : undefined);
+/** The region when it is a literal region code (not a token, not unset): the key policy's kms:ViaService then names it. */
+function literalRegion(r: string | undefined): string | undefined {
+  try {
+    return v.region("region", r);
+  } catch {
+    return undefined;
+  }
+}
