@@ -35,6 +35,16 @@ export {
   serviceTrustPolicy,
 } from "./lib/policy";
 export type { BucketGrantGroup, BucketPolicyInput, KeyPolicyInput, OrganizationGrant, RoleTrustInput } from "./lib/policy";
+// Access-point mode (BucketShare accessPoints: true) and the key policy that scales past per-principal statements.
+export {
+  accessPointArn,
+  accessPointBucketPolicy,
+  accessPointName,
+  accessPointPolicy,
+  delegationStatement,
+  scalableKeyPolicy,
+} from "./lib/policy";
+export type { AccessPointLocation, AccessPointPolicyInput, KeyPolicyForm, ScalableKeyPolicyInput } from "./lib/policy";
 
 // Synth-time checks (they run on their own once a module is in a stack; see README "Checks").
 export { checkModel, checkStack, ensurePolicyChecks, PolicyChecks, POLICY_SIZE_LIMITS, policySize, registerPolicyChecks, SKIP_POLICY_CHECKS_CONTEXT } from "./lib/checks";

@@ -181,3 +181,21 @@ export function customerManagedKeyArn(field: string, value: unknown, accountId: 
   if (m[1] !== accountId) throw new ConfigError(field, `"${value}" belongs to account ${m[1]}, not to the bucket's owning account ${accountId}`);
   return value;
 }
+
+/** A boolean setting (`true`/`false` only, so a string "false" is not taken as true). */
+export function flag(field: string, value: unknown): boolean {
+  if (typeof value !== "boolean") throw new ConfigError(field, `must be true or false (got ${JSON.stringify(value)})`);
+  return value;
+}
+
+/** An S3 access point ARN (`arn:<partition>:s3:<region>:<account>:accesspoint/<name>`). */
+export const ACCESS_POINT_ARN_RE = /^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/;
+
+/** A bucket name, an access point alias (`<name>-<suffix>-s3alias`), or an access point ARN. */
+export function bucketOrAccessPoint(field: string, value: unknown): string {
+  if (typeof value === "string" && (ACCESS_POINT_ARN_RE.test(value) || /^[a-z0-9][a-z0-9-]{1,54}-s3alias$/.test(value))) return value;
+  if (typeof value === "string" && value.includes(":accesspoint")) {
+    throw new ConfigError(field, `"${value}" is not a valid access point ARN: it must be arn:aws:s3:<region>:<account>:accesspoint/<name> (3-50 lowercase letters, digits, hyphens)`);
+  }
+  return bucketName(field, value);
+}

@@ -35,6 +35,8 @@ export interface TargetConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 const BUCKET_RE = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** An S3 access point ARN (access-point mode); an access point alias (`...-s3alias`) passes BUCKET_RE. AWS SDK v3 takes both as `Bucket`. */
+const ACCESS_POINT_ARN_RE = /^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9][a-z0-9-]{1,48}[a-z0-9]$/;
 const ROLE_ARN_RE = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const PRINCIPAL_ARN_RE = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
 const EXTERNAL_ID_RE = /^[\w+=,.@:/-]{2,1224}$/;
@@ -80,8 +82,8 @@ export function parseTargetConfig(env: Env): TargetConfig {
   if (bucket === undefined) {
     throw new HandlerConfigError(ENV.bucket, "is not set: it must name the target bucket (set by the lambda-writer module)");
   }
-  if (!BUCKET_RE.test(bucket) || bucket.includes("..")) {
-    throw new HandlerConfigError(ENV.bucket, `must be an S3 bucket name (3-63 characters: lowercase letters, digits, "." and "-", starting and ending with a letter or digit); got ${JSON.stringify(bucket)}`);
+  if (!ACCESS_POINT_ARN_RE.test(bucket) && (!BUCKET_RE.test(bucket) || bucket.includes(".."))) {
+    throw new HandlerConfigError(ENV.bucket, `must be an S3 bucket name (3-63 characters: lowercase letters, digits, "." and "-", starting and ending with a letter or digit), an access point alias, or an access point ARN (arn:aws:s3:<region>:<account>:accesspoint/<name>); got ${JSON.stringify(bucket)}`);
   }
 
   const prefix = env[ENV.prefix] ?? "";

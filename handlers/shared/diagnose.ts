@@ -75,8 +75,11 @@ function executionIdentity(err: unknown, config: TargetConfig): string {
  */
 export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDeniedError | undefined {
   const { config } = ctx;
-  const bucketArn = `arn:${config.partition}:s3:::${ctx.bucket}`;
-  const resourceArn = ctx.key !== undefined ? `${bucketArn}/${ctx.key}` : bucketArn;
+  // Access-point mode: the "bucket" is an access point ARN (or alias), and objects are <ap arn>/object/<key>.
+  const apArn = ctx.bucket.startsWith("arn:") ? ctx.bucket : undefined;
+  const viaAccessPoint = apArn !== undefined || ctx.bucket.endsWith("-s3alias");
+  const bucketArn = apArn ?? `arn:${config.partition}:s3:::${ctx.bucket}`;
+  const resourceArn = ctx.key !== undefined ? (apArn ? `${apArn}/object/${ctx.key}` : `${bucketArn}/${ctx.key}`) : bucketArn;
 
   // ---- STS: the execution role could not assume the target role
   if (isCredentialError(err)) {
@@ -122,7 +125,8 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
   }
 
   // ---- S3: identity policy vs bucket policy
-  const pattern = ctx.key !== undefined ? `${bucketArn}/${config.prefix}*` : `${bucketArn} (condition s3:prefix "${config.prefix}*")`;
+  const pattern =
+    ctx.key !== undefined ? `${bucketArn}${apArn ? "/object" : ""}/${config.prefix}*` : `${bucketArn} (condition s3:prefix "${config.prefix}*")`;
   const acl = ctx.action === "s3:PutObject" && config.objectAcl !== undefined ? `; with ${ENV.objectAcl}=${config.objectAcl}, s3:PutObjectAcl is needed as well` : "";
   const missing =
     ctx.action === "s3:GetObject" || ctx.action === "s3:GetObjectVersion"
@@ -143,6 +147,13 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
     check =
       `Check the execution role's identity policy: it must allow ${ctx.action} on ${bucketArn}/*; ` +
       `and the bucket policy of ${bucketArn} must not deny it.`;
+  }
+  if (viaAccessPoint) {
+    check =
+      `Request through access point ${ctx.bucket}: three policies must allow it: ` +
+      `(1) the caller's identity policy must allow ${ctx.action} on the access point (${pattern}), not only on the bucket${acl}; ` +
+      `(2) the access point policy must allow principal ${principal} ${ctx.action} on the same resource (one access point per grant: is this the access point of this principal, level and prefix?); ` +
+      `(3) the underlying bucket's policy must delegate to the owning account's access points (s3:DataAccessPointAccount) and not deny it.`;
   }
   return new AccessDeniedError("s3", `S3 denied ${ctx.action} on ${resourceArn} to ${principal}. ${check}${missing} AWS said: ${said(err)}`, arns, err);
 }

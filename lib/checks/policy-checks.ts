@@ -23,7 +23,13 @@ export const POLICY_SIZE_LIMITS: Record<PolicyKind, { limit: number; what: strin
   bucket: {
     limit: 20 * 1024,
     what: "S3 bucket policy (20 KB)",
-    remedy: "grant an AWS Organization (organizationId, aws:PrincipalOrgID) or a role per consumer account instead of listing every role, or split the data across buckets",
+    remedy:
+      "share the bucket in access-point mode (BucketShare accessPoints: true: one S3 Access Point per grant, each with its own 20 KB policy, up to 10,000 per account and region), or grant an AWS Organization (organizationId, aws:PrincipalOrgID) or a role per consumer account instead of listing every role",
+  },
+  "access-point": {
+    limit: 20 * 1024,
+    what: "S3 access point policy (20 KB)",
+    remedy: "an access point holds one grant in access-point mode; a hand-written access point policy must name fewer principals",
   },
   trust: {
     limit: 2048,
@@ -43,7 +49,8 @@ export const POLICY_SIZE_LIMITS: Record<PolicyKind, { limit: number; what: strin
   key: {
     limit: 32768,
     what: "KMS key policy (32 KB)",
-    remedy: "grant an AWS Organization in the key policy instead of listing every principal",
+    remedy:
+      "grant an AWS Organization (organizationId) instead of listing principals; past the per-principal form BucketShare's key policy names consumer ACCOUNTS (kms:CallerAccount via S3), so this means too many consumer accounts",
   },
 };
 
@@ -69,7 +76,7 @@ function sizeFindings(model: StackModel): Finding[] {
       });
     }
   };
-  for (const p of model.policies) if (p.kind === "bucket" || p.kind === "trust" || p.kind === "key") check(p.kind, p.address, p.attachedTo, policySize(p));
+  for (const p of model.policies) if (p.kind === "bucket" || p.kind === "trust" || p.kind === "key" || p.kind === "access-point") check(p.kind, p.address, p.attachedTo, policySize(p));
   for (const r of model.roles) if (r.inline.length) check("role-inline", r.inline[0].address, r.arn, r.inline.reduce((n, p) => n + policySize(p), 0));
   for (const g of model.groups) if (g.inline.length) check("group-inline", g.inline[0].address, g.arn, g.inline.reduce((n, p) => n + policySize(p), 0));
   return out;
@@ -121,6 +128,11 @@ export const CALLER_CONDITION_KEYS = [
   "aws:VpcSourceIp",
   "aws:userid",
   "aws:username",
+  // Key policies at scale: the consumer accounts (as in AWS's aws/s3 managed key policy).
+  "kms:CallerAccount",
+  // Access-point delegation: only requests through the owning account's access points, whose policies name the callers.
+  "s3:DataAccessPointAccount",
+  "s3:DataAccessPointArn",
 ];
 const CALLER_KEYS = new Set(lower(CALLER_CONDITION_KEYS));
 
@@ -212,7 +224,10 @@ function kmsFindings(model: StackModel): Finding[] {
       ...(key?.policy ? statementsOf(key.policy.document) : []),
       ...(key?.grants ?? []).map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`)),
     ];
-    const onBucket = (s: Statement): boolean => asList(s.Resource).some((r) => r.startsWith(`${b.arn}/`) || r === `${b.arn}*`);
+    // Objects of the bucket, directly or through one of its access points (`<ap arn>/object/...`).
+    const apObjects = model.accessPoints.filter((ap) => ap.bucket === b.name).map((ap) => `${ap.arn}/object/`);
+    const onBucket = (s: Statement): boolean =>
+      asList(s.Resource).some((r) => r.startsWith(`${b.arn}/`) || r === `${b.arn}*` || apObjects.some((o) => r.startsWith(o)));
 
     // Identity side: every role of the stack whose inline policy grants object actions on this bucket.
     for (const r of model.roles) {
@@ -242,10 +257,20 @@ function kmsFindings(model: StackModel): Finding[] {
         }
       }
     }
-    // Resource side: every cross-account principal the bucket policy grants object actions.
-    if (b.policy) {
-      for (const s of statementsOf(b.policy.document)) {
-        if (s.Effect !== "Allow" || !onBucket(s)) continue;
+    // Resource side: every cross-account principal the bucket policy, or an access point policy of the bucket, grants object actions.
+    const resourceSide = [
+      ...(b.policy ? [{ doc: b.policy.document, on: onBucket, what: `bucket policy of ${b.name}` }] : []),
+      ...model.accessPoints
+        .filter((ap) => ap.bucket === b.name && ap.policy)
+        .map((ap) => ({
+          doc: (ap.policy as ModelPolicy).document,
+          on: (s: Statement): boolean => asList(s.Resource).some((r) => r.startsWith(`${ap.arn}/object/`)),
+          what: `access point policy of ${ap.arn}`,
+        })),
+    ];
+    for (const side of resourceSide) {
+      for (const s of statementsOf(side.doc)) {
+        if (s.Effect !== "Allow" || !side.on(s)) continue;
         const need = needFor(asList(s.Action));
         for (const principal of principalArns(s)) {
           if (accountOfArn(principal) === b.account) continue;
@@ -256,7 +281,7 @@ function kmsFindings(model: StackModel): Finding[] {
               level: "error",
               address: key?.address ?? b.address,
               check: "kms-key-policy-grant",
-              message: `bucket policy of ${b.name} lets ${principal} use objects, but the key policy of ${b.kmsKeyArn} does not allow it ${missing.join(", ")}: every request would fail with AccessDenied. Grant the key to the same principals as the bucket.`,
+              message: `${side.what} lets ${principal} use objects, but the key policy of ${b.kmsKeyArn} does not allow it ${missing.join(", ")}: every request would fail with AccessDenied. Grant the key to the same principals as the bucket.`,
             });
           }
         }

@@ -51,7 +51,7 @@ export interface ExistingRoleMarker {
   readonly account: string;
 }
 
-export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline";
+export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline" | "access-point";
 
 export interface ModelPolicy {
   /** Terraform address of the resource holding it, e.g. `aws_s3_bucket_policy.x`. */
@@ -95,6 +95,18 @@ export interface BucketModel {
   objectOwnership?: string;
 }
 
+/** An S3 access point (`aws_s3_access_point`) of a bucket, with its policy. */
+export interface AccessPointModel {
+  readonly address: string;
+  readonly name: string;
+  /** `arn:aws:s3:<region>:<account>:accesspoint/<name>` */
+  readonly arn: string;
+  readonly account: string;
+  /** Name of the bucket it serves. */
+  readonly bucket: string;
+  readonly policy?: ModelPolicy;
+}
+
 export interface KeyModel {
   readonly address: string;
   readonly arn: string;
@@ -129,6 +141,8 @@ export interface StackModel {
   readonly buckets: BucketModel[];
   readonly keys: KeyModel[];
   readonly functions: FunctionModel[];
+  /** S3 access points (access-point mode). */
+  readonly accessPoints: AccessPointModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
   /** Resolve `${type.name.attr}` references inside any string. */
@@ -199,6 +213,10 @@ export function buildStackModel(tf: TfJson): StackModel {
   for (const [name, a] of each("aws_lambda_function")) {
     set("aws_lambda_function", name, "function_name", str(a.function_name));
     set("aws_lambda_function", name, "arn", `arn:aws:lambda:${regionOf(a)}:${accountOf(a)}:function:${str(a.function_name)}`);
+  }
+  for (const [name, a] of each("aws_s3_access_point")) {
+    set("aws_s3_access_point", name, "arn", `arn:aws:s3:${regionOf(a)}:${str(a.account_id) || accountOf(a)}:accesspoint/${str(a.name)}`);
+    set("aws_s3_access_point", name, "name", str(a.name));
   }
   const resolve = (value: string): string =>
     value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
@@ -338,7 +356,26 @@ export function buildStackModel(tf: TfJson): StackModel {
     };
   });
 
-  return { accounts, region: defaultRegion, roles, groups, buckets, keys, functions, policies, resolve };
+  const accessPoints: AccessPointModel[] = each("aws_s3_access_point").map(([name, a]) => {
+    const account = str(a.account_id) || accountOf(a);
+    const arn = values.get(`aws_s3_access_point.${name}.arn`) as string;
+    return {
+      address: `aws_s3_access_point.${name}`,
+      name: str(a.name),
+      arn,
+      account,
+      bucket: resolve(str(a.bucket)),
+      policy: a.policy ? policy(`aws_s3_access_point.${name}`, "access-point", arn, account, a.policy) : undefined,
+    };
+  });
+  // A policy set with a separate aws_s3control_access_point_policy resource.
+  for (const [name, a] of each("aws_s3control_access_point_policy")) {
+    const apArn = resolve(str(a.access_point_arn));
+    const ap = accessPoints.find((x) => x.arn === apArn);
+    if (ap && !ap.policy) (ap as { policy?: ModelPolicy }).policy = policy(`aws_s3control_access_point_policy.${name}`, "access-point", ap.arn, ap.account, a.policy);
+  }
+
+  return { accounts, region: defaultRegion, roles, groups, buckets, keys, functions, accessPoints, policies, resolve };
 }
 
 /** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */

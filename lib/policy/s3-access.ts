@@ -1,4 +1,6 @@
 import { AccessLevel, Condition, Statement } from "./types";
+import type { AccessPointLocation } from "./access-points";
+import { accessPointIdentityStatements, grantAccessPointArn } from "./access-points";
 
 /**
  * The access-level model, in one place: which S3 and KMS actions each level
@@ -36,6 +38,14 @@ export interface S3Grant {
   readonly kmsKeyArn?: string;
   /** ObjectWriter ownership: writers must send `x-amz-acl: bucket-owner-full-control`. */
   readonly objectWriterOwnership?: boolean;
+  /**
+   * Access-point mode (`BucketShareProps.accessPoints`): cross-account
+   * principals use the access point of their grant, named from principal,
+   * level and prefix (see lib/policy/access-points.ts).
+   */
+  readonly accessPoint?: AccessPointLocation;
+  /** The exact access point of this grant (from `addGrant()` in access-point mode). */
+  readonly accessPointArn?: string;
 }
 
 export const objectArn = (bucketArn: string, prefix: string): string => `${bucketArn}/${prefix}*`;
@@ -58,9 +68,12 @@ const sidPart = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "");
  * Identity-policy statements (no Principal) for one grant: ListBucket on the
  * bucket ARN, object actions on the prefix, KMS actions on the key.
  */
-export function identityStatements(grant: S3Grant, sidPrefix = ""): Statement[] {
+export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?: string): Statement[] {
   const a = LEVEL_ACTIONS[grant.level];
   const base = sidPart(sidPrefix);
+  // Access-point mode: a cross-account principal reaches the bucket through its access point.
+  const apArn = grantAccessPointArn(grant, principalArn);
+  if (apArn !== undefined) return accessPointIdentityStatements(grant, apArn, base);
   const out: Statement[] = [];
   if (a.bucket.length > 0) {
     const condition = listPrefixCondition(grant.prefix);

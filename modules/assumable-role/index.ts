@@ -143,7 +143,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
       provider: props.provider,
       name: "s3-access",
       role: this.role.name,
-      policy: renderPolicy(identityPolicy(identityStatements(grant))),
+      policy: renderPolicy(identityPolicy(identityStatements(grant, "", this.roleArn))),
     });
   }
 

@@ -10,6 +10,8 @@ import { addDependency } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingBucketMarker } from "../../lib/model/stack-model";
 import {
   AccessLevel,
+  accessPointBucketPolicy,
+  AccessPointLocation,
   BucketGrantGroup,
   bucketPolicy,
   keyUseStatements,
@@ -24,7 +26,8 @@ import {
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
-import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+import { AccessPointSet, accessPointRegion } from "./access-points";
+import { accessPointOf, BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
 
 /**
  * How the grant statements reach the existing bucket's policy:
@@ -100,6 +103,16 @@ export interface ExistingBucketShareProps {
   readonly acknowledge?: readonly Acknowledgement[];
   /** @default "aws" */
   readonly partition?: string;
+  /**
+   * Access-point mode, as for a new bucket (`BucketShareProps.accessPoints`):
+   * one access point per grant on the existing bucket, and the merged or
+   * emitted bucket-policy statements only delegate to the owning account's
+   * access points. Consumers then address their access point, not the bucket.
+   * @default false
+   */
+  readonly accessPoints?: boolean;
+  /** Region of the bucket (access point ARNs). @default the provider's region */
+  readonly region?: string;
 }
 
 /** The directory, inside the stack's output directory, holding the emitted statements. */
@@ -135,6 +148,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly provider: AwsProvider;
   private readonly pendingDependables: TerraformResource[] = [];
   private readonly keyAccess: "grant" | "emit";
+  /** Where the access points live (access-point mode only). */
+  public readonly accessPointLocation?: AccessPointLocation;
+  /** The access points, one per grant (access-point mode only). */
+  public readonly accessPoints?: AccessPointSet;
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -169,6 +186,11 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
         throw new ConfigError(f("existingPolicy"), 'is only used with policy "merge"; with "emit" the bucket policy is left to its owners');
       }
       this.keep = [];
+    }
+
+    if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
+      this.accessPointLocation = { partition: this.partition, region: accessPointRegion(f("region"), props.region, props.provider), accountId: this.accountId, bucketName: this.bucketName };
+      this.accessPoints = new AccessPointSet(this, this.label, this.accessPointLocation, props.provider, this.bucketName, this.objectOwnership === "ObjectWriter");
     }
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
@@ -254,6 +276,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
         else this.pendingDependables.push(g.dependable);
       }
     }
+    if (this.accessPoints && this.accessPointLocation) {
+      this.accessPoints.add(g);
+      return { ...this.s3Grant(g.level, g.prefix), ...accessPointOf(this.accessPointLocation, g) };
+    }
     return this.s3Grant(g.level, g.prefix);
   }
 
@@ -264,6 +290,9 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
 
   /** The grant statements (TLS-only deny, BOFC deny, grants) as one document: what is merged or emitted. */
   public grantPolicy(): PolicyDocument {
+    if (this.accessPointLocation) {
+      return accessPointBucketPolicy({ bucketArn: this.bucketArn, requireBucketOwnerFullControl: this.requireBofc, ownerAccountId: this.accountId, objectWriterOwnership: this.objectOwnership === "ObjectWriter" });
+    }
     return bucketPolicy({
       bucketArn: this.bucketArn,
       grants: this.principalGroups,

@@ -1,7 +1,7 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
+import { AccessLevel, ACCESS_LEVELS, accessPointArn, AccessPointLocation, accessPointName, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
 import * as v from "../../lib/validate";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
@@ -42,6 +42,8 @@ export interface IBucketShare {
   /** The owning account. */
   readonly accountId: string;
   readonly objectOwnership?: ObjectOwnership;
+  /** Set in access-point mode (`accessPoints: true`): where the grants' access points live. */
+  readonly accessPointLocation?: AccessPointLocation;
   /** Grant a principal of another account (or an Organization) a level on a prefix; returns the identity-side grant. */
   addGrant(grant: BucketShareGrant): S3Grant;
   /** The identity-side half of a grant on this bucket (S3 + KMS actions), for the consumer's own policy. */
@@ -75,12 +77,19 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
 }
 
 /** The identity-side half of a grant on a shared bucket. */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership">, level: AccessLevel, prefix = ""): S3Grant {
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "accessPointLocation">, level: AccessLevel, prefix = ""): S3Grant {
   return {
+    ...(share.accessPointLocation ? { accessPoint: share.accessPointLocation } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
     level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
     kmsKeyArn: share.kmsKeyArn,
     objectWriterOwnership: share.objectOwnership === "ObjectWriter",
   };
+}
+
+/** The access point of a parsed grant (access-point mode): its ARN, for the identity half returned by addGrant(). */
+export function accessPointOf(loc: AccessPointLocation, g: ParsedGrant): Pick<S3Grant, "accessPointArn"> {
+  const who = g.organization?.organizationId ?? g.group?.principals[0];
+  return who === undefined ? {} : { accessPointArn: accessPointArn(loc, accessPointName(loc.bucketName, who, g.level, g.prefix)) };
 }

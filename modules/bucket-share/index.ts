@@ -13,17 +13,20 @@ import { addDependency } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
+  accessPointBucketPolicy,
+  AccessPointLocation,
   bucketPolicy,
   BucketGrantGroup,
-  keyPolicy,
   OrganizationGrant,
   renderPolicy,
   S3Grant,
+  scalableKeyPolicy,
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
-import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+import { AccessPointSet, accessPointRegion } from "./access-points";
+import { accessPointOf, BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, ParsedGrant, shareS3Grant } from "./grants";
 
 export type { BucketShareGrant, IBucketShare, ObjectOwnership } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
@@ -79,6 +82,23 @@ export interface BucketShareProps {
   readonly partition?: string;
   /** @default {} */
   readonly tags?: Record<string, string>;
+  /**
+   * Access-point mode: each grant gets its own S3 Access Point whose policy
+   * holds exactly that grant, and the bucket policy only delegates to the
+   * owning account's access points (plus the denies). Lifts the ~300-consumer
+   * ceiling of the 20 KB bucket policy to 10,000 access points per account
+   * and region. Consumers then address the ACCESS POINT (its ARN or alias as
+   * the Bucket parameter), not the bucket name: that is why this is never
+   * switched on silently. See lib/policy/access-points.ts.
+   * @default false
+   */
+  readonly accessPoints?: boolean;
+  /**
+   * Region of the bucket, named in access point ARNs and the key policy's
+   * `kms:ViaService`. Required with `accessPoints` when the provider has no literal region.
+   * @default the provider's region
+   */
+  readonly region?: string;
 }
 
 /**
@@ -106,6 +126,11 @@ export class BucketShare extends Construct implements IBucketShare {
   public readonly bucketPolicy: S3BucketPolicy;
   public readonly objectOwnership: ObjectOwnership;
   public readonly accountId: string;
+  /** Where the access points live (access-point mode only). */
+  public readonly accessPointLocation?: AccessPointLocation;
+  /** The access points, one per grant (access-point mode only). */
+  public readonly accessPoints?: AccessPointSet;
+  private readonly pendingAccessPoints: ParsedGrant[] = [];
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
   private readonly pendingDependables: TerraformResource[] = [];
@@ -124,6 +149,10 @@ export class BucketShare extends Construct implements IBucketShare {
     const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     const noncurrentDays = v.integerInRange(f("noncurrentVersionExpirationDays"), props.noncurrentVersionExpirationDays ?? 90, 1, 36500);
     const deletionWindow = v.integerInRange(f("kmsDeletionWindowDays"), props.kmsDeletionWindowDays ?? 30, 7, 30);
+    if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
+      const region = accessPointRegion(f("region"), props.region, props.provider);
+      this.accessPointLocation = { partition, region, accountId: this.accountId, bucketName: this.bucketName };
+    }
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
     this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
@@ -185,12 +214,14 @@ export class BucketShare extends Construct implements IBucketShare {
         policy: Lazy.stringValue({
           produce: () =>
             renderPolicy(
-              keyPolicy({
+              // Per-principal statements while they fit in 32 KB, consumer accounts via S3 past that.
+              scalableKeyPolicy({
                 partition,
                 ownerAccountId: this.accountId,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
-              }),
+                region: this.accessPointLocation?.region ?? literalRegion(props.region ?? props.provider.region),
+              }).document,
             ),
         }),
         tags,
@@ -222,12 +253,14 @@ export class BucketShare extends Construct implements IBucketShare {
       policy: Lazy.stringValue({
         produce: () =>
           renderPolicy(
-            bucketPolicy({
-              bucketArn: this.bucketArn,
-              grants: this.principalGroups,
-              organizationGrants: this.orgGrants,
-              requireBucketOwnerFullControl: requireBofc,
-            }),
+            this.accessPointLocation
+              ? accessPointBucketPolicy({ bucketArn: this.bucketArn, requireBucketOwnerFullControl: requireBofc, ownerAccountId: this.accountId, objectWriterOwnership: this.objectOwnership === "ObjectWriter" })
+              : bucketPolicy({
+                  bucketArn: this.bucketArn,
+                  grants: this.principalGroups,
+                  organizationGrants: this.orgGrants,
+                  requireBucketOwnerFullControl: requireBofc,
+                }),
           ),
       }),
       // Block Public Access first: AWS evaluates a new policy against it.
@@ -238,6 +271,12 @@ export class BucketShare extends Construct implements IBucketShare {
     // Grants passed as props were recorded before the resources existed.
     this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
     this.pendingDependables.length = 0;
+    if (this.accessPointLocation) {
+      // The literal name, ordered after the bucket and its Block Public Access by dependsOn.
+      this.accessPoints = new AccessPointSet(this, `BucketShare(${id})`, this.accessPointLocation, provider, this.bucketName, this.objectOwnership === "ObjectWriter", [this.bucket, pab]);
+      this.pendingAccessPoints.forEach((g) => this.accessPoints?.add(g));
+      this.pendingAccessPoints.length = 0;
+    }
   }
 
   /**
@@ -252,6 +291,12 @@ export class BucketShare extends Construct implements IBucketShare {
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) this.principalGroups.push(g.group);
     if (g.dependable) this.dependOnGrantee(g.dependable);
+    if (this.accessPointLocation) {
+      // Access-point mode: the grant's own access point; its ARN is known before the resource exists.
+      if (this.accessPoints) this.accessPoints.add(g);
+      else this.pendingAccessPoints.push(g);
+      return { ...this.s3Grant(g.level, g.prefix), ...accessPointOf(this.accessPointLocation, g) };
+    }
     return this.s3Grant(g.level, g.prefix);
   }
 
@@ -261,7 +306,7 @@ export class BucketShare extends Construct implements IBucketShare {
       this.pendingDependables.push(d);
       return;
     }
-    addDependency(this.bucketPolicy, d);
+    if (!this.accessPointLocation) addDependency(this.bucketPolicy, d);
     if (this.kmsKey) addDependency(this.kmsKey, d);
   }
 
@@ -272,5 +317,14 @@ export class BucketShare extends Construct implements IBucketShare {
    */
   public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
     return shareS3Grant(this, level, prefix);
+  }
+}
+
+/** The region when it is a literal region code (not a token, not unset): the key policy's kms:ViaService then names it. */
+function literalRegion(r: string | undefined): string | undefined {
+  try {
+    return v.region("region", r);
+  } catch {
+    return undefined;
   }
 }

@@ -125,7 +125,7 @@ export class ConsumerAccess extends Construct implements IGrantee {
 
   private statements(): Statement[] {
     return [
-      ...this.grants.flatMap((g, i) => identityStatements(g, `Grant${i + 1}`)),
+      ...this.grants.flatMap((g, i) => identityStatements(g, `Grant${i + 1}`, this.roleArn)),
       ...this.assumable.map((r, i) => assumeRoleStatement(r.roleArn, `AssumeRole${i + 1}`, r.requireMfa)),
     ];
   }

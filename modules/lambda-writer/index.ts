@@ -17,6 +17,7 @@ import {
   assumeRoleStatement,
   BUCKET_OWNER_FULL_CONTROL,
   identityPolicy,
+  grantAccessPointArn,
   identityStatements,
   logsStatement,
   objectVersionsStatement,
@@ -47,6 +48,12 @@ export interface LambdaAssumeRoleProps {
 
 /** Where the handler writes. */
 export interface LambdaTarget {
+  /**
+   * The bucket name; or, for a bucket shared in access-point mode
+   * (`BucketShare` `accessPoints: true`), the ARN of the function's access
+   * point (checked against its grant) or that access point's alias. The
+   * handler passes it as the S3 `Bucket` parameter, which AWS SDK v3 accepts in all three forms.
+   */
   readonly bucketName: string;
   /** @default "" (the whole bucket) */
   readonly prefix?: string;
@@ -175,7 +182,8 @@ export class LambdaWriter extends Construct implements IGrantee {
     const timeout = v.integerInRange(f("timeoutSeconds"), props.timeoutSeconds ?? 30, 1, 900);
     const retention = v.logRetention(f("logRetentionDays"), props.logRetentionDays ?? 30);
     const maxBody = v.integerInRange(f("maxBodyBytes"), props.maxBodyBytes ?? 1024 * 1024, 1, 6 * 1024 * 1024);
-    const bucket = v.bucketName(f("target.bucketName"), props.target.bucketName);
+    // A bucket name, or (access-point mode) an access point ARN or alias: AWS SDK v3 takes each as `Bucket`.
+    const bucket = v.bucketOrAccessPoint(f("target.bucketName"), props.target.bucketName);
     const prefix = v.keyPrefix(f("target.prefix"), props.target.prefix);
     const grants = props.grants ?? [];
     grants.forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
@@ -210,7 +218,14 @@ export class LambdaWriter extends Construct implements IGrantee {
       statements.push(assumeRoleStatement(target.roleArn));
     } else {
       const targetArn = `arn:${partition}:s3:::${bucket}`;
-      const covering = grants.find((g) => g.bucketArn === targetArn && g.level !== "read" && prefix.startsWith(g.prefix));
+      const writes = (g: S3Grant): boolean => g.level !== "read" && prefix.startsWith(g.prefix);
+      // Access-point mode: the target is the access point of this function's grant (or its alias, which
+      // only AWS knows: then any access-point write grant covering the prefix is taken as the one).
+      const covering = bucket.startsWith("arn:")
+        ? grants.find((g) => writes(g) && grantAccessPointArn(g, this.roleArn) === bucket)
+        : bucket.endsWith("-s3alias")
+          ? grants.find((g) => writes(g) && g.accessPoint !== undefined)
+          : grants.find((g) => g.bucketArn === targetArn && writes(g));
       if (!covering) {
         throw new ConfigError(
           f("grants"),
@@ -218,7 +233,7 @@ export class LambdaWriter extends Construct implements IGrantee {
         );
       }
     }
-    grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`)));
+    grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`, this.roleArn)));
     if (props.s3Trigger) {
       statements.push(objectVersionsStatement(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)));
     }

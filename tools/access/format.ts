@@ -10,6 +10,7 @@ const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   key: "key policy",
   "default-key": "default key policy",
   trust: "trust policy",
+  "access-point": "access point policy",
   "s3-bpa": "S3 Block Public Access",
   identity: "identity policy",
   resource: "resource policy",

@@ -14,6 +14,7 @@ export type PolicySource =
   | "key"
   | "default-key"
   | "trust"
+  | "access-point"
   | "s3-bpa";
 
 /** A policy as the matrix hands it to the engine. */

@@ -1,0 +1,265 @@
+import { createHash } from "crypto";
+import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
+import { LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant } from "./s3-access";
+import { AccessLevel, PolicyDocument, Principal, Statement } from "./types";
+
+/**
+ * Access-point mode: every policy document of a bucket shared through S3
+ * Access Points (one access point per grant, the bucket policy delegating
+ * access control to the owning account's access points), and the key policy
+ * that scales to any number of consumers.
+ *
+ * Why access points: a bucket policy holds 20 KB, about 300 whole-bucket
+ * consumer roles. An account may have 10,000 access points per region, each
+ * with its own 20 KB policy, so each consumer's grant lives in its own policy.
+ * A request through an access point is allowed only when the access point
+ * policy AND the bucket policy allow it; the bucket allows it for every
+ * access point of its own account with the delegation statement
+ * (`s3:DataAccessPointAccount`), so the access point policies decide.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+ * ("Delegating access control to access points")
+ */
+
+/** S3 limit on an access point policy (20 KB), in characters of compact JSON. */
+export const ACCESS_POINT_POLICY_LIMIT = 20 * 1024;
+/** KMS limit on a key policy (32 KB). */
+export const KEY_POLICY_LIMIT = 32 * 1024;
+
+/** Where an access point lives: its ARN is `arn:<partition>:s3:<region>:<account>:accesspoint/<name>`. */
+export interface AccessPointLocation {
+  readonly partition: string;
+  readonly region: string;
+  /** The bucket owner's account (access points are created there). */
+  readonly accountId: string;
+  readonly bucketName: string;
+}
+
+const LEVEL_SHORT: Record<AccessLevel, string> = { read: "r", write: "w", readwrite: "rw" };
+const HASH_CHARS = 10;
+export const ACCESS_POINT_NAME_MAX = 50;
+
+/**
+ * A valid, deterministic access point name for one grant: a readable part
+ * (the role name, or the Organization id), the level, and a hash of
+ * bucket + principal + level + prefix, so two grants never share a name and
+ * re-synthesizing gives the same names (no replacement at apply).
+ * Rules (S3 "Naming rules for access points"): 3-50 characters, lowercase
+ * letters, digits and hyphens, beginning and ending with a letter or digit,
+ * not beginning with `xn--`, not ending with `-s3alias`; unique per account
+ * and region.
+ */
+export function accessPointName(bucketName: string, principalOrOrg: string, level: AccessLevel, prefix: string): string {
+  const hash = createHash("sha256").update(`${bucketName}|${principalOrOrg}|${level}|${prefix}`).digest("hex").slice(0, HASH_CHARS);
+  const tail = `-${LEVEL_SHORT[level]}-${hash}`;
+  const readable = principalOrOrg.split(/[/:]/).pop() ?? "";
+  let slug = readable
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^xn--/, "xn-")
+    .replace(/^-+|-+$/g, "");
+  slug = slug.slice(0, ACCESS_POINT_NAME_MAX - tail.length).replace(/-+$/, "");
+  return `${slug || "xa"}${tail}`;
+}
+
+export const accessPointArn = (loc: AccessPointLocation, name: string): string =>
+  `arn:${loc.partition}:s3:${loc.region}:${loc.accountId}:accesspoint/${name}`;
+
+/** Objects under `prefix` through an access point: `<ap arn>/object/<prefix>*`. */
+export const accessPointObjectArn = (apArn: string, prefix: string): string => `${apArn}/object/${prefix}*`;
+
+export interface AccessPointPolicyInput {
+  readonly accessPointArn: string;
+  /** A role/user ARN of another account, or undefined with `organizationId`. */
+  readonly principal?: string;
+  readonly organizationId?: string;
+  readonly level: AccessLevel;
+  readonly prefix: string;
+  /** ObjectWriter ownership: writers also need s3:PutObjectAcl. */
+  readonly objectWriterOwnership?: boolean;
+}
+
+/**
+ * The policy of one access point: exactly one grant. ListBucket on the
+ * access point ARN (narrowed with `s3:prefix`), object actions on
+ * `<ap arn>/object/<prefix>*`.
+ */
+export function accessPointPolicy(input: AccessPointPolicyInput): PolicyDocument {
+  const principal: Principal = input.principal !== undefined ? { AWS: input.principal } : "*";
+  const org = input.organizationId !== undefined ? { StringEquals: { "aws:PrincipalOrgID": input.organizationId } } : undefined;
+  const statements: Statement[] = [];
+  const a = LEVEL_ACTIONS[input.level];
+  if (a.bucket.length > 0) {
+    const condition = { ...(org ?? {}), ...(listPrefixCondition(input.prefix) ?? {}) };
+    statements.push({
+      Sid: "ListThroughAccessPoint",
+      Effect: "Allow",
+      Principal: principal,
+      Action: a.bucket.length === 1 ? a.bucket[0] : a.bucket,
+      Resource: input.accessPointArn,
+      ...(Object.keys(condition).length ? { Condition: condition } : {}),
+    });
+  }
+  const actions = objectActions(input.level, input.objectWriterOwnership);
+  statements.push({
+    Sid: "ObjectsThroughAccessPoint",
+    Effect: "Allow",
+    Principal: principal,
+    Action: actions.length === 1 ? actions[0] : actions,
+    Resource: accessPointObjectArn(input.accessPointArn, input.prefix),
+    ...(org ? { Condition: org } : {}),
+  });
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Sid of the delegation statement. */
+export const DELEGATION_SID = "DelegateToOwnAccessPoints";
+
+/**
+ * The bucket-policy statement that delegates access control to the access
+ * points of the owning account: AWS's documented form allows `"*"` actions
+ * for `Principal "*"` with `s3:DataAccessPointAccount` = owner account; here
+ * the actions are narrowed to those the access levels use, so even an access
+ * point policy written by hand elsewhere in the account cannot grant more
+ * than read/write through this bucket.
+ */
+export function delegationStatement(bucketArn: string, ownerAccountId: string, objectWriterOwnership = false): Statement {
+  const actions = new Set<string>();
+  for (const level of Object.keys(LEVEL_ACTIONS) as AccessLevel[]) {
+    LEVEL_ACTIONS[level].bucket.forEach((x) => actions.add(x));
+    objectActions(level, objectWriterOwnership).forEach((x) => actions.add(x));
+  }
+  if (objectWriterOwnership) OBJECT_WRITER_EXTRA_ACTIONS.forEach((x) => actions.add(x));
+  return {
+    Sid: DELEGATION_SID,
+    Effect: "Allow",
+    Principal: "*",
+    Action: [...actions].sort(),
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { StringEquals: { "s3:DataAccessPointAccount": ownerAccountId } },
+  };
+}
+
+/**
+ * The bucket policy in access-point mode: the plain-mode builder's denies
+ * (TLS-only, and any encryption/ACL denies it adds) with no per-principal
+ * grant, then the delegation statement. Its size no longer depends on the
+ * number of consumers.
+ */
+export function accessPointBucketPolicy(input: Omit<BucketPolicyInput, "grants" | "organizationGrants"> & { readonly ownerAccountId: string; readonly objectWriterOwnership?: boolean }): PolicyDocument {
+  const { ownerAccountId, objectWriterOwnership, ...rest } = input;
+  const base = bucketPolicy({ ...rest, grants: [], organizationGrants: [] });
+  return { ...base, Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl)] };
+}
+
+/**
+ * Identity-policy statements for a grant used through an access point: S3
+ * actions on the access point ARN and `<ap arn>/object/<prefix>*` only. The
+ * identity policy does not name the bucket: a request through an access
+ * point is authorized against the access point ARN in the caller's identity
+ * policy, and against the access point policy and the (delegating) bucket
+ * policy on the resource side
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html,
+ * "Granting permissions for cross-account access points" and the IAM policy
+ * examples naming `arn:aws:s3:region:account:accesspoint/name/object/*`).
+ */
+export function accessPointIdentityStatements(grant: S3Grant, apArn: string, sidPrefix: string): Statement[] {
+  const a = LEVEL_ACTIONS[grant.level];
+  const out: Statement[] = [];
+  if (a.bucket.length > 0) {
+    const condition = listPrefixCondition(grant.prefix);
+    out.push({ Sid: `${sidPrefix}ListAccessPoint`, Effect: "Allow", Action: a.bucket, Resource: apArn, ...(condition ? { Condition: condition } : {}) });
+  }
+  out.push({ Sid: `${sidPrefix}AccessPointObjects`, Effect: "Allow", Action: objectActions(grant.level, grant.objectWriterOwnership), Resource: accessPointObjectArn(apArn, grant.prefix) });
+  if (grant.kmsKeyArn !== undefined) out.push({ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: a.kms, Resource: grant.kmsKeyArn });
+  return out;
+}
+
+/** The access point ARN a grant's principal uses, or undefined when it uses the bucket directly (same account, or plain mode). */
+export function grantAccessPointArn(grant: S3Grant, principalArn: string | undefined): string | undefined {
+  if (grant.accessPointArn !== undefined) return grant.accessPointArn;
+  const loc = grant.accessPoint;
+  if (loc === undefined || principalArn === undefined) return undefined;
+  // A principal of the owning account gets no access point: its own IAM policy on the bucket is enough.
+  if (principalArn.split(":")[4] === loc.accountId) return undefined;
+  return accessPointArn(loc, accessPointName(loc.bucketName, principalArn, grant.level, grant.prefix));
+}
+
+// ---------------------------------------------------------------- KMS key policy at scale
+
+export interface ScalableKeyPolicyInput extends KeyPolicyInput {
+  /** Region of the bucket, for `kms:ViaService = s3.<region>.amazonaws.com`. @default any region (StringLike s3.*.amazonaws.com) */
+  readonly region?: string;
+}
+
+/** Which form {@link scalableKeyPolicy} chose. */
+export type KeyPolicyForm = "per-principal" | "per-account";
+
+/**
+ * The key policy for any number of consumers.
+ *
+ * While the per-principal statements of {@link keyPolicy} fit under 32 KB,
+ * they are used unchanged. Past that, the consumer principals are replaced by
+ * their ACCOUNTS: `Principal "*"` restricted with `kms:CallerAccount` (the
+ * consumer accounts) and `kms:ViaService = s3.<region>.amazonaws.com` — the
+ * form of AWS's own `aws/s3` managed key policy
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account,
+ * #conditions-kms-via-service). Organization grants keep `aws:PrincipalOrgID`.
+ *
+ * Why that is still least privilege: (1) KMS only honours it for calls that S3
+ * makes on the caller's behalf (`kms:ViaService`), so the key cannot be used
+ * directly; (2) S3 only makes that call for a request the bucket policy and
+ * the access point policy allowed, and those name the exact principal, level
+ * and prefix; (3) a cross-account caller also needs its OWN account's IAM
+ * policy to allow the key (cross-account KMS use needs both the key policy
+ * and the caller's identity policy), which `share.s3Grant()` writes only for
+ * the consumers that got a grant. Trade-off: a principal of a consumer
+ * account whose admins give it the key AND that is allowed by some bucket or
+ * access point policy of this key's buckets could use the key, which it can
+ * do anyway. The alternative, one `aws_kms_grant` per consumer, is exact but
+ * doubles the resources (10,000 grants), and grants are eventually
+ * consistent and invisible in the key policy; it is what
+ * `BucketShare.fromExistingBucket` uses on keys it does not own.
+ * With more consumer accounts than fit (about 2,000 account ids), the
+ * policy-size check fails synth with the remedy to grant Organizations.
+ */
+export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: PolicyDocument; form: KeyPolicyForm } {
+  const perPrincipal = keyPolicy(input);
+  if (renderPolicy(perPrincipal).length <= KEY_POLICY_LIMIT) return { document: perPrincipal, form: "per-principal" };
+  const admin = perPrincipal.Statement[0];
+  const kmsActionsByAccount = new Map<string, Set<string>>();
+  for (const g of input.grants) {
+    for (const p of g.principals) {
+      const account = p.split(":")[4] ?? "";
+      const set = kmsActionsByAccount.get(account) ?? new Set<string>();
+      LEVEL_ACTIONS[g.level].kms.forEach((x) => set.add(x));
+      kmsActionsByAccount.set(account, set);
+    }
+  }
+  const byActions = new Map<string, string[]>();
+  for (const [account, actions] of kmsActionsByAccount) {
+    const key = [...actions].sort().join(",");
+    byActions.set(key, [...(byActions.get(key) ?? []), account]);
+  }
+  const via =
+    input.region !== undefined
+      ? { StringEquals: { "kms:ViaService": `s3.${input.region}.amazonaws.com` } }
+      : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } };
+  const statements: Statement[] = [admin];
+  [...byActions.entries()]
+    .sort(([x], [y]) => x.localeCompare(y))
+    .forEach(([actions, accounts], i) => {
+      const list = [...new Set(accounts)].sort();
+      const eq = { ...(via.StringEquals ?? {}), "kms:CallerAccount": list.length === 1 ? list[0] : list };
+      statements.push({
+        Sid: `ConsumerAccountsViaS3${i + 1}`,
+        Effect: "Allow",
+        Principal: "*",
+        Action: actions.split(","),
+        Resource: "*",
+        Condition: { ...(via.StringLike ? { StringLike: via.StringLike } : {}), StringEquals: eq },
+      });
+    });
+  // Organization statements of the per-principal form are already small: keep them.
+  statements.push(...perPrincipal.Statement.filter((s) => s.Sid?.startsWith("OrgUse")));
+  return { document: { Version: "2012-10-17", Statement: statements }, form: "per-account" };
+}
