@@ -19,7 +19,7 @@ export type TfJson = {
   output?: Record<string, { value: unknown }>;
 };
 
-export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline";
+export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline" | "user-inline" | "managed" | "access-point";
 
 export interface ModelPolicy {
   /** Terraform address of the resource holding it, e.g. `aws_s3_bucket_policy.x`. */
@@ -51,6 +51,33 @@ export interface GroupModel {
   readonly inline: ModelPolicy[];
 }
 
+export interface UserModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  /** Inline and attached policies of the user and of the groups it is a member of. */
+  readonly inline: ModelPolicy[];
+}
+
+/** An S3 access point and its policy (requests through it need the access point's and the bucket's consent). */
+export interface AccessPointModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  /** Name of the bucket behind it. */
+  readonly bucket: string;
+  policy?: ModelPolicy;
+}
+
+/** An `aws_kms_grant`: the grantee may run these operations on the key without a key-policy statement. */
+export interface KeyGrantModel {
+  readonly address: string;
+  readonly grantee: string;
+  readonly operations: readonly string[];
+}
+
 export interface BucketModel {
   readonly address: string;
   readonly name: string;
@@ -65,7 +92,8 @@ export interface KeyModel {
   readonly address: string;
   readonly arn: string;
   readonly account: string;
-  readonly policy?: ModelPolicy;
+  policy?: ModelPolicy;
+  readonly grants: KeyGrantModel[];
 }
 
 export interface FunctionModel {
@@ -84,6 +112,8 @@ export interface StackModel {
   readonly groups: GroupModel[];
   readonly buckets: BucketModel[];
   readonly keys: KeyModel[];
+  readonly users: UserModel[];
+  readonly accessPoints: AccessPointModel[];
   readonly functions: FunctionModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
@@ -93,6 +123,12 @@ export interface StackModel {
 
 type Attrs = Record<string, unknown>;
 const str = (x: unknown): string => (typeof x === "string" ? x : "");
+/** A nested block: an object in synthesized JSON, a one-element list in plan values. */
+const block = (x: unknown): Attrs | undefined => ((Array.isArray(x) ? x[0] : x) ?? undefined) as Attrs | undefined;
+const blocks = (x: unknown): Attrs[] => (Array.isArray(x) ? (x as Attrs[]) : x && typeof x === "object" ? [x as Attrs] : []);
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : typeof x === "string" ? [x] : []);
+/** An ARN attribute Terraform already knows (plan values); synthesized JSON has none, or a reference. */
+const knownArn = (a: Attrs): string | undefined => (typeof a.arn === "string" && a.arn.startsWith("arn:") ? a.arn : undefined);
 
 function providerAccounts(tf: TfJson): { accounts: Record<string, string>; regions: Record<string, string> } {
   const accounts: Record<string, string> = {};
@@ -127,12 +163,22 @@ export function buildStackModel(tf: TfJson): StackModel {
   for (const [name, a] of each("aws_iam_role")) {
     set("aws_iam_role", name, "name", str(a.name));
     set("aws_iam_role", name, "id", str(a.name));
-    set("aws_iam_role", name, "arn", `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
+    set("aws_iam_role", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
   }
   for (const [name, a] of each("aws_iam_group")) {
     set("aws_iam_group", name, "name", str(a.name));
     set("aws_iam_group", name, "id", str(a.name));
-    set("aws_iam_group", name, "arn", `arn:aws:iam::${accountOf(a)}:group/${str(a.name)}`);
+    set("aws_iam_group", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:group/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_iam_user")) {
+    set("aws_iam_user", name, "name", str(a.name));
+    set("aws_iam_user", name, "id", str(a.name));
+    set("aws_iam_user", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:user/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_iam_policy")) {
+    const arn = knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:policy${str(a.path) || "/"}${str(a.name)}`;
+    set("aws_iam_policy", name, "arn", arn);
+    set("aws_iam_policy", name, "id", arn);
   }
   for (const [name, a] of each("aws_s3_bucket")) {
     set("aws_s3_bucket", name, "id", str(a.bucket));
@@ -140,10 +186,11 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_s3_bucket", name, "arn", `arn:aws:s3:::${str(a.bucket)}`);
   }
   for (const [name, a] of each("aws_kms_key")) {
-    const arn = `arn:aws:kms:${regionOf(a)}:${accountOf(a)}:key/${name}`;
+    const arn = knownArn(a) ?? `arn:aws:kms:${regionOf(a)}:${accountOf(a)}:key/${name}`;
+    const keyId = str(a.key_id) || name;
     set("aws_kms_key", name, "arn", arn);
-    set("aws_kms_key", name, "key_id", name);
-    set("aws_kms_key", name, "id", name);
+    set("aws_kms_key", name, "key_id", keyId);
+    set("aws_kms_key", name, "id", keyId);
   }
   for (const [name, a] of each("aws_sqs_queue")) {
     set("aws_sqs_queue", name, "arn", `arn:aws:sqs:${regionOf(a)}:${accountOf(a)}:${str(a.name)}`);
@@ -155,6 +202,12 @@ export function buildStackModel(tf: TfJson): StackModel {
   for (const [name, a] of each("aws_lambda_function")) {
     set("aws_lambda_function", name, "function_name", str(a.function_name));
     set("aws_lambda_function", name, "arn", `arn:aws:lambda:${regionOf(a)}:${accountOf(a)}:function:${str(a.function_name)}`);
+  }
+  for (const [name, a] of each("aws_s3_access_point")) {
+    const account = str(a.account_id) || accountOf(a);
+    const arn = knownArn(a) ?? `arn:aws:s3:${regionOf(a)}:${account}:accesspoint/${str(a.name)}`;
+    set("aws_s3_access_point", name, "arn", arn);
+    set("aws_s3_access_point", name, "name", str(a.name));
   }
   const resolve = (value: string): string =>
     value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
@@ -183,11 +236,27 @@ export function buildStackModel(tf: TfJson): StackModel {
     inline: [],
     maxSessionDurationSeconds: typeof a.max_session_duration === "number" ? a.max_session_duration : 3600,
   }));
+  for (const [name, a] of each("aws_iam_role")) {
+    const role = roles.find((r) => r.address === `aws_iam_role.${name}`);
+    for (const [i, b] of blocks(a.inline_policy).entries()) {
+      if (role && typeof b.policy === "string" && b.policy) role.inline.push(policy(`aws_iam_role.${name}.inline_policy[${i}]`, "role-inline", role.arn, role.account, b.policy));
+    }
+  }
   for (const [name, a] of each("aws_iam_role_policy")) {
     const roleName = resolve(str(a.role));
     const role = roles.find((r) => r.name === roleName && r.account === accountOf(a));
     if (role) role.inline.push(policy(`aws_iam_role_policy.${name}`, "role-inline", role.arn, role.account, a.policy));
   }
+  // managed policies of the stack, by ARN (attached below to roles, groups and users)
+  const managed = new Map<string, { address: string; raw: unknown }>();
+  for (const [name, a] of each("aws_iam_policy")) managed.set(values.get(`aws_iam_policy.${name}.arn`) as string, { address: `aws_iam_policy.${name}`, raw: a.policy });
+  const attach = (arnRaw: unknown, via: string, target: { arn: string; account: string; inline: ModelPolicy[] } | undefined): void => {
+    const m = managed.get(resolve(str(arnRaw)));
+    if (m && target) target.inline.push(policy(`${m.address} (${via})`, "managed", target.arn, target.account, m.raw));
+  };
+  const roleByName = (raw: unknown): RoleModel | undefined => roles.find((r) => r.name === resolve(str(raw)) || r.arn === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_role")) for (const arn of strings(a.managed_policy_arns)) attach(arn, `aws_iam_role.${name}`, roleByName(a.name));
+  for (const [name, a] of each("aws_iam_role_policy_attachment")) attach(a.policy_arn, `aws_iam_role_policy_attachment.${name}`, roleByName(a.role));
 
   const groups: GroupModel[] = each("aws_iam_group").map(([name, a]) => ({
     address: `aws_iam_group.${name}`,
@@ -201,6 +270,33 @@ export function buildStackModel(tf: TfJson): StackModel {
     const group = groups.find((g) => g.name === groupName && g.account === accountOf(a));
     if (group) group.inline.push(policy(`aws_iam_group_policy.${name}`, "group-inline", group.arn, group.account, a.policy));
   }
+  const groupByName = (raw: unknown): GroupModel | undefined => groups.find((g) => g.name === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_group_policy_attachment")) attach(a.policy_arn, `aws_iam_group_policy_attachment.${name}`, groupByName(a.group));
+
+  // ---- users: their own policies, attached policies, and their groups' policies
+  const users: UserModel[] = each("aws_iam_user").map(([name, a]) => ({
+    address: `aws_iam_user.${name}`,
+    name: str(a.name),
+    arn: values.get(`aws_iam_user.${name}.arn`) as string,
+    account: accountOf(a),
+    inline: [],
+  }));
+  const userByName = (raw: unknown): UserModel | undefined => users.find((u) => u.name === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_user_policy")) {
+    const user = userByName(a.user);
+    if (user) user.inline.push(policy(`aws_iam_user_policy.${name}`, "user-inline", user.arn, user.account, a.policy));
+  }
+  for (const [name, a] of each("aws_iam_user_policy_attachment")) attach(a.policy_arn, `aws_iam_user_policy_attachment.${name}`, userByName(a.user));
+  for (const [name, a] of each("aws_iam_policy_attachment")) {
+    const via = `aws_iam_policy_attachment.${name}`;
+    for (const r of strings(a.roles)) attach(a.policy_arn, via, roleByName(r));
+    for (const g of strings(a.groups)) attach(a.policy_arn, via, groupByName(g));
+    for (const u of strings(a.users)) attach(a.policy_arn, via, userByName(u));
+  }
+  const memberships: [UserModel | undefined, GroupModel | undefined][] = [
+    ...each("aws_iam_user_group_membership").flatMap(([, a]) => strings(a.groups).map((g): [UserModel | undefined, GroupModel | undefined] => [userByName(a.user), groupByName(g)])),
+    ...each("aws_iam_group_membership").flatMap(([, a]) => strings(a.users).map((u): [UserModel | undefined, GroupModel | undefined] => [userByName(u), groupByName(a.group)])),
+  ];
 
   // ---- buckets, their policies, encryption and ownership
   const buckets: BucketModel[] = each("aws_s3_bucket").map(([name, a]) => ({
@@ -218,13 +314,13 @@ export function buildStackModel(tf: TfJson): StackModel {
     const b = bucketByName(a.bucket);
     const rules = Array.isArray(a.rule) ? (a.rule as Attrs[]) : [];
     for (const r of rules) {
-      const d = r.apply_server_side_encryption_by_default as Attrs | undefined;
+      const d = block(r.apply_server_side_encryption_by_default);
       if (b && d && str(d.sse_algorithm).startsWith("aws:kms") && d.kms_master_key_id) b.kmsKeyArn = resolve(str(d.kms_master_key_id));
     }
   }
   for (const [, a] of each("aws_s3_bucket_ownership_controls")) {
     const b = bucketByName(a.bucket);
-    const rule = (Array.isArray(a.rule) ? a.rule[0] : a.rule) as Attrs | undefined;
+    const rule = block(a.rule);
     if (b && rule) b.objectOwnership = str(rule.object_ownership);
   }
 
@@ -234,12 +330,42 @@ export function buildStackModel(tf: TfJson): StackModel {
       address: `aws_kms_key.${name}`,
       arn,
       account: accountOf(a),
-      policy: a.policy === undefined ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
+      policy: a.policy === undefined || a.policy === null ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
+      grants: [],
     };
   });
+  const keyById = (raw: unknown): KeyModel | undefined => {
+    const id = resolve(str(raw));
+    return keys.find((k) => k.arn === id || values.get(`${k.address}.key_id`) === id);
+  };
+  for (const [name, a] of each("aws_kms_key_policy")) {
+    const k = keyById(a.key_id);
+    if (k) k.policy = policy(`aws_kms_key_policy.${name}`, "key", k.arn, k.account, a.policy);
+  }
+  for (const [name, a] of each("aws_kms_grant")) {
+    const k = keyById(a.key_id);
+    if (k) k.grants.push({ address: `aws_kms_grant.${name}`, grantee: resolve(str(a.grantee_principal)), operations: strings(a.operations).map((o) => `kms:${o}`) });
+  }
+
+  // ---- access points and their policies
+  const accessPoints: AccessPointModel[] = each("aws_s3_access_point").map(([name, a]) => {
+    const ap: AccessPointModel = {
+      address: `aws_s3_access_point.${name}`,
+      name: str(a.name),
+      arn: values.get(`aws_s3_access_point.${name}.arn`) as string,
+      account: str(a.account_id) || accountOf(a),
+      bucket: resolve(str(a.bucket)),
+    };
+    if (typeof a.policy === "string" && a.policy) ap.policy = policy(`aws_s3_access_point.${name}`, "access-point", ap.arn, ap.account, a.policy);
+    return ap;
+  });
+  for (const [name, a] of each("aws_s3control_access_point_policy")) {
+    const ap = accessPoints.find((x) => x.arn === resolve(str(a.access_point_arn)));
+    if (ap) ap.policy = policy(`aws_s3control_access_point_policy.${name}`, "access-point", ap.arn, ap.account, a.policy);
+  }
 
   const functions: FunctionModel[] = each("aws_lambda_function").map(([name, a]) => {
-    const env = ((a.environment as Attrs | undefined)?.variables ?? {}) as Record<string, unknown>;
+    const env = (block(a.environment)?.variables ?? {}) as Record<string, unknown>;
     return {
       address: `aws_lambda_function.${name}`,
       name: str(a.function_name),
@@ -249,7 +375,9 @@ export function buildStackModel(tf: TfJson): StackModel {
     };
   });
 
-  return { accounts, region: defaultRegion, roles, groups, buckets, keys, functions, policies, resolve };
+  for (const [user, group] of memberships) if (user && group) user.inline.push(...group.inline);
+
+  return { accounts, region: defaultRegion, roles, groups, buckets, keys, users, accessPoints, functions, policies, resolve };
 }
 
 /** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */

@@ -13,6 +13,10 @@ const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   "s3-bpa": "S3 Block Public Access",
   identity: "identity policy",
   resource: "resource policy",
+  "user-inline": "user policy",
+  managed: "managed policy",
+  "access-point": "access point policy",
+  "kms-grant": "KMS grant",
 };
 
 export const sourceLabel = (s: PolicySource | "identity" | "resource"): string => SOURCE_LABEL[s];

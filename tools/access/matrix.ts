@@ -1,8 +1,10 @@
 import type { StackModel } from "../../lib/model/stack-model";
 import { cellKey } from "./cell-key";
-import { evaluate } from "./evaluate";
+import { probeId, requestClass } from "./classes";
+import { evaluatePolicies, type Evaluation, withGrants } from "./evaluate";
 import { principalsOf } from "./principals";
 import { probesOf } from "./probes";
+import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
 
@@ -25,10 +27,25 @@ function applies(principal: MatrixPrincipal, probe: Probe): boolean {
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
 
-async function directCells(principal: MatrixPrincipal, probes: readonly Probe[]): Promise<DirectCell[]> {
+/** Engine results by request class and probe: share one between the two sides of a diff. */
+export type EvaluationMemo = Map<string, Evaluation>;
+
+export interface MatrixOptions {
+  /** Principals, accounts, prefixes to probe beyond the stack's own (a diff passes the union of both sides). */
+  readonly seeds?: Seeds;
+  readonly memo?: EvaluationMemo;
+}
+
+async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo): Promise<DirectCell[]> {
   const out: DirectCell[] = [];
   for (const probe of probes.filter((p) => applies(principal, p))) {
-    const { decision, deciding } = await evaluate(principal, probe);
+    const key = `${requestClass(principal, probe)}#${probeId(probe)}`;
+    let policies = memo.get(key);
+    if (!policies) {
+      policies = await evaluatePolicies(principal, probe);
+      memo.set(key, policies);
+    }
+    const { decision, deciding } = withGrants(policies, principal, probe);
     const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
     out.push({ ...id, decision, deciding, key: cellKey(id), probe });
   }
@@ -52,17 +69,21 @@ function viaCells(principal: MatrixPrincipal, hop: Hop, roleCells: readonly Dire
 
 const strip = ({ probe: _probe, ...cell }: DirectCell): Cell => cell;
 
-export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras): Promise<StackMatrix> {
-  const principals = principalsOf(model);
-  const probes = probesOf(model, extras);
+export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras, opts: MatrixOptions = {}): Promise<StackMatrix> {
+  const seeds = opts.seeds ?? seedsOf(model);
+  const memo = opts.memo ?? new Map<string, Evaluation>();
+  const principals = principalsOf(model, seeds);
+  const probes = probesOf(model, extras, seeds);
   const direct = new Map<MatrixPrincipal, DirectCell[]>();
-  for (const p of principals) direct.set(p, await directCells(p, probes));
+  for (const p of principals) direct.set(p, await directCells(p, probes, memo));
 
   const roles = principals.filter((p) => p.roleArn !== undefined);
   const cells: Cell[] = [];
   for (const p of principals) {
     const own = direct.get(p) ?? [];
     cells.push(...own.map(strip));
+    // A service principal's AssumeRole is the service running as the role: the role's own cells show that access.
+    if (p.kind === "service") continue;
     for (const role of roles.filter((r) => r !== p)) {
       const hop = hopTo(own, role);
       if (hop) cells.push(...viaCells(p, hop, direct.get(role) ?? []));

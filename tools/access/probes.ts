@@ -1,7 +1,8 @@
-import { asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
+import { AccessPointModel, asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
-import { probePrefixes, WRONG_PREFIX } from "./prefixes";
+import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
+import type { Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { NamedPolicy, Probe } from "./types";
 
@@ -70,8 +71,8 @@ const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   labels: [...p.labels, NO_TLS.label],
 });
 
-export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel): Probe[] {
-  const prefixes = probePrefixes(model, bucket);
+export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel, seeds?: Seeds): Probe[] {
+  const prefixes = probePrefixes(model, bucket, seeds?.prefixes[bucket.name]);
   const base = bucketBase(bucket, extras);
   const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes)].map((p) => ({ ...p, ...base }));
   return [...overTls, ...overTls.map(withoutTls)].map(finish);
@@ -94,7 +95,9 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const resourcePolicy: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
-  return ["kms:Decrypt", "kms:GenerateDataKey"].map((action) => ({
+  const grantOps = key.grants.flatMap((g) => g.operations);
+  const grants = key.grants.map((g) => ({ address: g.address, grantee: g.grantee, operations: g.operations }));
+  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].map((action) => ({
     action,
     resource: key.arn,
     resourceLabel: keyLabel(model, key),
@@ -103,7 +106,49 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
     contextLabel: "",
     resourcePolicy,
     blockPublicAccess: false,
+    grants,
   }));
+}
+
+// ------------------------------------------------------------------ S3 access points
+
+/**
+ * Reading, writing and listing through an access point: the access point's
+ * ARN as the resource (identity and access point policy), and the same
+ * request as the bucket policy sees it (s3:DataAccessPointArn/Account).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+ */
+export function accessPointProbes(model: StackModel, extras: StackExtras, ap: AccessPointModel, seeds?: Seeds): Probe[] {
+  const bucket = model.buckets.find((b) => b.name === ap.bucket);
+  const bucketArn = `arn:aws:s3:::${ap.bucket}`;
+  const prefixes = bucket ? probePrefixes(model, bucket, seeds?.prefixes[bucket.name]) : [WHOLE_BUCKET_SAMPLE_PREFIX];
+  const resourcePolicy: NamedPolicy | undefined = ap.policy && { name: ap.policy.address, source: "access-point", document: ap.policy.document };
+  const apContext = { "s3:DataAccessPointArn": ap.arn, "s3:DataAccessPointAccount": ap.account, "s3:AccessPointNetworkOrigin": "Internet" };
+  const viaBucket = (resource: string, context: Record<string, string>): NonNullable<Probe["viaBucket"]> => ({
+    resource,
+    resourceAccount: bucket?.account ?? ap.account,
+    context: { ...apContext, ...context },
+    resourcePolicy: bucket?.policy && { name: bucket.policy.address, source: "bucket", document: bucket.policy.document },
+    blockPublicAccess: extras.restrictPublicBuckets.has(ap.bucket),
+  });
+  const probe = (action: string, resource: string, label: string, bucketResource: string, context: Record<string, string>, contextLabel: string): Probe => ({
+    action,
+    resource,
+    resourceLabel: label,
+    resourceAccount: ap.account,
+    context: { ...apContext, ...context },
+    contextLabel,
+    resourcePolicy,
+    blockPublicAccess: false,
+    viaBucket: viaBucket(bucketResource, context),
+  });
+  const all = [WRONG_PREFIX, ...prefixes];
+  return [
+    ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, bucketArn, { "s3:prefix": p }, `prefix=${p}`)),
+    ...["s3:GetObject", "s3:PutObject"].flatMap((action) =>
+      all.map((p) => probe(action, `${ap.arn}/object/${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, `${bucketArn}/${p}${OBJECT_NAME}`, {}, "")),
+    ),
+  ];
 }
 
 // ------------------------------------------------------------------ STS
@@ -111,7 +156,7 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
 /** Policies that can take part in assuming the role: its trust, and identity statements naming it (or `*`). */
 function policiesAboutAssuming(model: StackModel, role: RoleModel): PolicyDocument[] {
   const identity = model.policies
-    .filter((p) => p.kind === "role-inline" || p.kind === "group-inline")
+    .filter((p) => p.kind === "role-inline" || p.kind === "group-inline" || p.kind === "user-inline" || p.kind === "managed")
     .map((p) => p.document)
     .filter((d) => statementsOf(d).some((s) => asList(s.Resource).some((r) => r === role.arn || r === "*")));
   return [role.trust.document, ...identity];
@@ -160,9 +205,10 @@ export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   return out;
 }
 
-export function probesOf(model: StackModel, extras: StackExtras): Probe[] {
+export function probesOf(model: StackModel, extras: StackExtras, seeds?: Seeds): Probe[] {
   return [
-    ...model.buckets.flatMap((b) => bucketProbes(model, extras, b)),
+    ...model.buckets.flatMap((b) => bucketProbes(model, extras, b, seeds)),
+    ...model.accessPoints.flatMap((ap) => accessPointProbes(model, extras, ap, seeds)),
     ...model.keys.flatMap((k) => keyProbes(model, k)),
     ...model.roles.flatMap((r) => roleProbes(model, r)),
   ];

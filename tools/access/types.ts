@@ -14,7 +14,11 @@ export type PolicySource =
   | "key"
   | "default-key"
   | "trust"
-  | "s3-bpa";
+  | "s3-bpa"
+  | "user-inline"
+  | "managed"
+  | "access-point"
+  | "kms-grant";
 
 /** A policy as the matrix hands it to the engine. */
 export interface NamedPolicy {
@@ -24,7 +28,16 @@ export interface NamedPolicy {
   readonly document: PolicyDocument;
 }
 
-export type PrincipalKind = "role" | "group-member" | "account-probe" | "third-account" | "anonymous";
+export type PrincipalKind =
+  | "role"
+  | "group-member"
+  | "user"
+  | "external"
+  | "organization"
+  | "service"
+  | "account-probe"
+  | "third-account"
+  | "anonymous";
 
 export interface MatrixPrincipal {
   /** Short stable label used in cell keys: `role/<name>`, `member/<group>`, `probe/<alias>`, `anonymous`. */
@@ -38,6 +51,8 @@ export interface MatrixPrincipal {
   readonly identityPolicies: readonly NamedPolicy[];
   /** Probes of the stack's own accounts only make cross-account requests (an account's admins are its own IAM's business). */
   readonly crossAccountOnly: boolean;
+  /** Context the principal's requests carry (aws:PrincipalOrgID of an Organization's member). */
+  readonly context?: Readonly<Record<string, string>>;
   /** For kind `role`: the role's ARN, so others reaching it by sts:AssumeRole inherit its cells. */
   readonly roleArn?: string;
 }
@@ -59,6 +74,14 @@ export interface Probe {
   readonly blockPublicAccess: boolean;
   /** For sts:AssumeRole: the role assumed. */
   readonly assumesRole?: string;
+  /** KMS grants on the key (kms probes): they allow their grantee without a key-policy statement. */
+  readonly grants?: readonly { readonly address: string; readonly grantee: string; readonly operations: readonly string[] }[];
+  /**
+   * Requests through an S3 access point also need the bucket's consent: the
+   * same request, as the bucket policy sees it (object ARN in the bucket,
+   * s3:DataAccessPoint* context). Both must allow.
+   */
+  readonly viaBucket?: { readonly resource: string; readonly resourceAccount: string; readonly context: Readonly<Record<string, string>>; readonly resourcePolicy?: NamedPolicy; readonly blockPublicAccess: boolean };
 }
 
 export type Decision = "Allowed" | "Denied";
