@@ -27,6 +27,8 @@ function applies(principal: MatrixPrincipal, probe: Probe): boolean {
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
 
+const isExternal = (p: MatrixPrincipal, account: string): boolean => p.account === undefined || p.kind === "organization" || p.account !== account;
+
 /** Engine results by request class and probe: share one between the two sides of a diff. */
 export type EvaluationMemo = Map<string, Evaluation>;
 
@@ -47,7 +49,7 @@ async function directCells(principal: MatrixPrincipal, probes: readonly Probe[],
     }
     const { decision, deciding } = withGrants(policies, principal, probe);
     const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
-    out.push({ ...id, decision, deciding, key: cellKey(id), probe });
+    out.push({ ...id, decision, deciding, key: cellKey(id), external: isExternal(principal, probe.resourceAccount), probe });
   }
   return out;
 }
@@ -58,12 +60,12 @@ function hopTo(cells: readonly DirectCell[], role: MatrixPrincipal): Hop | undef
   return assume && { role: role.label, context: assume.context, deciding: assume.deciding };
 }
 
-function viaCells(principal: MatrixPrincipal, hop: Hop, roleCells: readonly DirectCell[]): Cell[] {
+function viaCells(principal: MatrixPrincipal, role: MatrixPrincipal, hop: Hop, roleCells: readonly DirectCell[]): Cell[] {
   return roleCells
     .filter((c) => c.decision === "Allowed" && c.probe.assumesRole === undefined)
     .map((c) => {
       const id = { principal: principal.label, action: c.action, resource: c.resource, context: c.context, via: hop };
-      return { ...id, decision: c.decision, deciding: c.deciding, key: cellKey(id) };
+      return { ...id, decision: c.decision, deciding: c.deciding, key: cellKey(id), external: c.external || isExternal(principal, role.account ?? "") };
     });
 }
 
@@ -86,7 +88,7 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     if (p.kind === "service") continue;
     for (const role of roles.filter((r) => r !== p)) {
       const hop = hopTo(own, role);
-      if (hop) cells.push(...viaCells(p, hop, direct.get(role) ?? []));
+      if (hop) cells.push(...viaCells(p, role, hop, direct.get(role) ?? []));
     }
   }
   return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells };

@@ -1,4 +1,5 @@
 import { accountsLine, formatDecision, formatWhy, select, summaryLine } from "./format";
+import { decidingAddress, JSON_SCHEMA_VERSION, sarifLog, sarifResult } from "./render-diff";
 import type { Cell, StackMatrix } from "./types";
 
 /** The matrix as a plain-text table, a markdown table, or JSON. */
@@ -58,5 +59,16 @@ export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions
     const s = select(m, opts.all);
     return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, cells: s.shown };
   });
-  return JSON.stringify({ stacks }, null, 2);
+  return JSON.stringify({ schema: "xacct-access/matrix", version: JSON_SCHEMA_VERSION, stacks }, null, 2);
+}
+
+/** Every Allowed cross-account or public cell as a SARIF note, pointing at the stack's cdk.tf.json. */
+export function renderSarif(matrices: readonly StackMatrix[], outdir: string): string {
+  return sarifLog(
+    matrices.flatMap((m) =>
+      m.cells
+        .filter((c) => c.decision === "Allowed" && c.external)
+        .map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, `${outdir}/stacks/${m.stack}/cdk.tf.json`, decidingAddress(c), `${m.stack} ${c.key}`)),
+    ),
+  );
 }
