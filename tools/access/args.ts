@@ -107,7 +107,7 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     if (command === "plan" && !planFile) throw new UsageError("plan needs the JSON of a saved plan: xacct-access plan plan.json");
     if (command === "diff" && !base) throw new UsageError("diff needs --base <dir>: the synthesized stacks to compare with");
     if (command !== "diff" && base) throw new UsageError("--base belongs to the diff command");
-    if (write && (command !== "matrix" || format !== "text")) throw new UsageError("--write writes the markdown matrices; use it without a command or output flag");
+    if (write && (command !== "matrix" || (format !== "text" && format !== "markdown"))) throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
   }
   return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, help };
 }
