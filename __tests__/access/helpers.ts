@@ -1,6 +1,6 @@
 import type { TfJson } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
-import { diffAllowed, MatrixDiff } from "../../tools/access/diff";
+import type { MatrixDiff } from "../../tools/access/diff";
 import { stackFromJson } from "../../tools/access/load";
 import { computeMatrix } from "../../tools/access/matrix";
 import { synthStacks } from "../../tools/access/synth";
@@ -29,11 +29,6 @@ export const matrixOf = (name: string, context: Record<string, unknown> = {}): P
   matrixOfJson(name, synthesized(context)[name]);
 
 export const NO_DIFF: MatrixDiff = { unexpected: [], missing: [] };
-
-/** Exactly the expected Allowed cells: an extra one is too much access, a missing one is broken access. */
-export function expectAllowedExactly(matrix: StackMatrix, expected: readonly string[]): void {
-  expect(diffAllowed(matrix, expected)).toEqual(NO_DIFF);
-}
 
 export const allowed = (m: StackMatrix): Cell[] => m.cells.filter((c) => c.decision === "Allowed");
 export const cellsOf = (m: StackMatrix, principal: string): Cell[] => m.cells.filter((c) => c.principal === principal);
