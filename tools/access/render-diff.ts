@@ -23,6 +23,7 @@ export function renderDiffText(d: AccessDiff): string {
   for (const s of d.stacks) {
     parts.push(`== ${s.stack}: ${s.added.length} NEW, ${s.removed.length} REMOVED, ${s.unchanged} UNCHANGED`);
     for (const u of s.unknown) parts.push(`  UNKNOWN  ${unknownLine(u)}`);
+    for (const c of s.undecided) parts.push(`  UNKNOWN  ${cellLine(c)}\n      (Allowed before; decided by a policy known only after apply)`);
     for (const c of s.added) parts.push(`  NEW      ${cellLine(c)}`);
     for (const c of s.removed) parts.push(`  REMOVED  ${cellLine(c)}`);
     parts.push("");
@@ -44,7 +45,10 @@ function table(rows: [StackDiff, Cell][]): string[] {
 /** Pull-request comment: the summary line first, then NEW cross-account/public access, the rest folded. */
 export function renderDiffMarkdown(d: AccessDiff): string {
   const rows = (pick: (s: StackDiff) => readonly Cell[]): [StackDiff, Cell][] => d.stacks.flatMap((s) => pick(s).map((c): [StackDiff, Cell] => [s, c]));
-  const unknown = d.stacks.flatMap((s) => s.unknown.map((u) => `- \`${u.address}\`: \`${u.attribute}\` is known only after apply: what it grants cannot be evaluated`));
+  const unknown = d.stacks.flatMap((s) => [
+    ...s.unknown.map((u) => `- \`${u.address}\`: \`${u.attribute}\` is known only after apply: what it grants cannot be evaluated`),
+    ...s.undecided.map((c) => `- \`${c.key}\` (Allowed before) depends on a policy known only after apply`),
+  ]);
   const fold = (title: string, body: string[]): string[] => ["<details>", `<summary>${title}</summary>`, "", ...body, "", "</details>", ""];
   const newOther = rows((s) => s.added.filter((c) => !c.external));
   const removed = rows((s) => s.removed);
@@ -87,6 +91,7 @@ export function renderDiffJson(d: AccessDiff): string {
         removed: s.removed.map(jsonCell),
         unchanged: s.unchanged,
         unknown: s.unknown,
+        undecided: s.undecided.map(jsonCell),
       })),
     },
     null,

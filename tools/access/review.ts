@@ -24,6 +24,8 @@ export interface StackDiff {
   readonly unchanged: number;
   /** Policy values known only after apply: the after side cannot show what they grant. */
   readonly unknown: readonly UnknownValue[];
+  /** Allowed before, and decided by a policy whose new value is unknown: maybe removed, maybe not. */
+  readonly undecided: readonly Cell[];
 }
 
 export interface AccessDiff {
@@ -37,13 +39,18 @@ const allowedByKey = (m: StackMatrix): Map<string, Cell> => new Map(m.cells.filt
 export function compareMatrices(before: StackMatrix, after: StackMatrix, unknown: readonly UnknownValue[] = []): StackDiff {
   const b = allowedByKey(before);
   const a = allowedByKey(after);
+  const unknownAddresses = new Set(unknown.map((u) => u.address));
+  const dependsOnUnknown = (c: Cell): boolean =>
+    [...c.deciding, ...(c.via?.deciding ?? [])].some((d) => d.policy !== undefined && unknownAddresses.has(d.policy.split(" ")[0]));
+  const gone = [...b.values()].filter((c) => !a.has(c.key));
   return {
     stack: after.stack,
     accounts: { ...before.accounts, ...after.accounts },
     added: [...a.values()].filter((c) => !b.has(c.key)),
-    removed: [...b.values()].filter((c) => !a.has(c.key)),
+    removed: gone.filter((c) => !dependsOnUnknown(c)),
     unchanged: [...a.keys()].filter((k) => b.has(k)).length,
     unknown,
+    undecided: gone.filter(dependsOnUnknown),
   };
 }
 
