@@ -121,17 +121,36 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
 export function accessPointProbes(model: StackModel, extras: StackExtras, ap: AccessPointModel, seeds?: Seeds): Probe[] {
   const bucket = model.buckets.find((b) => b.name === ap.bucket);
   const bucketArn = `arn:aws:s3:::${ap.bucket}`;
-  const prefixes = bucket ? probePrefixes(model, bucket, seeds?.prefixes[bucket.name]) : [WHOLE_BUCKET_SAMPLE_PREFIX];
+  const head = `${ap.arn}/object/`;
+  const apPrefixes = (ap.policy ? statementsOf(ap.policy.document) : [])
+    .flatMap((st) => asList(st.Resource))
+    .filter((r) => r.startsWith(head) && r.endsWith("*") && r.length > head.length + 1)
+    .map((r) => r.slice(head.length, -1));
+  const bucketPrefixes = bucket ? probePrefixes(model, bucket, seeds?.prefixes[bucket.name]) : [WHOLE_BUCKET_SAMPLE_PREFIX];
+  const prefixes = [...new Set([...apPrefixes, ...bucketPrefixes])].filter((p) => p !== WRONG_PREFIX).sort();
   const resourcePolicy: NamedPolicy | undefined = ap.policy && { name: ap.policy.address, source: "access-point", document: ap.policy.document };
   const apContext = { "s3:DataAccessPointArn": ap.arn, "s3:DataAccessPointAccount": ap.account, "s3:AccessPointNetworkOrigin": "Internet" };
+  /*
+   * The bucket policy as it applies to a request through the access point. The
+   * engine only accepts s3:DataAccessPoint* context keys on access point
+   * resources, so the bucket's ARNs in the policy are rewritten to the access
+   * point's (bucket → access point, bucket/key → access point/object/key): the
+   * same statements match the same requests, and delegation conditions
+   * (s3:DataAccessPointAccount/Arn) are evaluated.
+   */
+  const bucketPolicyViaAp: NamedPolicy | undefined = bucket?.policy && {
+    name: bucket.policy.address,
+    source: "bucket",
+    document: JSON.parse(JSON.stringify(bucket.policy.document).split(`${bucketArn}/`).join(head).split(`"${bucketArn}"`).join(`"${ap.arn}"`)) as PolicyDocument,
+  };
   const viaBucket = (resource: string, context: Record<string, string>): NonNullable<Probe["viaBucket"]> => ({
     resource,
     resourceAccount: bucket?.account ?? ap.account,
     context: { ...apContext, ...context },
-    resourcePolicy: bucket?.policy && { name: bucket.policy.address, source: "bucket", document: bucket.policy.document },
+    resourcePolicy: bucketPolicyViaAp,
     blockPublicAccess: extras.restrictPublicBuckets.has(ap.bucket),
   });
-  const probe = (action: string, resource: string, label: string, bucketResource: string, context: Record<string, string>, contextLabel: string): Probe => ({
+  const probe = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({
     action,
     resource,
     resourceLabel: label,
@@ -140,14 +159,12 @@ export function accessPointProbes(model: StackModel, extras: StackExtras, ap: Ac
     contextLabel,
     resourcePolicy,
     blockPublicAccess: false,
-    viaBucket: viaBucket(bucketResource, context),
+    viaBucket: viaBucket(resource, context),
   });
   const all = [WRONG_PREFIX, ...prefixes];
   return [
-    ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, bucketArn, { "s3:prefix": p }, `prefix=${p}`)),
-    ...["s3:GetObject", "s3:PutObject"].flatMap((action) =>
-      all.map((p) => probe(action, `${ap.arn}/object/${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, `${bucketArn}/${p}${OBJECT_NAME}`, {}, "")),
-    ),
+    ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, { "s3:prefix": p }, `prefix=${p}`)),
+    ...["s3:GetObject", "s3:PutObject"].flatMap((action) => all.map((p) => probe(action, `${head}${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, {}, ""))),
   ];
 }
 
