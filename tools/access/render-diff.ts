@@ -124,8 +124,9 @@ export function sarifLocation(uri: string, logical?: string): Record<string, unk
   };
 }
 
-/** The policy a cell's first deciding statement lives in: the Terraform address to point at. */
-export const decidingAddress = (c: Cell): string | undefined => c.deciding.find((x) => x.policy)?.policy ?? c.via?.deciding.find((x) => x.policy)?.policy;
+/** The policy of the stack a cell's deciding statements live in (not the probes' own): the Terraform address to point at. */
+export const decidingAddress = (c: Cell): string | undefined =>
+  [...c.deciding, ...(c.via?.deciding ?? [])].find((x) => x.policy && x.source !== "probe-identity")?.policy;
 
 export function sarifResult(ruleId: (typeof SARIF_RULES)[number]["id"], text: string, uri: string, logical: string | undefined, fingerprint: string): SarifResult {
   const level = SARIF_RULES.find((r) => r.id === ruleId)?.level ?? "note";
