@@ -26,6 +26,8 @@ export interface StackDiff {
   readonly unknown: readonly UnknownValue[];
   /** Allowed before, and decided by a policy whose new value is unknown: maybe removed, maybe not. */
   readonly undecided: readonly Cell[];
+  /** Cells evaluated on both sides together (direct and via a hop, Allowed or Denied). */
+  readonly cellsEvaluated: number;
 }
 
 export interface AccessDiff {
@@ -51,6 +53,7 @@ export function compareMatrices(before: StackMatrix, after: StackMatrix, unknown
     unchanged: [...a.keys()].filter((k) => b.has(k)).length,
     unknown,
     undecided: gone.filter(dependsOnUnknown),
+    cellsEvaluated: (before.evaluated ?? before.cells.length) + (after.evaluated ?? after.cells.length),
   };
 }
 
@@ -59,8 +62,8 @@ export async function diffStack(name: string, before: TfJson, after: TfJson, unk
   const b: SynthesizedStack = stackFromJson(name, before);
   const a: SynthesizedStack = stackFromJson(name, after);
   const seeds = mergeSeeds(seedsOf(b.model), seedsOf(a.model));
-  const mb = await computeMatrix(name, b.model, b.extras, { seeds, memo });
-  const ma = await computeMatrix(name, a.model, a.extras, { seeds, memo });
+  const mb = await computeMatrix(name, b.model, b.extras, { seeds, memo, allowedOnly: true });
+  const ma = await computeMatrix(name, a.model, a.extras, { seeds, memo, allowedOnly: true });
   return compareMatrices(mb, ma, unknown);
 }
 
