@@ -1,6 +1,7 @@
 import type { TfJson } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
 import type { MatrixDiff } from "../../tools/access/diff";
+import { runAccessCli } from "../../tools/access/cli";
 import { stackFromJson } from "../../tools/access/load";
 import { computeMatrix } from "../../tools/access/matrix";
 import { synthStacks } from "../../tools/access/synth";
@@ -86,4 +87,12 @@ export function itDeniesTheUsualSuspects(matrix: () => StackMatrix, scopedBucket
     expect(matrix().cells.filter(outside).length).toBeGreaterThan(0);
     expect(allowed(matrix()).filter(outside)).toEqual([]);
   });
+}
+
+/** `xacct-access <argv>` in process: exit code, stdout and stderr. */
+export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAccessCli(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join("\n"), err: err.join("\n") };
 }

@@ -3,10 +3,10 @@ import * as os from "os";
 import * as path from "path";
 import { buildStackModel } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
-import { diffPlan, runAccessCli } from "../../tools/access";
+import { diffPlan } from "../../tools/access";
 import { parsePlanJson, PlanInputError } from "../../tools/access/plan";
 import { BUCKET_POLICY_EXPECTED, DIRECT_BUCKET } from "./expected";
-import { synthesized } from "./helpers";
+import { runCli, synthesized } from "./helpers";
 import { FixtureResource, planJson, resourcesOfStack } from "./plan-fixture";
 
 /** `xacct-access plan`: access before and after a saved plan, from `terraform show -json` output. */
@@ -36,12 +36,7 @@ const writePlan = (name: string, content: unknown): string => {
   fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
   return file;
 };
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runAccessCli(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = runCli;
 
 describe("plan diff of a deployed cdktf stack", () => {
   it("a new principal granted in the bucket policy: exactly its new cell is NEW, nothing REMOVED", async () => {

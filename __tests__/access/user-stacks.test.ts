@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { TfJson } from "../../lib/model/stack-model";
-import { runAccessCli } from "../../tools/access";
+import { runCli } from "./helpers";
 
 /**
  * A user's own synthesized stack (not one of ours): read as it is, never
@@ -41,12 +41,7 @@ function outdirWith(tf: TfJson): string {
   return dir;
 }
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runAccessCli(argv, (s) => out.push(s), (s) => err.push(s));
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = runCli;
 
 interface MatrixJson {
   schema: string;
