@@ -103,7 +103,12 @@ export function ageLine(outdir: string, now = Date.now()): string {
  */
 export function loadStacks(outdir: string, opts: { synth?: SynthPolicy; log?: (line: string) => void; root?: string } = {}): SynthesizedStack[] {
   const policy = opts.synth ?? "never";
-  const stale = policy === "always" ? "asked for (--synth)" : policy === "if-stale" ? staleReason(outdir, opts.root ?? PROJECT_ROOT) : undefined;
+  const root = opts.root ?? PROJECT_ROOT;
+  if (policy !== "never" && !fs.existsSync(path.join(root, "main.ts"))) {
+    // Installed from the package (dist/), there is no demo app to synthesize, and a user's app must never get ours.
+    throw new NoStacksError("--synth and --synth-if-stale synthesize the xacct-s3 repository's own demo app and work only in its checkout: run cdktf synth for your app instead");
+  }
+  const stale = policy === "always" ? "asked for (--synth)" : policy === "if-stale" ? staleReason(outdir, root) : undefined;
   if (stale) {
     opts.log?.(`synthesizing the stacks into ${outdir} (${stale}) ...`);
     // Lazily: the demo app (main.ts) is loaded only for this repository's own runs.
