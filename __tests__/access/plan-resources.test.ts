@@ -39,6 +39,7 @@ const RESOURCES: FixtureResource[] = [
   r("aws_iam_role_policy", "app_extra", { role: "app", policy: doc({ Sid: "Extra", ...allow("s3:PutObject", `${B_ARN}/extra/*`) }) }),
   r("aws_iam_policy", "shared", { name: "shared", arn: SHARED, policy: doc({ Sid: "Shared", ...allow("s3:DeleteObject", `${B_ARN}/shared/*`) }) }),
   r("aws_iam_role_policy_attachment", "app_shared", { role: "app", policy_arn: SHARED }),
+  r("aws_iam_role_policy_attachment", "app_readonly", { role: "app", policy_arn: "arn:aws:iam::aws:policy/ReadOnlyAccess" }),
   r("aws_iam_group", "devs", { name: "devs", arn: `arn:aws:iam::${A}:group/devs` }),
   r("aws_iam_group_policy", "devs", { group: "devs", policy: doc({ Sid: "Devs", ...allow("s3:GetObject", `${B_ARN}/devs/*`) }) }),
   r("aws_iam_group_policy_attachment", "devs_shared", { group: "devs", policy_arn: SHARED }),
@@ -63,9 +64,17 @@ const RESOURCES: FixtureResource[] = [
 
 describe("plan: every covered policy resource type", () => {
   let added: Cell[];
+  let notEvaluated: readonly string[];
   beforeAll(async () => {
     const d = await diffPlan(planJson({ providers: [{ key: "aws", account: A }], before: [], after: RESOURCES }));
     added = [...d.stacks[0].added];
+    notEvaluated = d.stacks[0].notEvaluated;
+  });
+
+  it("lists an attached policy whose document is not in the plan as not evaluated", () => {
+    expect(notEvaluated).toEqual([
+      `aws_iam_role_policy_attachment.app_readonly: arn:aws:iam::aws:policy/ReadOnlyAccess attached to arn:aws:iam::${A}:role/app (document not in the stack: not evaluated)`,
+    ]);
   });
   const has = (key: string): Cell | undefined => added.find((c) => c.key === key);
 

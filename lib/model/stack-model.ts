@@ -117,6 +117,8 @@ export interface StackModel {
   readonly functions: FunctionModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
+  /** Attached managed policies whose document is not in the stack (AWS managed, or created elsewhere): not evaluated. */
+  readonly unreadAttachments: { readonly address: string; readonly policyArn: string; readonly attachedTo: string }[];
   /** Resolve `${type.name.attr}` references inside any string. */
   resolve(value: string): string;
 }
@@ -250,9 +252,12 @@ export function buildStackModel(tf: TfJson): StackModel {
   // managed policies of the stack, by ARN (attached below to roles, groups and users)
   const managed = new Map<string, { address: string; raw: unknown }>();
   for (const [name, a] of each("aws_iam_policy")) managed.set(values.get(`aws_iam_policy.${name}.arn`) as string, { address: `aws_iam_policy.${name}`, raw: a.policy });
+  const unreadAttachments: StackModel["unreadAttachments"] = [];
   const attach = (arnRaw: unknown, via: string, target: { arn: string; account: string; inline: ModelPolicy[] } | undefined): void => {
-    const m = managed.get(resolve(str(arnRaw)));
+    const arn = resolve(str(arnRaw));
+    const m = managed.get(arn);
     if (m && target) target.inline.push(policy(`${m.address} (${via})`, "managed", target.arn, target.account, m.raw));
+    else if (target && arn) unreadAttachments.push({ address: via, policyArn: arn, attachedTo: target.arn });
   };
   const roleByName = (raw: unknown): RoleModel | undefined => roles.find((r) => r.name === resolve(str(raw)) || r.arn === resolve(str(raw)));
   for (const [name, a] of each("aws_iam_role")) for (const arn of strings(a.managed_policy_arns)) attach(arn, `aws_iam_role.${name}`, roleByName(a.name));
@@ -377,7 +382,7 @@ export function buildStackModel(tf: TfJson): StackModel {
 
   for (const [user, group] of memberships) if (user && group) user.inline.push(...group.inline);
 
-  return { accounts, region: defaultRegion, roles, groups, buckets, keys, users, accessPoints, functions, policies, resolve };
+  return { accounts, region: defaultRegion, roles, groups, buckets, keys, users, accessPoints, functions, policies, unreadAttachments, resolve };
 }
 
 /** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */

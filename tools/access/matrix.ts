@@ -80,6 +80,10 @@ function viaCells(principal: MatrixPrincipal, role: MatrixPrincipal, hop: Hop, r
     });
 }
 
+/** One line per attached policy whose document the stack (or plan) does not hold. */
+export const notEvaluated = (model: StackModel): string[] =>
+  model.unreadAttachments.map((u) => `${u.address}: ${u.policyArn} attached to ${u.attachedTo} (document not in the stack: not evaluated)`);
+
 export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras, opts: MatrixOptions = {}): Promise<StackMatrix> {
   const seeds = opts.seeds ?? seedsOf(model);
   const memo = opts.memo ?? new Map<string, Evaluation>();
@@ -106,5 +110,5 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
-  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount };
+  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model) };
 }

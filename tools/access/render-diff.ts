@@ -23,6 +23,7 @@ export function renderDiffText(d: AccessDiff): string {
   for (const s of d.stacks) {
     parts.push(`== ${s.stack}: ${s.added.length} NEW, ${s.removed.length} REMOVED, ${s.unchanged} UNCHANGED`);
     for (const u of s.unknown) parts.push(`  UNKNOWN  ${unknownLine(u)}`);
+    for (const x of s.notEvaluated) parts.push(`  NOT EVALUATED  ${x}`);
     for (const c of s.undecided) parts.push(`  UNKNOWN  ${cellLine(c)}\n      (Allowed before; decided by a policy known only after apply)`);
     for (const c of s.added) parts.push(`  NEW      ${cellLine(c)}`);
     for (const c of s.removed) parts.push(`  REMOVED  ${cellLine(c)}`);
@@ -48,6 +49,7 @@ export function renderDiffMarkdown(d: AccessDiff): string {
   const unknown = d.stacks.flatMap((s) => [
     ...s.unknown.map((u) => `- \`${u.address}\`: \`${u.attribute}\` is known only after apply: what it grants cannot be evaluated`),
     ...s.undecided.map((c) => `- \`${c.key}\` (Allowed before) depends on a policy known only after apply`),
+    ...s.notEvaluated.map((x) => `- not evaluated: ${x}`),
   ]);
   const fold = (title: string, body: string[]): string[] => ["<details>", `<summary>${title}</summary>`, "", ...body, "", "</details>", ""];
   const newOther = rows((s) => s.added.filter((c) => !c.external));
@@ -59,7 +61,7 @@ export function renderDiffMarkdown(d: AccessDiff): string {
     "",
     ...table(rows((s) => s.added.filter((c) => c.external))),
     "",
-    ...(unknown.length ? ["#### Unknown until apply", "", ...unknown, ""] : []),
+    ...(unknown.length ? ["#### Unknown until apply, or not evaluated", "", ...unknown, ""] : []),
     ...fold(`NEW access within an account (${newOther.length})`, table(newOther)),
     ...fold(`REMOVED access (${removed.length})`, table(removed)),
   ].join("\n");
@@ -92,6 +94,7 @@ export function renderDiffJson(d: AccessDiff): string {
         unchanged: s.unchanged,
         unknown: s.unknown,
         undecided: s.undecided.map(jsonCell),
+        notEvaluated: s.notEvaluated,
       })),
     },
     null,

@@ -22,7 +22,8 @@ export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions
     .map((m) => {
       const s = select(m, opts.all);
       const table = s.shown.length ? alignedTable([HEADER, ...s.shown.map((c) => row(c))]) : "(no cells)";
-      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n\n${table}\n`;
+      const unread = (m.notEvaluated ?? []).map((x) => `NOT EVALUATED  ${x}\n`).join("");
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}\n${table}\n`;
     })
     .join("\n");
 }
@@ -57,7 +58,7 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
 export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions): string {
   const stacks = matrices.map((m) => {
     const s = select(m, opts.all);
-    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, cells: s.shown };
+    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, notEvaluated: m.notEvaluated ?? [], cells: s.shown };
   });
   return JSON.stringify({ schema: "xacct-access/matrix", version: JSON_SCHEMA_VERSION, stacks }, null, 2);
 }

@@ -26,6 +26,8 @@ export interface StackDiff {
   readonly unknown: readonly UnknownValue[];
   /** Allowed before, and decided by a policy whose new value is unknown: maybe removed, maybe not. */
   readonly undecided: readonly Cell[];
+  /** Attached policies of the after side whose document is not in the plan/stack (not evaluated). */
+  readonly notEvaluated: readonly string[];
   /** Cells evaluated on both sides together (direct and via a hop, Allowed or Denied). */
   readonly cellsEvaluated: number;
 }
@@ -53,6 +55,7 @@ export function compareMatrices(before: StackMatrix, after: StackMatrix, unknown
     unchanged: [...a.keys()].filter((k) => b.has(k)).length,
     unknown,
     undecided: gone.filter(dependsOnUnknown),
+    notEvaluated: after.notEvaluated ?? [],
     cellsEvaluated: (before.evaluated ?? before.cells.length) + (after.evaluated ?? after.cells.length),
   };
 }

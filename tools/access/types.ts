@@ -126,6 +126,8 @@ export interface StackMatrix {
   readonly accounts: Readonly<Record<string, string>>;
   readonly principals: readonly string[];
   readonly probeCount: number;
+  /** Policies the stack attaches but does not contain (AWS managed ...): their grants are not in the cells. */
+  readonly notEvaluated?: readonly string[];
   /** Cells evaluated (direct, Denied included, and via a hop): equals cells.length unless only Allowed cells were kept. */
   readonly evaluated?: number;
   /** Every evaluated cell, direct and via a hop, in a stable order. */
