@@ -5,7 +5,7 @@ import type { Cell, DecidingStatement, PolicySource, StackMatrix } from "./types
 const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   "role-inline": "identity",
   "group-inline": "group policy",
-  "probe-identity": "probe identity policy",
+  "probe-identity": "assumed identity policy (what its admins may grant)",
   bucket: "bucket policy",
   key: "key policy",
   "default-key": "default key policy",
