@@ -127,3 +127,32 @@ it("an access point grant without the bucket's delegation to access points grant
   const d = await diffPlan(planJson({ providers: [{ key: "aws", account: A }], before: [], after: noDelegation }));
   expect(d.stacks[0].added.filter((c) => c.resource.startsWith("ap/"))).toEqual([]);
 });
+
+describe("plan: the account of a provider without allowed_account_ids", () => {
+  const grant = (bucketAccountRole: string): FixtureResource[] => [
+    r("aws_s3_bucket", "data", { bucket: BUCKET, arn: B_ARN }),
+    r("aws_s3_bucket_policy", "data", {
+      bucket: BUCKET,
+      policy: doc({ Sid: "Role", Effect: "Allow", Principal: { AWS: bucketAccountRole }, Action: "s3:GetObject", Resource: `${B_ARN}/*` }),
+    }),
+  ];
+  const same = "arn:aws:iam::123456789012:role/reader";
+
+  it("comes from data.aws_caller_identity: a role of that account is not cross-account", async () => {
+    const plan = planJson({ providers: [{ key: "aws" }], before: [], after: grant(same) });
+    (plan.planned_values?.root_module?.resources ?? []).push({
+      address: "data.aws_caller_identity.current",
+      mode: "data",
+      type: "aws_caller_identity",
+      name: "current",
+      values: { account_id: "123456789012" },
+    });
+    const d = await diffPlan(plan);
+    expect(d.stacks[0].added.find((c) => c.principal === same)).toEqual(expect.objectContaining({ external: false }));
+  });
+
+  it("without any hint the bucket's account is unknown and the grant counts as cross-account", async () => {
+    const d = await diffPlan(planJson({ providers: [{ key: "aws" }], before: [], after: grant(same) }));
+    expect(d.stacks[0].added.find((c) => c.principal === same)).toEqual(expect.objectContaining({ external: true }));
+  });
+});

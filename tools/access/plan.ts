@@ -192,27 +192,33 @@ function providersOf(plan: PlanJson): Providers {
 
 const ACCOUNT_IN_ARN = /^arn:[\w-]+:[\w-]+:[\w-]*:(\d{12}):/;
 
-/** Providers without allowed_account_ids: their account from any ARN Terraform knows in their resources. */
-function inferAccounts(providers: Providers, resources: readonly { alias: string; values: Attrs }[]): void {
+/**
+ * Providers without allowed_account_ids: their account from a
+ * `data "aws_caller_identity"` read with them, else from any ARN Terraform
+ * knows in their resources.
+ */
+function inferAccounts(providers: Providers, resources: readonly { alias: string; values: Attrs; type: string }[]): void {
   for (const p of providers.provider) {
     if (p.allowed_account_ids) continue;
-    const known = resources.filter((r) => r.alias === p.alias).map((r) => (typeof r.values.arn === "string" ? ACCOUNT_IN_ARN.exec(r.values.arn)?.[1] : undefined));
-    const account = known.find((a) => a !== undefined);
+    const mine = resources.filter((r) => r.alias === p.alias);
+    const caller = mine.find((r) => r.type === "aws_caller_identity" && typeof r.values.account_id === "string")?.values.account_id as string | undefined;
+    const known = mine.map((r) => (typeof r.values.arn === "string" ? ACCOUNT_IN_ARN.exec(r.values.arn)?.[1] : undefined));
+    const account = caller ?? known.find((a) => a !== undefined);
     if (account) p.allowed_account_ids = [account];
   }
 }
 
 function toTfJson(module: PlanModule | undefined, plan: PlanJson, providers: Providers): TfJson {
   const keyOf = new Map(configResources(plan.configuration?.root_module).map(([address, r]) => [address, r.provider_config_key]));
-  const picked = allResources(module)
-    .filter((r) => (r.mode ?? "managed") === "managed" && POLICY_TYPES.has(r.type))
-    .map((r) => {
-      const key = keyOf.get(configAddress(r.address)) ?? "aws";
-      const alias = providers.aliasOfKey.get(key) ?? providers.aliasOfKey.get(key.split(":").pop() ?? key) ?? "default";
-      return { r, alias, values: r.values ?? {} };
-    });
+  const withAlias = allResources(module).map((r) => {
+    const key = keyOf.get(configAddress(r.address)) ?? "aws";
+    const alias = providers.aliasOfKey.get(key) ?? providers.aliasOfKey.get(key.split(":").pop() ?? key) ?? "default";
+    return { r, alias, values: r.values ?? {}, type: r.type };
+  });
+  const picked = withAlias.filter(({ r }) => (r.mode ?? "managed") === "managed" && POLICY_TYPES.has(r.type));
   const provider = providers.provider.map((p) => ({ ...p }));
-  inferAccounts({ aliasOfKey: providers.aliasOfKey, provider }, picked);
+  // data sources are read into the planned values and the prior state alike
+  inferAccounts({ aliasOfKey: providers.aliasOfKey, provider }, [...withAlias.filter(({ r }) => r.mode === "data"), ...picked]);
   const resource: NonNullable<TfJson["resource"]> = {};
   for (const { r, alias, values } of picked) {
     (resource[r.type] ??= {})[nameOf(r)] = { ...values, ...(alias === "default" ? {} : { provider: `aws.${alias}` }) };
