@@ -83,6 +83,20 @@ describe("xacct-access on a user's stacks", () => {
     expect(m.cells.every((c) => c.external)).toBe(true);
   });
 
+  it("also the principals and accounts that aws:PrincipalArn / aws:PrincipalAccount conditions name", async () => {
+    const viaCondition = [
+      { Sid: "ByArn", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/by-arn/*`, Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::520987654321:role/auditor" } } },
+      { Sid: "ByAccount", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/by-account/*`, Condition: { StringEquals: { "aws:PrincipalAccount": "620987654321" } } },
+    ];
+    const m = (JSON.parse((await cli("--outdir", dir(userStack(viaCondition)), "--json")).out) as MatrixJson).stacks[0];
+    const keys = m.cells.map((c) => c.key);
+    expect(keys).toContain(`arn:aws:iam::520987654321:role/auditor s3:GetObject ${BUCKET}/by-arn/x.json`);
+    expect(keys).toContain(`probe/620987654321 s3:GetObject ${BUCKET}/by-account/x.json`);
+    expect(keys.filter((k) => k.includes("/by-arn/") || k.includes("/by-account/")).filter((k) => !k.includes("no-tls")).sort()).toEqual(
+      [`arn:aws:iam::520987654321:role/auditor s3:GetObject ${BUCKET}/by-arn/x.json`, `probe/620987654321 s3:GetObject ${BUCKET}/by-account/x.json`].sort(),
+    );
+  });
+
   it("no stacks: one message naming what was expected, exit code 2", async () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-empty-"));
     dirs.push(empty);

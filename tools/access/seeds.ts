@@ -50,6 +50,13 @@ export function seedsOf(model: StackModel): Seeds {
       }
     }
     orgs.push(...conditionValues(doc, "aws:PrincipalOrgID"));
+    // `Principal: "*"` narrowed by a condition names its principals there
+    for (const a of conditionValues(doc, "aws:PrincipalArn").filter((x) => !/[*?]/.test(x))) {
+      if (/^arn:[\w-]+:iam::\d{12}:(role|user)\//.test(a)) arns.push(a);
+      const account = accountOfArn(a);
+      if (account) accounts.push(account);
+    }
+    accounts.push(...conditionValues(doc, "aws:PrincipalAccount").filter((x) => /^\d{12}$/.test(x)));
   }
   for (const k of model.keys) {
     for (const g of k.grants) {
