@@ -17,6 +17,8 @@ export interface FixtureResource {
   readonly values: Record<string, unknown>;
   /** Provider configuration key, e.g. `aws.account_b` (default `aws`). */
   readonly provider?: string;
+  /** Attributes the provider computes (not set by the configuration). */
+  readonly computed?: readonly string[];
 }
 
 export interface FixtureProvider {
@@ -88,7 +90,17 @@ export function planJson(opts: {
           },
         ]),
       ) as never,
-      root_module: { resources: all.map((r) => ({ address: address(r), mode: "managed", type: r.type, name: r.name, provider_config_key: r.provider ?? "aws" })) },
+      root_module: {
+        resources: all.map((r) => ({
+          address: address(r),
+          mode: "managed",
+          type: r.type,
+          name: r.name,
+          provider_config_key: r.provider ?? "aws",
+          // what the configuration sets: every attribute given, as a constant or (for computed-looking ones) a reference
+          expressions: Object.fromEntries(Object.keys(r.values).filter((k) => !(r.computed ?? []).includes(k)).map((k) => [k, { constant_value: r.values[k] }])),
+        })),
+      },
     },
   };
 }

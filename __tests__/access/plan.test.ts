@@ -86,6 +86,19 @@ describe("plan diff of a deployed cdktf stack", () => {
     expect((await cli("plan", file, "--fail-on", "never")).code).toBe(0);
   });
 
+  it("a new role's computed inline_policy / managed_policy_arns (not set in the configuration) are not reported unknown", async () => {
+    const role: FixtureResource = {
+      type: "aws_iam_role",
+      name: "new_role",
+      values: { name: "new-role", assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }), inline_policy: [], managed_policy_arns: [] },
+      computed: ["inline_policy", "managed_policy_arns"],
+    };
+    const configured: FixtureResource = { ...role, name: "configured", values: { ...role.values, name: "configured" }, computed: ["managed_policy_arns"] };
+    const unknown = { inline_policy: true, managed_policy_arns: true, arn: true };
+    const d = await diffPlan(planJson({ providers: [{ key: "aws", account: "111111111111" }], before: [], after: [role, configured], unknown: { "aws_iam_role.new_role": unknown, "aws_iam_role.configured": unknown } }));
+    expect(d.stacks[0].unknown).toEqual([{ address: "aws_iam_role.configured", attribute: "inline_policy" }]);
+  });
+
   it("exit codes: 3 on NEW cross-account access (default), 0 with --fail-on never, 0 when nothing is new", async () => {
     const { providers, resources } = deployedBucketPolicyStack();
     const grant = writePlan("grant.json", planJson({ providers, before: resources, after: withBucketStatement(resources, grantPartner) }));

@@ -28,6 +28,8 @@ interface PlanModule {
 interface ConfigResource {
   address: string;
   provider_config_key?: string;
+  /** The attributes the configuration sets (a reference or a constant each). */
+  expressions?: Record<string, unknown>;
 }
 interface ConfigModule {
   resources?: ConfigResource[];
@@ -233,14 +235,25 @@ function unknownPaths(u: unknown, prefix: string): string[] {
   return [];
 }
 
-/** Policy-relevant attributes of covered resources that Terraform knows only after apply. */
+/**
+ * Policy-relevant attributes of covered resources that Terraform knows only
+ * after apply. An Optional+Computed attribute the configuration does not set
+ * (aws_iam_role's inline_policy and managed_policy_arns, unknown on every new
+ * role: terraform-provider-aws resource_iam_role.go) only mirrors policies
+ * attached by their own resources, which are read: it is not listed.
+ */
 export function unknownValues(plan: PlanJson): UnknownValue[] {
+  const config = new Map(configResources(plan.configuration?.root_module));
   const out: UnknownValue[] = [];
   for (const rc of plan.resource_changes ?? []) {
     if ((rc.mode ?? "managed") !== "managed" || !POLICY_TYPES.has(rc.type)) continue;
     if (rc.change?.actions?.length === 1 && rc.change.actions[0] === "delete") continue;
+    const expressions = config.get(configAddress(rc.address))?.expressions;
     for (const attribute of unknownPaths(rc.change?.after_unknown, "")) {
-      if (ACCESS_ATTRIBUTES.has(attribute.split(/[.[]/)[0])) out.push({ address: rc.address, attribute });
+      const top = attribute.split(/[.[]/)[0];
+      if (!ACCESS_ATTRIBUTES.has(top)) continue;
+      if (expressions && !(top in expressions)) continue;
+      out.push({ address: rc.address, attribute });
     }
   }
   return out;
