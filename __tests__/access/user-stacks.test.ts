@@ -176,3 +176,31 @@ function userStackWithout(sid: string, extra: object[]): TfJson {
   bp.policy = JSON.stringify({ ...doc, Statement: doc.Statement.filter((s) => s.Sid !== sid) });
   return tf;
 }
+
+describe("resources the stack's identity policies name but do not create", () => {
+  it("are probed for the stack's own principals only, with the owner's policy assumed to allow", async () => {
+    const role = {
+      name: "app",
+      assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    };
+    const policy = {
+      Version: "2012-10-17",
+      Statement: [
+        { Sid: "PartnerIn", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::partner-bucket/in/*" },
+        { Sid: "PartnerRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::777777777777:role/partner-writer" },
+      ],
+    };
+    const tf: TfJson = {
+      provider: { aws: [{ region: "eu-west-1", allowed_account_ids: [OWNER] }] },
+      resource: { aws_iam_role: { app: role }, aws_iam_role_policy: { app: { role: "${aws_iam_role.app.name}", policy: JSON.stringify(policy) } } },
+    };
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-outside-"));
+    fs.mkdirSync(path.join(d, "stacks", "s"), { recursive: true });
+    fs.writeFileSync(path.join(d, "stacks", "s", "cdk.tf.json"), JSON.stringify(tf));
+    const m = (JSON.parse((await cli("--outdir", d, "--json")).out) as { stacks: { cells: { key: string; deciding: { source: string }[] }[] }[] }).stacks[0];
+    fs.rmSync(d, { recursive: true, force: true });
+    const outside = m.cells.filter((c) => c.key.includes("partner-"));
+    expect(outside.map((c) => c.key).sort()).toEqual(["role/app s3:GetObject partner-bucket/in/x.json", "role/app sts:AssumeRole arn:aws:iam::777777777777:role/partner-writer"]);
+    for (const c of outside) expect(c.deciding.map((x) => x.source).sort()).toEqual(["not-in-stack", "role-inline"]);
+  });
+});

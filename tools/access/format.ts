@@ -17,6 +17,7 @@ const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   managed: "managed policy",
   "access-point": "access point policy",
   "kms-grant": "KMS grant",
+  "not-in-stack": "resource policy not in the stack (assumed to allow: the owner decides)",
 };
 
 export const sourceLabel = (s: PolicySource | "identity" | "resource"): string => SOURCE_LABEL[s];

@@ -28,8 +28,12 @@ interface DirectCells {
  * policies cannot). Trust policies are still probed: they decide even in-account.
  */
 function applies(principal: MatrixPrincipal, probe: Probe): boolean {
+  if (probe.outside) return OWN_KINDS.has(principal.kind);
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
+
+/** Principals whose identity policies are the stack's own: the only ones resources outside the stack are asked of. */
+const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-member", "user"]);
 
 const isExternal = (p: MatrixPrincipal, account: string): boolean => p.account === undefined || p.kind === "organization" || p.account !== account;
 

@@ -228,5 +228,64 @@ export function probesOf(model: StackModel, extras: StackExtras, seeds?: Seeds):
     ...model.accessPoints.flatMap((ap) => accessPointProbes(model, extras, ap, seeds)),
     ...model.keys.flatMap((k) => keyProbes(model, k)),
     ...model.roles.flatMap((r) => roleProbes(model, r)),
+    ...outsideProbes(model),
   ];
+}
+
+// ------------------------------------------------------------------ resources outside the stack
+
+/** Stands for the unknown account of a bucket the stack does not create (S3 ARNs carry none). */
+export const UNKNOWN_OWNER_ACCOUNT = "000000000000";
+
+const NOT_IN_STACK = (arn: string): NamedPolicy => ({
+  name: `${arn} (not in the stack)`,
+  source: "not-in-stack",
+  document: { Version: "2012-10-17", Statement: [{ Sid: "AssumedByOwner", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] },
+});
+
+/**
+ * Buckets, KMS keys and roles that the stack's identity policies grant access
+ * to but the stack does not create: their own policies are not known, so they
+ * are probed with a resource policy that allows — the cells show what the
+ * stack's principals are given on their side (an upper bound; the owner's
+ * policy decides).
+ */
+export function outsideProbes(model: StackModel): Probe[] {
+  const own = new Set([...model.buckets.map((b) => b.name), ...model.keys.map((k) => k.arn), ...model.roles.map((r) => r.arn)]);
+  const identity = model.policies.filter((p) => p.kind === "role-inline" || p.kind === "group-inline" || p.kind === "user-inline" || p.kind === "managed");
+  const buckets = new Map<string, Set<string>>();
+  const keys = new Set<string>();
+  const roles = new Set<string>();
+  for (const p of identity) {
+    for (const s of statementsOf(p.document).filter((x) => x.Effect === "Allow")) {
+      for (const r of asList(s.Resource)) {
+        const s3 = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(r);
+        if (s3 && !own.has(s3[1])) {
+          const prefixes = buckets.get(s3[1]) ?? new Set<string>();
+          if (s3[2] !== undefined && s3[2].endsWith("*") && !s3[2].slice(0, -1).includes("*") && s3[2] !== "*") prefixes.add(s3[2].slice(0, -1));
+          buckets.set(s3[1], prefixes);
+        }
+        if (/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(r) && !own.has(r)) keys.add(r);
+        if (/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r) && !own.has(r) && asList(s.Action).some((a) => /^sts:(AssumeRole|\*)$|^\*$/i.test(a))) roles.add(r);
+      }
+    }
+  }
+  const out: Probe[] = [];
+  for (const [name, set] of [...buckets].sort()) {
+    const arn = `arn:aws:s3:::${name}`;
+    const prefixes = set.size ? [...set].sort() : [WHOLE_BUCKET_SAMPLE_PREFIX];
+    const base = { resourceAccount: UNKNOWN_OWNER_ACCOUNT, resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true };
+    const req = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({ action, resource, resourceLabel: label, context, contextLabel, ...base });
+    out.push(...[...prefixes, WRONG_PREFIX].map((p) => req("s3:ListBucket", arn, name, { "s3:prefix": p }, `prefix=${p}`)));
+    for (const action of ["s3:GetObject", "s3:PutObject"]) out.push(...[...prefixes, WRONG_PREFIX].map((p) => req(action, `${arn}/${p}${OBJECT_NAME}`, `${name}/${p}${OBJECT_NAME}`, {}, "")));
+  }
+  for (const arn of [...keys].sort()) {
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+      out.push({ action, resource: arn, resourceLabel: arn, resourceAccount: /:(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+    }
+  }
+  for (const arn of [...roles].sort()) {
+    out.push({ action: "sts:AssumeRole", resource: arn, resourceLabel: arn, resourceAccount: /::(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+  }
+  return out;
 }

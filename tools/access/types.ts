@@ -18,7 +18,8 @@ export type PolicySource =
   | "user-inline"
   | "managed"
   | "access-point"
-  | "kms-grant";
+  | "kms-grant"
+  | "not-in-stack";
 
 /** A policy as the matrix hands it to the engine. */
 export interface NamedPolicy {
@@ -74,6 +75,8 @@ export interface Probe {
   readonly blockPublicAccess: boolean;
   /** For sts:AssumeRole: the role assumed. */
   readonly assumesRole?: string;
+  /** A resource the stack does not create (its policy is assumed to allow): asked only of the stack's own principals. */
+  readonly outside?: boolean;
   /** KMS grants on the key (kms probes): they allow their grantee without a key-policy statement. */
   readonly grants?: readonly { readonly address: string; readonly grantee: string; readonly operations: readonly string[] }[];
   /**
