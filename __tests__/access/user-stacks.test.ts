@@ -126,6 +126,14 @@ describe("xacct-access on a user's stacks", () => {
       expect((await cli("diff", "--base", base, "--outdir", head, "--fail-on", "never")).code).toBe(0);
     });
 
+    it("--stack limits the diff; a stack on neither side is a usage error", async () => {
+      const base = dir(userStack());
+      const head = dir(userStack([grant]));
+      expect((await cli("diff", "--base", base, "--outdir", head, "--stack", "user-app", "--fail-on", "never")).out).toContain("== user-app: 16 NEW");
+      const r = await cli("diff", "--base", base, "--outdir", head, "--stack", "nope");
+      expect([r.code, r.err]).toEqual([2, expect.stringContaining("no stack nope; stacks: user-app")]);
+    });
+
     it("the same stacks: exit code 0, nothing NEW even with --fail-on new-any", async () => {
       const r = await cli("diff", "--base", dir(userStack()), "--outdir", dir(userStack()), "--fail-on", "new-any");
       expect(r.code).toBe(0);

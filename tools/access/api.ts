@@ -10,7 +10,7 @@
  */
 import * as path from "path";
 import type { TfJson } from "../../lib/model/stack-model";
-import type { OutputFormat } from "./args";
+import { type OutputFormat, UsageError } from "./args";
 import { loadStacks, stackFromJson, type SynthesizedStack } from "./load";
 import { computeMatrix } from "./matrix";
 import { parsePlanJson, planSides, readPlanFile, type PlanJson } from "./plan";
@@ -20,7 +20,7 @@ import { type AccessDiff, compareMatrices, diffStack, diffStackSets, failsOn, to
 import type { StackMatrix } from "./types";
 
 export type { OutputFormat, FailOn } from "./args";
-export { EXIT, USAGE } from "./args";
+export { EXIT, USAGE, UsageError } from "./args";
 export type { Cell, DecidingStatement, Decision, Hop, StackMatrix } from "./types";
 export type { AccessDiff, StackDiff, DiffTotals } from "./review";
 export type { UnknownValue, PlanJson } from "./plan";
@@ -61,8 +61,16 @@ export function diffPlanFile(file: string): Promise<AccessDiff> {
 
 /** NEW/REMOVED access between two synth outputs (e.g. main's and a branch's cdktf.out); `stacks` limits the comparison. */
 export async function diffSynthDirs(base: string, head: string, stacks: readonly string[] = [], log?: (line: string) => void): Promise<AccessDiff> {
+  return diffStackLists(base, loadSynthDir(base, log && ((s) => log(`base: ${s}`))), head, loadSynthDir(head, log), stacks);
+}
+
+/** The diff of two loaded stack sets; `stacks` limits it, and names a stack on neither side as a usage error. */
+export async function diffStackLists(base: string, baseStacks: SynthesizedStack[], head: string, headStacks: SynthesizedStack[], stacks: readonly string[] = []): Promise<AccessDiff> {
+  const known = new Set([...baseStacks, ...headStacks].map((s) => s.name));
+  const unknown = stacks.filter((n) => !known.has(n));
+  if (unknown.length) throw new UsageError(`no stack ${unknown.join(", ")}; stacks: ${[...known].sort().join(", ")}`);
   const pick = (set: SynthesizedStack[]): SynthesizedStack[] => (stacks.length ? set.filter((s) => stacks.includes(s.name)) : set);
-  return { source: { kind: "synth", base, head }, stacks: await diffStackSets(pick(loadSynthDir(base, log)), pick(loadSynthDir(head, log))) };
+  return { source: { kind: "synth", base, head }, stacks: await diffStackSets(pick(baseStacks), pick(headStacks)) };
 }
 
 /** Render matrices (`all`: denied probes too). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import * as path from "path";
-import { diffPlanFile, renderDiff, renderMatrices } from "./api";
+import { diffPlanFile, diffStackLists, renderDiff, renderMatrices } from "./api";
 import { AccessArgs, EXIT, parseAccessArgs, UsageError, USAGE } from "./args";
 import { EngineMissingError } from "./evaluate";
 import { loadStacks, NoStacksError, SynthesizedStack } from "./load";
@@ -8,7 +8,7 @@ import { writeBetweenMarkers } from "./markers";
 import { computeMatrix } from "./matrix";
 import { PlanInputError } from "./plan";
 import { renderMarkdown } from "./render";
-import { type AccessDiff, diffStackSets, failsOn } from "./review";
+import { failsOn } from "./review";
 import type { StackMatrix } from "./types";
 
 /** `xacct-access` (`npm run access` here): the access matrix, a plan's access diff, or a diff of two synth outputs. */
@@ -30,11 +30,9 @@ async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) 
     return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
   }
   if (args.command === "diff") {
-    const base = chooseStacks(loadStacks(path.resolve(args.base as string), { log: (s) => err(`base: ${s}`) }), []);
+    const base = loadStacks(path.resolve(args.base as string), { log: (s) => err(`base: ${s}`) });
     const head = loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err });
-    const pick = (set: SynthesizedStack[]): SynthesizedStack[] => (args.stacks.length ? set.filter((s) => args.stacks.includes(s.name)) : set);
-    if (args.stacks.length) chooseStacks([...base, ...head.filter((h) => !base.some((b) => b.name === h.name))], args.stacks);
-    const diff: AccessDiff = { source: { kind: "synth", base: args.base as string, head: args.outdir }, stacks: await diffStackSets(pick(base), pick(head)) };
+    const diff = await diffStackLists(args.base as string, base, args.outdir, head, args.stacks);
     out(renderDiff(diff, args.format));
     return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
   }
