@@ -1,7 +1,7 @@
 /**
  * The access review's programmatic API (re-exported by ./index.ts as xacct-s3/access).
  *
- *   import { loadSynthDir, matrixOf, diffPlanFile, diffSynthDirs, render } from "xacct-s3/access";
+ *   import { loadSynthDir, matrixOf, diffPlanFile, diffSynthDirs, renderDiff } from "xacct-s3/access";
  *
  * Evaluation needs the optional peer dependency @cloud-copilot/iam-simulate
  * (AGPL-3.0, loaded on first use; see README "Licence of the access review").
