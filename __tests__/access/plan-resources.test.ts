@@ -91,7 +91,7 @@ describe("plan: every covered policy resource type", () => {
     ["aws_s3_bucket_policy: an account root", `probe/222222222222 s3:GetObject ${BUCKET}/inline/x.json`, "bucket", "AccountB"],
     ["aws_s3_bucket_policy: an Organization", `org/o-abc123 s3:ListBucket ${BUCKET} [prefix=alice/]`, "bucket", "Org"],
     ["aws_kms_key_policy", "probe/222222222222 kms:Decrypt key/k", "key", "AccountBDecrypt"],
-    ["aws_kms_grant", "arn:aws:iam::444444444444:role/grantee kms:Decrypt key/k", "kms-grant", undefined],
+    ["aws_kms_grant (as a key-policy statement)", "arn:aws:iam::444444444444:role/grantee kms:Decrypt key/k", "key", "KmsGrant1"],
     ["aws_s3_access_point + policy", "arn:aws:iam::555555555555:role/reader s3:GetObject ap/ap1/reports/x.json", "access-point", "Reader"],
   ])("%s", (_what, key, source, sid) => {
     const c = has(key);

@@ -86,8 +86,7 @@ const probeIds = new WeakMap<Probe, string>();
 export function probeId(q: Probe): string {
   let id = probeIds.get(q);
   if (id === undefined) {
-    const { grants: _grants, ...rest } = q;
-    id = intern(JSON.stringify(rest));
+    id = intern(JSON.stringify(q));
     probeIds.set(q, id);
   }
   return id;

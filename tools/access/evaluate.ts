@@ -136,26 +136,9 @@ async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaB
   return back.decision === "Allowed" ? { decision: "Allowed", deciding: [...front.deciding, ...bucketSide] } : { decision: "Denied", deciding: bucketSide };
 }
 
-const grantCovers = (grantee: string, principal: MatrixPrincipal): boolean => grantee === principal.principalArn || grantee === principal.arn;
-
-/**
- * A KMS grant allows its operations to its grantee without a key-policy or
- * IAM statement; an explicit Deny still wins.
- * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html
- */
-function withGrants(e: Evaluation, principal: MatrixPrincipal, probe: Probe): Evaluation {
-  if (e.decision === "Allowed" || e.deciding.some((d) => d.effect === "Deny")) return e;
-  const grant = probe.grants?.find((g) => g.operations.includes(probe.action) && grantCovers(g.grantee, principal));
-  return grant ? { decision: "Allowed", deciding: [{ effect: "Allow", source: "kms-grant", policy: grant.address }] } : e;
-}
-
-/** The policy side of a request (what depends only on the principal's policies and the probe); grants are per principal, see `withGrants`. */
+/** One request: identity and resource policies (with an access point, its bucket's too). */
 export async function evaluatePolicies(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
   return probe.viaBucket ? throughAccessPoint(principal, probe, probe.viaBucket) : evaluateOne(principal, probe);
 }
 
-export async function evaluate(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
-  return withGrants(await evaluatePolicies(principal, probe), principal, probe);
-}
-
-export { withGrants };
+export const evaluate = evaluatePolicies;

@@ -16,7 +16,6 @@ const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   "user-inline": "user policy",
   managed: "managed policy",
   "access-point": "access point policy",
-  "kms-grant": "KMS grant",
   "not-in-stack": "resource policy not in the stack (assumed to allow: the owner decides)",
 };
 

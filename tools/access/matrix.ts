@@ -1,7 +1,7 @@
 import type { StackModel } from "../../lib/model/stack-model";
 import { cellKey } from "./cell-key";
 import { probeId, requestClass } from "./classes";
-import { evaluatePolicies, type Evaluation, withGrants } from "./evaluate";
+import { evaluatePolicies, type Evaluation } from "./evaluate";
 import { principalsOf } from "./principals";
 import { probesOf } from "./probes";
 import { seedsOf, type Seeds } from "./seeds";
@@ -59,7 +59,7 @@ async function directCells(principal: MatrixPrincipal, probes: readonly Probe[],
       policies = await evaluatePolicies(principal, probe);
       memo.set(key, policies);
     }
-    const { decision, deciding } = withGrants(policies, principal, probe);
+    const { decision, deciding } = policies;
     if (allowedOnly && decision !== "Allowed") continue;
     const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
     out.cells.push({ principal: id.principal, action: id.action, resource: id.resource, context: id.context, decision, deciding, key: cellKey(id), external: isExternal(principal, probe.resourceAccount) });

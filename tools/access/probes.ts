@@ -1,4 +1,5 @@
 import { AccessPointModel, asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
+import { grantAsStatement } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
@@ -92,11 +93,20 @@ export function keyLabel(model: StackModel, key: KeyModel): string {
 }
 
 export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
-  const resourcePolicy: NamedPolicy = key.policy
+  const base: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
-  const grantOps = key.grants.flatMap((g) => g.operations);
-  const grants = key.grants.map((g) => ({ address: g.address, grantee: g.grantee, operations: g.operations }));
+  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy statements.
+  const resourcePolicy: NamedPolicy = key.grants.length
+    ? {
+        ...base,
+        document: {
+          ...base.document,
+          Statement: [...statementsOf(base.document), ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`))],
+        },
+      }
+    : base;
+  const grantOps = key.grants.flatMap((g) => g.operations.map((o) => `kms:${o}`));
   return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].map((action) => ({
     action,
     resource: key.arn,
@@ -106,7 +116,6 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
     contextLabel: "",
     resourcePolicy,
     blockPublicAccess: false,
-    grants,
   }));
 }
 

@@ -18,7 +18,6 @@ export type PolicySource =
   | "user-inline"
   | "managed"
   | "access-point"
-  | "kms-grant"
   | "not-in-stack";
 
 /** A policy as the matrix hands it to the engine. */
@@ -77,8 +76,6 @@ export interface Probe {
   readonly assumesRole?: string;
   /** A resource the stack does not create (its policy is assumed to allow): asked only of the stack's own principals. */
   readonly outside?: boolean;
-  /** KMS grants on the key (kms probes): they allow their grantee without a key-policy statement. */
-  readonly grants?: readonly { readonly address: string; readonly grantee: string; readonly operations: readonly string[] }[];
   /**
    * Requests through an S3 access point also need the bucket's consent: the
    * same request, as the bucket policy sees it (object ARN in the bucket,
