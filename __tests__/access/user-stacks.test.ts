@@ -83,6 +83,20 @@ describe("xacct-access on a user's stacks", () => {
     expect(m.cells.every((c) => c.external)).toBe(true);
   });
 
+  it("--sarif on the matrix: a note per Allowed cross-account or public cell, at the stack's cdk.tf.json", async () => {
+    const d = dir(userStack());
+    const sarif = JSON.parse((await cli("--outdir", d, "--sarif")).out) as {
+      version: string;
+      runs: { results: { ruleId: string; level: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+    };
+    expect(sarif.version).toBe("2.1.0");
+    const results = sarif.runs[0].results;
+    expect(results).toHaveLength(12);
+    expect(new Set(results.map((r) => `${r.ruleId} ${r.level} ${r.locations[0].physicalLocation.artifactLocation.uri}`))).toEqual(
+      new Set([`external-access note ${d}/stacks/user-app/cdk.tf.json`]),
+    );
+  });
+
   it("also the principals and accounts that aws:PrincipalArn / aws:PrincipalAccount conditions name", async () => {
     const viaCondition = [
       { Sid: "ByArn", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/by-arn/*`, Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::520987654321:role/auditor" } } },
