@@ -1,7 +1,52 @@
 import { spawn } from "child_process";
+import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
 import { FakeAwsEndpoint } from "../handlers/shared/fake-endpoint";
-import { bundleHandler } from "./bundle";
+import { buildBuiltinBundles, bundleHandler, resolveBundle } from "./bundle";
+import { ConfigError } from "./errors";
+
+describe("prebuilt bundles (the installed package) and the source fallback", () => {
+  const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "xacct-prebuilt-"));
+
+  it("the package build writes dist/bundles/<name>/index.js (only index.js in the zipped directory) and its inputs", () => {
+    const out = tmp();
+    const built = buildBuiltinBundles(out);
+    expect(built.map((b) => b.name)).toEqual(["metadata-processor", "writer"]);
+    for (const b of built) {
+      expect(fs.readdirSync(b.dir)).toEqual(["index.js"]);
+      expect(JSON.parse(fs.readFileSync(path.join(out, `${b.name}.inputs.json`), "utf8"))).toContain(`handlers/${b.name}/index.ts`);
+    }
+  });
+
+  it("a prebuilt bundle is used as is, without esbuild or the handler sources", () => {
+    const out = tmp();
+    fs.mkdirSync(path.join(out, "writer"));
+    fs.writeFileSync(path.join(out, "writer", "index.js"), "exports.handler = async () => 'prebuilt';\n");
+    fs.writeFileSync(path.join(out, "writer.inputs.json"), JSON.stringify(["handlers/writer/index.ts"]));
+    expect(resolveBundle("writer", "handler", out)).toEqual({
+      name: "writer",
+      dir: path.join(out, "writer"),
+      file: path.join(out, "writer", "index.js"),
+      inputs: ["handlers/writer/index.ts"],
+    });
+  });
+
+  it("from source, a second bundling of unchanged handlers comes from the on-disk cache (no esbuild run)", () => {
+    const none = tmp();
+    const first = resolveBundle("metadata-processor", "handler", none);
+    const mtime = fs.statSync(first.file).mtimeMs;
+    const second = resolveBundle("metadata-processor", "handler", none);
+    expect(second.file).toBe(first.file);
+    expect(first.file).toContain(path.join("node_modules", ".cache", "xacct-s3", "bundles"));
+    expect(fs.statSync(second.file).mtimeMs).toBe(mtime);
+  });
+
+  it("an unknown handler names the field and the available ones", () => {
+    expect(() => resolveBundle("my-fn", "LambdaWriter(x).handler", tmp())).toThrow(ConfigError);
+    expect(() => resolveBundle("my-fn", "LambdaWriter(x).handler", tmp())).toThrow(/no handler bundle "my-fn": not a built-in handler; available handlers: metadata-processor, writer/);
+  });
+});
 
 /** What the Lambda zip holds: the esbuild bundle of a handler, run as is in a fresh node. */
 

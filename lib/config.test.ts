@@ -130,6 +130,62 @@ describe("loadConfig bad input names the field and the accepted form", () => {
   });
 });
 
+describe("unknown XACCT_* environment variables", () => {
+  it.each([
+    ["XACCT_BUCKETNAME", "XACCT_BUCKET_NAME"],
+    ["XACCT_REGOIN", "XACCT_REGION"],
+    ["XACCT_ACOUNT_B", "XACCT_ACCOUNT_B"],
+    ["XACCT_PROFILE_PROD", "XACCT_PROFILE_PRODUCTION"],
+    ["XACCT_STATE_BUCKETS", "XACCT_STATE_BUCKET"],
+  ])("%s stops synth naming %s", (name, closest) => {
+    const e = fail(() => loadConfig({ env: { [name]: "x" } }));
+    expect(e.field).toBe(name);
+    expect(e.message).toContain(`did you mean ${closest}?`);
+  });
+
+  it("accepts every documented variable, the per-account patterns and the tools' own variables", () => {
+    const env = { XACCT_PROFILE_REPORTING: "p", XACCT_ROLE_ARN_DEVELOPMENT: "", XACCT_E2E_PROVIDERS: "mirror", XACCT_TF_PROVIDERS: "x", XACCT_BUNDLE_CACHE: "off", XACCT_CACHE: "/tmp" };
+    expect(() => loadConfig({ env })).not.toThrow();
+  });
+});
+
+describe("region", () => {
+  it.each(["us-east-1", "eu-central-2", "us-gov-west-1", "ap-southeast-5"])("accepts %s", (region) => {
+    expect(loadConfig({ env: { XACCT_REGION: region } }).region).toBe(region);
+  });
+  it.each(["useast1", "US-EAST-1", "us-east", "eu-west-1a"])("refuses %s", (region) => {
+    expect(fail(() => loadConfig({ env: { XACCT_REGION: region } })).field).toBe("region");
+  });
+});
+
+describe("settings only another stack uses", () => {
+  const threeAccountBroken = { XACCT_ACCOUNT_PRODUCTION: "111111111111", XACCT_REPORTING_BUCKET_NAME: "Bad_Name" };
+
+  it("do not refuse a synth of one stack (XACCT_STACKS)", () => {
+    const c = loadConfig({ env: { ...threeAccountBroken, XACCT_STACKS: "assume-role" } });
+    expect(c.stacks).toEqual(["assume-role"]);
+    expect(c.bucketName).toBe("xacct-shared-222222222222-us-east-1");
+    // Read anyway (another stack's setting): validated then, with the same error.
+    expect(fail(() => c.reportingBucketName).field).toBe("reportingBucketName");
+  });
+
+  it("refuse the synth of the stack that uses them", () => {
+    expect(fail(() => loadConfig({ env: { ...threeAccountBroken, XACCT_STACKS: "three-account" } })).field).toBe("accounts.production.id");
+    expect(fail(() => loadConfig({ env: threeAccountBroken })).field).toBe("accounts.production.id");
+  });
+
+  it("a bad account of the two-account stacks does not stop the three-account synth", () => {
+    const c = loadConfig({ env: { XACCT_ACCOUNT_B: "111111111111", XACCT_STACKS: "three-account" } });
+    expect(c.accounts.reporting.id).toBe("333333333333");
+    expect(fail(() => loadConfig({ env: { XACCT_ACCOUNT_B: "111111111111" } })).field).toBe("accounts.b.id");
+  });
+
+  it("refuses an unknown stack", () => {
+    const e = fail(() => loadConfig({ env: { XACCT_STACKS: "assume-role,three-acount" } }));
+    expect(e.field).toBe("stacks");
+  });
+});
+
 describe("`cat help` explains every command and setting", () => {
   const root = path.resolve(__dirname, "..");
   const help = fs.readFileSync(path.join(root, "help"), "utf8");

@@ -66,6 +66,8 @@ export interface ProjectConfig {
   readonly requireMfaForHumans: boolean;
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
+  /** Demo stacks main.ts builds (default: all). Settings only other stacks use are not validated unless read. */
+  readonly stacks: readonly StackId[];
 }
 
 /** The raw, partial shape accepted from cdktf.json / the XACCT_CONFIG file. */
@@ -100,7 +102,12 @@ export const KNOWN_KEYS = [
   "requireMfaForHumans",
   "backend",
   "tags",
+  "stacks",
 ] as const;
+
+/** The demo app's stacks, in the order main.ts builds them. */
+export type StackId = "assume-role" | "bucket-policy" | "three-account";
+export const STACK_IDS: readonly StackId[] = ["assume-role", "bucket-policy", "three-account"];
 
 /** Environment variables and the setting each one sets. */
 export const ENV_VARS: Record<string, string> = {
@@ -137,7 +144,57 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_STATE_PROFILE: "backend.profile (s3)",
   XACCT_STATE_ROLE_ARN: "backend.roleArn (s3)",
   XACCT_STATE_KMS_KEY_ID: "backend.kmsKeyId (s3)",
+  XACCT_STACKS: "stacks (comma-separated: assume-role, bucket-policy, three-account)",
 };
+
+/**
+ * `XACCT_*` variables read by the repository's tools, not settings of the app
+ * (e2e harness, provider build, bundle cache): never refused as unknown.
+ */
+export const TOOL_ENV_PREFIXES: readonly string[] = ["XACCT_E2E_", "XACCT_TF_", "XACCT_GO_"];
+export const TOOL_ENV_VARS: readonly string[] = ["XACCT_CACHE", "XACCT_BUNDLE_CACHE"];
+
+const ACCOUNT_ENV = /^XACCT_(PROFILE|ROLE_ARN)_(A|B|DEVELOPMENT|PRODUCTION|REPORTING)$/;
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+/** Every settable variable name, with the `<A|B|...>` patterns expanded. */
+export function knownEnvNames(): string[] {
+  return Object.keys(ENV_VARS).flatMap((k) => {
+    const m = /^(.*)<(.*)>$/.exec(k);
+    return m ? m[2].split("|").map((x) => `${m[1]}${x}`) : [k];
+  });
+}
+
+/** The closest known variable to a name: one it abbreviates, else the fewest edits (ties: the shorter). */
+export function closestEnvName(name: string): string {
+  return knownEnvNames()
+    .map((k) => ({ k, prefix: k.startsWith(name) ? 0 : 1, d: distance(name, k) }))
+    .sort((x, y) => x.prefix - y.prefix || x.d - y.d || x.k.length - y.k.length)[0].k;
+}
+
+/** Unknown `XACCT_*` variables stop synth, naming the closest known one (a typo is never silently ignored). */
+export function checkEnvNames(env: NodeJS.ProcessEnv): void {
+  const known = new Set(knownEnvNames());
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith("XACCT_") || known.has(name) || ACCOUNT_ENV.test(name)) continue;
+    if (TOOL_ENV_VARS.includes(name) || TOOL_ENV_PREFIXES.some((p) => name.startsWith(p))) continue;
+    throw new ConfigError(name, `unknown environment variable; did you mean ${closestEnvName(name)}? (\`cat help\` lists every setting)`);
+  }
+}
 
 const isObject = (x: unknown): x is Raw => typeof x === "object" && x !== null && !Array.isArray(x);
 
@@ -234,6 +291,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     forceDestroy: e("XACCT_FORCE_DESTROY"),
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
     backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
+    stacks: e("XACCT_STACKS"),
   };
 }
 
@@ -250,6 +308,7 @@ export interface LoadConfigOptions {
 export function loadConfig(opts: LoadConfigOptions = {}): ProjectConfig {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
+  checkEnvNames(env);
   let raw: Raw = {};
   if (opts.context !== undefined) {
     if (!isObject(opts.context)) throw new ConfigError("context.xacct", "must be a JSON object of settings (see `cat help`)");
@@ -285,43 +344,58 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     throw new ConfigError("emulatorEndpoint", `must be an http(s) URL such as "http://127.0.0.1:5000" (got ${JSON.stringify(emulatorEndpoint)})`);
   }
 
+  const stacks = stackList(raw.stacks);
+  const uses = (...ids: StackId[]): boolean => ids.some((id) => stacks.includes(id));
+  const usedAccounts = new Set(stacks.flatMap((id) => STACK_ACCOUNTS[id]));
+
   const rawAccounts = raw.accounts ?? {};
   if (!isObject(rawAccounts)) throw new ConfigError("accounts", "must be an object keyed by a, b, development, production, reporting");
   checkKeys("accounts", rawAccounts, ACCOUNT_KEYS);
-  const accounts = {} as Record<AccountKey, AccountConfig>;
-  for (const key of ACCOUNT_KEYS) {
+  const account = (key: AccountKey): AccountConfig => {
     const a = rawAccounts[key] ?? {};
     if (!isObject(a)) throw new ConfigError(`accounts.${key}`, 'must be an object such as {"id": "111111111111"}');
     checkKeys(`accounts.${key}`, a, ["id", "profile", "roleArn"]);
     const id = v.accountId(`accounts.${key}.id`, a.id ?? DEFAULT_ACCOUNTS[key]);
     const roleArn = optionalString(`accounts.${key}.roleArn`, a.roleArn);
     if (roleArn !== undefined) deployerRoleArn(`accounts.${key}.roleArn`, roleArn, id);
-    accounts[key] = { id, profile: optionalString(`accounts.${key}.profile`, a.profile), roleArn };
+    return { id, profile: optionalString(`accounts.${key}.profile`, a.profile), roleArn };
+  };
+  // Settings only another stack uses are validated when (and if) that stack reads them.
+  const accounts = {} as Record<AccountKey, AccountConfig>;
+  for (const key of ACCOUNT_KEYS) {
+    if (usedAccounts.has(key)) accounts[key] = account(key);
+    else lazy(accounts, key, () => account(key));
   }
-  if (accounts.a.id === accounts.b.id) {
+  if (uses("assume-role", "bucket-policy") && accounts.a.id === accounts.b.id) {
     throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
   }
-  const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
-  if (new Set(trio).size !== 3) {
-    // Name the setting that repeats an earlier one: the one to change.
-    const repeated = accounts.production.id === accounts.development.id ? "production" : "reporting";
-    throw new ConfigError(
-      `accounts.${repeated}.id`,
-      `development, production and reporting must be three different accounts (got ${trio.join(", ")})`,
-    );
+  if (uses("three-account")) {
+    const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
+    if (new Set(trio).size !== 3) {
+      // Name the setting that repeats an earlier one: the one to change.
+      const repeated = accounts.production.id === accounts.development.id ? "production" : "reporting";
+      throw new ConfigError(
+        `accounts.${repeated}.id`,
+        `development, production and reporting must be three different accounts (got ${trio.join(", ")})`,
+      );
+    }
   }
 
-  const bucketName = v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`);
-  const directBucketName = v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`);
-  const productionBucketName = v.bucketName(
-    "productionBucketName",
-    raw.productionBucketName ?? `${namePrefix}-prod-data-${accounts.production.id}-${region}`,
+  const perStack = {} as Pick<ProjectConfig, "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans">;
+  const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
+    if (uses(stack)) perStack[key] = get();
+    else lazy(perStack, key, get);
+  };
+  field("bucketName", "assume-role", () => v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`));
+  field("targetRoleName", "assume-role", () => v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`));
+  field("directBucketName", "bucket-policy", () => v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`));
+  field("productionBucketName", "three-account", () =>
+    v.bucketName("productionBucketName", raw.productionBucketName ?? `${namePrefix}-prod-data-${accounts.production.id}-${region}`),
   );
-  const reportingBucketName = v.bucketName(
-    "reportingBucketName",
-    raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`,
+  field("reportingBucketName", "three-account", () =>
+    v.bucketName("reportingBucketName", raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`),
   );
-  const targetRoleName = v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`);
+  field("requireMfaForHumans", "three-account", () => bool("requireMfaForHumans", raw.requireMfaForHumans ?? true));
   const prefix = v.keyPrefix("prefix", raw.prefix ?? "incoming/");
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
   const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);
@@ -335,7 +409,6 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   }
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
-  const requireMfaForHumans = bool("requireMfaForHumans", raw.requireMfaForHumans ?? true);
 
   const b = raw.backend ?? {};
   if (!isObject(b)) throw new ConfigError("backend", 'must be an object such as {"type": "local"}');
@@ -368,17 +441,13 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     throw new ConfigError("tags", 'must be an object of string values such as {"team": "data"}');
   }
 
-  return {
+  // Spread copies the per-stack getters' values; define them on the result instead, still lazy.
+  const config = {
     region,
     namePrefix,
     target,
     emulatorEndpoint: emulatorEndpoint.replace(/\/$/, ""),
     accounts,
-    bucketName,
-    directBucketName,
-    productionBucketName,
-    reportingBucketName,
-    targetRoleName,
     prefix,
     accessLevel,
     externalId,
@@ -386,8 +455,38 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     maxSessionDurationSeconds,
     encryption,
     forceDestroy,
-    requireMfaForHumans,
     backend,
     tags: tags as Record<string, string>,
+    stacks,
   };
+  return Object.defineProperties(config as typeof config & typeof perStack, Object.getOwnPropertyDescriptors(perStack));
+}
+
+/** Which accounts each demo stack deploys to. */
+const STACK_ACCOUNTS: Record<StackId, AccountKey[]> = {
+  "assume-role": ["a", "b"],
+  "bucket-policy": ["a", "b"],
+  "three-account": ["development", "production", "reporting"],
+};
+
+function stackList(value: unknown): StackId[] {
+  if (value === undefined || value === "") return [...STACK_IDS];
+  const list = typeof value === "string" ? value.split(",").map((x) => x.trim()).filter(Boolean) : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError("stacks", `must list demo stacks, e.g. "assume-role,three-account" or ["assume-role"] (got ${JSON.stringify(value)})`);
+  }
+  return list.map((x) => v.oneOf("stacks", x, STACK_IDS));
+}
+
+/** A property validated on first read (then fixed): a setting of a stack this synth does not build. */
+function lazy<T extends object, K extends keyof T>(obj: T, key: K, get: () => T[K]): void {
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = get();
+      Object.defineProperty(obj, key, { value, enumerable: true, configurable: false, writable: false });
+      return value;
+    },
+  });
 }

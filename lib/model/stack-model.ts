@@ -295,6 +295,9 @@ export function buildStackModel(tf: TfJson): StackModel {
     const roleName = resolve(str(a.role));
     const role = roles.find((r) => r.name === roleName && r.account === accountOf(a));
     if (role) role.inline.push(policy(`aws_iam_role_policy.${name}`, "role-inline", role.arn, role.account, a.policy));
+    // A policy on a role the stack does not create (an existing role, e.g. a consumer's task role):
+    // not a modelled role, but its statements are still checked.
+    else policy(`aws_iam_role_policy.${name}`, "role-inline", `arn:aws:iam::${accountOf(a)}:role/${roleName}`, accountOf(a), a.policy);
   }
   // managed policies of the stack, by ARN (attached below to roles, groups and users)
   const managed = new Map<string, { address: string; raw: unknown }>();

@@ -8,6 +8,7 @@ import { Construct, Lazy } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import { assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 
 /** An IAM group of another account whose members may assume the role. */
@@ -96,6 +97,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
 
   constructor(scope: Construct, id: string, props: AssumableRoleProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `AssumableRole(${id}).${name}`;
     const partition = props.partition ?? "aws";
     const accountId = v.accountId(f("accountId"), props.accountId);

@@ -22,6 +22,7 @@ import {
   S3Grant,
   Statement,
 } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
 
@@ -137,6 +138,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `${this.label}.${name}`;
     this.partition = props.partition ?? "aws";
     this.provider = props.provider;

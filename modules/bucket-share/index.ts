@@ -20,6 +20,7 @@ import {
   renderPolicy,
   S3Grant,
 } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
 import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
@@ -112,6 +113,7 @@ export class BucketShare extends Construct implements IBucketShare {
 
   constructor(scope: Construct, id: string, props: BucketShareProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `BucketShare(${id}).${name}`;
     const partition = props.partition ?? "aws";
     this.accountId = v.accountId(f("accountId"), props.accountId);

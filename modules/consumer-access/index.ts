@@ -5,6 +5,7 @@ import { Construct, Lazy, TerraformLocal } from "../../lib/framework";
 import { IGrantee } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingRoleMarker } from "../../lib/model/stack-model";
 import { AccessLevel, assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, S3Grant, Statement } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import type { IAssumableRoleTarget } from "../assumable-role";
 import type { BucketShareGrant, IBucketShare } from "../bucket-share/grants";
@@ -58,6 +59,7 @@ export class ConsumerAccess extends Construct implements IGrantee {
 
   constructor(scope: Construct, id: string, props: ConsumerAccessProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `ConsumerAccess(${id}).${name}`;
     this.accountId = v.accountId(f("accountId"), props.accountId);
     const { arn, name } = roleArnOf(f("roleArn"), props.roleArn, this.accountId);

@@ -26,6 +26,7 @@ import {
   serviceTrustPolicy,
   Statement,
 } from "../../lib/policy";
+import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import type { IAssumableRoleTarget } from "../assumable-role";
 import { BuiltinHandler, LambdaCode } from "./code";
@@ -157,6 +158,7 @@ export class LambdaWriter extends Construct implements IGrantee {
 
   constructor(scope: Construct, id: string, props: LambdaWriterProps) {
     super(scope, id);
+    ensurePolicyChecks(this);
     const f = (name: string): string => `LambdaWriter(${id}).${name}`;
     const partition = props.partition ?? "aws";
     const accountId = v.accountId(f("accountId"), props.accountId);

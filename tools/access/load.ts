@@ -112,7 +112,8 @@ export function loadStacks(outdir: string, opts: { synth?: SynthPolicy; log?: (l
   if (stale) {
     opts.log?.(`synthesizing the stacks into ${outdir} (${stale}) ...`);
     // Lazily: the demo app (main.ts) is loaded only for this repository's own runs.
-    (require("./synth") as typeof import("./synth")).synthToOutdir(outdir);
+    // (typed by hand: a type import would pull the demo app into the package build)
+    (require("./synth") as { synthToOutdir(outdir: string): void }).synthToOutdir(outdir);
   }
   if (stackNames(outdir).length === 0) {
     throw new NoStacksError(`no synthesized stacks in ${outdir}: expected ${path.join(outdir, "stacks", "<stack>", "cdk.tf.json")}; run cdktf synth (or pass --outdir <dir>)`);

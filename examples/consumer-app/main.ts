@@ -1,0 +1,122 @@
+import * as path from "path";
+import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { App, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { AssumableRole, BucketShare, ConsumerAccess, IBucketShare, LambdaCode, LambdaWriter } from "xacct-s3";
+
+/**
+ * A platform team's own cdktf app: the data team (account DATA) owns an
+ * existing bucket with reports; the analytics account reads and writes parts
+ * of it. Everything comes from the package root of xacct-s3.
+ */
+export const DATA = "222222222222";
+export const ANALYTICS = "111111111111";
+export const ORGANIZATION = "o-a1b2c3d4e5";
+export const BUCKET = "acme-reports";
+export const KEY_ARN = `arn:aws:kms:us-east-1:${DATA}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+export const ECS_TASK_ROLE = `arn:aws:iam::${ANALYTICS}:role/report-viewer-task`;
+export const AUDITORS = `arn:aws:iam::${ANALYTICS}:role/auditors`;
+export const INGEST_FUNCTION = "acme-ingest";
+export const SUMMARY_FUNCTION = "acme-report-summary";
+
+const provider = (scope: Construct, id: string, account: string): AwsProvider =>
+  new AwsProvider(scope, id, { alias: id, region: "us-east-1", allowedAccountIds: [account] });
+
+/** The data team's side: their existing bucket shared, an Organization grant, an assumable role. */
+export class ReportsShareStack extends TerraformStack {
+  public readonly share: IBucketShare;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const data = provider(this, "data", DATA);
+    const analytics = provider(this, "analytics", ANALYTICS);
+
+    // An existing bucket and key of another team: nothing about the bucket is managed here;
+    // the statements to add to its policy are emitted for the owning team.
+    this.share = BucketShare.fromExistingBucket(this, "reports", { provider: data, accountId: DATA, bucketName: BUCKET, kmsKeyArn: KEY_ARN, policy: "emit" });
+
+    // An ECS task role of the analytics account reads reports/ (both halves: bucket + identity).
+    const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, accountId: ANALYTICS, roleArn: ECS_TASK_ROLE, grants: [this.share.s3Grant("read", "reports/")] });
+    this.share.addGrant({ principal: viewer, level: "read", prefix: "reports/" });
+
+    // Every account of the organization may read the published part.
+    this.share.addGrant({ organizationId: ORGANIZATION, level: "read", prefix: "published/" });
+
+    // The functions of the other stack, by role ARN (their execution roles are `<function>-exec`).
+    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${INGEST_FUNCTION}-exec`, level: "write", prefix: "incoming/" });
+    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "read", prefix: "reports/" });
+    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "write", prefix: "summaries/" });
+
+    // Auditors assume a read-only role in the data account: ExternalId, MFA, 2 h sessions at most.
+    new AssumableRole(this, "auditor", {
+      provider: data,
+      accountId: DATA,
+      roleName: "acme-report-auditor",
+      trustedPrincipals: [AUDITORS],
+      externalId: "acme-audit-2026",
+      requireMfa: true,
+      maxSessionDurationSeconds: 7200,
+      access: this.share.s3Grant("read", "reports/"),
+    });
+  }
+}
+
+export interface FunctionsOptions {
+  /** Add the team's own deliberately broken policy (ListBucket on an object ARN): synth must stop. */
+  readonly brokenPolicy?: boolean;
+}
+
+/** The analytics team's functions: their own TypeScript handler and a Python handler. */
+export class AnalyticsFunctionsStack extends TerraformStack {
+  constructor(scope: Construct, id: string, share: IBucketShare, opts: FunctionsOptions = {}) {
+    super(scope, id);
+    const analytics = provider(this, "analytics", ANALYTICS);
+    const archive = new ArchiveProvider(this, "archive");
+
+    new LambdaWriter(this, "ingest", {
+      provider: analytics,
+      archiveProvider: archive,
+      accountId: ANALYTICS,
+      functionName: INGEST_FUNCTION,
+      code: LambdaCode.fromEntry(path.join(__dirname, "handlers", "ingest", "index.ts")),
+      target: { bucketName: share.bucketName, prefix: "incoming/", kmsKeyArn: share.kmsKeyArn },
+      grants: [share.s3Grant("write", "incoming/")],
+    });
+
+    new LambdaWriter(this, "summary", {
+      provider: analytics,
+      archiveProvider: archive,
+      accountId: ANALYTICS,
+      functionName: SUMMARY_FUNCTION,
+      code: LambdaCode.fromDirectory(path.join(__dirname, "handlers", "py-report"), { handler: "app.handler", runtime: "python3.12" }),
+      // Reads reports/, writes its summary under summaries/ (TARGET_PREFIX).
+      target: { bucketName: share.bucketName, prefix: "summaries/", kmsKeyArn: share.kmsKeyArn },
+      grants: [share.s3Grant("read", "reports/"), share.s3Grant("write", "summaries/")],
+      environment: { REPORTS_PREFIX: "reports/" },
+    });
+
+    if (opts.brokenPolicy) {
+      // s3:ListBucket applies to the bucket ARN; on an object ARN AWS denies it.
+      new IamRolePolicy(this, "batch-listing", {
+        provider: analytics,
+        role: "acme-batch",
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Sid: "ListReports", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${BUCKET}/*` }],
+        }),
+      });
+    }
+  }
+}
+
+export function buildApp(app: App, opts: FunctionsOptions = {}): App {
+  const shared = new ReportsShareStack(app, "reports-share");
+  new AnalyticsFunctionsStack(app, "analytics-functions", shared.share, opts);
+  return app;
+}
+
+if (require.main === module) {
+  buildApp(new App(), { brokenPolicy: process.env.EXAMPLE_BROKEN_POLICY === "1" }).synth();
+}

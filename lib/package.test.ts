@@ -1,0 +1,55 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+
+/**
+ * What `npm pack` ships: the compiled library, its .d.ts and the prebuilt
+ * handler bundles; no sources, tests, e2e, bench or CI files. Runs the real
+ * `npm pack --dry-run` (which runs prepack = npm run build).
+ */
+const ROOT = path.resolve(__dirname, "..");
+
+interface PackEntry {
+  readonly files: { path: string }[];
+}
+
+describe("the packed package", () => {
+  let files: string[] = [];
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    main: string;
+    types: string;
+    exports: Record<string, unknown>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    dependencies?: Record<string, string>;
+  };
+
+  beforeAll(() => {
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts=false"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    files = (JSON.parse(out) as PackEntry[])[0].files.map((f) => f.path).sort();
+  }, 120_000);
+
+  it("ships only dist/ (JS, .d.ts, declaration maps, bundles), the README and package.json", () => {
+    expect(files.filter((f) => !/^dist\/.*\.(js|d\.ts|d\.ts\.map|inputs\.json)$/.test(f) && !["README.md", "package.json"].includes(f))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|^dist\/(e2e|bench|stacks|tools|scripts)\/|^dist\/main\./.test(f))).toEqual([]);
+  });
+
+  it("ships the prebuilt handler bundles and the entry point the package.json names", () => {
+    expect(files).toEqual(expect.arrayContaining(["dist/bundles/writer/index.js", "dist/bundles/metadata-processor/index.js", "dist/index.js", "dist/index.d.ts"]));
+    expect(files).toContain(pkg.main);
+    expect(files).toContain(pkg.types);
+    expect(pkg.exports["."]).toEqual({ types: `./${pkg.types}`, default: `./${pkg.main}` });
+  });
+
+  it("has no runtime dependencies: the framework and providers are peers, esbuild an optional one", () => {
+    expect(pkg.dependencies ?? {}).toEqual({});
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(["@cdktf/provider-archive", "@cdktf/provider-aws", "cdktf", "constructs", "esbuild"]);
+    expect(pkg.peerDependenciesMeta.esbuild.optional).toBe(true);
+  });
+
+  it("the compiled entry point loads every public export without esbuild being required", () => {
+    const script = `const Module=require("module");const orig=Module._load;Module._load=function(r,...a){if(r==="esbuild")throw new Error("esbuild loaded");return orig.call(this,r,...a)};const m=require(${JSON.stringify(path.join(ROOT, pkg.main))});process.stdout.write(Object.keys(m).sort().join(","))`;
+    const names = execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }).split(",");
+    expect(names).toEqual(expect.arrayContaining(["AssumableRole", "BucketShare", "LambdaWriter", "registerPolicyChecks", "ensurePolicyChecks", "testing", "ACCESS_LEVELS"]));
+  });
+});
