@@ -23,7 +23,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { checkModel, policySize, POLICY_SIZE_LIMITS, registerPolicyChecks } from "../lib/checks";
+import { checkModel, policySize, POLICY_SIZE_LIMITS, registerPolicyChecks, type SizedKind } from "../lib/checks";
 import { App, TerraformStack } from "../lib/framework";
 import { buildStackModel, PolicyKind, StackModel, TfJson } from "../lib/model/stack-model";
 import { ACCOUNT_B, providers } from "../lib/testing";
@@ -49,7 +49,7 @@ interface Row {
   synth: "ok" | "refused";
 }
 
-const vsLimit = (size: number | undefined, kind: PolicyKind): string =>
+const vsLimit = (size: number | undefined, kind: SizedKind): string =>
   size === undefined ? "-" : `${size}/${POLICY_SIZE_LIMITS[kind].limit}${size > POLICY_SIZE_LIMITS[kind].limit ? " OVER" : ""}`;
 
 function build(n: number, prefix: string, accessPoints: boolean, outdir: string): { app: App; stack: TerraformStack } {

@@ -18,7 +18,8 @@ describe("the packed package", () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
     main: string;
     types: string;
-    exports: Record<string, unknown>;
+    exports: Record<string, { types: string; default: string }>;
+    bin: Record<string, string>;
     peerDependencies: Record<string, string>;
     peerDependenciesMeta: Record<string, { optional?: boolean }>;
     dependencies?: Record<string, string>;
@@ -31,7 +32,17 @@ describe("the packed package", () => {
 
   it("ships only dist/ (JS, .d.ts, declaration maps, bundles), the README and package.json", () => {
     expect(files.filter((f) => !/^dist\/.*\.(js|d\.ts|d\.ts\.map|inputs\.json)$/.test(f) && !["README.md", "package.json"].includes(f))).toEqual([]);
-    expect(files.filter((f) => /\.test\.|^dist\/(e2e|bench|stacks|tools|scripts)\/|^dist\/main\./.test(f))).toEqual([]);
+    // tools/: only the access review (xacct-s3/access, xacct-s3/access/jest, the xacct-access bin)
+    expect(files.filter((f) => /\.test\.|^dist\/(e2e|bench|stacks|scripts)\/|^dist\/tools\/(?!access\/)|^dist\/main\./.test(f))).toEqual([]);
+  });
+
+  it("ships the access review's entry points: the xacct-access bin, xacct-s3/access and xacct-s3/access/jest", () => {
+    expect(files).toContain(pkg.bin["xacct-access"]);
+    for (const sub of ["./access", "./access/jest"]) {
+      expect(files).toContain(pkg.exports[sub].default.replace(/^\.\//, ""));
+      expect(files).toContain(pkg.exports[sub].types.replace(/^\.\//, ""));
+    }
+    expect(files.filter((f) => /^dist\/tools\/access\/synth\./.test(f))).toEqual([]);
   });
 
   it("ships the prebuilt handler bundles and the entry point the package.json names", () => {
@@ -43,12 +54,14 @@ describe("the packed package", () => {
 
   it("has no runtime dependencies: the framework and providers are peers, esbuild an optional one", () => {
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(["@cdktf/provider-archive", "@cdktf/provider-aws", "cdktf", "constructs", "esbuild"]);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(["@cdktf/provider-archive", "@cdktf/provider-aws", "@cloud-copilot/iam-simulate", "cdktf", "constructs", "esbuild"]);
     expect(pkg.peerDependenciesMeta.esbuild.optional).toBe(true);
+    // AGPL-3.0 access-review engine: optional, loaded only by the access entry points (README, licence)
+    expect(pkg.peerDependenciesMeta["@cloud-copilot/iam-simulate"].optional).toBe(true);
   });
 
-  it("the compiled entry point loads every public export without esbuild being required", () => {
-    const script = `const Module=require("module");const orig=Module._load;Module._load=function(r,...a){if(r==="esbuild")throw new Error("esbuild loaded");return orig.call(this,r,...a)};const m=require(${JSON.stringify(path.join(ROOT, pkg.main))});process.stdout.write(Object.keys(m).sort().join(","))`;
+  it("the compiled entry point loads every public export without esbuild or the access-review engine being required", () => {
+    const script = `const Module=require("module");const orig=Module._load;Module._load=function(r,...a){if(r==="esbuild"||r==="@cloud-copilot/iam-simulate")throw new Error(r+" loaded");return orig.call(this,r,...a)};const m=require(${JSON.stringify(path.join(ROOT, pkg.main))});process.stdout.write(Object.keys(m).sort().join(","))`;
     const names = execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }).split(",");
     expect(names).toEqual(expect.arrayContaining(["AssumableRole", "BucketShare", "LambdaWriter", "registerPolicyChecks", "ensurePolicyChecks", "testing", "ACCESS_LEVELS"]));
   });

@@ -21,6 +21,8 @@ export const SHARED_BUCKET = `xacct-shared-${ACCOUNT_B}-us-east-1`;
 export const WRITER_EXEC = "role/xacct-writer-exec";
 export const WRITER_TARGET = "role/xacct-writer-target";
 export const EXTERNAL_ID = "partner-7-external";
+/** Named by every Lambda execution role's trust policy: it may assume the role (the function running). */
+export const LAMBDA_SERVICE = "service/lambda.amazonaws.com";
 
 /** The role in B holds readwrite on `incoming/` (+ its key); the Lambda in A gets it by assuming the role, and only so. */
 export const ASSUME_ROLE_EXPECTED: readonly string[] = [
@@ -35,6 +37,7 @@ export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
   `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
+  `${LAMBDA_SERVICE} sts:AssumeRole ${WRITER_EXEC}`,
 ];
 
 /** With an ExternalId configured, the Lambda assumes the role only when it sends that ExternalId. */
@@ -50,6 +53,7 @@ export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
+  `${LAMBDA_SERVICE} sts:AssumeRole ${WRITER_EXEC}`,
 ];
 
 // ------------------------------------------------------------------ bucket-policy
@@ -64,6 +68,7 @@ export const BUCKET_POLICY_EXPECTED: readonly string[] = [
   `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json`,
   `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET})`,
   `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET})`,
+  `${LAMBDA_SERVICE} sts:AssumeRole ${DIRECT_EXEC}`,
 ];
 
 // ------------------------------------------------------------------ three-account
@@ -159,4 +164,5 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) via ${VIEW_ROLE}[mfa]`,
+  `${LAMBDA_SERVICE} sts:AssumeRole ${PROCESSOR}`,
 ];

@@ -1,6 +1,7 @@
 import type { TfJson } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
-import { diffAllowed, MatrixDiff } from "../../tools/access/diff";
+import type { MatrixDiff } from "../../tools/access/diff";
+import { runAccessCli } from "../../tools/access/cli";
 import { stackFromJson } from "../../tools/access/load";
 import { computeMatrix } from "../../tools/access/matrix";
 import { synthStacks } from "../../tools/access/synth";
@@ -29,11 +30,6 @@ export const matrixOf = (name: string, context: Record<string, unknown> = {}): P
   matrixOfJson(name, synthesized(context)[name]);
 
 export const NO_DIFF: MatrixDiff = { unexpected: [], missing: [] };
-
-/** Exactly the expected Allowed cells: an extra one is too much access, a missing one is broken access. */
-export function expectAllowedExactly(matrix: StackMatrix, expected: readonly string[]): void {
-  expect(diffAllowed(matrix, expected)).toEqual(NO_DIFF);
-}
 
 export const allowed = (m: StackMatrix): Cell[] => m.cells.filter((c) => c.decision === "Allowed");
 export const cellsOf = (m: StackMatrix, principal: string): Cell[] => m.cells.filter((c) => c.principal === principal);
@@ -91,4 +87,12 @@ export function itDeniesTheUsualSuspects(matrix: () => StackMatrix, scopedBucket
     expect(matrix().cells.filter(outside).length).toBeGreaterThan(0);
     expect(allowed(matrix()).filter(outside)).toEqual([]);
   });
+}
+
+/** `xacct-access <argv>` in process: exit code, stdout and stderr. */
+export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runAccessCli(argv, (s) => out.push(s), (s) => err.push(s));
+  return { code, out: out.join("\n"), err: err.join("\n") };
 }

@@ -5,6 +5,7 @@ import { check, configFor, fromRun, step, synth, terraformEnv, type Ctx, type St
 import { Suite, type SuiteResult } from "../lib/report";
 import { applySubstitutes } from "../lib/substitutes";
 import { classifyDrifts, drifts, missingFromMirror, Terraform, type PlanJson } from "../lib/terraform";
+import { accessPlanCheck } from "./access";
 import { processorCheck, writerCheck } from "./handlers";
 
 /**
@@ -107,6 +108,8 @@ export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult
   if (applied) {
     await step(suite, "replan", () => replanOutcome(tf));
     await step(suite, "handler", () => HANDLER_CHECKS[stack](ctx, tf, stack, config, suite));
+    // xacct-access plan against the deployed state: one new grant -> exactly its cell NEW; applied -> empty diff.
+    if (stack === "bucket-policy") await step(suite, "access-plan", () => accessPlanCheck(tf));
   } else {
     suite.skip("replan", "apply failed");
     suite.skip("handler", "apply failed");

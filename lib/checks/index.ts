@@ -3,7 +3,8 @@ import { buildStackModel, TfJson } from "../model/stack-model";
 import { isAcknowledged } from "./acknowledge";
 import { checkModel, Finding } from "./policy-checks";
 
-export { checkModel, POLICY_SIZE_LIMITS, policySize } from "./policy-checks";
+export { checkModel, hasSizeLimit, POLICY_SIZE_LIMITS, policySize } from "./policy-checks";
+export type { SizedKind } from "./policy-checks";
 export type { Finding } from "./policy-checks";
 
 /**

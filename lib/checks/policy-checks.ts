@@ -19,7 +19,9 @@ export interface Finding {
 }
 
 /** AWS limits, in characters of the policy JSON as stored (compact). */
-export const POLICY_SIZE_LIMITS: Record<PolicyKind, { limit: number; what: string; remedy: string }> = {
+/** Policy kinds with a size limit checked here. */
+export type SizedKind = Exclude<PolicyKind, "user-inline" | "managed">;
+export const POLICY_SIZE_LIMITS: Record<SizedKind, { limit: number; what: string; remedy: string }> = {
   bucket: {
     limit: 20 * 1024,
     what: "S3 bucket policy (20 KB)",
@@ -55,6 +57,9 @@ export const POLICY_SIZE_LIMITS: Record<PolicyKind, { limit: number; what: strin
 };
 
 /** IAM counts characters without whitespace; our JSON is compact, so its length is what AWS counts. */
+/** True for a policy kind with a size limit in {@link POLICY_SIZE_LIMITS}. */
+export const hasSizeLimit = (kind: PolicyKind): kind is SizedKind => kind in POLICY_SIZE_LIMITS;
+
 export const policySize = (p: ModelPolicy): number => p.json.replace(/\s+/g, "").length;
 
 const lower = (xs: string[]): string[] => xs.map((x) => x.toLowerCase());
@@ -65,7 +70,7 @@ const OBJECT_ACTIONS = ["s3:getobject", "s3:putobject", "s3:deleteobject", "s3:g
 
 function sizeFindings(model: StackModel): Finding[] {
   const out: Finding[] = [];
-  const check = (kind: PolicyKind, address: string, attachedTo: string, size: number): void => {
+  const check = (kind: SizedKind, address: string, attachedTo: string, size: number): void => {
     const { limit, what, remedy } = POLICY_SIZE_LIMITS[kind];
     if (size > limit) {
       out.push({
@@ -77,7 +82,10 @@ function sizeFindings(model: StackModel): Finding[] {
     }
   };
   for (const p of model.policies) if (p.kind === "bucket" || p.kind === "trust" || p.kind === "key" || p.kind === "access-point") check(p.kind, p.address, p.attachedTo, policySize(p));
-  for (const r of model.roles) if (r.inline.length) check("role-inline", r.inline[0].address, r.arn, r.inline.reduce((n, p) => n + policySize(p), 0));
+  for (const r of model.roles) {
+    const inline = r.inline.filter((p) => p.kind === "role-inline");
+    if (inline.length) check("role-inline", inline[0].address, r.arn, inline.reduce((n, p) => n + policySize(p), 0));
+  }
   for (const g of model.groups) if (g.inline.length) check("group-inline", g.inline[0].address, g.arn, g.inline.reduce((n, p) => n + policySize(p), 0));
   return out;
 }

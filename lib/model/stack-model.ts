@@ -51,7 +51,7 @@ export interface ExistingRoleMarker {
   readonly account: string;
 }
 
-export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline" | "access-point";
+export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline" | "user-inline" | "managed" | "access-point";
 
 export interface ModelPolicy {
   /** Terraform address of the resource holding it, e.g. `aws_s3_bucket_policy.x`. */
@@ -85,6 +85,26 @@ export interface GroupModel {
   readonly inline: ModelPolicy[];
 }
 
+export interface UserModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  /** Inline and attached policies of the user and of the groups it is a member of. */
+  readonly inline: ModelPolicy[];
+}
+
+/** An S3 access point and its policy (requests through it need the access point's and the bucket's consent). */
+export interface AccessPointModel {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  readonly account: string;
+  /** Name of the bucket behind it. */
+  readonly bucket: string;
+  policy?: ModelPolicy;
+}
+
 export interface BucketModel {
   readonly address: string;
   readonly name: string;
@@ -95,23 +115,11 @@ export interface BucketModel {
   objectOwnership?: string;
 }
 
-/** An S3 access point (`aws_s3_access_point`) of a bucket, with its policy. */
-export interface AccessPointModel {
-  readonly address: string;
-  readonly name: string;
-  /** `arn:aws:s3:<region>:<account>:accesspoint/<name>` */
-  readonly arn: string;
-  readonly account: string;
-  /** Name of the bucket it serves. */
-  readonly bucket: string;
-  readonly policy?: ModelPolicy;
-}
-
 export interface KeyModel {
   readonly address: string;
   readonly arn: string;
   readonly account: string;
-  readonly policy?: ModelPolicy;
+  policy?: ModelPolicy;
   /** `aws_kms_grant`s on the key: each allows its grantee the listed operations (`Decrypt`, ...). */
   readonly grants: KmsGrantModel[];
   /** An existing key this stack does not create (its full key policy is unknown). */
@@ -140,17 +148,25 @@ export interface StackModel {
   readonly groups: GroupModel[];
   readonly buckets: BucketModel[];
   readonly keys: KeyModel[];
-  readonly functions: FunctionModel[];
-  /** S3 access points (access-point mode). */
+  readonly users: UserModel[];
   readonly accessPoints: AccessPointModel[];
+  readonly functions: FunctionModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
+  /** Attached managed policies whose document is not in the stack (AWS managed, or created elsewhere): not evaluated. */
+  readonly unreadAttachments: { readonly address: string; readonly policyArn: string; readonly attachedTo: string }[];
   /** Resolve `${type.name.attr}` references inside any string. */
   resolve(value: string): string;
 }
 
 type Attrs = Record<string, unknown>;
 const str = (x: unknown): string => (typeof x === "string" ? x : "");
+/** A nested block: an object in synthesized JSON, a one-element list in plan values. */
+const block = (x: unknown): Attrs | undefined => ((Array.isArray(x) ? x[0] : x) ?? undefined) as Attrs | undefined;
+const blocks = (x: unknown): Attrs[] => (Array.isArray(x) ? (x as Attrs[]) : x && typeof x === "object" ? [x as Attrs] : []);
+const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : typeof x === "string" ? [x] : []);
+/** An ARN attribute Terraform already knows (plan values); synthesized JSON has none, or a reference. */
+const knownArn = (a: Attrs): string | undefined => (typeof a.arn === "string" && a.arn.startsWith("arn:") ? a.arn : undefined);
 
 function providerAccounts(tf: TfJson): { accounts: Record<string, string>; regions: Record<string, string> } {
   const accounts: Record<string, string> = {};
@@ -185,12 +201,22 @@ export function buildStackModel(tf: TfJson): StackModel {
   for (const [name, a] of each("aws_iam_role")) {
     set("aws_iam_role", name, "name", str(a.name));
     set("aws_iam_role", name, "id", str(a.name));
-    set("aws_iam_role", name, "arn", `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
+    set("aws_iam_role", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
   }
   for (const [name, a] of each("aws_iam_group")) {
     set("aws_iam_group", name, "name", str(a.name));
     set("aws_iam_group", name, "id", str(a.name));
-    set("aws_iam_group", name, "arn", `arn:aws:iam::${accountOf(a)}:group/${str(a.name)}`);
+    set("aws_iam_group", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:group/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_iam_user")) {
+    set("aws_iam_user", name, "name", str(a.name));
+    set("aws_iam_user", name, "id", str(a.name));
+    set("aws_iam_user", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:user/${str(a.name)}`);
+  }
+  for (const [name, a] of each("aws_iam_policy")) {
+    const arn = knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:policy${str(a.path) || "/"}${str(a.name)}`;
+    set("aws_iam_policy", name, "arn", arn);
+    set("aws_iam_policy", name, "id", arn);
   }
   for (const [name, a] of each("aws_s3_bucket")) {
     set("aws_s3_bucket", name, "id", str(a.bucket));
@@ -198,10 +224,11 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_s3_bucket", name, "arn", `arn:aws:s3:::${str(a.bucket)}`);
   }
   for (const [name, a] of each("aws_kms_key")) {
-    const arn = `arn:aws:kms:${regionOf(a)}:${accountOf(a)}:key/${name}`;
+    const arn = knownArn(a) ?? `arn:aws:kms:${regionOf(a)}:${accountOf(a)}:key/${name}`;
+    const keyId = str(a.key_id) || name;
     set("aws_kms_key", name, "arn", arn);
-    set("aws_kms_key", name, "key_id", name);
-    set("aws_kms_key", name, "id", name);
+    set("aws_kms_key", name, "key_id", keyId);
+    set("aws_kms_key", name, "id", keyId);
   }
   for (const [name, a] of each("aws_sqs_queue")) {
     set("aws_sqs_queue", name, "arn", `arn:aws:sqs:${regionOf(a)}:${accountOf(a)}:${str(a.name)}`);
@@ -215,7 +242,9 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_lambda_function", name, "arn", `arn:aws:lambda:${regionOf(a)}:${accountOf(a)}:function:${str(a.function_name)}`);
   }
   for (const [name, a] of each("aws_s3_access_point")) {
-    set("aws_s3_access_point", name, "arn", `arn:aws:s3:${regionOf(a)}:${str(a.account_id) || accountOf(a)}:accesspoint/${str(a.name)}`);
+    const account = str(a.account_id) || accountOf(a);
+    const arn = knownArn(a) ?? `arn:aws:s3:${regionOf(a)}:${account}:accesspoint/${str(a.name)}`;
+    set("aws_s3_access_point", name, "arn", arn);
     set("aws_s3_access_point", name, "name", str(a.name));
   }
   const resolve = (value: string): string =>
@@ -250,6 +279,12 @@ export function buildStackModel(tf: TfJson): StackModel {
     inline: [],
     maxSessionDurationSeconds: typeof a.max_session_duration === "number" ? a.max_session_duration : 3600,
   }));
+  for (const [name, a] of each("aws_iam_role")) {
+    const role = roles.find((r) => r.address === `aws_iam_role.${name}`);
+    for (const [i, b] of blocks(a.inline_policy).entries()) {
+      if (role && typeof b.policy === "string" && b.policy) role.inline.push(policy(`aws_iam_role.${name}.inline_policy[${i}]`, "role-inline", role.arn, role.account, b.policy));
+    }
+  }
   // Existing roles (ConsumerAccess): known by ARN; their trust policy is not ours to see.
   for (const [name, m] of markersOf<ExistingRoleMarker>("existing-role")) {
     if (roles.some((r) => r.name === m.name && r.account === m.account)) continue;
@@ -264,6 +299,19 @@ export function buildStackModel(tf: TfJson): StackModel {
     // not a modelled role, but its statements are still checked.
     else policy(`aws_iam_role_policy.${name}`, "role-inline", `arn:aws:iam::${accountOf(a)}:role/${roleName}`, accountOf(a), a.policy);
   }
+  // managed policies of the stack, by ARN (attached below to roles, groups and users)
+  const managed = new Map<string, { address: string; raw: unknown }>();
+  for (const [name, a] of each("aws_iam_policy")) managed.set(values.get(`aws_iam_policy.${name}.arn`) as string, { address: `aws_iam_policy.${name}`, raw: a.policy });
+  const unreadAttachments: StackModel["unreadAttachments"] = [];
+  const attach = (arnRaw: unknown, via: string, target: { arn: string; account: string; inline: ModelPolicy[] } | undefined): void => {
+    const arn = resolve(str(arnRaw));
+    const m = managed.get(arn);
+    if (m && target) target.inline.push(policy(`${m.address} (${via})`, "managed", target.arn, target.account, m.raw));
+    else if (target && arn) unreadAttachments.push({ address: via, policyArn: arn, attachedTo: target.arn });
+  };
+  const roleByName = (raw: unknown): RoleModel | undefined => roles.find((r) => r.name === resolve(str(raw)) || r.arn === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_role")) for (const arn of strings(a.managed_policy_arns)) attach(arn, `aws_iam_role.${name}`, roleByName(a.name));
+  for (const [name, a] of each("aws_iam_role_policy_attachment")) attach(a.policy_arn, `aws_iam_role_policy_attachment.${name}`, roleByName(a.role));
 
   const groups: GroupModel[] = each("aws_iam_group").map(([name, a]) => ({
     address: `aws_iam_group.${name}`,
@@ -277,6 +325,33 @@ export function buildStackModel(tf: TfJson): StackModel {
     const group = groups.find((g) => g.name === groupName && g.account === accountOf(a));
     if (group) group.inline.push(policy(`aws_iam_group_policy.${name}`, "group-inline", group.arn, group.account, a.policy));
   }
+  const groupByName = (raw: unknown): GroupModel | undefined => groups.find((g) => g.name === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_group_policy_attachment")) attach(a.policy_arn, `aws_iam_group_policy_attachment.${name}`, groupByName(a.group));
+
+  // ---- users: their own policies, attached policies, and their groups' policies
+  const users: UserModel[] = each("aws_iam_user").map(([name, a]) => ({
+    address: `aws_iam_user.${name}`,
+    name: str(a.name),
+    arn: values.get(`aws_iam_user.${name}.arn`) as string,
+    account: accountOf(a),
+    inline: [],
+  }));
+  const userByName = (raw: unknown): UserModel | undefined => users.find((u) => u.name === resolve(str(raw)));
+  for (const [name, a] of each("aws_iam_user_policy")) {
+    const user = userByName(a.user);
+    if (user) user.inline.push(policy(`aws_iam_user_policy.${name}`, "user-inline", user.arn, user.account, a.policy));
+  }
+  for (const [name, a] of each("aws_iam_user_policy_attachment")) attach(a.policy_arn, `aws_iam_user_policy_attachment.${name}`, userByName(a.user));
+  for (const [name, a] of each("aws_iam_policy_attachment")) {
+    const via = `aws_iam_policy_attachment.${name}`;
+    for (const r of strings(a.roles)) attach(a.policy_arn, via, roleByName(r));
+    for (const g of strings(a.groups)) attach(a.policy_arn, via, groupByName(g));
+    for (const u of strings(a.users)) attach(a.policy_arn, via, userByName(u));
+  }
+  const memberships: [UserModel | undefined, GroupModel | undefined][] = [
+    ...each("aws_iam_user_group_membership").flatMap(([, a]) => strings(a.groups).map((g): [UserModel | undefined, GroupModel | undefined] => [userByName(a.user), groupByName(g)])),
+    ...each("aws_iam_group_membership").flatMap(([, a]) => strings(a.users).map((u): [UserModel | undefined, GroupModel | undefined] => [userByName(u), groupByName(a.group)])),
+  ];
 
   // ---- buckets, their policies, encryption and ownership
   const buckets: BucketModel[] = each("aws_s3_bucket").map(([name, a]) => ({
@@ -301,13 +376,13 @@ export function buildStackModel(tf: TfJson): StackModel {
     const b = bucketByName(a.bucket);
     const rules = Array.isArray(a.rule) ? (a.rule as Attrs[]) : [];
     for (const r of rules) {
-      const d = r.apply_server_side_encryption_by_default as Attrs | undefined;
+      const d = block(r.apply_server_side_encryption_by_default);
       if (b && d && str(d.sse_algorithm).startsWith("aws:kms") && d.kms_master_key_id) b.kmsKeyArn = resolve(str(d.kms_master_key_id));
     }
   }
   for (const [, a] of each("aws_s3_bucket_ownership_controls")) {
     const b = bucketByName(a.bucket);
-    const rule = (Array.isArray(a.rule) ? a.rule[0] : a.rule) as Attrs | undefined;
+    const rule = block(a.rule);
     if (b && rule) b.objectOwnership = str(rule.object_ownership);
   }
 
@@ -317,10 +392,18 @@ export function buildStackModel(tf: TfJson): StackModel {
       address: `aws_kms_key.${name}`,
       arn,
       account: accountOf(a),
-      policy: a.policy === undefined ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
+      policy: a.policy === undefined || a.policy === null ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
       grants: [],
     };
   });
+  const keyById = (raw: unknown): KeyModel | undefined => {
+    const id = resolve(str(raw));
+    return keys.find((k) => k.arn === id || values.get(`${k.address}.key_id`) === id);
+  };
+  for (const [name, a] of each("aws_kms_key_policy")) {
+    const k = keyById(a.key_id);
+    if (k) k.policy = policy(`aws_kms_key_policy.${name}`, "key", k.arn, k.account, a.policy);
+  }
   // Existing keys: only the statements emitted for their owners, and the grants made here, are known.
   for (const [name, m] of markersOf<ExistingBucketMarker>("existing-bucket")) {
     if (!m.kms_key_arn || keys.some((k) => k.arn === m.kms_key_arn)) continue;
@@ -336,7 +419,7 @@ export function buildStackModel(tf: TfJson): StackModel {
   }
   for (const [name, a] of each("aws_kms_grant")) {
     const keyArn = resolve(str(a.key_id));
-    let key = keys.find((k) => k.arn === keyArn);
+    let key = keyById(a.key_id);
     if (!key) {
       key = { address: `aws_kms_grant.${name}`, arn: keyArn, account: accountOfArn(keyArn) ?? accountOf(a), grants: [], existing: true };
       keys.push(key);
@@ -345,8 +428,25 @@ export function buildStackModel(tf: TfJson): StackModel {
     key.grants.push({ address: `aws_kms_grant.${name}`, grantee: resolve(str(a.grantee_principal)), operations });
   }
 
+  // ---- access points and their policies
+  const accessPoints: AccessPointModel[] = each("aws_s3_access_point").map(([name, a]) => {
+    const ap: AccessPointModel = {
+      address: `aws_s3_access_point.${name}`,
+      name: str(a.name),
+      arn: values.get(`aws_s3_access_point.${name}.arn`) as string,
+      account: str(a.account_id) || accountOf(a),
+      bucket: resolve(str(a.bucket)),
+    };
+    if (typeof a.policy === "string" && a.policy) ap.policy = policy(`aws_s3_access_point.${name}`, "access-point", ap.arn, ap.account, a.policy);
+    return ap;
+  });
+  for (const [name, a] of each("aws_s3control_access_point_policy")) {
+    const ap = accessPoints.find((x) => x.arn === resolve(str(a.access_point_arn)));
+    if (ap) ap.policy = policy(`aws_s3control_access_point_policy.${name}`, "access-point", ap.arn, ap.account, a.policy);
+  }
+
   const functions: FunctionModel[] = each("aws_lambda_function").map(([name, a]) => {
-    const env = ((a.environment as Attrs | undefined)?.variables ?? {}) as Record<string, unknown>;
+    const env = (block(a.environment)?.variables ?? {}) as Record<string, unknown>;
     return {
       address: `aws_lambda_function.${name}`,
       name: str(a.function_name),
@@ -356,26 +456,9 @@ export function buildStackModel(tf: TfJson): StackModel {
     };
   });
 
-  const accessPoints: AccessPointModel[] = each("aws_s3_access_point").map(([name, a]) => {
-    const account = str(a.account_id) || accountOf(a);
-    const arn = values.get(`aws_s3_access_point.${name}.arn`) as string;
-    return {
-      address: `aws_s3_access_point.${name}`,
-      name: str(a.name),
-      arn,
-      account,
-      bucket: resolve(str(a.bucket)),
-      policy: a.policy ? policy(`aws_s3_access_point.${name}`, "access-point", arn, account, a.policy) : undefined,
-    };
-  });
-  // A policy set with a separate aws_s3control_access_point_policy resource.
-  for (const [name, a] of each("aws_s3control_access_point_policy")) {
-    const apArn = resolve(str(a.access_point_arn));
-    const ap = accessPoints.find((x) => x.arn === apArn);
-    if (ap && !ap.policy) (ap as { policy?: ModelPolicy }).policy = policy(`aws_s3control_access_point_policy.${name}`, "access-point", ap.arn, ap.account, a.policy);
-  }
+  for (const [user, group] of memberships) if (user && group) user.inline.push(...group.inline);
 
-  return { accounts, region: defaultRegion, roles, groups, buckets, keys, functions, accessPoints, policies, resolve };
+  return { accounts, region: defaultRegion, roles, groups, buckets, keys, users, accessPoints, functions, policies, unreadAttachments, resolve };
 }
 
 /** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */

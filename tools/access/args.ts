@@ -1,41 +1,77 @@
-/** Command-line options of `npm run access`. */
+/** Command-line options of `xacct-access` (`npm run access` here). */
 
-export type OutputFormat = "text" | "json" | "markdown";
+export type OutputFormat = "text" | "json" | "markdown" | "sarif";
+export type FailOn = "new-external" | "new-any" | "never";
+export type Command = "matrix" | "plan" | "diff";
 
 export interface AccessArgs {
+  readonly command: Command;
   readonly format: OutputFormat;
   readonly all: boolean;
   readonly stacks: string[];
   readonly outdir: string;
-  /** Re-synthesize even when cdktf.out has stacks. */
+  /** `plan`: the `terraform show -json` file. */
+  readonly planFile?: string;
+  /** `diff`: the base synth output to compare `outdir` with. */
+  readonly base?: string;
+  readonly failOn: FailOn;
+  /** Re-synthesize THIS repository's demo app first (always). */
   readonly synth: boolean;
+  /** Re-synthesize THIS repository's demo app when its sources are newer (what `npm run access` here passes; never for a user's app). */
+  readonly synthIfStale: boolean;
   /** Write the markdown matrices between `<!-- access:start/end -->` in this file. */
   readonly write?: string;
   readonly help: boolean;
 }
 
-export const USAGE = `usage: npm run access -- [--json | --markdown] [--all] [--stack <name>]... [--outdir cdktf.out] [--synth] [--write README.md]
+/** Exit codes: documented in USAGE, help and README. */
+export const EXIT = { ok: 0, error: 1, usage: 2, newAccess: 3 } as const;
 
-  Evaluates every synthesized stack's policies with an IAM policy engine:
-  principal × action × resource → Allowed / Denied, with the deciding statements.
+export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>]... [--all] [--json | --markdown | --sarif] [--write README.md]
+       xacct-access plan <plan.json> [--json | --markdown | --sarif] [--fail-on new-external|new-any|never]
+       xacct-access diff --base <dir> [--outdir cdktf.out] [--stack <name>]... [--json | --markdown | --sarif] [--fail-on ...]
+       (in this repository: npm run access -- <the same arguments>)
 
-  --json            the same as JSON
-  --markdown        a markdown table per stack (to paste into a review)
-  --all             list the denied probes too (default: Allowed cells plus a count)
+  Evaluates the policies of synthesized cdktf stacks (or of a Terraform plan) with an IAM policy engine:
+  principal × action × resource → Allowed / Denied, with the deciding statements. Principals are the
+  stacks' roles, users and groups, every principal ARN, account, Organization and service the policies
+  name, someone else in each account, a third account and anonymous.
+
+  (no command)      the access matrix of the synthesized stacks in <outdir>, as they are (their age is shown)
+  plan <plan.json>  access before (prior_state) and after (planned_values) a saved plan: NEW and REMOVED
+                    cells, UNCHANGED count, values unknown until apply. Make the file with
+                    terraform plan -out=tfplan && terraform show -json tfplan > plan.json
+  diff --base <dir> NEW/REMOVED cells between the stacks in <dir> (e.g. main's cdktf.out) and <outdir>
+
+  --outdir <dir>    where the synthesized stacks are (default: cdktf.out)
   --stack <name>    only this stack (repeatable)
-  --outdir <dir>    where the synthesized stacks are (default: cdktf.out); synthesized first when empty
-  --synth           synthesize again even when <outdir> has stacks
-  --write <file>    put the markdown matrices between <!-- access:start --> and <!-- access:end --> in <file>`;
+  --all             list the denied probes too (matrix; default: Allowed cells plus a count)
+  --json            JSON (schema "xacct-access/matrix" or "xacct-access/diff", version 1; README)
+  --markdown        markdown (a diff: summary line, NEW cross-account access, the rest folded)
+  --sarif           SARIF 2.1.0, for code-scanning UIs
+  --fail-on <when>  plan/diff exit code 3 on: new-external (default: NEW cross-account or public access,
+                    or policy values unknown until apply), new-any (any NEW cell), never
+  --write <file>    put the markdown matrices between <!-- access:start --> and <!-- access:end --> in <file>
+  --synth-if-stale  (this repository only) synthesize the demo app first when its sources changed
+  --synth           (this repository only) synthesize the demo app first
+
+  exit codes: 0 no new access, 3 new access (see --fail-on), 2 usage or input error, 1 other failure`;
 
 export class UsageError extends Error {}
+
+const FAIL_ON: readonly FailOn[] = ["new-external", "new-any", "never"];
 
 export function parseAccessArgs(argv: readonly string[]): AccessArgs {
   let format: OutputFormat = "text";
   const stacks: string[] = [];
+  const positional: string[] = [];
   let all = false;
   let outdir = "cdktf.out";
   let synth = false;
+  let synthIfStale = false;
   let write: string | undefined;
+  let base: string | undefined;
+  let failOn: FailOn = "new-external";
   let help = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -44,16 +80,34 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--json" || a === "--markdown") {
-      if (format !== "text") throw new UsageError("choose one of --json and --markdown");
-      format = a === "--json" ? "json" : "markdown";
+    if (a === "--json" || a === "--markdown" || a === "--sarif") {
+      if (format !== "text") throw new UsageError("choose one of --json, --markdown and --sarif");
+      format = a.slice(2) as OutputFormat;
     } else if (a === "--all") all = true;
     else if (a === "--synth") synth = true;
+    else if (a === "--synth-if-stale") synthIfStale = true;
     else if (a === "--help" || a === "-h") help = true;
     else if (a === "--stack") stacks.push(value(i++, a));
     else if (a === "--outdir") outdir = value(i++, a);
     else if (a === "--write") write = value(i++, a);
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+    else if (a === "--base") base = value(i++, a);
+    else if (a === "--fail-on") {
+      const v = value(i++, a);
+      if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on takes ${FAIL_ON.join(", ")}, not ${JSON.stringify(v)}`);
+      failOn = v as FailOn;
+    } else if (a.startsWith("-")) throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+    else positional.push(a);
   }
-  return { format, all, stacks, outdir, synth, write, help };
+  const [first, ...rest] = positional;
+  const command: Command = first === "plan" || first === "diff" ? first : "matrix";
+  const extra = command === "matrix" ? positional : rest;
+  const planFile = command === "plan" ? extra.shift() : undefined;
+  if (!help) {
+    if (extra.length) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}: commands are plan and diff`);
+    if (command === "plan" && !planFile) throw new UsageError("plan needs the JSON of a saved plan: xacct-access plan plan.json");
+    if (command === "diff" && !base) throw new UsageError("diff needs --base <dir>: the synthesized stacks to compare with");
+    if (command !== "diff" && base) throw new UsageError("--base belongs to the diff command");
+    if (write && (command !== "matrix" || (format !== "text" && format !== "markdown"))) throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
+  }
+  return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, help };
 }

@@ -1,12 +1,17 @@
+#!/usr/bin/env node
 import * as path from "path";
-import { AccessArgs, parseAccessArgs, UsageError, USAGE } from "./args";
-import { loadStacks, SynthesizedStack } from "./load";
+import { diffPlanFile, diffStackLists, renderDiff, renderMatrices } from "./api";
+import { AccessArgs, EXIT, parseAccessArgs, UsageError, USAGE } from "./args";
+import { EngineMissingError } from "./evaluate";
+import { loadStacks, NoStacksError, SynthesizedStack } from "./load";
 import { writeBetweenMarkers } from "./markers";
 import { computeMatrix } from "./matrix";
-import { renderJson, renderMarkdown, renderText } from "./render";
+import { PlanInputError } from "./plan";
+import { renderMarkdown } from "./render";
+import { failsOn } from "./review";
 import type { StackMatrix } from "./types";
 
-/** `npm run access`: the access matrix of every synthesized stack. */
+/** `xacct-access` (`npm run access` here): the access matrix, a plan's access diff, or a diff of two synth outputs. */
 
 export const ACCESS_MARKERS = "access";
 
@@ -16,34 +21,53 @@ function chooseStacks(stacks: SynthesizedStack[], names: readonly string[]): Syn
   return names.length ? stacks.filter((s) => names.includes(s.name)) : stacks;
 }
 
-function render(matrices: StackMatrix[], args: AccessArgs): string {
-  const opts = { all: args.all };
-  if (args.format === "json") return renderJson(matrices, opts);
-  if (args.format === "markdown") return renderMarkdown(matrices, opts);
-  return renderText(matrices, opts);
+const synthPolicy = (args: AccessArgs): "always" | "if-stale" | "never" => (args.synth ? "always" : args.synthIfStale ? "if-stale" : "never");
+
+async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (args.command === "plan") {
+    const diff = await diffPlanFile(args.planFile as string);
+    out(renderDiff(diff, args.format));
+    return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
+  }
+  if (args.command === "diff") {
+    const base = loadStacks(path.resolve(args.base as string), { log: (s) => err(`base: ${s}`) });
+    const head = loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err });
+    const diff = await diffStackLists(args.base as string, base, args.outdir, head, args.stacks);
+    out(renderDiff(diff, args.format));
+    return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
+  }
+  const stacks = chooseStacks(loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err }), args.stacks);
+  const matrices: StackMatrix[] = [];
+  for (const s of stacks) matrices.push(await computeMatrix(s.name, s.model, s.extras));
+  if (args.write) {
+    const changed = writeBetweenMarkers(args.write, ACCESS_MARKERS, renderMarkdown(matrices, { all: args.all }));
+    err(`${args.write}: access matrices ${changed ? "updated" : "unchanged"}`);
+    return EXIT.ok;
+  }
+  out(renderMatrices(matrices, args.format, { all: args.all, outdir: args.outdir }));
+  return EXIT.ok;
 }
 
 export async function runAccessCli(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
-  let args: AccessArgs;
   try {
-    args = parseAccessArgs(argv);
+    const args = parseAccessArgs(argv);
     if (args.help) {
       out(USAGE);
-      return 0;
+      return EXIT.ok;
     }
-    const stacks = chooseStacks(loadStacks(path.resolve(args.outdir), { fresh: args.synth, log: err }), args.stacks);
-    const matrices: StackMatrix[] = [];
-    for (const s of stacks) matrices.push(await computeMatrix(s.name, s.model, s.extras));
-    if (args.write) {
-      const changed = writeBetweenMarkers(args.write, ACCESS_MARKERS, renderMarkdown(matrices, { all: args.all }));
-      err(`${args.write}: access matrices ${changed ? "updated" : "unchanged"}`);
-      return 0;
-    }
-    out(render(matrices, args));
-    return 0;
+    return await run(args, out, err);
   } catch (e) {
-    err(e instanceof UsageError ? `${e.message}\n\n${USAGE}` : (e as Error).message);
-    return e instanceof UsageError ? 2 : 1;
+    if (e instanceof UsageError) {
+      err(`${e.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    // Input the user can fix (a missing/unreadable plan, no stacks, no engine): one message, usage exit code.
+    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError) {
+      err(e.message);
+      return EXIT.usage;
+    }
+    err((e as Error).message);
+    return EXIT.error;
   }
 }
 

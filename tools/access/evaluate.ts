@@ -1,20 +1,38 @@
-import {
-  anonymousPrincipal,
-  getDenialReasons,
-  getGrantReasons,
-  runSimulation,
-  type RequestDenial,
-  type RequestGrant,
-  type Simulation,
-} from "@cloud-copilot/iam-simulate";
+import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
- * One request through the IAM policy engine (@cloud-copilot/iam-simulate,
- * AGPL-3.0: used only by tools/ and tests, never by synthesized output):
+ * One request through the IAM policy engine (@cloud-copilot/iam-simulate):
  * identity policies of the principal, the resource policy of the target,
  * same-/cross-account rules, KMS and STS trust semantics.
+ *
+ * Licence: the engine is AGPL-3.0, this package MPL-2.0. It is an OPTIONAL
+ * peer dependency, loaded here lazily on the first evaluation, and only the
+ * access entry points (xacct-s3/access, xacct-s3/access/jest, the
+ * xacct-access bin) reach this file; the library root never does.
  */
+
+type Engine = typeof import("@cloud-copilot/iam-simulate");
+export const ENGINE_PACKAGE = "@cloud-copilot/iam-simulate";
+export const ENGINE_VERSION = "0.1.173";
+
+export class EngineMissingError extends Error {}
+
+let engine: Engine | undefined;
+
+/** The engine, loaded on first use; a clear error naming the install command when it is not installed. */
+export function loadEngine(load: (id: string) => unknown = require): Engine {
+  if (engine) return engine;
+  try {
+    engine = load(ENGINE_PACKAGE) as Engine;
+  } catch (e) {
+    throw new EngineMissingError(
+      `the access review needs the IAM policy engine ${ENGINE_PACKAGE} (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed ` +
+        `(${(e as Error).message.split("\n")[0]}). Install it next to xacct-s3: npm install --save-dev ${ENGINE_PACKAGE}@${ENGINE_VERSION}`,
+    );
+  }
+  return engine;
+}
 
 export interface Evaluation {
   readonly decision: Decision;
@@ -27,13 +45,13 @@ export const DEFAULT_CONTEXT: Readonly<Record<string, string>> = { "aws:SecureTr
 function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, string> {
   const who: Record<string, string> =
     principal.principalArn && principal.account ? { "aws:PrincipalArn": principal.principalArn, "aws:PrincipalAccount": principal.account } : {};
-  return { ...DEFAULT_CONTEXT, ...who, ...probe.context };
+  return { ...DEFAULT_CONTEXT, ...who, ...principal.context, ...probe.context };
 }
 
 function simulationOf(principal: MatrixPrincipal, probe: Probe): Simulation {
   return {
     request: {
-      principal: principal.arn ?? anonymousPrincipal,
+      principal: principal.arn ?? loadEngine().anonymousPrincipal,
       action: probe.action,
       resource: { resource: probe.resource, accountId: probe.resourceAccount },
       contextVariables: contextOf(principal, probe),
@@ -80,7 +98,8 @@ function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, p
   return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe));
 }
 
-export async function evaluate(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
+async function evaluateOne(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
+  const { runSimulation, getGrantReasons, getDenialReasons } = loadEngine();
   const response = await runSimulation(simulationOf(principal, probe), {});
   if (response.resultType === "error") {
     throw new Error(`iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
@@ -94,3 +113,32 @@ export async function evaluate(principal: MatrixPrincipal, probe: Probe): Promis
   }
   return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe) };
 }
+
+/** Everything may be asked of the bucket once the access point side (identity + access point policy) allowed it. */
+const ANY_ACTION: NamedPolicy = {
+  name: "(allowed at the access point)",
+  source: "probe-identity",
+  document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+};
+
+/**
+ * A request through an access point: the access point side, then the bucket
+ * side (the bucket policy must consent too, e.g. by delegating to access
+ * points of its account with s3:DataAccessPointAccount).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+ */
+async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaBucket: NonNullable<Probe["viaBucket"]>): Promise<Evaluation> {
+  const front = await evaluateOne(principal, probe);
+  if (front.decision !== "Allowed") return front;
+  const bucketProbe: Probe = { ...probe, ...viaBucket, viaBucket: undefined };
+  const back = await evaluateOne({ ...principal, identityPolicies: [ANY_ACTION] }, bucketProbe);
+  const bucketSide = back.deciding.filter((d) => d.policy !== ANY_ACTION.name);
+  return back.decision === "Allowed" ? { decision: "Allowed", deciding: [...front.deciding, ...bucketSide] } : { decision: "Denied", deciding: bucketSide };
+}
+
+/** One request: identity and resource policies (with an access point, its bucket's too). */
+export async function evaluatePolicies(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
+  return probe.viaBucket ? throughAccessPoint(principal, probe, probe.viaBucket) : evaluateOne(principal, probe);
+}
+
+export const evaluate = evaluatePolicies;

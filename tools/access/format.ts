@@ -5,15 +5,18 @@ import type { Cell, DecidingStatement, PolicySource, StackMatrix } from "./types
 const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   "role-inline": "identity",
   "group-inline": "group policy",
-  "probe-identity": "probe identity policy",
+  "probe-identity": "assumed identity policy (what its admins may grant)",
   bucket: "bucket policy",
   key: "key policy",
   "default-key": "default key policy",
   trust: "trust policy",
-  "access-point": "access point policy",
   "s3-bpa": "S3 Block Public Access",
   identity: "identity policy",
   resource: "resource policy",
+  "user-inline": "user policy",
+  managed: "managed policy",
+  "access-point": "access point policy",
+  "not-in-stack": "resource policy not in the stack (assumed to allow: the owner decides)",
 };
 
 export const sourceLabel = (s: PolicySource | "identity" | "resource"): string => SOURCE_LABEL[s];

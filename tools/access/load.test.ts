@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { staleReason } from "./load";
+import { loadStacks, staleReason } from "./load";
 
 /** `npm run access` / `npm run diagram` must not evaluate stacks older than the code they come from. */
 describe("staleReason", () => {
@@ -47,4 +47,13 @@ describe("staleReason", () => {
     at(test, 3_000);
     expect(staleReason(outdir, root)).toBeUndefined();
   });
+});
+
+test("--synth outside the repository checkout (installed package): refused, nothing written", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-nosynth-"));
+  const outdir = path.join(root, "cdktf.out");
+  for (const synth of ["always", "if-stale"] as const) {
+    expect(() => loadStacks(outdir, { synth, root })).toThrow("--synth and --synth-if-stale synthesize the xacct-s3 repository's own demo app and work only in its checkout");
+  }
+  expect(fs.existsSync(outdir)).toBe(false);
 });

@@ -1,8 +1,10 @@
 import type { StackModel } from "../../lib/model/stack-model";
 import { cellKey } from "./cell-key";
-import { evaluate } from "./evaluate";
+import { probeId, requestClass } from "./classes";
+import { evaluatePolicies, type Evaluation } from "./evaluate";
 import { principalsOf } from "./principals";
 import { probesOf } from "./probes";
+import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
 
@@ -12,8 +14,12 @@ import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
  * "via <role>". One hop only (role chaining is not followed).
  */
 
-interface DirectCell extends Cell {
-  readonly probe: Probe;
+/** A principal's direct cells, with the probe each answers (parallel arrays: no per-cell wrapper). */
+interface DirectCells {
+  readonly cells: Cell[];
+  readonly probes: Probe[];
+  /** Cells evaluated, Denied ones included even when not kept. */
+  evaluated: number;
 }
 
 /**
@@ -22,51 +28,91 @@ interface DirectCell extends Cell {
  * policies cannot). Trust policies are still probed: they decide even in-account.
  */
 function applies(principal: MatrixPrincipal, probe: Probe): boolean {
+  if (probe.outside) return OWN_KINDS.has(principal.kind);
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
 
-async function directCells(principal: MatrixPrincipal, probes: readonly Probe[]): Promise<DirectCell[]> {
-  const out: DirectCell[] = [];
-  for (const probe of probes.filter((p) => applies(principal, p))) {
-    const { decision, deciding } = await evaluate(principal, probe);
+/** Principals whose identity policies are the stack's own: the only ones resources outside the stack are asked of. */
+const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-member", "user"]);
+
+const isExternal = (p: MatrixPrincipal, account: string): boolean => p.account === undefined || p.kind === "organization" || p.account !== account;
+
+/** Engine results by request class and probe: share one between the two sides of a diff. */
+export type EvaluationMemo = Map<string, Evaluation>;
+
+export interface MatrixOptions {
+  /** Principals, accounts, prefixes to probe beyond the stack's own (a diff passes the union of both sides). */
+  readonly seeds?: Seeds;
+  readonly memo?: EvaluationMemo;
+  /** Keep only Allowed cells (what a diff compares): far fewer objects for large plans. */
+  readonly allowedOnly?: boolean;
+}
+
+async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean): Promise<DirectCells> {
+  const out: DirectCells = { cells: [], probes: [], evaluated: 0 };
+  for (const probe of probes) {
+    if (!applies(principal, probe)) continue;
+    out.evaluated++;
+    const key = `${requestClass(principal, probe)}#${probeId(probe)}`;
+    let policies = memo.get(key);
+    if (!policies) {
+      policies = await evaluatePolicies(principal, probe);
+      memo.set(key, policies);
+    }
+    const { decision, deciding } = policies;
+    if (allowedOnly && decision !== "Allowed") continue;
     const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
-    out.push({ ...id, decision, deciding, key: cellKey(id), probe });
+    out.cells.push({ principal: id.principal, action: id.action, resource: id.resource, context: id.context, decision, deciding, key: cellKey(id), external: isExternal(principal, probe.resourceAccount) });
+    out.probes.push(probe);
   }
   return out;
 }
 
 /** The least-demanding AssumeRole of `role` the principal is allowed (probes are ordered from fewest conditions). */
-function hopTo(cells: readonly DirectCell[], role: MatrixPrincipal): Hop | undefined {
-  const assume = cells.find((c) => c.decision === "Allowed" && c.probe.assumesRole === role.roleArn);
+function hopTo(own: DirectCells, role: MatrixPrincipal): Hop | undefined {
+  const i = own.cells.findIndex((c, j) => c.decision === "Allowed" && own.probes[j].assumesRole === role.roleArn);
+  const assume = own.cells[i];
   return assume && { role: role.label, context: assume.context, deciding: assume.deciding };
 }
 
-function viaCells(principal: MatrixPrincipal, hop: Hop, roleCells: readonly DirectCell[]): Cell[] {
-  return roleCells
-    .filter((c) => c.decision === "Allowed" && c.probe.assumesRole === undefined)
+function viaCells(principal: MatrixPrincipal, role: MatrixPrincipal, hop: Hop, roleCells: DirectCells): Cell[] {
+  return roleCells.cells
+    .filter((c, j) => c.decision === "Allowed" && roleCells.probes[j].assumesRole === undefined)
     .map((c) => {
       const id = { principal: principal.label, action: c.action, resource: c.resource, context: c.context, via: hop };
-      return { ...id, decision: c.decision, deciding: c.deciding, key: cellKey(id) };
+      return { ...id, decision: c.decision, deciding: c.deciding, key: cellKey(id), external: c.external || isExternal(principal, role.account ?? "") };
     });
 }
 
-const strip = ({ probe: _probe, ...cell }: DirectCell): Cell => cell;
+/** One line per attached policy whose document the stack (or plan) does not hold. */
+export const notEvaluated = (model: StackModel): string[] =>
+  model.unreadAttachments.map((u) => `${u.address}: ${u.policyArn} attached to ${u.attachedTo} (document not in the stack: not evaluated)`);
 
-export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras): Promise<StackMatrix> {
-  const principals = principalsOf(model);
-  const probes = probesOf(model, extras);
-  const direct = new Map<MatrixPrincipal, DirectCell[]>();
-  for (const p of principals) direct.set(p, await directCells(p, probes));
+export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras, opts: MatrixOptions = {}): Promise<StackMatrix> {
+  const seeds = opts.seeds ?? seedsOf(model);
+  const memo = opts.memo ?? new Map<string, Evaluation>();
+  const principals = principalsOf(model, seeds);
+  const probes = probesOf(model, extras, seeds);
+  const direct = new Map<MatrixPrincipal, DirectCells>();
+  let evaluated = 0;
+  for (const p of principals) {
+    const d = await directCells(p, probes, memo, opts.allowedOnly ?? false);
+    evaluated += d.evaluated;
+    direct.set(p, d);
+  }
 
   const roles = principals.filter((p) => p.roleArn !== undefined);
   const cells: Cell[] = [];
   for (const p of principals) {
-    const own = direct.get(p) ?? [];
-    cells.push(...own.map(strip));
+    const own = direct.get(p) as DirectCells;
+    cells.push(...own.cells);
+    // A service principal's AssumeRole is the service running as the role: the role's own cells show that access.
+    if (p.kind === "service") continue;
     for (const role of roles.filter((r) => r !== p)) {
       const hop = hopTo(own, role);
-      if (hop) cells.push(...viaCells(p, hop, direct.get(role) ?? []));
+      if (hop) cells.push(...viaCells(p, role, hop, direct.get(role) as DirectCells));
     }
   }
-  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells };
+  const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
+  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model) };
 }

@@ -47,7 +47,7 @@ export function grantedPrefixes(model: StackModel, bucket: BucketModel): string[
 }
 
 /** The "right" prefixes to probe: the specific ones, or a sample prefix when only the whole bucket is granted (or nothing is). */
-export function probePrefixes(model: StackModel, bucket: BucketModel): string[] {
-  const specific = grantedPrefixes(model, bucket).filter((p) => p !== "" && p !== WRONG_PREFIX);
+export function probePrefixes(model: StackModel, bucket: BucketModel, seeded?: readonly string[]): string[] {
+  const specific = [...new Set(seeded ?? grantedPrefixes(model, bucket))].sort().filter((p) => p !== "" && p !== WRONG_PREFIX);
   return specific.length > 0 ? specific : [WHOLE_BUCKET_SAMPLE_PREFIX];
 }

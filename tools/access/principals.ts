@@ -1,14 +1,18 @@
 import type { ModelPolicy, StackModel } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
+import { seedsOf, type Seeds } from "./seeds";
 import type { MatrixPrincipal, NamedPolicy, PolicySource } from "./types";
 
 /**
- * Who asks: every role and group (as one member) of the stack, plus probes
- * that must be stopped — someone else in each of the stack's accounts and in
- * a third account, each with a broad identity policy, and anonymous.
+ * Who asks: every role, user and group (as one member) of the stack; every
+ * principal the policies name (role/user ARNs, account roots, Organizations,
+ * services: see seeds.ts); and probes that must be stopped — someone else in
+ * each account named, someone in a third account, and anonymous.
  */
 
 export const THIRD_ACCOUNT = "999999999999";
+/** The account of the representative member of an Organization granted by aws:PrincipalOrgID. */
+export const ORG_MEMBER_ACCOUNT = "888888888888";
 /** Session name of every role principal (what the ARN of a role session needs). */
 export const SESSION_NAME = "access-matrix";
 const PROBE_ROLE = "someone-else";
@@ -18,9 +22,21 @@ export const BROAD_PROBE_POLICY: PolicyDocument = {
   Version: "2012-10-17",
   Statement: [{ Sid: "BroadProbe", Effect: "Allow", Action: ["s3:*", "kms:*", "sts:AssumeRole"], Resource: "*" }],
 };
+const BROAD: NamedPolicy = { name: "broad-probe-policy", source: "probe-identity", document: BROAD_PROBE_POLICY };
 
 const named = (p: ModelPolicy, source: PolicySource): NamedPolicy => ({ name: p.address, source, document: p.document });
 const sessionArn = (account: string, roleName: string): string => `arn:aws:sts::${account}:assumed-role/${roleName}/${SESSION_NAME}`;
+const SOURCE_OF_KIND: Record<ModelPolicy["kind"], PolicySource> = {
+  bucket: "bucket",
+  key: "key",
+  trust: "trust",
+  "role-inline": "role-inline",
+  "group-inline": "group-inline",
+  "user-inline": "user-inline",
+  managed: "managed",
+  "access-point": "access-point",
+};
+const identity = (ps: readonly ModelPolicy[]): NamedPolicy[] => ps.map((p) => named(p, SOURCE_OF_KIND[p.kind]));
 
 function rolePrincipals(model: StackModel): MatrixPrincipal[] {
   return model.roles.map((r) => ({
@@ -29,7 +45,7 @@ function rolePrincipals(model: StackModel): MatrixPrincipal[] {
     arn: sessionArn(r.account, r.name),
     principalArn: r.arn,
     account: r.account,
-    identityPolicies: r.inline.map((p) => named(p, "role-inline")),
+    identityPolicies: identity(r.inline),
     crossAccountOnly: false,
     roleArn: r.arn,
   }));
@@ -44,43 +60,86 @@ function groupMembers(model: StackModel): MatrixPrincipal[] {
       arn: user,
       principalArn: user,
       account: g.account,
-      identityPolicies: g.inline.map((p) => named(p, "group-inline")),
+      identityPolicies: identity(g.inline),
       crossAccountOnly: false,
     };
   });
 }
 
-function probe(label: string, account: string, kind: "account-probe" | "third-account"): MatrixPrincipal {
+function users(model: StackModel): MatrixPrincipal[] {
+  return model.users.map((u) => ({
+    label: `user/${u.name}`,
+    kind: "user",
+    arn: u.arn,
+    principalArn: u.arn,
+    account: u.account,
+    identityPolicies: identity(u.inline),
+    crossAccountOnly: false,
+  }));
+}
+
+function probe(label: string, account: string, kind: "account-probe" | "third-account", crossAccountOnly: boolean): MatrixPrincipal {
   return {
     label,
     kind,
     arn: sessionArn(account, PROBE_ROLE),
     principalArn: `arn:aws:iam::${account}:role/${PROBE_ROLE}`,
     account,
-    identityPolicies: [{ name: "broad-probe-policy", source: "probe-identity", document: BROAD_PROBE_POLICY }],
-    crossAccountOnly: kind === "account-probe",
+    identityPolicies: [BROAD],
+    crossAccountOnly,
   };
 }
 
-function accountProbes(model: StackModel): MatrixPrincipal[] {
-  const seen = new Set<string>();
-  const out: MatrixPrincipal[] = [];
-  for (const [alias, account] of Object.entries(model.accounts)) {
-    if (seen.has(account)) continue;
-    seen.add(account);
-    out.push(probe(`probe/${alias}`, account, "account-probe"));
-  }
-  return out;
+/**
+ * A principal the policies name that the stack does not create. In one of the
+ * stack's accounts its identity policies are unknown, so it has none (what the
+ * resource policies alone give it); in any other account it has the broad
+ * policy (its administrators may give it anything: the resource side decides).
+ */
+function external(arn: string, stackAccounts: ReadonlySet<string>): MatrixPrincipal | undefined {
+  const m = /^arn:([\w-]+):(iam|sts)::(\d{12}):(role|user|assumed-role)\/(?:.*\/)?([^/]+?)(?:\/([^/]+))?$/.exec(arn);
+  if (!m) return undefined;
+  const [, partition, , account, type] = m;
+  const session = type === "assumed-role" ? /assumed-role\/([^/]+)\//.exec(arn)?.[1] : undefined;
+  const principalArn = session ? `arn:${partition}:iam::${account}:role/${session}` : arn;
+  const roleName = type === "role" ? arn.slice(arn.lastIndexOf("/") + 1) : undefined;
+  const inStack = stackAccounts.has(account);
+  return {
+    label: arn,
+    kind: "external",
+    arn: roleName ? sessionArn(account, roleName) : arn,
+    principalArn,
+    account,
+    identityPolicies: inStack ? [] : [BROAD],
+    crossAccountOnly: false,
+  };
 }
+
+const organization = (id: string): MatrixPrincipal => ({
+  ...probe(`org/${id}`, ORG_MEMBER_ACCOUNT, "account-probe", false),
+  kind: "organization",
+  context: { "aws:PrincipalOrgID": id },
+});
+
+const service = (name: string): MatrixPrincipal => ({ label: `service/${name}`, kind: "service", arn: name, identityPolicies: [], crossAccountOnly: false });
 
 export const ANONYMOUS: MatrixPrincipal = { label: "anonymous", kind: "anonymous", identityPolicies: [], crossAccountOnly: false };
 
-export function principalsOf(model: StackModel): MatrixPrincipal[] {
+/** The principals of `model`, plus those `seeds` (default: the model's own) name. */
+export function principalsOf(model: StackModel, seeds: Seeds = seedsOf(model)): MatrixPrincipal[] {
+  const own = [...rolePrincipals(model), ...users(model), ...groupMembers(model)];
+  const ownArns = new Set(own.map((p) => p.principalArn));
+  const stackAccounts = new Set(Object.values(model.accounts));
+  const aliasOf = new Map<string, string>();
+  for (const [alias, account] of Object.entries(model.accounts)) if (!aliasOf.has(account)) aliasOf.set(account, alias);
+  const accounts = [...new Set([...Object.values(model.accounts), ...seeds.accounts])].filter((a) => a !== THIRD_ACCOUNT && a !== ORG_MEMBER_ACCOUNT);
   return [
-    ...rolePrincipals(model),
-    ...groupMembers(model),
-    ...accountProbes(model),
-    probe(`probe/${THIRD_ACCOUNT}`, THIRD_ACCOUNT, "third-account"),
+    ...own,
+    ...seeds.principalArns.filter((a) => !ownArns.has(a)).flatMap((a) => external(a, stackAccounts) ?? []),
+    ...accounts.map((a) => probe(`probe/${aliasOf.get(a) ?? a}`, a, "account-probe", stackAccounts.has(a))),
+    ...seeds.organizations.map(organization),
+    ...seeds.services.map(service),
+    probe(`probe/${THIRD_ACCOUNT}`, THIRD_ACCOUNT, "third-account", false),
     ANONYMOUS,
   ];
 }

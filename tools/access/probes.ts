@@ -1,8 +1,9 @@
-import { asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
+import { AccessPointModel, asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
 import { grantAsStatement } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
-import { probePrefixes, WRONG_PREFIX } from "./prefixes";
+import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
+import type { Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { NamedPolicy, Probe } from "./types";
 
@@ -71,8 +72,8 @@ const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   labels: [...p.labels, NO_TLS.label],
 });
 
-export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel): Probe[] {
-  const prefixes = probePrefixes(model, bucket);
+export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel, seeds?: Seeds): Probe[] {
+  const prefixes = probePrefixes(model, bucket, seeds?.prefixes[bucket.name]);
   const base = bucketBase(bucket, extras);
   const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes)].map((p) => ({ ...p, ...base }));
   return [...overTls, ...overTls.map(withoutTls)].map(finish);
@@ -105,7 +106,8 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
         },
       }
     : base;
-  return ["kms:Decrypt", "kms:GenerateDataKey"].map((action) => ({
+  const grantOps = key.grants.flatMap((g) => g.operations.map((o) => `kms:${o}`));
+  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].map((action) => ({
     action,
     resource: key.arn,
     resourceLabel: keyLabel(model, key),
@@ -117,12 +119,70 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   }));
 }
 
+// ------------------------------------------------------------------ S3 access points
+
+/**
+ * Reading, writing and listing through an access point: the access point's
+ * ARN as the resource (identity and access point policy), and the same
+ * request as the bucket policy sees it (s3:DataAccessPointArn/Account).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+ */
+export function accessPointProbes(model: StackModel, extras: StackExtras, ap: AccessPointModel, seeds?: Seeds): Probe[] {
+  const bucket = model.buckets.find((b) => b.name === ap.bucket);
+  const bucketArn = `arn:aws:s3:::${ap.bucket}`;
+  const head = `${ap.arn}/object/`;
+  const apPrefixes = (ap.policy ? statementsOf(ap.policy.document) : [])
+    .flatMap((st) => asList(st.Resource))
+    .filter((r) => r.startsWith(head) && r.endsWith("*") && r.length > head.length + 1)
+    .map((r) => r.slice(head.length, -1));
+  const bucketPrefixes = bucket ? probePrefixes(model, bucket, seeds?.prefixes[bucket.name]) : [WHOLE_BUCKET_SAMPLE_PREFIX];
+  const prefixes = [...new Set([...apPrefixes, ...bucketPrefixes])].filter((p) => p !== WRONG_PREFIX).sort();
+  const resourcePolicy: NamedPolicy | undefined = ap.policy && { name: ap.policy.address, source: "access-point", document: ap.policy.document };
+  const apContext = { "s3:DataAccessPointArn": ap.arn, "s3:DataAccessPointAccount": ap.account, "s3:AccessPointNetworkOrigin": "Internet" };
+  /*
+   * The bucket policy as it applies to a request through the access point. The
+   * engine only accepts s3:DataAccessPoint* context keys on access point
+   * resources, so the bucket's ARNs in the policy are rewritten to the access
+   * point's (bucket → access point, bucket/key → access point/object/key): the
+   * same statements match the same requests, and delegation conditions
+   * (s3:DataAccessPointAccount/Arn) are evaluated.
+   */
+  const bucketPolicyViaAp: NamedPolicy | undefined = bucket?.policy && {
+    name: bucket.policy.address,
+    source: "bucket",
+    document: JSON.parse(JSON.stringify(bucket.policy.document).split(`${bucketArn}/`).join(head).split(`"${bucketArn}"`).join(`"${ap.arn}"`)) as PolicyDocument,
+  };
+  const viaBucket = (resource: string, context: Record<string, string>): NonNullable<Probe["viaBucket"]> => ({
+    resource,
+    resourceAccount: bucket?.account ?? ap.account,
+    context: { ...apContext, ...context },
+    resourcePolicy: bucketPolicyViaAp,
+    blockPublicAccess: extras.restrictPublicBuckets.has(ap.bucket),
+  });
+  const probe = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({
+    action,
+    resource,
+    resourceLabel: label,
+    resourceAccount: ap.account,
+    context: { ...apContext, ...context },
+    contextLabel,
+    resourcePolicy,
+    blockPublicAccess: false,
+    viaBucket: viaBucket(resource, context),
+  });
+  const all = [WRONG_PREFIX, ...prefixes];
+  return [
+    ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, { "s3:prefix": p }, `prefix=${p}`)),
+    ...["s3:GetObject", "s3:PutObject"].flatMap((action) => all.map((p) => probe(action, `${head}${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, {}, ""))),
+  ];
+}
+
 // ------------------------------------------------------------------ STS
 
 /** Policies that can take part in assuming the role: its trust, and identity statements naming it (or `*`). */
 function policiesAboutAssuming(model: StackModel, role: RoleModel): PolicyDocument[] {
   const identity = model.policies
-    .filter((p) => p.kind === "role-inline" || p.kind === "group-inline")
+    .filter((p) => p.kind === "role-inline" || p.kind === "group-inline" || p.kind === "user-inline" || p.kind === "managed")
     .map((p) => p.document)
     .filter((d) => statementsOf(d).some((s) => asList(s.Resource).some((r) => r === role.arn || r === "*")));
   return [role.trust.document, ...identity];
@@ -171,10 +231,70 @@ export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   return out;
 }
 
-export function probesOf(model: StackModel, extras: StackExtras): Probe[] {
+export function probesOf(model: StackModel, extras: StackExtras, seeds?: Seeds): Probe[] {
   return [
-    ...model.buckets.flatMap((b) => bucketProbes(model, extras, b)),
+    ...model.buckets.flatMap((b) => bucketProbes(model, extras, b, seeds)),
+    ...model.accessPoints.flatMap((ap) => accessPointProbes(model, extras, ap, seeds)),
     ...model.keys.flatMap((k) => keyProbes(model, k)),
     ...model.roles.flatMap((r) => roleProbes(model, r)),
+    ...outsideProbes(model),
   ];
+}
+
+// ------------------------------------------------------------------ resources outside the stack
+
+/** Stands for the unknown account of a bucket the stack does not create (S3 ARNs carry none). */
+export const UNKNOWN_OWNER_ACCOUNT = "000000000000";
+
+const NOT_IN_STACK = (arn: string): NamedPolicy => ({
+  name: `${arn} (not in the stack)`,
+  source: "not-in-stack",
+  document: { Version: "2012-10-17", Statement: [{ Sid: "AssumedByOwner", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] },
+});
+
+/**
+ * Buckets, KMS keys and roles that the stack's identity policies grant access
+ * to but the stack does not create: their own policies are not known, so they
+ * are probed with a resource policy that allows — the cells show what the
+ * stack's principals are given on their side (an upper bound; the owner's
+ * policy decides).
+ */
+export function outsideProbes(model: StackModel): Probe[] {
+  const own = new Set([...model.buckets.map((b) => b.name), ...model.keys.map((k) => k.arn), ...model.roles.map((r) => r.arn)]);
+  const identity = model.policies.filter((p) => p.kind === "role-inline" || p.kind === "group-inline" || p.kind === "user-inline" || p.kind === "managed");
+  const buckets = new Map<string, Set<string>>();
+  const keys = new Set<string>();
+  const roles = new Set<string>();
+  for (const p of identity) {
+    for (const s of statementsOf(p.document).filter((x) => x.Effect === "Allow")) {
+      for (const r of asList(s.Resource)) {
+        const s3 = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(r);
+        if (s3 && !own.has(s3[1])) {
+          const prefixes = buckets.get(s3[1]) ?? new Set<string>();
+          if (s3[2] !== undefined && s3[2].endsWith("*") && !s3[2].slice(0, -1).includes("*") && s3[2] !== "*") prefixes.add(s3[2].slice(0, -1));
+          buckets.set(s3[1], prefixes);
+        }
+        if (/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(r) && !own.has(r)) keys.add(r);
+        if (/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r) && !own.has(r) && asList(s.Action).some((a) => /^sts:(AssumeRole|\*)$|^\*$/i.test(a))) roles.add(r);
+      }
+    }
+  }
+  const out: Probe[] = [];
+  for (const [name, set] of [...buckets].sort()) {
+    const arn = `arn:aws:s3:::${name}`;
+    const prefixes = set.size ? [...set].sort() : [WHOLE_BUCKET_SAMPLE_PREFIX];
+    const base = { resourceAccount: UNKNOWN_OWNER_ACCOUNT, resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true };
+    const req = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({ action, resource, resourceLabel: label, context, contextLabel, ...base });
+    out.push(...[...prefixes, WRONG_PREFIX].map((p) => req("s3:ListBucket", arn, name, { "s3:prefix": p }, `prefix=${p}`)));
+    for (const action of ["s3:GetObject", "s3:PutObject"]) out.push(...[...prefixes, WRONG_PREFIX].map((p) => req(action, `${arn}/${p}${OBJECT_NAME}`, `${name}/${p}${OBJECT_NAME}`, {}, "")));
+  }
+  for (const arn of [...keys].sort()) {
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+      out.push({ action, resource: arn, resourceLabel: arn, resourceAccount: /:(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+    }
+  }
+  for (const arn of [...roles].sort()) {
+    out.push({ action: "sts:AssumeRole", resource: arn, resourceLabel: arn, resourceAccount: /::(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { accountsLine, formatDecision, formatWhy, select, summaryLine } from "./format";
+import { decidingAddress, JSON_SCHEMA_VERSION, sarifLog, sarifResult } from "./render-diff";
 import type { Cell, StackMatrix } from "./types";
 
 /** The matrix as a plain-text table, a markdown table, or JSON. */
@@ -21,7 +22,8 @@ export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions
     .map((m) => {
       const s = select(m, opts.all);
       const table = s.shown.length ? alignedTable([HEADER, ...s.shown.map((c) => row(c))]) : "(no cells)";
-      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n\n${table}\n`;
+      const unread = (m.notEvaluated ?? []).map((x) => `NOT EVALUATED  ${x}\n`).join("");
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}\n${table}\n`;
     })
     .join("\n");
 }
@@ -56,7 +58,18 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
 export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions): string {
   const stacks = matrices.map((m) => {
     const s = select(m, opts.all);
-    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, cells: s.shown };
+    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, notEvaluated: m.notEvaluated ?? [], cells: s.shown };
   });
-  return JSON.stringify({ stacks }, null, 2);
+  return JSON.stringify({ schema: "xacct-access/matrix", version: JSON_SCHEMA_VERSION, stacks }, null, 2);
+}
+
+/** Every Allowed cross-account or public cell as a SARIF note, pointing at the stack's cdk.tf.json. */
+export function renderSarif(matrices: readonly StackMatrix[], outdir: string): string {
+  return sarifLog(
+    matrices.flatMap((m) =>
+      m.cells
+        .filter((c) => c.decision === "Allowed" && c.external)
+        .map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, `${outdir}/stacks/${m.stack}/cdk.tf.json`, decidingAddress(c), `${m.stack} ${c.key}`)),
+    ),
+  );
 }

@@ -14,8 +14,11 @@ export type PolicySource =
   | "key"
   | "default-key"
   | "trust"
+  | "s3-bpa"
+  | "user-inline"
+  | "managed"
   | "access-point"
-  | "s3-bpa";
+  | "not-in-stack";
 
 /** A policy as the matrix hands it to the engine. */
 export interface NamedPolicy {
@@ -25,7 +28,16 @@ export interface NamedPolicy {
   readonly document: PolicyDocument;
 }
 
-export type PrincipalKind = "role" | "group-member" | "account-probe" | "third-account" | "anonymous";
+export type PrincipalKind =
+  | "role"
+  | "group-member"
+  | "user"
+  | "external"
+  | "organization"
+  | "service"
+  | "account-probe"
+  | "third-account"
+  | "anonymous";
 
 export interface MatrixPrincipal {
   /** Short stable label used in cell keys: `role/<name>`, `member/<group>`, `probe/<alias>`, `anonymous`. */
@@ -39,6 +51,8 @@ export interface MatrixPrincipal {
   readonly identityPolicies: readonly NamedPolicy[];
   /** Probes of the stack's own accounts only make cross-account requests (an account's admins are its own IAM's business). */
   readonly crossAccountOnly: boolean;
+  /** Context the principal's requests carry (aws:PrincipalOrgID of an Organization's member). */
+  readonly context?: Readonly<Record<string, string>>;
   /** For kind `role`: the role's ARN, so others reaching it by sts:AssumeRole inherit its cells. */
   readonly roleArn?: string;
 }
@@ -60,6 +74,14 @@ export interface Probe {
   readonly blockPublicAccess: boolean;
   /** For sts:AssumeRole: the role assumed. */
   readonly assumesRole?: string;
+  /** A resource the stack does not create (its policy is assumed to allow): asked only of the stack's own principals. */
+  readonly outside?: boolean;
+  /**
+   * Requests through an S3 access point also need the bucket's consent: the
+   * same request, as the bucket policy sees it (object ARN in the bucket,
+   * s3:DataAccessPoint* context). Both must allow.
+   */
+  readonly viaBucket?: { readonly resource: string; readonly resourceAccount: string; readonly context: Readonly<Record<string, string>>; readonly resourcePolicy?: NamedPolicy; readonly blockPublicAccess: boolean };
 }
 
 export type Decision = "Allowed" | "Denied";
@@ -94,6 +116,8 @@ export interface Cell {
   readonly via?: Hop;
   /** `principal action resource [context] via role[hopContext]`: what tests and diffs compare. */
   readonly key: string;
+  /** Cross-account or public: the principal (or a hop) is not in the resource's account, or is anonymous or a service. */
+  readonly external: boolean;
 }
 
 export interface StackMatrix {
@@ -102,6 +126,10 @@ export interface StackMatrix {
   readonly accounts: Readonly<Record<string, string>>;
   readonly principals: readonly string[];
   readonly probeCount: number;
+  /** Policies the stack attaches but does not contain (AWS managed ...): their grants are not in the cells. */
+  readonly notEvaluated?: readonly string[];
+  /** Cells evaluated (direct, Denied included, and via a hop): equals cells.length unless only Allowed cells were kept. */
+  readonly evaluated?: number;
   /** Every evaluated cell, direct and via a hop, in a stable order. */
   readonly cells: readonly Cell[];
 }

@@ -36,7 +36,7 @@ function parse(argv: readonly string[]): DiagramArgs {
 }
 
 export function diagramOf(stackName: string, outdir: string, synth = false, log?: (s: string) => void): string {
-  const stacks = loadStacks(path.resolve(outdir), { fresh: synth, log });
+  const stacks = loadStacks(path.resolve(outdir), { synth: synth ? "always" : "if-stale", log });
   const stack = stacks.find((s) => s.name === stackName);
   if (!stack) throw new Error(`no stack ${stackName} in ${outdir}; stacks: ${stacks.map((s) => s.name).join(", ")}`);
   return renderMermaid(buildGraph(stack.model, stack.extras));

@@ -1,0 +1,40 @@
+import * as path from "path";
+import { diffPlanFile } from "../../tools/access";
+import { BUCKET_POLICY_EXPECTED } from "./expected";
+import { runCli } from "./helpers";
+
+/**
+ * Plans made by real terraform (1.11.4, hashicorp/aws 6.48.0-dev built from source as the
+ * offline substitute for 6.25.0) against the moto emulator, by `bash e2e/run.sh --stacks
+ * bucket-policy` on 2026-11-25, then `terraform show -json`:
+ * - bucket-policy.create.plan.json: the first plan (nothing deployed: prior_state empty);
+ * - bucket-policy.replan.plan.json: the plan right after apply (prior_state = the deployed state).
+ * The provider keys in them are moto's fixed "test" values.
+ */
+const fixture = (name: string): string => path.join(__dirname, "fixtures", name);
+
+describe("plans of real terraform", () => {
+  it("after apply: the same access before and after, every designed cell UNCHANGED", async () => {
+    const d = await diffPlanFile(fixture("bucket-policy.replan.plan.json"));
+    const s = d.stacks[0];
+    expect([s.added, s.removed, s.unknown, s.undecided]).toEqual([[], [], [], []]);
+    expect(s.unchanged).toBe(BUCKET_POLICY_EXPECTED.length);
+    expect(s.accounts).toEqual({ account_a: "111111111111", account_b: "222222222222" });
+    const r = await runCli("plan", fixture("bucket-policy.replan.plan.json"), "--fail-on", "new-any");
+    expect(r.code).toBe(0);
+  });
+
+  it("before the first apply: what is known is NEW; what Terraform knows only after apply is reported, and the check fails", async () => {
+    const d = await diffPlanFile(fixture("bucket-policy.create.plan.json"));
+    const s = d.stacks[0];
+    expect(s.added.map((c) => c.key)).toEqual(["service/lambda.amazonaws.com sts:AssumeRole role/xacct-direct-writer-exec"]);
+    expect(s.unknown.map((u) => `${u.address.split(".")[0]} ${u.attribute}`).sort()).toEqual([
+      "aws_iam_role_policy policy",
+      "aws_s3_bucket_ownership_controls bucket",
+      "aws_s3_bucket_policy bucket",
+      "aws_s3_bucket_public_access_block bucket",
+      "aws_s3_bucket_server_side_encryption_configuration bucket",
+    ]);
+    expect((await runCli("plan", fixture("bucket-policy.create.plan.json"))).code).toBe(3);
+  });
+});
