@@ -326,13 +326,15 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
   const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);
   const maxSessionDurationSeconds = v.sessionDuration("maxSessionDurationSeconds", int(raw.maxSessionDurationSeconds ?? 3600));
-  const sessionDurationSeconds = v.sessionDuration("sessionDurationSeconds", int(raw.sessionDurationSeconds ?? 3600));
-  if (sessionDurationSeconds > maxSessionDurationSeconds) {
+  // Only the Lambdas request sessions (the humans' roles may keep a maximum up to 12 h).
+  const requested = int(raw.sessionDurationSeconds ?? 3600);
+  if (typeof requested === "number" && requested > maxSessionDurationSeconds) {
     throw new ConfigError(
       "sessionDurationSeconds",
-      `${sessionDurationSeconds} s exceeds maxSessionDurationSeconds (${maxSessionDurationSeconds} s), the roles' maximum: STS would refuse every AssumeRole; lower it (XACCT_SESSION_DURATION) or raise maxSessionDurationSeconds (XACCT_MAX_SESSION_DURATION)`,
+      `${requested} s exceeds maxSessionDurationSeconds (${maxSessionDurationSeconds} s), the roles' maximum: STS would refuse every AssumeRole; lower it (XACCT_SESSION_DURATION) or raise maxSessionDurationSeconds (XACCT_MAX_SESSION_DURATION)`,
     );
   }
+  const sessionDurationSeconds = v.chainedSessionDuration("sessionDurationSeconds", requested);
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
   const requireMfaForHumans = bool("requireMfaForHumans", raw.requireMfaForHumans ?? true);

@@ -91,8 +91,9 @@ export class ThreeAccountStack extends AccountsStack {
       handler: "metadata-processor",
       target: { bucketName: reports.bucketName, prefix: metadataPrefix, kmsKeyArn: reports.kmsKeyArn },
       assumeRole: { role: reportingWriter, sessionDurationSeconds: config.sessionDurationSeconds },
-      // HeadObject on the data bucket with the execution role (same account: no bucket policy needed).
-      grants: [data.s3Grant("read")],
+      // HeadObject on the data bucket with the execution role (same account: no
+      // bucket policy needed). Metadata only: no kms:Decrypt on the data key.
+      grants: [data.metadataGrant()],
       s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket },
       onFailureQueue: true,
     });

@@ -26,30 +26,30 @@ export const EXTERNAL_ID = "partner-7-external";
 export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET})`,
-  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET})`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
+  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
-  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
-  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
-  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
 ];
 
 /** With an ExternalId configured, the Lambda assumes the role only when it sends that ExternalId. */
 export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET})`,
-  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET})`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
+  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET} [externalId=correct]`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
-  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
-  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
-  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
 ];
 
 // ------------------------------------------------------------------ bucket-policy
@@ -61,9 +61,9 @@ export const DIRECT_EXEC = "role/xacct-direct-writer-exec";
 export const BUCKET_POLICY_EXPECTED: readonly string[] = [
   `${DIRECT_EXEC} s3:ListBucket ${DIRECT_BUCKET} [prefix=incoming/]`,
   `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/incoming/x.json`,
-  `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json`,
-  `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET})`,
-  `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET})`,
+  `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`,
+  `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET}) [via-s3]`,
 ];
 
 // ------------------------------------------------------------------ three-account
@@ -86,10 +86,10 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
-  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json`,
-  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json`,
-  `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET})`,
-  `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET})`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
+  `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3]`,
 
   // View-only role (Production): list and read the whole data bucket; Decrypt only.
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
@@ -97,11 +97,14 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
-  `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET})`,
+  `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
 
-  // Reporting writer role: PutObject under metadata/ only, and the key to encrypt it.
-  `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json`,
-  `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET})`,
+  // Reporting writer role: PutObject under metadata/ only, SSE-KMS with the bucket's key
+  // (the bucket policy denies any other encryption header), and the key through S3 only:
+  // GenerateDataKey to encrypt, Decrypt for multipart uploads.
+  `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${REPORTING_WRITER} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3]`,
+  `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3]`,
 
   // Metadata processor (Production): reads the data bucket it is triggered by (HeadObject) ...
   `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
@@ -112,11 +115,12 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   // ... of the version its event names (the bucket is versioned; HeadObject with VersionId needs it)
   `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/data/x.json`,
   `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
-  `${PROCESSOR} kms:Decrypt key(${PROD_BUCKET})`,
+  // (no kms:Decrypt on the data key: HeadObject returns metadata without decrypting)
   // ... and writes to Reporting only through the reporting writer role.
   `${PROCESSOR} sts:AssumeRole ${REPORTING_WRITER}`,
-  `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json via ${REPORTING_WRITER}`,
-  `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) via ${REPORTING_WRITER}`,
+  `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket] via ${REPORTING_WRITER}`,
+  `${PROCESSOR} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
+  `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
 
   // Developers: the upload role, with MFA, and through it the role's access.
   `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa]`,
@@ -125,10 +129,10 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
 
   // Testers: the view-only role, with MFA.
   `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa]`,
@@ -137,7 +141,7 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
   `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
   `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) via ${VIEW_ROLE}[mfa]`,
+  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa]`,
 
   // By design (acknowledged "account-root-principal"): both roles trust Development's
   // root, so Development's own IAM decides who may assume them. Any Development
@@ -149,14 +153,14 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:GenerateDataKey key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
+  `${DEVELOPMENT_PROBE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
   `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) via ${VIEW_ROLE}[mfa]`,
+  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa]`,
 ];

@@ -1,5 +1,5 @@
 import { AccessLevel, Condition, PolicyDocument, Principal, Statement } from "./types";
-import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn } from "./s3-access";
+import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn, viaS3Condition } from "./s3-access";
 
 /**
  * Every policy document this project synthesizes is built here. Modules call
@@ -39,6 +39,46 @@ export interface BucketPolicyInput {
   readonly organizationGrants?: readonly OrganizationGrant[];
   /** ObjectWriter ownership: deny PutObject without `bucket-owner-full-control`. */
   readonly requireBucketOwnerFullControl?: boolean;
+  /**
+   * The bucket's SSE-KMS key: deny PutObject that asks for any other
+   * encryption (SSE-S3, another KMS key, the AWS managed aws/s3 key, SSE-C).
+   * @default none (no encryption pinning)
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
+export const SSE_PIN_SIDS = {
+  algorithm: "DenyPutWithoutSseKms",
+  key: "DenyPutWithoutBucketKey",
+  customerKey: "DenyPutWithSseC",
+} as const;
+
+/**
+ * Deny every PutObject that does not *ask* for SSE-KMS with `keyArn`:
+ * - `s3:x-amz-server-side-encryption` other than `aws:kms` (AES256 is
+ *   readable without the key and leaves no KMS trail; `aws:kms:dsse` too);
+ * - `s3:x-amz-server-side-encryption-aws-kms-key-id` other than the key's ARN
+ *   (a writer's own key: the owner loses the data when that key is disabled);
+ * - SSE-C (`s3:x-amz-server-side-encryption-customer-algorithm` present).
+ * `...IfExists` evaluates to *true* when the key is absent from the request
+ * (IAM User Guide, condition operators, "...IfExists": "If the key is not
+ * present, evaluate the condition element as true"), so a request that sends
+ * no encryption headers is denied too. That is deliberate: with
+ * `aws:kms` but no key id S3 would use the AWS managed key aws/s3, not the
+ * bucket default (PutObject API reference, SSEKMSKeyId), so every writer must
+ * name this key: the handlers send both headers (handlers/shared/s3write.ts),
+ * a person uses `aws s3 cp --sse aws:kms --sse-kms-key-id <key ARN>`.
+ * The condition key carries the key id as sent: send the ARN, not an alias.
+ * Condition keys: https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+ */
+export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statement[] {
+  const deny = (Sid: string, Condition: Condition): Statement => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${bucketArn}/*`, Condition });
+  return [
+    deny(SSE_PIN_SIDS.algorithm, { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } }),
+    deny(SSE_PIN_SIDS.key, { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } }),
+    deny(SSE_PIN_SIDS.customerKey, { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }),
+  ];
 }
 
 /**
@@ -69,6 +109,7 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
       Condition: { StringNotEquals: { "s3:x-amz-acl": BUCKET_OWNER_FULL_CONTROL } },
     });
   }
+  if (input.kmsKeyArn !== undefined) statements.push(...sseKmsPinStatements(bucketArn, input.kmsKeyArn));
 
   const groups = new Map<string, { level: AccessLevel; prefix: string; principals: string[] }>();
   for (const g of input.grants) {
@@ -149,7 +190,9 @@ export interface KeyPolicyInput {
   readonly partition: string;
   /** The key's own account: its root keeps administration, as in AWS's default key policy. */
   readonly ownerAccountId: string;
-  /** Cross-account principals and the level each needs (Decrypt to read, GenerateDataKey/Encrypt to write). */
+  /** Region of the key (and bucket): grants only hold for requests S3 makes there (`kms:ViaService`). */
+  readonly region: string;
+  /** Cross-account principals and the level each needs (Decrypt to read, GenerateDataKey + Decrypt to write). */
   readonly grants: readonly { principals: readonly string[]; level: AccessLevel }[];
   /** Organization-wide grants, matching the bucket policy's. */
   readonly organizationGrants?: readonly { organizationId: string; level: AccessLevel }[];
@@ -193,6 +236,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
         Principal: { AWS: one(uniqueSorted(principals)) },
         Action: one(actions.split(",")),
         Resource: "*",
+        Condition: viaS3Condition(input.region),
       });
     });
   (input.organizationGrants ?? []).forEach((g, i) => {
@@ -202,7 +246,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
       Principal: "*",
       Action: one(LEVEL_ACTIONS[g.level].kms),
       Resource: "*",
-      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId } },
+      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId, ...viaS3Condition(input.region).StringEquals } },
     });
   });
   return doc(statements);

@@ -70,7 +70,7 @@ describe("AssumableRole permissions", () => {
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: "arn:aws:s3:::data-b",
-      Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } },
+      Condition: { StringLike: { "s3:prefix": "in/*" } }, // "in/*" also matches "in/"
     });
   });
 
@@ -79,7 +79,9 @@ describe("AssumableRole permissions", () => {
   });
 
   it("uses exactly the bucket's key", () => {
-    expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: KEY });
+    expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY });
+    // Only through S3, in the key's region: never Decrypt/GenerateDataKey on the key directly.
+    expect(s[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
   });
 
   it("has no KMS statement for an SSE-S3 bucket", () => {

@@ -52,6 +52,12 @@ export interface BucketShareProps {
   readonly provider: AwsProvider;
   /** Id of the owning account: tells same-account principals from cross-account ones. */
   readonly accountId: string;
+  /**
+   * Region of the bucket (and its key): KMS grants hold only for requests S3
+   * makes there (`kms:ViaService = s3.<region>.amazonaws.com`).
+   * @default the provider's region (synth fails if neither is set)
+   */
+  readonly region?: string;
   /** Globally unique S3 bucket name. */
   readonly bucketName: string;
   /**
@@ -115,6 +121,10 @@ export class BucketShare extends Construct {
   public readonly bucketPolicy: S3BucketPolicy;
   public readonly objectOwnership: ObjectOwnership;
   public readonly accountId: string;
+  /** Region of the bucket and key. */
+  public readonly region: string;
+  /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
+  public readonly kmsAliasName?: string;
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
   private readonly pendingDependables: TerraformResource[] = [];
@@ -127,6 +137,11 @@ export class BucketShare extends Construct {
     this.accountId = v.accountId(f("accountId"), props.accountId);
     this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
     this.bucketArn = `arn:${partition}:s3:::${this.bucketName}`;
+    const region = props.region ?? props.provider.region;
+    if (region === undefined) {
+      throw new ConfigError(f("region"), "is required when the provider sets no region: KMS grants are limited to S3 in the bucket's region (kms:ViaService)");
+    }
+    this.region = v.region(f("region"), region);
     const encryption = v.oneOf(f("encryption"), props.encryption ?? "kms", ["kms", "s3"] as const);
     this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
     const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
@@ -161,7 +176,8 @@ export class BucketShare extends Construct {
       rule: { objectOwnership: this.objectOwnership },
     });
 
-    if (props.versioning ?? true) {
+    const versioned = props.versioning ?? true;
+    if (versioned) {
       new S3BucketVersioningA(this, "versioning", {
         provider,
         bucket: this.bucket.id,
@@ -179,6 +195,11 @@ export class BucketShare extends Construct {
           filter: [{ prefix: "" }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
           noncurrentVersionExpiration: [{ noncurrentDays }],
+          // Once every noncurrent version has expired, a delete marker is left
+          // with nothing behind it; remove those too, or they pile up and slow
+          // listings. Only meaningful (and only allowed next to versions) when
+          // versioned. https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+          ...(versioned ? { expiration: [{ expiredObjectDeleteMarker: true }] } : {}),
         },
       ],
     });
@@ -195,6 +216,7 @@ export class BucketShare extends Construct {
             renderPolicy(
               keyPolicy({
                 partition,
+                region: this.region,
                 ownerAccountId: this.accountId,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
@@ -204,9 +226,10 @@ export class BucketShare extends Construct {
         tags,
       });
       this.kmsKeyArn = this.kmsKey.arn;
+      this.kmsAliasName = kmsAliasFor(this.bucketName);
       new KmsAlias(this, "key-alias", {
         provider,
-        name: `alias/s3/${this.bucketName}`,
+        name: this.kmsAliasName,
         targetKeyId: this.kmsKey.keyId,
       });
     }
@@ -235,6 +258,7 @@ export class BucketShare extends Construct {
               grants: this.principalGroups,
               organizationGrants: this.orgGrants,
               requireBucketOwnerFullControl: requireBofc,
+              kmsKeyArn: this.kmsKeyArn,
             }),
           ),
       }),
@@ -296,7 +320,30 @@ export class BucketShare extends Construct {
       prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
       level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
       kmsKeyArn: this.kmsKeyArn,
+      region: this.region,
       objectWriterOwnership: this.objectOwnership === "ObjectWriter",
     };
   }
+
+  /**
+   * Read object metadata only (HeadObject, ListBucket): `read` on the bucket
+   * without any KMS action, since HeadObject returns metadata without
+   * decrypting. For a principal of the owning account (no bucket-policy
+   * statement needed), e.g. an S3-triggered function that only inspects the
+   * object it was told about.
+   */
+  public metadataGrant(prefix = ""): S3Grant {
+    return { ...this.s3Grant("read", prefix), kmsKeyArn: undefined, metadataOnly: true };
+  }
+}
+
+/**
+ * A KMS alias for a bucket: `alias/s3/<name>` with each "." as "_". Alias
+ * names allow only letters, digits, "/", "_" and "-"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html),
+ * while bucket names may hold dots. Bucket names never contain "_", so the
+ * mapping is one-to-one: two valid bucket names never share an alias.
+ */
+export function kmsAliasFor(bucketName: string): string {
+  return `alias/s3/${bucketName.replace(/\./g, "_")}`;
 }

@@ -64,6 +64,40 @@ function objectProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
   ];
 }
 
+/** A KMS key of the third account: what a writer could name instead of the bucket's key. */
+export const FOREIGN_KMS_KEY = "arn:aws:kms:us-east-1:999999999999:key/foreign";
+
+/**
+ * PutObject with each encryption header a writer could send to an SSE-KMS
+ * bucket: only `sse=aws:kms,kms-key=bucket` (what the handlers send) and no
+ * header at all (the bucket default) may pass its pinning denies.
+ */
+function encryptionProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
+  const keyArn = bucket.kmsKeyArn;
+  if (!keyArn) return [];
+  const SSE = "s3:x-amz-server-side-encryption";
+  const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const variants: { context: Record<string, string>; label: string }[] = [
+    { context: { [SSE]: "aws:kms", [KEY_ID]: keyArn }, label: "sse=aws:kms,kms-key=bucket" },
+    { context: { [SSE]: "aws:kms", [KEY_ID]: FOREIGN_KMS_KEY }, label: "sse=aws:kms,kms-key=foreign" },
+    { context: { [SSE]: "aws:kms" }, label: "sse=aws:kms,kms-key=aws/s3" },
+    { context: { [SSE]: "AES256" }, label: "sse=AES256" },
+    { context: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" }, label: "sse-c" },
+  ];
+  const acl: Record<string, string> = bucket.objectOwnership === "ObjectWriter" ? { "s3:x-amz-acl": "bucket-owner-full-control" } : {};
+  // Outside the granted prefixes only the handlers' headers: the prefix, not the header, must decide there.
+  const asked = [...prefixes.map((p) => ({ prefix: p, variants })), { prefix: WRONG_PREFIX, variants: variants.slice(0, 1) }];
+  return asked.flatMap(({ prefix, variants }) =>
+    variants.map((v) => ({
+      action: "s3:PutObject",
+      resource: `${bucket.arn}/${prefix}${OBJECT_NAME}`,
+      resourceLabel: `${bucket.name}/${prefix}${OBJECT_NAME}`,
+      context: { ...acl, ...v.context },
+      labels: [v.label],
+    })),
+  );
+}
+
 const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   ...p,
   context: { ...p.context, [NO_TLS.key]: NO_TLS.value },
@@ -73,7 +107,10 @@ const withoutTls = (p: ProbeDraft): ProbeDraft => ({
 export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel): Probe[] {
   const prefixes = probePrefixes(model, bucket);
   const base = bucketBase(bucket, extras);
-  const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes)].map((p) => ({ ...p, ...base }));
+  const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes), ...encryptionProbes(bucket, prefixes)].map((p) => ({
+    ...p,
+    ...base,
+  }));
   return [...overTls, ...overTls.map(withoutTls)].map(finish);
 }
 
@@ -94,16 +131,22 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const resourcePolicy: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
-  return ["kms:Decrypt", "kms:GenerateDataKey"].map((action) => ({
-    action,
-    resource: key.arn,
-    resourceLabel: keyLabel(model, key),
-    resourceAccount: key.account,
-    context: {},
-    contextLabel: "",
-    resourcePolicy,
-    blockPublicAccess: false,
-  }));
+  // Each action called directly, and as S3 calls it on the principal's behalf
+  // (kms:ViaService, which the grants require).
+  const region = key.arn.split(":")[3];
+  const direct = { context: {}, contextLabel: "" };
+  const viaS3 = { context: { "kms:ViaService": `s3.${region}.amazonaws.com` }, contextLabel: "via-s3" };
+  return ["kms:Decrypt", "kms:GenerateDataKey"].flatMap((action) =>
+    [direct, viaS3].map((c) => ({
+      action,
+      resource: key.arn,
+      resourceLabel: keyLabel(model, key),
+      resourceAccount: key.account,
+      ...c,
+      resourcePolicy,
+      blockPublicAccess: false,
+    })),
+  );
 }
 
 // ------------------------------------------------------------------ STS
