@@ -40,8 +40,8 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("readwrite"),
-      // Development's groups decide who may assume (see addAssumingGroup).
-      acknowledge: ["account-root-principal"],
+      // Trusted by Development's IAM users only, with MFA, session named after
+      // the user; Development's groups decide which users (see addAssumingGroup).
     });
     const viewRole = new AssumableRole(this, "tester-role", {
       provider: production,
@@ -50,7 +50,6 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("read"),
-      acknowledge: ["account-root-principal"],
     });
 
     // ---- Development: one group per role

@@ -122,45 +122,29 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${PROCESSOR} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
   `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
 
-  // Developers: the upload role, with MFA, and through it the role's access.
-  `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
+  // Developers: the upload role, with MFA (not older than the role's maximum session) and the
+  // session named after the user, and through it the role's access.
+  `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
 
   // Testers: the view-only role, with MFA.
-  `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa]`,
+  `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa,session=own-name]`,
 
-  // By design (acknowledged "account-root-principal"): both roles trust Development's
-  // root, so Development's own IAM decides who may assume them. Any Development
-  // principal its admins give sts:AssumeRole (here the broad probe) gets in, with MFA.
-  `${DEVELOPMENT_PROBE} sts:AssumeRole ${UPLOAD_ROLE} [mfa]`,
-  `${DEVELOPMENT_PROBE} sts:AssumeRole ${VIEW_ROLE} [mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa]`,
+  // Nobody else of Development: the roles trust Development's IAM users only (aws:PrincipalArn
+  // user/*), with fresh MFA and the session named after the user. A Development role with
+  // sts:AssumeRole on * and MFA (the broad probe) is Denied, as is a user with a foreign session name.
 ];

@@ -157,7 +157,11 @@ function wildcardFindings(p: ModelPolicy, s: Statement): Finding[] {
     }
   }
   const roots = principalArns(s).filter((a) => a.endsWith(":root"));
-  if (roots.length && !isKeyAdmin) {
+  // An account root narrowed by aws:PrincipalArn (e.g. to that account's IAM users) names who, not "anyone there".
+  const narrowedByArn = Object.entries(s.Condition ?? {}).some(
+    ([operator, keys]) => !/Null$/i.test(operator) && !/Not/.test(operator) && Object.keys(keys ?? {}).some((k) => k.toLowerCase() === "aws:principalarn"),
+  );
+  if (roots.length && !isKeyAdmin && !narrowedByArn) {
     out.push({
       level: "warning",
       address: p.address,

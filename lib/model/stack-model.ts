@@ -161,7 +161,8 @@ export function buildStackModel(tf: TfJson): StackModel {
 
   const policies: ModelPolicy[] = [];
   const policy = (address: string, kind: PolicyKind, attachedTo: string, account: string, raw: unknown): ModelPolicy => {
-    const json = resolve(str(raw));
+    // `$${` is Terraform's escape of a literal `${` (IAM policy variables, see renderPolicy): AWS receives `${`.
+    const json = resolve(str(raw)).replace(/\$\$\{/g, "${");
     let document: PolicyDocument;
     try {
       document = JSON.parse(json) as PolicyDocument;

@@ -13,8 +13,18 @@ const uniqueSorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort(
 
 const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
 
-/** Compact JSON, as AWS stores it; tokens inside strings are resolved by cdktf at synth. */
-export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d);
+/**
+ * Compact JSON, as AWS stores it; tokens inside strings are resolved by cdktf
+ * at synth. IAM policy variables (`${aws:username}`) are written `$${...}`:
+ * Terraform reads every `${` in a string as its own interpolation and fails
+ * on `${aws:username}` ("Template interpolation doesn't expect a colon ... escape
+ * it by starting with "$${""); `$${` is its escape for a literal `${`.
+ * Terraform references never have a ":" there, so only policy variables match.
+ */
+export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d).replace(/\$\{([A-Za-z0-9-]+:)/g, "$$$${$1");
+
+/** The IAM policy variable of an IAM user's name (absent for roles and federated sessions). */
+export const AWS_USERNAME_VARIABLE = "${aws:username}";
 
 // ---------------------------------------------------------------- bucket policy
 
@@ -254,27 +264,88 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
 
 // ---------------------------------------------------------------- trust policies
 
+/**
+ * The IAM users of one account that may assume a role (the members of an
+ * IAM group there: a group cannot be a principal, so the trust names the
+ * account and narrows it to its IAM users by condition).
+ */
+export interface IamUserTrust {
+  readonly partition: string;
+  readonly accountId: string;
+  /** IAM path the users must be under, `/` for any user of the account. */
+  readonly userPath: string;
+  /** A principal tag every caller must carry, e.g. `{ key: "team", value: "data" }`. */
+  readonly principalTag?: { readonly key: string; readonly value: string };
+}
+
 export interface RoleTrustInput {
   /** Principal ARNs allowed to call sts:AssumeRole. */
   readonly principals: readonly string[];
+  /** IAM users of other accounts allowed to call sts:AssumeRole (humans). @default [] */
+  readonly iamUsers?: readonly IamUserTrust[];
   readonly externalId?: string;
   readonly requireMfa?: boolean;
+  /** The role's maximum session: MFA older than this is refused (`aws:MultiFactorAuthAge`). Required with iamUsers and requireMfa. */
+  readonly maxMfaAgeSeconds?: number;
 }
 
-/** Trust policy of a role assumable from other accounts. */
+/** Sid prefix of the statements that trust the IAM users of an account. */
+export const IAM_USERS_SID_PREFIX = "AssumeAsIamUserOf";
+
+/**
+ * Trust policy of a role assumable from other accounts.
+ *
+ * IAM users of an account (`iamUsers`) get their own statement, narrower than
+ * "the account root with MFA" (which any role, CI session or SSO session of
+ * that account with sts:AssumeRole could satisfy):
+ * - `aws:PrincipalArn` like `arn:aws:iam::<account>:user/<path>*`: IAM users
+ *   only (a role session's PrincipalArn is the role, a federated user's is
+ *   `...:federated-user/...`), optionally only under an IAM path;
+ * - `aws:MultiFactorAuthPresent` and `aws:MultiFactorAuthAge` below the role's
+ *   maximum session (seconds since the MFA sign-in; present only with MFA:
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthage);
+ * - `sts:RoleSessionName` = `${aws:username}`, so CloudTrail names the person
+ *   behind each session (https://aws.amazon.com/blogs/security/easily-control-naming-individual-iam-role-sessions/;
+ *   aws:username exists only for IAM users, so nobody else can match it);
+ * - optionally `aws:PrincipalTag/<key>` = value.
+ */
 export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
   const condition: NonNullable<Statement["Condition"]> = {};
   if (input.externalId !== undefined) condition.StringEquals = { "sts:ExternalId": input.externalId };
   if (input.requireMfa) condition.Bool = { "aws:MultiFactorAuthPresent": "true" };
-  return doc([
-    {
+  const statements: Statement[] = [];
+  if (input.principals.length > 0) {
+    statements.push({
       Sid: "AssumeFromNamedPrincipals",
       Effect: "Allow",
       Principal: { AWS: one(uniqueSorted(input.principals)) },
       Action: "sts:AssumeRole",
       ...withCondition(condition),
-    },
-  ]);
+    });
+  }
+  for (const u of input.iamUsers ?? []) {
+    const c: NonNullable<Statement["Condition"]> = {
+      ArnLike: { "aws:PrincipalArn": `arn:${u.partition}:iam::${u.accountId}:user${u.userPath}*` },
+      StringEquals: {
+        "sts:RoleSessionName": AWS_USERNAME_VARIABLE,
+        ...(u.principalTag ? { [`aws:PrincipalTag/${u.principalTag.key}`]: u.principalTag.value } : {}),
+        ...(input.externalId !== undefined ? { "sts:ExternalId": input.externalId } : {}),
+      },
+    };
+    if (input.requireMfa) {
+      if (input.maxMfaAgeSeconds === undefined) throw new Error("roleTrustPolicy: maxMfaAgeSeconds is required with iamUsers and requireMfa");
+      c.Bool = { "aws:MultiFactorAuthPresent": "true" };
+      c.NumericLessThan = { "aws:MultiFactorAuthAge": String(input.maxMfaAgeSeconds) };
+    }
+    statements.push({
+      Sid: `${IAM_USERS_SID_PREFIX}${u.accountId}`,
+      Effect: "Allow",
+      Principal: { AWS: `arn:${u.partition}:iam::${u.accountId}:root` },
+      Action: "sts:AssumeRole",
+      Condition: c,
+    });
+  }
+  return doc(statements);
 }
 
 /** Trust policy of a role assumed by an AWS service (Lambda). */

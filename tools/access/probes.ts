@@ -175,29 +175,54 @@ function externalIdVariants(role: RoleModel): Variant[] {
   ];
 }
 
+/** MFA signed in 5 minutes ago ("mfa"), and 12 h ago ("mfa-12h-old") when a trust limits aws:MultiFactorAuthAge. */
+export const FRESH_MFA_AGE = "300";
+export const OLD_MFA_AGE = "43200";
+
 function mfaVariants(model: StackModel, role: RoleModel): Variant[] {
-  const asked = policiesAboutAssuming(model, role).some((d) => conditionValues(d, "aws:MultiFactorAuthPresent").length > 0);
+  const policies = policiesAboutAssuming(model, role);
+  const asked = policies.some((d) => conditionValues(d, "aws:MultiFactorAuthPresent").length > 0);
   const none: Variant = { context: {}, labels: [] };
-  return asked ? [none, { context: { "aws:MultiFactorAuthPresent": "true" }, labels: ["mfa"] }] : [none];
+  if (!asked) return [none];
+  const mfa = (age: string, label: string): Variant => ({ context: { "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": age }, labels: [label] });
+  const ageLimited = policies.some((d) => conditionValues(d, "aws:MultiFactorAuthAge").length > 0);
+  return [none, mfa(FRESH_MFA_AGE, "mfa"), ...(ageLimited ? [mfa(OLD_MFA_AGE, "mfa-12h-old")] : [])];
+}
+
+/**
+ * Placeholder of `sts:RoleSessionName` that the evaluation replaces with the
+ * caller's own name (an IAM user's name, or the matrix's role session name):
+ * "session=own-name" asks as a person who names the session after themself.
+ */
+export const OWN_SESSION_NAME = "<own-name>";
+
+function sessionNameVariants(role: RoleModel): Variant[] {
+  if (conditionValues(role.trust.document, "sts:RoleSessionName").length === 0) return [{ context: {}, labels: [] }];
+  return [
+    { context: { "sts:RoleSessionName": "someone-else" }, labels: ["session=other-name"] },
+    { context: { "sts:RoleSessionName": OWN_SESSION_NAME }, labels: ["session=own-name"] },
+  ];
 }
 
 export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   const out: Probe[] = [];
   for (const mfa of mfaVariants(model, role)) {
     for (const ext of externalIdVariants(role)) {
-      out.push(
-        finish({
-          action: "sts:AssumeRole",
-          resource: role.arn,
-          resourceLabel: `role/${role.name}`,
-          resourceAccount: role.account,
-          context: { ...ext.context, ...mfa.context },
-          labels: [...ext.labels, ...mfa.labels],
-          resourcePolicy: { name: role.address, source: "trust", document: role.trust.document },
-          blockPublicAccess: false,
-          assumesRole: role.arn,
-        }),
-      );
+      for (const session of sessionNameVariants(role)) {
+        out.push(
+          finish({
+            action: "sts:AssumeRole",
+            resource: role.arn,
+            resourceLabel: `role/${role.name}`,
+            resourceAccount: role.account,
+            context: { ...ext.context, ...mfa.context, ...session.context },
+            labels: [...ext.labels, ...mfa.labels, ...session.labels],
+            resourcePolicy: { name: role.address, source: "trust", document: role.trust.document },
+            blockPublicAccess: false,
+            assumesRole: role.arn,
+          }),
+        );
+      }
     }
   }
   return out;
