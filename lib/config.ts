@@ -64,6 +64,8 @@ export interface ProjectConfig {
   readonly forceDestroy: boolean;
   /** Three-account stack: Developers/Testers must use MFA to assume their roles. */
   readonly requireMfaForHumans: boolean;
+  /** Every shared bucket logs its requests (S3 server access logs) to a log bucket of its account. */
+  readonly accessLogs: boolean;
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
 }
@@ -98,6 +100,7 @@ export const KNOWN_KEYS = [
   "encryption",
   "forceDestroy",
   "requireMfaForHumans",
+  "accessLogs",
   "backend",
   "tags",
 ] as const;
@@ -129,6 +132,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_ENCRYPTION: "encryption (kms | s3)",
   XACCT_FORCE_DESTROY: "forceDestroy (true | false)",
   XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
+  XACCT_ACCESS_LOGS: "accessLogs (true | false)",
   XACCT_BACKEND: "backend.type (local | s3)",
   XACCT_STATE_DIR: "backend.dir (local)",
   XACCT_STATE_BUCKET: "backend.bucket (s3)",
@@ -233,6 +237,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     encryption: e("XACCT_ENCRYPTION"),
     forceDestroy: e("XACCT_FORCE_DESTROY"),
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
+    accessLogs: e("XACCT_ACCESS_LOGS"),
     backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
   };
 }
@@ -338,6 +343,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
   const requireMfaForHumans = bool("requireMfaForHumans", raw.requireMfaForHumans ?? true);
+  const accessLogs = bool("accessLogs", raw.accessLogs ?? false);
 
   const b = raw.backend ?? {};
   if (!isObject(b)) throw new ConfigError("backend", 'must be an object such as {"type": "local"}');
@@ -389,6 +395,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     encryption,
     forceDestroy,
     requireMfaForHumans,
+    accessLogs,
     backend,
     tags: tags as Record<string, string>,
   };

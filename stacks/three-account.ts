@@ -32,6 +32,7 @@ export class ThreeAccountStack extends AccountsStack {
       bucketName: config.productionBucketName,
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
+      accessLogs: config.accessLogs,
     });
     const uploadRole = new AssumableRole(this, "developer-role", {
       provider: production,
@@ -71,6 +72,7 @@ export class ThreeAccountStack extends AccountsStack {
       bucketName: config.reportingBucketName,
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
+      accessLogs: config.accessLogs,
     });
     const reportingWriter = new AssumableRole(this, "reporting-writer-role", {
       provider: reporting,

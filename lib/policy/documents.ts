@@ -99,16 +99,7 @@ export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statemen
  */
 export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
   const { bucketArn } = input;
-  const statements: Statement[] = [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-  ];
+  const statements: Statement[] = [denyInsecureTransportStatement(bucketArn)];
   if (input.requireBucketOwnerFullControl) {
     statements.push({
       Sid: "RequireBucketOwnerFullControl",
@@ -193,6 +184,52 @@ function grantStatements(
 
 const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> =>
   c && Object.keys(c).length > 0 ? { Condition: c } : {};
+
+// ---------------------------------------------------------------- access-log bucket policy
+
+/** TLS-only for everyone, on a bucket and its objects. */
+export function denyInsecureTransportStatement(bucketArn: string): Statement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+export interface AccessLogBucketPolicyInput {
+  readonly logBucketArn: string;
+  /** Key prefix the logs are written under (ends in `/`). */
+  readonly prefix: string;
+  /** The bucket whose requests are logged. */
+  readonly sourceBucketArn: string;
+  /** Its account (server access logs only go to a bucket of the same account and region). */
+  readonly sourceAccountId: string;
+}
+
+/**
+ * Policy of an S3 server access log bucket: TLS-only, and PutObject under
+ * `prefix` for the S3 logging service on behalf of exactly one source bucket
+ * of this account (aws:SourceArn + aws:SourceAccount: the confused-deputy
+ * guard). With BucketOwnerEnforced ownership a bucket policy is the only way
+ * to grant log delivery (no ACLs, no target grants).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ */
+export function accessLogBucketPolicy(input: AccessLogBucketPolicyInput): PolicyDocument {
+  return doc([
+    denyInsecureTransportStatement(input.logBucketArn),
+    {
+      Sid: "S3ServerAccessLogDelivery",
+      Effect: "Allow",
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${input.logBucketArn}/${input.prefix}*`,
+      Condition: { ArnLike: { "aws:SourceArn": input.sourceBucketArn }, StringEquals: { "aws:SourceAccount": input.sourceAccountId } },
+    },
+  ]);
+}
 
 // ---------------------------------------------------------------- KMS key policy
 

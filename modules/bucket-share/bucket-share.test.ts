@@ -182,6 +182,48 @@ describe("BucketShare options", () => {
   });
 });
 
+describe("BucketShare access logs (opt-in audit)", () => {
+  it("is off by default", () => {
+    const { tf } = share();
+    expect(tf.resource?.aws_s3_bucket_logging).toBeUndefined();
+    expect(Object.keys(tf.resource?.aws_s3_bucket ?? {})).toHaveLength(1);
+  });
+
+  it("logs every request to a private SSE-S3 log bucket of the owning account that only S3 log delivery for this bucket may write", () => {
+    const { tf } = share({ accessLogs: true });
+    const buckets = Object.values(tf.resource?.aws_s3_bucket ?? {}).map((b) => [b.bucket, b.provider]);
+    expect(buckets).toEqual([
+      ["shared-data-b", "aws.account_b"],
+      ["shared-data-b-logs", "aws.account_b"],
+    ]);
+    expect(only(tf, "aws_s3_bucket_logging")).toMatchObject({ target_prefix: "s3/shared-data-b/", provider: "aws.account_b" });
+    const policies = Object.values(tf.resource?.aws_s3_bucket_policy ?? {}).map((p) => statementsOf(parsePolicy(p.policy)));
+    const logPolicy = policies.find((st) => st.some((x) => x.Sid === "S3ServerAccessLogDelivery"));
+    expect(logPolicy).toEqual([
+      expect.objectContaining({ Sid: "DenyInsecureTransport", Effect: "Deny" }),
+      {
+        Sid: "S3ServerAccessLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::shared-data-b-logs/s3/shared-data-b/*",
+        Condition: { ArnLike: { "aws:SourceArn": "arn:aws:s3:::shared-data-b" }, StringEquals: { "aws:SourceAccount": ACCOUNT_B } },
+      },
+    ]);
+    const pabs = Object.values(tf.resource?.aws_s3_bucket_public_access_block ?? {});
+    expect(pabs).toHaveLength(2);
+    for (const p of pabs) expect(p).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    const sse = Object.values(tf.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).map((x) => (x.rule as Record<string, unknown>[])[0].apply_server_side_encryption_by_default);
+    expect(sse).toContainEqual({ sse_algorithm: "AES256" });
+  });
+
+  it("names the log bucket and its retention when asked, and refuses a name over 63 characters", () => {
+    const { tf } = share({ accessLogs: { bucketName: "central-logs-b", expirationDays: 30 } });
+    expect(Object.values(tf.resource?.aws_s3_bucket ?? {}).map((b) => b.bucket)).toContain("central-logs-b");
+    expectConfigError(() => share({ bucketName: "b".repeat(60), accessLogs: true }), "BucketShare(share).accessLogs.bucketName", "3-63");
+  });
+});
+
 describe("BucketShare KMS alias", () => {
   it.each(["acme.shared.data", "a.b-c", "xacct-prod-data-222222222222-us-east-1", "a1.b2.c3.d4"])("%s gets a valid alias", (name) => {
     const alias = kmsAliasFor(name);

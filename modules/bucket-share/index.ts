@@ -3,6 +3,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
@@ -14,6 +15,7 @@ import { addDependency, GranteeLike, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
+  accessLogBucketPolicy,
   ACCESS_LEVELS,
   bucketPolicy,
   BucketGrantGroup,
@@ -45,6 +47,36 @@ export interface BucketShareGrant {
    * @default "" (the whole bucket)
    */
   readonly prefix?: string;
+}
+
+/**
+ * Opt-in audit trail of who read or wrote which object: S3 server access logs
+ * delivered to a log bucket of the owning account (same account and region,
+ * which S3 requires of a log destination).
+ *
+ * Why server access logs rather than CloudTrail S3 data events: with an S3
+ * Bucket Key, KMS CloudTrail events no longer name the object, so an
+ * object-level record must come from S3 itself. Server access logs cost
+ * nothing to deliver (only the log objects' storage) and need no trail;
+ * delivery is best-effort and arrives within hours. CloudTrail data events
+ * (advanced event selectors on `resources.ARN` starting with the bucket ARN)
+ * are complete and arrive within minutes, but cost USD 0.10 per 100,000
+ * events delivered plus the trail bucket's storage, and need a trail per
+ * account/region that landing zones usually own already. Enable those in the
+ * landing zone when the volume justifies it. See
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/logging-with-S3.html
+ */
+export interface BucketShareAccessLogs {
+  /**
+   * The log bucket created here (one per shared bucket).
+   * @default `<bucketName>-logs` (synth fails if that exceeds 63 characters: name it)
+   */
+  readonly bucketName?: string;
+  /**
+   * Days after which log objects expire.
+   * @default 365
+   */
+  readonly expirationDays?: number;
 }
 
 export interface BucketShareProps {
@@ -99,6 +131,14 @@ export interface BucketShareProps {
   readonly kmsDeletionWindowDays?: number;
   /** Findings of the synth-time policy checks that are deliberate here. @default [] */
   readonly acknowledge?: readonly Acknowledgement[];
+  /**
+   * Record every request to the bucket (requester, key, operation, result):
+   * S3 server access logs to a log bucket created in the owning account.
+   * `true` for the defaults. See {@link BucketShareAccessLogs} for the
+   * trade-off against CloudTrail data events.
+   * @default off
+   */
+  readonly accessLogs?: boolean | BucketShareAccessLogs;
   /** @default "aws" */
   readonly partition?: string;
   /** @default {} */
@@ -125,6 +165,8 @@ export class BucketShare extends Construct {
   public readonly region: string;
   /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
   public readonly kmsAliasName?: string;
+  /** The server access log bucket, when `accessLogs` is on. */
+  public readonly logBucket?: S3Bucket;
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
   private readonly pendingDependables: TerraformResource[] = [];
@@ -150,6 +192,9 @@ export class BucketShare extends Construct {
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
     this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+    const logs = props.accessLogs === true ? {} : props.accessLogs === false ? undefined : props.accessLogs;
+    const logBucketName = logs && v.bucketName(f("accessLogs.bucketName"), logs.bucketName ?? `${this.bucketName}-logs`);
+    const logExpirationDays = logs && v.integerInRange(f("accessLogs.expirationDays"), logs.expirationDays ?? 365, 1, 36500);
 
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;
@@ -266,10 +311,77 @@ export class BucketShare extends Construct {
       dependsOn: [pab],
     });
     acknowledge(this.bucketPolicy, this.acknowledgements);
+
+    if (logBucketName !== undefined && logExpirationDays !== undefined) {
+      this.logBucket = this.accessLogBucket(provider, partition, logBucketName, logExpirationDays, props.forceDestroy ?? false, tags);
+    }
     if (this.kmsKey) acknowledge(this.kmsKey, this.acknowledgements);
     // Grants passed as props were recorded before the resources existed.
     this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
     this.pendingDependables.length = 0;
+  }
+
+  /**
+   * The server access log bucket: private, SSE-S3 (what S3 documents for a
+   * log destination), versioned, logs expire; its policy lets only the S3
+   * logging service write, for this bucket only. Then logging is turned on.
+   */
+  private accessLogBucket(
+    provider: AwsProvider,
+    partition: string,
+    name: string,
+    expirationDays: number,
+    forceDestroy: boolean,
+    tags: Record<string, string> | undefined,
+  ): S3Bucket {
+    const prefix = `s3/${this.bucketName}/`;
+    const logBucket = new S3Bucket(this, "logs", { provider, bucket: name, forceDestroy, tags });
+    const pab = new S3BucketPublicAccessBlock(this, "logs-public-access-block", {
+      provider,
+      bucket: logBucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "logs-ownership", { provider, bucket: logBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketVersioningA(this, "logs-versioning", { provider, bucket: logBucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "logs-encryption", {
+      provider,
+      bucket: logBucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketLifecycleConfiguration(this, "logs-lifecycle", {
+      provider,
+      bucket: logBucket.id,
+      rule: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: expirationDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    const policy = new S3BucketPolicy(this, "logs-policy", {
+      provider,
+      bucket: logBucket.id,
+      policy: renderPolicy(
+        accessLogBucketPolicy({ logBucketArn: `arn:${partition}:s3:::${name}`, prefix, sourceBucketArn: this.bucketArn, sourceAccountId: this.accountId }),
+      ),
+      dependsOn: [pab],
+    });
+    new S3BucketLoggingA(this, "access-logging", {
+      provider,
+      bucket: this.bucket.id,
+      targetBucket: logBucket.id,
+      targetPrefix: prefix,
+      // Delivery is checked against the log bucket's policy: put it first.
+      dependsOn: [policy],
+    });
+    return logBucket;
   }
 
   /**
