@@ -128,6 +128,8 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_iam_role", name, "name", str(a.name));
     set("aws_iam_role", name, "id", str(a.name));
     set("aws_iam_role", name, "arn", `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
+    // A stable stand-in for the id AWS assigns (AROA + 17 characters), so policies that carry it read and size as deployed.
+    set("aws_iam_role", name, "unique_id", `AROA${Buffer.from(name).toString("hex").toUpperCase().padEnd(17, "0").slice(0, 17)}`);
   }
   for (const [name, a] of each("aws_iam_group")) {
     set("aws_iam_group", name, "name", str(a.name));

@@ -7,7 +7,7 @@ import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectAc
  * writes IAM JSON by hand.
  */
 
-const doc = (statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+const doc = (statements: Statement[], id?: string): PolicyDocument => ({ Version: "2012-10-17", ...(id ? { Id: id } : {}), Statement: statements });
 
 const uniqueSorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
@@ -55,6 +55,8 @@ export interface BucketPolicyInput {
    * @default none (no encryption pinning)
    */
   readonly kmsKeyArn?: string;
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
 }
 
 /** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
@@ -129,7 +131,7 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
       ...grantStatements(bucketArn, g.level, g.prefix, "*", `Org${i + 1}`, { "aws:PrincipalOrgID": g.organizationId }, input.requireBucketOwnerFullControl),
     );
   });
-  return doc(statements);
+  return doc(statements, input.id);
 }
 
 function grantStatements(
@@ -243,6 +245,8 @@ export interface KeyPolicyInput {
   readonly grants: readonly { principals: readonly string[]; level: AccessLevel }[];
   /** Organization-wide grants, matching the bucket policy's. */
   readonly organizationGrants?: readonly { organizationId: string; level: AccessLevel }[];
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
 }
 
 /** Sid of the owner-account statement; policy checks treat it as the acknowledged `:root` use. */
@@ -296,7 +300,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
       Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId, ...viaS3Condition(input.region).StringEquals } },
     });
   });
-  return doc(statements);
+  return doc(statements, input.id);
 }
 
 // ---------------------------------------------------------------- trust policies
@@ -324,6 +328,8 @@ export interface RoleTrustInput {
   readonly requireMfa?: boolean;
   /** The role's maximum session: MFA older than this is refused (`aws:MultiFactorAuthAge`). Required with iamUsers and requireMfa. */
   readonly maxMfaAgeSeconds?: number;
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
 }
 
 /** Sid prefix of the statements that trust the IAM users of an account. */
@@ -382,7 +388,7 @@ export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
       Condition: c,
     });
   }
-  return doc(statements);
+  return doc(statements, input.id);
 }
 
 /** Trust policy of a role assumed by an AWS service (Lambda). */

@@ -5,7 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
-import { addDependency, GranteeLike, IGrantee, dependablesOf, toGrantee } from "../../lib/grantee";
+import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import { assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import * as v from "../../lib/validate";
@@ -146,6 +146,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
               externalId: this.externalId,
               requireMfa: this.requireMfa,
               maxMfaAgeSeconds: this.maxSessionDurationSeconds,
+              id: principalsPolicyId(this.trusted),
             }),
           );
         },

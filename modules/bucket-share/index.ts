@@ -11,7 +11,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
-import { addDependency, GranteeLike, toGrantee } from "../../lib/grantee";
+import { addDependency, GranteeLike, IGrantee, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
@@ -170,6 +170,8 @@ export class BucketShare extends Construct {
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
   private readonly pendingDependables: TerraformResource[] = [];
+  /** Cross-account grantees, for the policies' Id (unique ids of same-stack principals). */
+  private readonly grantees: IGrantee[] = [];
   private readonly acknowledgements: Acknowledgement[];
 
   constructor(scope: Construct, id: string, props: BucketShareProps) {
@@ -265,6 +267,7 @@ export class BucketShare extends Construct {
                 ownerAccountId: this.accountId,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
+                id: principalsPolicyId(this.grantees),
               }),
             ),
         }),
@@ -304,6 +307,7 @@ export class BucketShare extends Construct {
               organizationGrants: this.orgGrants,
               requireBucketOwnerFullControl: requireBofc,
               kmsKeyArn: this.kmsKeyArn,
+              id: principalsPolicyId(this.grantees),
             }),
           ),
       }),
@@ -405,6 +409,7 @@ export class BucketShare extends Construct {
       const { account } = v.principalArn(gf("principal"), grantee.principalArn);
       if (account !== this.accountId) {
         this.principalGroups.push({ principals: [grantee.principalArn], level, prefix });
+        this.grantees.push(grantee);
         if (grantee.dependable) this.dependOnGrantee(grantee.dependable);
       }
     }

@@ -314,6 +314,11 @@ export class LambdaWriter extends Construct implements IGrantee {
     return this.roleArn;
   }
 
+  /** IGrantee: the execution role's unique id, so policies naming it are re-applied when it is replaced. */
+  public get uniqueId(): string {
+    return this.role.uniqueId;
+  }
+
   public get dependable(): IamRole {
     return this.role;
   }
