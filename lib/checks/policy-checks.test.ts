@@ -28,6 +28,18 @@ function handWrittenRole(scope: Construct, p: Providers, statements: Statement[]
   new IamRolePolicy(scope, "hand-policy", { provider: p.b, role: role.name, policy: renderPolicy(identityPolicy(statements)) });
 }
 
+/** A hand-written SSE-KMS bucket `data-b` of account B (AWS default key policy) with this bucket policy. */
+function handWrittenKmsBucket(scope: Construct, p: Providers, statements: Statement[]): void {
+  const key = new KmsKey(scope, "key", { provider: p.b });
+  const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
+  new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
+    provider: p.b,
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
+  });
+  new S3BucketPolicy(scope, "policy", { provider: p.b, bucket: bucket.id, policy: renderPolicy(identityPolicy(statements)) });
+}
+
 const share = (scope: Construct, p: Providers, extra: Partial<ConstructorParameters<typeof BucketShare>[2]> = {}): BucketShare =>
   new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "data-b", ...extra });
 
@@ -75,21 +87,10 @@ describe("KMS grants on both sides", () => {
   });
 
   it("trips when the bucket policy grants another account but the key policy does not", () => {
-    const f = checksOf((scope, p) => {
-      // Hand-written: an SSE-KMS bucket whose policy grants account A, with the AWS default key policy.
-      const key = new KmsKey(scope, "key", { provider: p.b });
-      const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
-      new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
-        provider: p.b,
-        bucket: bucket.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
-      });
-      new S3BucketPolicy(scope, "policy", {
-        provider: p.b,
-        bucket: bucket.id,
-        policy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" }])),
-      });
-    });
+    // Hand-written: an SSE-KMS bucket whose policy grants account A, with the AWS default key policy.
+    const f = checksOf((scope, p) =>
+      handWrittenKmsBucket(scope, p, [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" }]),
+    );
     const hits = byCheck(f, "kms-key-policy-grant");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0].message).toContain("kms:GenerateDataKey");
@@ -130,22 +131,11 @@ describe("KMS grants on both sides", () => {
   });
 
   it("trips when an SSE-KMS bucket lets writers pick another encryption", () => {
-    const f = checksOf((scope, p) => {
-      const key = new KmsKey(scope, "key", { provider: p.b });
-      const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
-      new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
-        provider: p.b,
-        bucket: bucket.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
-      });
-      new S3BucketPolicy(scope, "policy", {
-        provider: p.b,
-        bucket: bucket.id,
-        policy: renderPolicy(
-          identityPolicy([{ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } }]),
-        ),
-      });
-    });
+    const f = checksOf((scope, p) =>
+      handWrittenKmsBucket(scope, p, [
+        { Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
+      ]),
+    );
     const [hit, ...more] = byCheck(f, "sse-kms-not-pinned");
     expect(more).toEqual([]);
     expect(hit.level).toBe("error");
