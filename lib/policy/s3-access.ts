@@ -64,9 +64,12 @@ export interface S3Grant {
   readonly region?: string;
   /**
    * HeadObject only: s3:GetObject authorizes HeadObject, which returns the
-   * object's metadata without decrypting it, so no KMS action is granted even
-   * when the bucket is SSE-KMS. The Sid ends in {@link METADATA_ONLY_SID_SUFFIX}
-   * so the `kms-identity-grant` check knows the missing kms:Decrypt is meant.
+   * object's metadata and no body, so there is nothing to decrypt and no KMS
+   * action is granted even when the bucket is SSE-KMS (AWS documents
+   * kms:Decrypt for *downloading* SSE-KMS objects: S3 User Guide, "Using
+   * SSE-KMS", Permissions). A GetObject with this grant fails on the key,
+   * which is the point. The Sid ends in {@link METADATA_ONLY_SID_SUFFIX} so the
+   * `kms-identity-grant` check knows the missing kms:Decrypt is meant.
    */
   readonly metadataOnly?: boolean;
   /** ObjectWriter ownership: writers must send `x-amz-acl: bucket-owner-full-control`. */
