@@ -25,10 +25,13 @@ every AWS SDK call goes over TLS, so aws:SecureTransport is "true" (the
 emulator's plain HTTP is a test artefact); and, for object requests, the S3
 encryption condition keys carry the request's own headers
 (x-amz-server-side-encryption, ...-aws-kms-key-id, ...-customer-algorithm),
-so the SSE-KMS pinning denies of an SSE-KMS bucket decide as in AWS: a key
-absent from the request makes an ...IfExists condition hold ("If the key is
-not present, evaluate the condition element as true", IAM condition
-operators) and a Null condition compare presence.
+so the SSE-KMS pinning denies of an SSE-KMS bucket decide as in AWS: a Null
+condition compares presence, a key absent from the request makes an
+...IfExists or negated (StringNotEquals) condition hold and any other fail
+("If the key is not present, evaluate the condition element as true", IAM
+condition operators). Checked against moto 5.2.5: no headers, the bucket's
+key and a multipart upload pass; AES256, another key and aws:kms without a
+key id are refused.
 Nothing else of moto changes.
 """
 import fnmatch

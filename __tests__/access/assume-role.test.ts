@@ -26,11 +26,11 @@ describe("assume-role access matrix", () => {
     ]);
   });
 
-  it("pins writes to the bucket's KMS key: every other encryption header (or none) is denied by the bucket policy", () => {
+  it("pins writes to the bucket's KMS key: every other encryption header is denied by the bucket policy; none (bucket default, multipart parts) passes", () => {
     const puts = cellsOf(m, WRITER_TARGET).filter((c) => c.action === "s3:PutObject" && c.resource === `${SHARED_BUCKET}/incoming/x.json` && !c.context.includes("no-tls"));
     const decisions = Object.fromEntries(puts.map((c) => [c.context, c.decision]));
     expect(decisions).toEqual({
-      "": "Denied",
+      "": "Allowed",
       "sse=aws:kms,kms-key=bucket": "Allowed",
       "sse=aws:kms,kms-key=foreign": "Denied",
       "sse=aws:kms,kms-key=aws/s3": "Denied",
@@ -40,7 +40,11 @@ describe("assume-role access matrix", () => {
     const sseC = puts.find((c) => c.context === "sse-c");
     expect(sseC?.deciding).toContainEqual(expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithSseC" }));
     const foreign = puts.find((c) => c.context === "sse=aws:kms,kms-key=foreign");
-    expect(foreign?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithoutBucketKey" })]);
+    expect(foreign?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithOtherKmsKey" })]);
+    const awsManaged = puts.find((c) => c.context === "sse=aws:kms,kms-key=aws/s3");
+    expect(awsManaged?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithAwsManagedKey" })]);
+    const aes = puts.find((c) => c.context === "sse=AES256");
+    expect(aes?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithOtherEncryption" })]);
   });
 
   it("the key is usable only through S3 (kms:ViaService), never directly", () => {

@@ -6,6 +6,11 @@
  * without a prefix, DeleteObject/DeleteBucket/PutBucketPolicy, AssumeRole
  * without MFA or ExternalId where one is required.
  *
+ * PutObject is Allowed twice for a writer of an SSE-KMS bucket: without encryption headers (the
+ * bucket default, this key; also what every multipart UploadPart sends) and with the handlers'
+ * `sse=aws:kms,kms-key=bucket`; AES256, another KMS key, aws:kms without a key id (aws/s3) and
+ * SSE-C are Denied by the bucket policy. KMS actions are Allowed only `via-s3` (kms:ViaService).
+ *
  * Cell format: `<principal> <action> <resource> [<context>] via <role>[<hop context>]`
  * (see tools/access/cell-key.ts). Whole-bucket grants are probed under the
  * sample prefix `data/`; the wrong prefix is always `other/`.
@@ -26,12 +31,14 @@ export const EXTERNAL_ID = "partner-7-external";
 export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
@@ -41,12 +48,14 @@ export const ASSUME_ROLE_EXPECTED: readonly string[] = [
 export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET} [externalId=correct]`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
@@ -61,6 +70,7 @@ export const DIRECT_EXEC = "role/xacct-direct-writer-exec";
 export const BUCKET_POLICY_EXPECTED: readonly string[] = [
   `${DIRECT_EXEC} s3:ListBucket ${DIRECT_BUCKET} [prefix=incoming/]`,
   `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/incoming/x.json`,
+  `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json`,
   `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`,
   `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET}) [via-s3]`,
@@ -86,7 +96,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
   `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
   `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3]`,
@@ -99,9 +111,10 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
   `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
 
-  // Reporting writer role: PutObject under metadata/ only, SSE-KMS with the bucket's key
-  // (the bucket policy denies any other encryption header), and the key through S3 only:
+  // Reporting writer role: PutObject under metadata/ only, SSE-KMS with the bucket's key (the
+  // bucket policy denies any other encryption header), and the key through S3 only:
   // GenerateDataKey to encrypt, Decrypt for multipart uploads.
+  `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json`,
   `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket]`,
   `${REPORTING_WRITER} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3]`,
   `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3]`,
@@ -118,6 +131,7 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   // (no kms:Decrypt on the data key: HeadObject returns metadata without decrypting)
   // ... and writes to Reporting only through the reporting writer role.
   `${PROCESSOR} sts:AssumeRole ${REPORTING_WRITER}`,
+  `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json via ${REPORTING_WRITER}`,
   `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket] via ${REPORTING_WRITER}`,
   `${PROCESSOR} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
   `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
@@ -130,7 +144,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,

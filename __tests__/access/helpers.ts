@@ -70,7 +70,7 @@ export function itDeniesTheUsualSuspects(matrix: () => StackMatrix, scopedBucket
     expect(noTls.length).toBeGreaterThan(0);
     for (const c of noTls) {
       expect([c.key, c.decision]).toEqual([c.key, "Denied"]);
-      // (a PutObject may also meet the SSE-KMS pinning denies; TLS must be among the deciding statements)
+      // (a PutObject with a wrong encryption header also meets an SSE-KMS pinning deny)
       expect(c.deciding).toContainEqual(expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyInsecureTransport" }));
     }
   });

@@ -62,7 +62,11 @@ describe("three-account access matrix", () => {
 
   it("the processor writes to Reporting via the reporting writer role, and cannot read or delete there", () => {
     const inReporting = allowed(m).filter((c) => c.principal === PROCESSOR && c.resource.startsWith(REPORTING_BUCKET));
-    expect(inReporting.map((c) => [c.action, c.resource, c.via?.role])).toEqual([["s3:PutObject", `${REPORTING_BUCKET}/metadata/x.json`, REPORTING_WRITER]]);
+    // (twice: without encryption headers, i.e. the bucket default, and with the handler's SSE-KMS headers)
+    expect(inReporting.map((c) => [c.action, c.resource, c.context, c.via?.role])).toEqual([
+      ["s3:PutObject", `${REPORTING_BUCKET}/metadata/x.json`, "", REPORTING_WRITER],
+      ["s3:PutObject", `${REPORTING_BUCKET}/metadata/x.json`, "sse=aws:kms,kms-key=bucket", REPORTING_WRITER],
+    ]);
     const denied = cellsOf(m, REPORTING_WRITER).filter((c) => c.resource.startsWith(REPORTING_BUCKET) && c.decision === "Denied");
     expect(new Set(denied.map((c) => c.action))).toEqual(
       new Set(["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:DeleteBucket", "s3:PutBucketPolicy"]),

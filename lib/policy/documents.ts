@@ -61,35 +61,50 @@ export interface BucketPolicyInput {
 
 /** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
 export const SSE_PIN_SIDS = {
-  algorithm: "DenyPutWithoutSseKms",
-  key: "DenyPutWithoutBucketKey",
+  algorithm: "DenyPutWithOtherEncryption",
+  key: "DenyPutWithOtherKmsKey",
+  managedKey: "DenyPutWithAwsManagedKey",
   customerKey: "DenyPutWithSseC",
 } as const;
 
+const SSE = "s3:x-amz-server-side-encryption";
+const SSE_KMS_KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+const SSE_C_ALGORITHM = "s3:x-amz-server-side-encryption-customer-algorithm";
+
 /**
- * Deny every PutObject that does not *ask* for SSE-KMS with `keyArn`:
- * - `s3:x-amz-server-side-encryption` other than `aws:kms` (AES256 is
+ * Deny every PutObject that asks for an encryption other than SSE-KMS with
+ * `keyArn`:
+ * - `x-amz-server-side-encryption` present and not `aws:kms` (AES256 is
  *   readable without the key and leaves no KMS trail; `aws:kms:dsse` too);
- * - `s3:x-amz-server-side-encryption-aws-kms-key-id` other than the key's ARN
- *   (a writer's own key: the owner loses the data when that key is disabled);
- * - SSE-C (`s3:x-amz-server-side-encryption-customer-algorithm` present).
- * `...IfExists` evaluates to *true* when the key is absent from the request
- * (IAM User Guide, condition operators, "...IfExists": "If the key is not
- * present, evaluate the condition element as true"), so a request that sends
- * no encryption headers is denied too. That is deliberate: with
- * `aws:kms` but no key id S3 would use the AWS managed key aws/s3, not the
- * bucket default (PutObject API reference, SSEKMSKeyId), so every writer must
- * name this key: the handlers send both headers (handlers/shared/s3write.ts),
- * a person uses `aws s3 cp --sse aws:kms --sse-kms-key-id <key ARN>`.
- * The condition key carries the key id as sent: send the ARN, not an alias.
- * Condition keys: https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+ * - `x-amz-server-side-encryption-aws-kms-key-id` present and not the key's
+ *   ARN (a writer's own key: the owner loses the data when it is disabled);
+ * - `aws:kms` without a key id: S3 would use the AWS managed key aws/s3, not
+ *   the bucket default (PutObject API reference, SSEKMSKeyId: "If you specify
+ *   x-amz-server-side-encryption:aws:kms ... but do not provide
+ *   x-amz-server-side-encryption-aws-kms-key-id, Amazon S3 uses the Amazon
+ *   Web Services managed key (aws/s3)");
+ * - SSE-C (`x-amz-server-side-encryption-customer-algorithm` present).
+ *
+ * Each test is guarded by `Null: "false"` (the header is present) rather than
+ * written `StringNotEqualsIfExists`: `...IfExists` and negated operators are
+ * *true* when the key is absent (IAM condition operators: "If the key is not
+ * present, evaluate the condition element as true"), and multipart UploadPart
+ * requests — authorized as s3:PutObject — carry no encryption header, so such
+ * a deny refuses every part (aws/aws-cli#4251, boto/botocore#471: "AccessDenied
+ * when calling the UploadPart operation"), the very multipart uploads `write`
+ * needs kms:Decrypt for. A request without encryption headers gets the bucket
+ * default, which is this key; the handlers send both headers anyway
+ * (handlers/shared/s3write.ts). The key id is compared as sent: name the key
+ * by its ARN, not an alias. Condition keys:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
  */
 export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statement[] {
   const deny = (Sid: string, Condition: Condition): Statement => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${bucketArn}/*`, Condition });
   return [
-    deny(SSE_PIN_SIDS.algorithm, { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } }),
-    deny(SSE_PIN_SIDS.key, { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } }),
-    deny(SSE_PIN_SIDS.customerKey, { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } }),
+    deny(SSE_PIN_SIDS.algorithm, { Null: { [SSE]: "false" }, StringNotEquals: { [SSE]: "aws:kms" } }),
+    deny(SSE_PIN_SIDS.key, { Null: { [SSE_KMS_KEY_ID]: "false" }, StringNotEquals: { [SSE_KMS_KEY_ID]: keyArn } }),
+    deny(SSE_PIN_SIDS.managedKey, { StringEquals: { [SSE]: "aws:kms" }, Null: { [SSE_KMS_KEY_ID]: "true" } }),
+    deny(SSE_PIN_SIDS.customerKey, { Null: { [SSE_C_ALGORITHM]: "false" } }),
   ];
 }
 

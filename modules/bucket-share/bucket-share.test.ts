@@ -62,8 +62,26 @@ describe("BucketShare defaults", () => {
         Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      { Sid: "DenyPutWithoutSseKms", ...denyPut, Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
-      { Sid: "DenyPutWithoutBucketKey", ...denyPut, Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } } },
+      // Each deny only when its header is present: a request without one (the bucket default, this
+      // key) and every multipart UploadPart (which carries none) pass.
+      {
+        Sid: "DenyPutWithOtherEncryption",
+        ...denyPut,
+        Condition: { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      },
+      {
+        Sid: "DenyPutWithOtherKmsKey",
+        ...denyPut,
+        Condition: {
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+        },
+      },
+      {
+        Sid: "DenyPutWithAwsManagedKey",
+        ...denyPut,
+        Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
+      },
       { Sid: "DenyPutWithSseC", ...denyPut, Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } } },
     ]);
   });
