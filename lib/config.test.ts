@@ -71,7 +71,9 @@ describe("loadConfig bad input names the field and the accepted form", () => {
     [{ XACCT_PREFIX: "/leading" }, "prefix", 'must not start with "/"'],
     [{ XACCT_PREFIX: "a/../b/" }, "prefix", '".."'],
     [{ XACCT_ACCESS_LEVEL: "admin" }, "accessLevel", '"read", "write", "readwrite"'],
-    [{ XACCT_SESSION_DURATION: "600" }, "sessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
+    [{ XACCT_SESSION_DURATION: "600" }, "sessionDurationSeconds", "from 900 to 3600"],
+    // A Lambda assuming a role is role chaining: STS caps it at 1 h whatever the roles' maximum.
+    [{ XACCT_SESSION_DURATION: "7200", XACCT_MAX_SESSION_DURATION: "7200" }, "sessionDurationSeconds", "role chaining"],
     [{ XACCT_MAX_SESSION_DURATION: "50000" }, "maxSessionDurationSeconds", "3600 (1 h) to 43200 (12 h)"],
     [{ XACCT_REGION: "mars-1" }, "region", "AWS region code"],
     [{ XACCT_TARGET: "prod" }, "target", '"aws", "emulator"'],
@@ -110,12 +112,12 @@ describe("loadConfig bad input names the field and the accepted form", () => {
     expect(e.message).toContain(hint);
   });
 
-  it("accepts a role name, a longer session within a raised maximum, and deployer roles of their own accounts", () => {
+  it("accepts a role name, a shorter Lambda session, a raised role maximum (for humans), and deployer roles of their own accounts", () => {
     const c = loadConfig({
       env: {
         XACCT_TARGET_ROLE_NAME: "data-drop.writer@b",
-        XACCT_SESSION_DURATION: "7200",
-        XACCT_MAX_SESSION_DURATION: "7200",
+        XACCT_SESSION_DURATION: "1800",
+        XACCT_MAX_SESSION_DURATION: "43200",
         XACCT_ROLE_ARN_B: "arn:aws:iam::222222222222:role/ci/deployer",
         XACCT_BACKEND: "s3",
         XACCT_STATE_BUCKET: "tf-state-bucket",
@@ -123,7 +125,8 @@ describe("loadConfig bad input names the field and the accepted form", () => {
       },
     });
     expect(c.targetRoleName).toBe("data-drop.writer@b");
-    expect(c.sessionDurationSeconds).toBe(7200);
+    expect(c.sessionDurationSeconds).toBe(1800);
+    expect(c.maxSessionDurationSeconds).toBe(43200);
     expect(c.accounts.b.roleArn).toBe("arn:aws:iam::222222222222:role/ci/deployer");
     expect(c.backend).toMatchObject({ roleArn: "arn:aws:iam::444444444444:role/state" });
     expect(loadConfig({ env: {} }).targetRoleName).toBe("xacct-writer-target");

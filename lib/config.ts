@@ -64,6 +64,8 @@ export interface ProjectConfig {
   readonly forceDestroy: boolean;
   /** Three-account stack: Developers/Testers must use MFA to assume their roles. */
   readonly requireMfaForHumans: boolean;
+  /** Every shared bucket logs its requests (S3 server access logs) to a log bucket of its account. */
+  readonly accessLogs: boolean;
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
   /** Demo stacks main.ts builds (default: all). Settings only other stacks use are not validated unless read. */
@@ -100,6 +102,7 @@ export const KNOWN_KEYS = [
   "encryption",
   "forceDestroy",
   "requireMfaForHumans",
+  "accessLogs",
   "backend",
   "tags",
   "stacks",
@@ -136,6 +139,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_ENCRYPTION: "encryption (kms | s3)",
   XACCT_FORCE_DESTROY: "forceDestroy (true | false)",
   XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
+  XACCT_ACCESS_LOGS: "accessLogs (true | false)",
   XACCT_BACKEND: "backend.type (local | s3)",
   XACCT_STATE_DIR: "backend.dir (local)",
   XACCT_STATE_BUCKET: "backend.bucket (s3)",
@@ -290,6 +294,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     encryption: e("XACCT_ENCRYPTION"),
     forceDestroy: e("XACCT_FORCE_DESTROY"),
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
+    accessLogs: e("XACCT_ACCESS_LOGS"),
     backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
     stacks: e("XACCT_STACKS"),
   };
@@ -400,15 +405,18 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
   const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);
   const maxSessionDurationSeconds = v.sessionDuration("maxSessionDurationSeconds", int(raw.maxSessionDurationSeconds ?? 3600));
-  const sessionDurationSeconds = v.sessionDuration("sessionDurationSeconds", int(raw.sessionDurationSeconds ?? 3600));
-  if (sessionDurationSeconds > maxSessionDurationSeconds) {
+  // Only the Lambdas request sessions (the humans' roles may keep a maximum up to 12 h).
+  const requested = int(raw.sessionDurationSeconds ?? 3600);
+  if (typeof requested === "number" && requested > maxSessionDurationSeconds) {
     throw new ConfigError(
       "sessionDurationSeconds",
-      `${sessionDurationSeconds} s exceeds maxSessionDurationSeconds (${maxSessionDurationSeconds} s), the roles' maximum: STS would refuse every AssumeRole; lower it (XACCT_SESSION_DURATION) or raise maxSessionDurationSeconds (XACCT_MAX_SESSION_DURATION)`,
+      `${requested} s exceeds maxSessionDurationSeconds (${maxSessionDurationSeconds} s), the roles' maximum: STS would refuse every AssumeRole; lower it (XACCT_SESSION_DURATION) or raise maxSessionDurationSeconds (XACCT_MAX_SESSION_DURATION)`,
     );
   }
+  const sessionDurationSeconds = v.chainedSessionDuration("sessionDurationSeconds", requested);
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
+  const accessLogs = bool("accessLogs", raw.accessLogs ?? false);
 
   const b = raw.backend ?? {};
   if (!isObject(b)) throw new ConfigError("backend", 'must be an object such as {"type": "local"}');
@@ -455,6 +463,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     maxSessionDurationSeconds,
     encryption,
     forceDestroy,
+    accessLogs,
     backend,
     tags: tags as Record<string, string>,
     stacks,

@@ -9,11 +9,38 @@ import type { TerraformResource } from "./framework";
 export interface IGrantee {
   readonly principalArn: string;
   readonly dependable?: TerraformResource;
+  /**
+   * The principal's unique id (`AROA...`, a Terraform reference) when it is
+   * created in the same stack: policies naming it carry it (see
+   * {@link principalsPolicyId}) so that replacing the principal re-applies them.
+   */
+  readonly uniqueId?: string;
 }
 
 export type GranteeLike = string | IGrantee;
 
 export const toGrantee = (g: GranteeLike): IGrantee => (typeof g === "string" ? { principalArn: g } : g);
+
+/**
+ * The `Id` of a policy that names principals created in the same stack: their
+ * unique ids, as Terraform references.
+ *
+ * Why: AWS stores a principal ARN in a trust, bucket or key policy as the
+ * principal's unique id. When the role is deleted and recreated (a
+ * `terraform apply -replace`, a rename and back) the new role gets a new id,
+ * the stored policy still points at the old one and every request is denied,
+ * while Terraform sees no difference in the policy text. With the unique id
+ * inside the policy document, a replaced role makes the policy "known after
+ * apply": Terraform plans an in-place update of every policy that names the
+ * role, and the update makes AWS resolve the ARN to the new role. The Id
+ * element is free text that grants nothing (IAM JSON policy elements: Id).
+ * Principals given only as ARN strings (other stacks) have no id to track.
+ * @returns undefined when no grantee has a unique id
+ */
+export function principalsPolicyId(gs: readonly IGrantee[]): string | undefined {
+  const ids = [...new Set(gs.flatMap((g) => (g.uniqueId ? [g.uniqueId] : [])))];
+  return ids.length ? `principals-${ids.join("-")}` : undefined;
+}
 
 export const dependablesOf = (gs: readonly IGrantee[]): TerraformResource[] =>
   gs.flatMap((g) => (g.dependable ? [g.dependable] : []));

@@ -45,7 +45,8 @@ export function only(tf: TfJson, type: string): Record<string, unknown> {
   return all[0];
 }
 
-export const parsePolicy = (raw: unknown): PolicyDocument => JSON.parse(String(raw)) as PolicyDocument;
+/** A synthesized policy as AWS receives it (Terraform's `$${` escape of policy variables undone). */
+export const parsePolicy = (raw: unknown): PolicyDocument => JSON.parse(String(raw).replace(/\$\$\{/g, "${")) as PolicyDocument;
 
 /** Assert that `fn` throws a ConfigError naming `field`, whose message contains `hint`. */
 export function expectConfigError(fn: () => unknown, field: string, hint: string): void {

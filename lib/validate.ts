@@ -86,6 +86,27 @@ export function keyPrefix(field: string, value: unknown): string {
 }
 
 /** An STS session duration / role maximum in seconds: 1 h to 12 h. */
+/**
+ * Duration of a session requested with role credentials (a Lambda function's
+ * execution role assuming another role): role chaining, which STS caps at
+ * 3600 s whatever the target role's maximum ("if you assume a role using role
+ * chaining and provide a DurationSeconds parameter value greater than one
+ * hour, the operation fails": AssumeRole API reference, DurationSeconds;
+ * https://repost.aws/knowledge-center/iam-role-chaining-limit). 900 s is STS's minimum.
+ */
+export function chainedSessionDuration(field: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 900) {
+    throw new ConfigError(field, `must be a whole number of seconds from 900 to 3600 (got ${JSON.stringify(value)})`);
+  }
+  if (value > 3600) {
+    throw new ConfigError(
+      field,
+      `${value} s is over 3600 s: a Lambda function assuming a role is role chaining, and STS refuses DurationSeconds above 1 hour for chained sessions whatever the role's maximum; every AssumeRole would fail. Use at most 3600 (the SDK refreshes the credentials before they expire)`,
+    );
+  }
+  return value;
+}
+
 export function sessionDuration(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 3600 || value > 43200) {
     throw new ConfigError(

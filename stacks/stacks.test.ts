@@ -124,6 +124,35 @@ describe("account placement", () => {
   });
 });
 
+describe("a replaced principal re-applies every policy that names it", () => {
+  // AWS stores a principal ARN as the principal's unique id: each policy naming a role of the
+  // same stack carries that role's unique_id (policy Id), so `terraform apply -replace` on the
+  // role plans an update of those policies. e2e: "replace-plan" shows it with real terraform.
+  const policiesNaming = (tf: TfJson, role: string): string[] =>
+    Object.entries(tf.resource ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, a]) => [a.policy, a.assume_role_policy].some((p) => typeof p === "string" && p.includes(`\${aws_iam_role.${role}.unique_id}`)))
+        .map(([n]) => `${type}.${n}`),
+    );
+  const roleNamed = (tf: TfJson, name: string): string =>
+    Object.entries(tf.resource?.aws_iam_role ?? {}).find(([, a]) => a.name === name)?.[0] ?? "(none)";
+
+  it("bucket-policy: the Lambda role's bucket policy and key policy", () => {
+    const tf = stacks["bucket-policy"];
+    expect(policiesNaming(tf, roleNamed(tf, "xacct-direct-writer-exec")).sort()).toEqual([
+      expect.stringMatching(/^aws_kms_key\.shared-bucket_key_/),
+      expect.stringMatching(/^aws_s3_bucket_policy\.shared-bucket_policy_/),
+    ]);
+  });
+
+  it("assume-role and three-account: the trust policy of the role the Lambda assumes", () => {
+    const ar = stacks["assume-role"];
+    expect(policiesNaming(ar, roleNamed(ar, "xacct-writer-exec"))).toEqual([expect.stringMatching(/^aws_iam_role\.target-role_/)]);
+    const three = stacks["three-account"];
+    expect(policiesNaming(three, roleNamed(three, "xacct-metadata-processor-exec"))).toEqual([expect.stringMatching(/^aws_iam_role\.reporting-writer-role_/)]);
+  });
+});
+
 describe("configuration targets", () => {
   it("the emulator target adds endpoints, path-style S3 and a deployer role per account", () => {
     const tf = synthAll({ target: "emulator", emulatorEndpoint: "http://127.0.0.1:4599" })["assume-role"];
@@ -166,6 +195,8 @@ describe("cdktf synth with bad configuration", () => {
     [{ XACCT_ACCOUNT_B: "111111111111" }, "Configuration error: accounts.b.id: must differ from accounts.a.id"],
     [{ XACCT_BUCKET_NAME: "Bad..Name" }, "Configuration error: bucketName:"],
     [{ XACCT_SESSION_DURATION: "7200" }, "Configuration error: sessionDurationSeconds: 7200 s exceeds maxSessionDurationSeconds (3600 s)"],
+    // Synthesized before, and every invocation would have failed: a Lambda's AssumeRole is role chaining (max 1 h).
+    [{ XACCT_SESSION_DURATION: "7200", XACCT_MAX_SESSION_DURATION: "7200" }, "Configuration error: sessionDurationSeconds: 7200 s is over 3600 s: a Lambda function assuming a role is role chaining"],
     [{ XACCT_TARGET_ROLE_NAME: "bad role!" }, "Configuration error: targetRoleName: must be 1-64 characters"],
   ])("%j fails with one clear message and writes nothing", (env, message) => {
     const r = runMain(env);

@@ -32,6 +32,7 @@ export class ThreeAccountStack extends AccountsStack {
       bucketName: config.productionBucketName,
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
+      accessLogs: config.accessLogs,
     });
     const uploadRole = new AssumableRole(this, "developer-role", {
       provider: production,
@@ -40,8 +41,8 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("readwrite"),
-      // Development's groups decide who may assume (see addAssumingGroup).
-      acknowledge: ["account-root-principal"],
+      // Trusted by Development's IAM users only, with MFA, session named after
+      // the user; Development's groups decide which users (see addAssumingGroup).
     });
     const viewRole = new AssumableRole(this, "tester-role", {
       provider: production,
@@ -50,7 +51,6 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("read"),
-      acknowledge: ["account-root-principal"],
     });
 
     // ---- Development: one group per role
@@ -72,6 +72,7 @@ export class ThreeAccountStack extends AccountsStack {
       bucketName: config.reportingBucketName,
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
+      accessLogs: config.accessLogs,
     });
     const reportingWriter = new AssumableRole(this, "reporting-writer-role", {
       provider: reporting,
@@ -91,8 +92,9 @@ export class ThreeAccountStack extends AccountsStack {
       handler: "metadata-processor",
       target: { bucketName: reports.bucketName, prefix: metadataPrefix, kmsKeyArn: reports.kmsKeyArn },
       assumeRole: { role: reportingWriter, sessionDurationSeconds: config.sessionDurationSeconds },
-      // HeadObject on the data bucket with the execution role (same account: no bucket policy needed).
-      grants: [data.s3Grant("read")],
+      // HeadObject on the data bucket with the execution role (same account: no
+      // bucket policy needed). Metadata only: no kms:Decrypt on the data key.
+      grants: [data.metadataGrant()],
       s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket },
       onFailureQueue: true,
     });

@@ -23,6 +23,7 @@ export abstract class TwoAccountStack extends AccountsStack {
       bucketName,
       encryption: this.config.encryption,
       forceDestroy: this.config.forceDestroy,
+      accessLogs: this.config.accessLogs,
     });
   }
 

@@ -26,8 +26,39 @@ describe("assume-role access matrix", () => {
     ]);
   });
 
+  it("pins writes to the bucket's KMS key: every other encryption header is denied by the bucket policy; none (bucket default, multipart parts) passes", () => {
+    const puts = cellsOf(m, WRITER_TARGET).filter((c) => c.action === "s3:PutObject" && c.resource === `${SHARED_BUCKET}/incoming/x.json` && !c.context.includes("no-tls"));
+    const decisions = Object.fromEntries(puts.map((c) => [c.context, c.decision]));
+    expect(decisions).toEqual({
+      "": "Allowed",
+      "sse=aws:kms,kms-key=bucket": "Allowed",
+      "sse=aws:kms,kms-key=foreign": "Denied",
+      "sse=aws:kms,kms-key=aws/s3": "Denied",
+      "sse=AES256": "Denied",
+      "sse-c": "Denied",
+    });
+    const sseC = puts.find((c) => c.context === "sse-c");
+    expect(sseC?.deciding).toContainEqual(expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithSseC" }));
+    const foreign = puts.find((c) => c.context === "sse=aws:kms,kms-key=foreign");
+    expect(foreign?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithOtherKmsKey" })]);
+    const awsManaged = puts.find((c) => c.context === "sse=aws:kms,kms-key=aws/s3");
+    expect(awsManaged?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithAwsManagedKey" })]);
+    const aes = puts.find((c) => c.context === "sse=AES256");
+    expect(aes?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithOtherEncryption" })]);
+  });
+
+  it("the key is usable only through S3 (kms:ViaService), never directly", () => {
+    const kms = cellsOf(m, WRITER_TARGET).filter((c) => c.action.startsWith("kms:"));
+    expect(kms.map((c) => `${c.action} [${c.context}] ${c.decision}`).sort()).toEqual([
+      "kms:Decrypt [] Denied",
+      "kms:Decrypt [via-s3] Allowed",
+      "kms:GenerateDataKey [] Denied",
+      "kms:GenerateDataKey [via-s3] Allowed",
+    ]);
+  });
+
   it("explains the hop: the Lambda's identity statement and the role's trust statement", () => {
-    const put = m.cells.find((c) => c.key === `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`);
+    const put = m.cells.find((c) => c.key === `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}`);
     expect(put?.via?.deciding).toEqual([
       expect.objectContaining({ effect: "Allow", source: "role-inline", sid: "AssumeTargetRole" }),
       expect.objectContaining({ effect: "Allow", source: "trust", sid: "AssumeFromNamedPrincipals" }),

@@ -37,3 +37,17 @@ describe("bucket-policy access matrix", () => {
 
   itDeniesTheUsualSuspects(() => m, [DIRECT_BUCKET]);
 });
+
+describe("bucket-policy access matrix with access logs on", () => {
+  let m: StackMatrix;
+  beforeAll(async () => {
+    m = await matrixOf("bucket-policy", { accessLogs: true });
+  });
+
+  it("adds the log bucket without opening it to anyone: the same Allowed cells", async () => {
+    await expect(m).toGrantExactly(BUCKET_POLICY_EXPECTED);
+    const logCells = m.cells.filter((c) => c.resource.startsWith(`${DIRECT_BUCKET}-logs`));
+    expect(logCells.length).toBeGreaterThan(0);
+    expect(logCells.filter((c) => c.decision === "Allowed")).toEqual([]);
+  });
+});

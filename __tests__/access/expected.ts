@@ -6,6 +6,11 @@
  * without a prefix, DeleteObject/DeleteBucket/PutBucketPolicy, AssumeRole
  * without MFA or ExternalId where one is required.
  *
+ * PutObject is Allowed twice for a writer of an SSE-KMS bucket: without encryption headers (the
+ * bucket default, this key; also what every multipart UploadPart sends) and with the handlers'
+ * `sse=aws:kms,kms-key=bucket`; AES256, another KMS key, aws:kms without a key id (aws/s3) and
+ * SSE-C are Denied by the bucket policy. KMS actions are Allowed only `via-s3` (kms:ViaService).
+ *
  * Cell format: `<principal> <action> <resource> [<context>] via <role>[<hop context>]`
  * (see tools/access/cell-key.ts). Whole-bucket grants are probed under the
  * sample prefix `data/`; the wrong prefix is always `other/`.
@@ -29,14 +34,16 @@ export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET})`,
-  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET})`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
+  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
-  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
-  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
   `${LAMBDA_SERVICE} sts:AssumeRole ${WRITER_EXEC}`,
 ];
 
@@ -45,14 +52,16 @@ export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
-  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET})`,
-  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET})`,
+  `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
+  `${WRITER_TARGET} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3]`,
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET} [externalId=correct]`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
-  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
-  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} kms:GenerateDataKey key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
   `${LAMBDA_SERVICE} sts:AssumeRole ${WRITER_EXEC}`,
 ];
 
@@ -66,8 +75,9 @@ export const BUCKET_POLICY_EXPECTED: readonly string[] = [
   `${DIRECT_EXEC} s3:ListBucket ${DIRECT_BUCKET} [prefix=incoming/]`,
   `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/incoming/x.json`,
   `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json`,
-  `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET})`,
-  `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET})`,
+  `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`,
+  `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET}) [via-s3]`,
   `${LAMBDA_SERVICE} sts:AssumeRole ${DIRECT_EXEC}`,
 ];
 
@@ -92,9 +102,11 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket]`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json`,
-  `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET})`,
-  `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET})`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
+  `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3]`,
 
   // View-only role (Production): list and read the whole data bucket; Decrypt only.
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
@@ -102,11 +114,15 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
-  `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET})`,
+  `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
 
-  // Reporting writer role: PutObject under metadata/ only, and the key to encrypt it.
+  // Reporting writer role: PutObject under metadata/ only, SSE-KMS with the bucket's key (the
+  // bucket policy denies any other encryption header), and the key through S3 only:
+  // GenerateDataKey to encrypt, Decrypt for multipart uploads.
   `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json`,
-  `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET})`,
+  `${REPORTING_WRITER} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${REPORTING_WRITER} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3]`,
+  `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3]`,
 
   // Metadata processor (Production): reads the data bucket it is triggered by (HeadObject) ...
   `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
@@ -117,52 +133,40 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   // ... of the version its event names (the bucket is versioned; HeadObject with VersionId needs it)
   `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/data/x.json`,
   `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
-  `${PROCESSOR} kms:Decrypt key(${PROD_BUCKET})`,
+  // (no kms:Decrypt on the data key: HeadObject returns metadata without decrypting)
   // ... and writes to Reporting only through the reporting writer role.
   `${PROCESSOR} sts:AssumeRole ${REPORTING_WRITER}`,
   `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json via ${REPORTING_WRITER}`,
-  `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) via ${REPORTING_WRITER}`,
+  `${PROCESSOR} s3:PutObject ${REPORTING_BUCKET}/metadata/x.json [sse=aws:kms,kms-key=bucket] via ${REPORTING_WRITER}`,
+  `${PROCESSOR} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
+  `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
 
-  // Developers: the upload role, with MFA, and through it the role's access.
-  `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
+  // Developers: the upload role, with MFA (not older than the role's maximum session) and the
+  // session named after the user, and through it the role's access.
+  `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
 
   // Testers: the view-only role, with MFA.
-  `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) via ${VIEW_ROLE}[mfa]`,
+  `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa,session=own-name]`,
 
-  // By design (acknowledged "account-root-principal"): both roles trust Development's
-  // root, so Development's own IAM decides who may assume them. Any Development
-  // principal its admins give sts:AssumeRole (here the broad probe) gets in, with MFA.
-  `${DEVELOPMENT_PROBE} sts:AssumeRole ${UPLOAD_ROLE} [mfa]`,
-  `${DEVELOPMENT_PROBE} sts:AssumeRole ${VIEW_ROLE} [mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:GenerateDataKey key(${PROD_BUCKET}) via ${UPLOAD_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa]`,
-  `${DEVELOPMENT_PROBE} kms:Decrypt key(${PROD_BUCKET}) via ${VIEW_ROLE}[mfa]`,
+  // Nobody else of Development: the roles trust Development's IAM users only (aws:PrincipalArn
+  // user/*), with fresh MFA and the session named after the user. A Development role with
+  // sts:AssumeRole on * and MFA (the broad probe) is Denied, as is a user with a foreign session name.
   `${LAMBDA_SERVICE} sts:AssumeRole ${PROCESSOR}`,
 ];

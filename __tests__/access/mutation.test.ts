@@ -41,7 +41,11 @@ describe("the access matrix catches policy changes", () => {
     let tf = withPolicy(bucketPolicyStack(), "aws_s3_bucket_policy", "shared-bucket_policy", setResource("Grant1Objects", `arn:aws:s3:::${DIRECT_BUCKET}/*`));
     tf = withPolicy(tf, "aws_iam_role_policy", "writer_execution", setResource("Grant1Objects", `arn:aws:s3:::${DIRECT_BUCKET}/*`));
     expect(diffAllowed(await matrixOfJson("bucket-policy", tf), BUCKET_POLICY_EXPECTED)).toEqual({
-      unexpected: [`${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/other/x.json`, `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/other/x.json`],
+      unexpected: [
+        `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/other/x.json`,
+        `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/other/x.json`,
+        `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
+      ],
       missing: [],
     });
   });
@@ -52,7 +56,7 @@ describe("the access matrix catches policy changes", () => {
     });
     expect(diffAllowed(await matrixOfJson("bucket-policy", tf), BUCKET_POLICY_EXPECTED)).toEqual({
       unexpected: [],
-      missing: [`${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET})`, `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET})`],
+      missing: [`${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`, `${DIRECT_EXEC} kms:GenerateDataKey key(${DIRECT_BUCKET}) [via-s3]`],
     });
   });
 

@@ -65,7 +65,10 @@ describe("plan diff of a deployed cdktf stack", () => {
       return { ...r, values: { ...r.values, policy: JSON.stringify({ ...doc, Statement: doc.Statement.filter((x) => x.Sid !== "CrossAccountUse1") }) } };
     });
     const d = await diffPlan(planJson({ providers, before: resources, after }));
-    expect(d.stacks[0].removed.map((c) => c.key).sort()).toEqual([`role/xacct-direct-writer-exec kms:Decrypt key(${DIRECT_BUCKET})`, `role/xacct-direct-writer-exec kms:GenerateDataKey key(${DIRECT_BUCKET})`]);
+    expect(d.stacks[0].removed.map((c) => c.key).sort()).toEqual([
+      `role/xacct-direct-writer-exec kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`,
+      `role/xacct-direct-writer-exec kms:GenerateDataKey key(${DIRECT_BUCKET}) [via-s3]`,
+    ]);
     expect(d.stacks[0].removed[0].deciding).toContainEqual(expect.objectContaining({ source: "key", sid: "CrossAccountUse1" }));
     expect(d.stacks[0].added).toEqual([]);
   });

@@ -66,10 +66,12 @@ export async function checkovFlow(opts: { runDir: string; logDir: string; bin: s
   const suite = new Suite("checkov");
   const outRoot = path.join(opts.runDir, "synth");
   let stacksDir = "";
-  // The default synth: what would be deployed to real accounts (target aws), not the emulator variant.
+  // The default synth with accessLogs on: what would be deployed to real accounts (target aws), not the emulator variant.
   const synthOk = await step(suite, "synth", async () => {
     const s = await synth("default", "assume-role", outRoot, path.join(opts.logDir, "checkov", "synth.log"), {
       XACCT_STATE_DIR: path.join(opts.runDir, "state-default"),
+      // The audited setup: every shared bucket writes server access logs (CKV_AWS_18 then passes without a skip).
+      XACCT_ACCESS_LOGS: "true",
     });
     stacksDir = path.join(s.outDir, "stacks");
     return fromRun(s.result);

@@ -109,7 +109,17 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   check(devAccount === config.accounts.production.id, `developer session is in account ${devAccount}, expected ${config.accounts.production.id}`);
   const srcKey = `e2e/${ctx.runId}/reports/q1 summary.csv`;
   const csv = "region,amount\nemea,12.5\namer,7\n";
-  const put = await ctx.emu.put(prodBucket, srcKey, csv, dev, "text/csv");
+  // The bucket policy pins writes to SSE-KMS with the bucket's own key: a person must name it
+  // (aws s3 cp --sse aws:kms --sse-kms-key-id <arn>); SSE-S3 is refused.
+  const prodKey = config.encryption === "kms" ? await ctx.emu.bucketKmsKeyArn(prodBucket, await deployerCreds(ctx, config.accounts.production.id, "key-lookup")) : undefined;
+  if (prodKey) {
+    const refused = await ctx.emu.put(prodBucket, `${srcKey}.aes256`, csv, dev, "text/csv", "AES256").then(
+      () => false,
+      (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode === 403,
+    );
+    check(refused, `an SSE-S3 (AES256) upload to s3://${prodBucket} was not refused: the bucket policy should pin writes to ${prodKey}`);
+  }
+  const put = await ctx.emu.put(prodBucket, srcKey, csv, dev, "text/csv", prodKey ? { kmsKeyArn: prodKey } : undefined);
   const etag = (put.ETag ?? "").replace(/"/g, "");
 
   const d = await deployed(ctx, tf, "metadata-processor");
@@ -155,7 +165,7 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   suite.metrics[`handler_ms`] = outcomes.map((o) => Math.round(o.ms)).join("/");
   return {
     ok: true,
-    detail: `developer put s3://${prodBucket}/${srcKey}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id})`,
+    detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id})`,
     log: path.join(ctx.logDir, stack, "handler.log"),
   };
 }

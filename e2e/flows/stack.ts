@@ -4,13 +4,14 @@ import type { ProjectConfig } from "../../lib/config";
 import { check, configFor, fromRun, step, synth, terraformEnv, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import { Suite, type SuiteResult } from "../lib/report";
 import { applySubstitutes } from "../lib/substitutes";
-import { classifyDrifts, drifts, missingFromMirror, Terraform, type PlanJson } from "../lib/terraform";
+import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, Terraform, type PlanJson } from "../lib/terraform";
 import { accessPlanCheck } from "./access";
 import { processorCheck, writerCheck } from "./handlers";
 
 /**
  * One stack on the emulator, local state:
- * synth -> init -> plan -> apply -> re-plan (no changes) -> handler -> destroy -> state empty.
+ * synth -> init -> plan -> apply -> re-plan (no changes) -> replace-plan (a replaced role
+ * re-applies the policies naming it) -> handler -> destroy -> state empty.
  */
 
 /** Settings of an emulator synth (everything else: cdktf.json defaults). */
@@ -61,6 +62,30 @@ export async function replanOutcome(tf: Terraform, name = "replan"): Promise<Ste
   return { ok: true, caveat: true, detail: `only known emulator gaps: ${verdict.known.join(", ")} (see e2e/README.md)`, log: r.logFile };
 }
 
+/**
+ * Item 6 with real terraform: `plan -replace=<role>` of each role that
+ * policies of the stack name also plans an in-place update of those policies
+ * (they carry the role's unique_id), so a recreated role is never left behind
+ * by a policy that still points at the old one. Nothing is applied.
+ */
+export async function replacePlanOutcome(tf: Terraform): Promise<StepOutcome> {
+  const json = JSON.parse(fs.readFileSync(path.join(tf.dir, "cdk.tf.json"), "utf8")) as Parameters<typeof policiesNamingRoles>[0];
+  const naming = policiesNamingRoles(json);
+  if (naming.size === 0) return { ok: false, detail: "no policy of this stack carries a role's unique_id" };
+  const details: string[] = [];
+  let log: string | undefined;
+  for (const [role, dependents] of naming) {
+    const planFile = "replace.tfplan";
+    const r = await tf.run("replace-plan", ["plan", "-input=false", "-no-color", `-replace=${role}`, `-out=${planFile}`]);
+    log = r.logFile;
+    if (r.code !== 0) return fromRun(r);
+    const problems = replacePlanProblems(await tf.showJson<PlanJson>(planFile), role, dependents);
+    if (problems.length) return { ok: false, detail: problems.join("; "), log };
+    details.push(`-replace=${role} also updates ${dependents.join(", ")}`);
+  }
+  return { ok: true, detail: details.join("; "), log };
+}
+
 export async function destroySteps(suite: Suite, tf: Terraform): Promise<void> {
   const destroyed = await step(suite, "destroy", async () => fromRun(await tf.destroy()));
   if (!destroyed) return suite.skip("empty", "destroy failed");
@@ -79,7 +104,7 @@ const HANDLER_CHECKS: Record<StackName, HandlerCheck> = {
   "three-account": processorCheck,
 };
 
-const LATER = ["init", "plan", "apply", "replan", "handler", "destroy", "empty"];
+const LATER = ["init", "plan", "apply", "replan", "replace-plan", "handler", "destroy", "empty"];
 
 function skipRest(suite: Suite, from: string, why: string): void {
   for (const s of LATER.slice(LATER.indexOf(from))) suite.skip(s, why);
@@ -107,11 +132,13 @@ export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult
   const applied = await step(suite, "apply", async () => fromRun(await tf.apply("tfplan")));
   if (applied) {
     await step(suite, "replan", () => replanOutcome(tf));
+    await step(suite, "replace-plan", () => replacePlanOutcome(tf));
     await step(suite, "handler", () => HANDLER_CHECKS[stack](ctx, tf, stack, config, suite));
     // xacct-access plan against the deployed state: one new grant -> exactly its cell NEW; applied -> empty diff.
     if (stack === "bucket-policy") await step(suite, "access-plan", () => accessPlanCheck(tf));
   } else {
     suite.skip("replan", "apply failed");
+    suite.skip("replace-plan", "apply failed");
     suite.skip("handler", "apply failed");
   }
   // Destroy even after a failed apply: whatever was created must go.

@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  GetBucketEncryptionCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -59,8 +60,32 @@ export class Emulator {
     await this.s3(creds).send(new CreateBucketCommand({ Bucket: bucket }));
   }
 
-  public async put(bucket: string, key: string, body: Buffer | string, creds: Creds, contentType?: string): Promise<PutObjectCommandOutput> {
-    return this.s3(creds).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+  /**
+   * PutObject. `encryption`: the SSE headers to send — an SSE-KMS bucket of
+   * this project denies writes that do not name its key
+   * (`{ kmsKeyArn }` sends aws:kms + the key ARN, `"AES256"` sends SSE-S3).
+   */
+  public async put(
+    bucket: string,
+    key: string,
+    body: Buffer | string,
+    creds: Creds,
+    contentType?: string,
+    encryption?: { readonly kmsKeyArn: string } | "AES256",
+  ): Promise<PutObjectCommandOutput> {
+    const sse =
+      encryption === undefined
+        ? {}
+        : encryption === "AES256"
+          ? { ServerSideEncryption: "AES256" as const }
+          : { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: encryption.kmsKeyArn };
+    return this.s3(creds).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...sse }));
+  }
+
+  /** The KMS key ARN of a bucket's default encryption, when it is SSE-KMS. */
+  public async bucketKmsKeyArn(bucket: string, creds: Creds): Promise<string | undefined> {
+    const out = await this.s3(creds).send(new GetBucketEncryptionCommand({ Bucket: bucket }));
+    return out.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.KMSMasterKeyID;
   }
 
   /** The object's bytes, or undefined when there is no such key. */

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { readSkips } from "../flows/checkov";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
-import { classifyDrifts, drifts, missingFromMirror, type PlanJson } from "./terraform";
+import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, type PlanJson } from "./terraform";
 
 /**
  * The e2e tier's own decisions, unit-tested: what a re-plan may differ in,
@@ -92,6 +92,32 @@ describe("substitute providers", () => {
     const before = fs.readFileSync(file, "utf8");
     expect(applySubstitutes(dir, [])).toEqual([]);
     expect(fs.readFileSync(file, "utf8")).toBe(before);
+  });
+});
+
+describe("replace-plan (a replaced role re-applies the policies naming it)", () => {
+  const json = {
+    resource: {
+      aws_iam_role: { writer: { name: "w" }, target: { name: "t", assume_role_policy: '{"Id":"principals-${aws_iam_role.writer.unique_id}"}' } },
+      aws_s3_bucket_policy: { p: { policy: '{"Id":"principals-${aws_iam_role.writer.unique_id}"}' }, q: { policy: "{}" } },
+    },
+  };
+  const change = (address: string, ...actions: string[]) => ({ address, type: address.split(".")[0], change: { actions, before: null, after: null } });
+
+  test("finds the policies carrying each role's unique_id", () => {
+    expect([...policiesNamingRoles(json)]).toEqual([["aws_iam_role.writer", ["aws_iam_role.target", "aws_s3_bucket_policy.p"]]]);
+  });
+
+  test("passes when the role is replaced and each dependent policy updated in place", () => {
+    const plan: PlanJson = {
+      resource_changes: [change("aws_iam_role.writer", "delete", "create"), change("aws_iam_role.target", "update"), change("aws_s3_bucket_policy.p", "update")],
+    };
+    expect(replacePlanProblems(plan, "aws_iam_role.writer", ["aws_iam_role.target", "aws_s3_bucket_policy.p"])).toEqual([]);
+  });
+
+  test("names a dependent policy the plan leaves alone (what a recreated role used to get)", () => {
+    const plan: PlanJson = { resource_changes: [change("aws_iam_role.writer", "create", "delete"), change("aws_s3_bucket_policy.p", "no-op")] };
+    expect(replacePlanProblems(plan, "aws_iam_role.writer", ["aws_s3_bucket_policy.p"])).toEqual(["aws_s3_bucket_policy.p: no-op, expected an in-place update"]);
   });
 });
 

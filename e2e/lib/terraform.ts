@@ -83,6 +83,41 @@ export class Terraform {
   }
 }
 
+// ---- item 6: replacing a principal re-applies the policies that name it
+
+/** Roles of a synthesized stack (`aws_iam_role.<name>`) and the policies that carry their unique_id. */
+export function policiesNamingRoles(cdkTfJson: { resource?: Record<string, Record<string, Record<string, unknown>>> }): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const resources = cdkTfJson.resource ?? {};
+  for (const role of Object.keys(resources.aws_iam_role ?? {})) {
+    const ref = `\${aws_iam_role.${role}.unique_id}`;
+    const naming = Object.entries(resources).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, a]) => [a.policy, a.assume_role_policy].some((p) => typeof p === "string" && p.includes(ref)))
+        .map(([name]) => `${type}.${name}`),
+    );
+    if (naming.length) out.set(`aws_iam_role.${role}`, naming.sort());
+  }
+  return out;
+}
+
+/**
+ * What `plan -replace=<role>` must show: the role replaced, and an in-place
+ * update of every policy that names it (so AWS re-resolves the ARN to the new
+ * role's unique id). Returns the problems, empty when it holds.
+ */
+export function replacePlanProblems(plan: PlanJson, role: string, dependents: readonly string[]): string[] {
+  const actions = new Map((plan.resource_changes ?? []).map((c) => [c.address, c.change.actions.join(",")]));
+  const problems: string[] = [];
+  const roleActions = actions.get(role) ?? "no-op";
+  if (!/delete/.test(roleActions) || !/create/.test(roleActions)) problems.push(`${role} is not replaced (${roleActions})`);
+  for (const d of dependents) {
+    const a = actions.get(d) ?? "no-op";
+    if (a !== "update") problems.push(`${d}: ${a}, expected an in-place update`);
+  }
+  return problems;
+}
+
 // ---- JSON shapes (the parts used here) of `terraform show -json`
 
 export interface StateResource {

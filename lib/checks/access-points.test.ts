@@ -54,7 +54,7 @@ describe("policy checks on access points", () => {
     const res = tf.resource as Record<string, Record<string, Record<string, unknown>>>;
     const many = Array.from({ length: 3000 }, (_, i) => `arn:aws:iam::${String(100000000000 + (i % 1000))}:role/consumer-${i}`);
     res.aws_kms_key.k.policy = JSON.stringify(scalableKeyPolicy({ partition: "aws", ownerAccountId: "222222222222", region: "us-east-1", grants: [{ principals: many, level: "read" }] }).document);
-    res.aws_s3_bucket_policy = { p: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.id}", policy: JSON.stringify(accessPointBucketPolicy({ bucketArn: "arn:aws:s3:::shared-data-b", ownerAccountId: "222222222222" })) } };
+    res.aws_s3_bucket_policy = { p: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.id}", policy: JSON.stringify(accessPointBucketPolicy({ bucketArn: "arn:aws:s3:::shared-data-b", ownerAccountId: "222222222222", kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k" })) } };
     const findings = checkModel(buildStackModel(tf));
     expect(findings.filter((f) => f.check === "wildcard-principal")).toEqual([]);
     expect(findings.filter((f) => f.level === "error")).toEqual([]);

@@ -28,6 +28,18 @@ function handWrittenRole(scope: Construct, p: Providers, statements: Statement[]
   new IamRolePolicy(scope, "hand-policy", { provider: p.b, role: role.name, policy: renderPolicy(identityPolicy(statements)) });
 }
 
+/** A hand-written SSE-KMS bucket `data-b` of account B (AWS default key policy) with this bucket policy. */
+function handWrittenKmsBucket(scope: Construct, p: Providers, statements: Statement[]): void {
+  const key = new KmsKey(scope, "key", { provider: p.b });
+  const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
+  new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
+    provider: p.b,
+    bucket: bucket.id,
+    rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
+  });
+  new S3BucketPolicy(scope, "policy", { provider: p.b, bucket: bucket.id, policy: renderPolicy(identityPolicy(statements)) });
+}
+
 const share = (scope: Construct, p: Providers, extra: Partial<ConstructorParameters<typeof BucketShare>[2]> = {}): BucketShare =>
   new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "data-b", ...extra });
 
@@ -75,24 +87,60 @@ describe("KMS grants on both sides", () => {
   });
 
   it("trips when the bucket policy grants another account but the key policy does not", () => {
-    const f = checksOf((scope, p) => {
-      // Hand-written: an SSE-KMS bucket whose policy grants account A, with the AWS default key policy.
-      const key = new KmsKey(scope, "key", { provider: p.b });
-      const bucket = new S3Bucket(scope, "bucket", { provider: p.b, bucket: "data-b" });
-      new S3BucketServerSideEncryptionConfigurationA(scope, "sse", {
-        provider: p.b,
-        bucket: bucket.id,
-        rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn } }],
-      });
-      new S3BucketPolicy(scope, "policy", {
-        provider: p.b,
-        bucket: bucket.id,
-        policy: renderPolicy(identityPolicy([{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" }])),
-      });
-    });
+    // Hand-written: an SSE-KMS bucket whose policy grants account A, with the AWS default key policy.
+    const f = checksOf((scope, p) =>
+      handWrittenKmsBucket(scope, p, [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" }]),
+    );
     const hits = byCheck(f, "kms-key-policy-grant");
     expect(hits.length).toBeGreaterThan(0);
     expect(hits[0].message).toContain("kms:GenerateDataKey");
+  });
+
+  it("a writer needs kms:Decrypt as well as GenerateDataKey (multipart uploads), on both sides", () => {
+    const f = checksOf((scope, p) => {
+      const b = share(scope, p, { grants: [{ principal: ROLE_A, level: "write", prefix: "in/" }] });
+      handWrittenRole(scope, p, [
+        { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" },
+        { Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: b.kmsKeyArn as string, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      ]);
+    });
+    const hits = byCheck(f, "kms-identity-grant");
+    expect(hits).toHaveLength(1);
+    expect(hits[0].message).toContain("lacks kms:Decrypt on the bucket's key");
+  });
+
+  it("a HeadObject-only grant (metadataGrant) needs no KMS action", () => {
+    const f = checksOf((scope, p) => {
+      const b = share(scope, p);
+      new AssumableRole(scope, "role", { provider: p.b, accountId: ACCOUNT_B, roleName: "r", trustedPrincipals: [ROLE_A], access: b.metadataGrant() });
+    });
+    expect(f).toEqual([]);
+  });
+
+  it("warns when a KMS grant on a bucket key is usable outside S3 (no kms:ViaService)", () => {
+    const f = checksOf((scope, p) => {
+      const b = share(scope, p);
+      handWrittenRole(scope, p, [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" },
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: b.kmsKeyArn as string },
+      ]);
+    });
+    const hits = byCheck(f, "kms-without-via-service");
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatchObject({ level: "warning", address: expect.stringMatching(/^aws_iam_role_policy\.hand-policy/) });
+  });
+
+  it("trips when an SSE-KMS bucket lets writers pick another encryption", () => {
+    const f = checksOf((scope, p) =>
+      handWrittenKmsBucket(scope, p, [
+        { Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
+      ]),
+    );
+    const [hit, ...more] = byCheck(f, "sse-kms-not-pinned");
+    expect(more).toEqual([]);
+    expect(hit.level).toBe("error");
+    expect(hit.message).toContain("another KMS key, SSE-C");
+    expect(hit.message).not.toContain("SSE-S3");
   });
 
   it("passes an SSE-S3 bucket with no key grants", () => {
@@ -222,6 +270,14 @@ describe("requested session duration vs the role's maximum (error)", () => {
 
   it("passes a duration within the role's maximum", () => {
     expect(byCheck(fn("7200", 7200), "session-duration")).toEqual([]);
+  });
+
+  it("trips on a Lambda session over 1 h even when the role allows it: role chaining is capped at 3600 s", () => {
+    const [hit, ...more] = byCheck(fn("7200", 7200), "role-chaining-session");
+    expect(more).toEqual([]);
+    expect(hit).toMatchObject({ level: "error", address: expect.stringMatching(/^aws_lambda_function\.fn/) });
+    expect(hit.message).toContain("role chaining, which STS caps at 3600 s");
+    expect(byCheck(fn("3600", 7200), "role-chaining-session")).toEqual([]);
   });
 });
 

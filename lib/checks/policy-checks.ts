@@ -1,4 +1,4 @@
-import { grantAsStatement, LEVEL_ACTIONS, Statement } from "../policy";
+import { grantAsStatement, LEVEL_ACTIONS, METADATA_ONLY_SID_SUFFIX, Statement } from "../policy";
 import { KEY_ADMIN_SID } from "../policy/documents";
 import { accountOfArn, asList, ModelPolicy, PolicyKind, principalArns, StackModel, statementsOf } from "../model/stack-model";
 import type { Acknowledgement } from "./acknowledge";
@@ -177,7 +177,11 @@ function wildcardFindings(p: ModelPolicy, s: Statement): Finding[] {
     }
   }
   const roots = principalArns(s).filter((a) => a.endsWith(":root"));
-  if (roots.length && !isKeyAdmin) {
+  // An account root narrowed by aws:PrincipalArn (e.g. to that account's IAM users) names who, not "anyone there".
+  const narrowedByArn = Object.entries(s.Condition ?? {}).some(
+    ([operator, keys]) => !/Null$/i.test(operator) && !/Not/.test(operator) && Object.keys(keys ?? {}).some((k) => k.toLowerCase() === "aws:principalarn"),
+  );
+  if (roots.length && !isKeyAdmin && !narrowedByArn) {
     out.push({
       level: "warning",
       address: p.address,
@@ -221,8 +225,9 @@ function kmsFindings(model: StackModel): Finding[] {
     const a = lower(actions);
     const need: string[] = [];
     if (a.some((x) => x === "s3:getobject" || x === "s3:*" || x === "*")) need.push(...LEVEL_ACTIONS.read.kms);
-    if (a.some((x) => x === "s3:putobject" || x === "s3:*" || x === "*")) need.push("kms:GenerateDataKey");
-    return need;
+    // Multipart uploads need kms:Decrypt as well as GenerateDataKey (see LEVEL_ACTIONS).
+    if (a.some((x) => x === "s3:putobject" || x === "s3:*" || x === "*")) need.push(...LEVEL_ACTIONS.write.kms);
+    return [...new Set(need)];
   };
   for (const b of model.buckets) {
     if (!b.kmsKeyArn) continue;
@@ -240,7 +245,9 @@ function kmsFindings(model: StackModel): Finding[] {
     // Identity side: every role of the stack whose inline policy grants object actions on this bucket.
     for (const r of model.roles) {
       const statements = r.inline.flatMap((p) => statementsOf(p.document));
-      const need = needFor(statements.filter((s) => s.Effect === "Allow" && onBucket(s)).flatMap((s) => asList(s.Action)));
+      // A HeadObject-only grant (Sid ...MetadataOnly) deliberately has no KMS action.
+      const metadataOnly = (s: Statement): boolean => (s.Sid ?? "").endsWith(METADATA_ONLY_SID_SUFFIX);
+      const need = needFor(statements.filter((s) => s.Effect === "Allow" && onBucket(s) && !metadataOnly(s)).flatMap((s) => asList(s.Action)));
       if (need.length === 0) continue;
       const have = allowedKmsActions(statements, b.kmsKeyArn);
       const missing = need.filter((n) => !covers(have, n));
@@ -321,12 +328,30 @@ function ownershipFindings(model: StackModel): Finding[] {
   return out;
 }
 
-/** A function asking for a longer session than its target role allows fails every AssumeRole. */
+/**
+ * STS refuses `DurationSeconds` above 3600 when the caller is itself a role
+ * session ("role chaining"), which is what a Lambda function's execution role
+ * is: https://repost.aws/knowledge-center/iam-role-chaining-limit and the
+ * AssumeRole API reference ("if you assume a role using role chaining and
+ * provide a DurationSeconds parameter value greater than one hour, the
+ * operation fails"). A role's maximum may still be up to 12 h, for humans.
+ */
+export const ROLE_CHAINING_MAX_SECONDS = 3600;
+
+/** A function asking for a longer session than its target role allows, or than role chaining allows, fails every AssumeRole. */
 function sessionFindings(model: StackModel): Finding[] {
   const out: Finding[] = [];
   for (const fn of model.functions) {
     const roleArn = fn.environment.TARGET_ROLE_ARN;
     const requested = Number(fn.environment.TARGET_SESSION_DURATION_SECONDS ?? "3600");
+    if (roleArn !== undefined && requested > ROLE_CHAINING_MAX_SECONDS) {
+      out.push({
+        level: "error",
+        address: fn.address,
+        check: "role-chaining-session",
+        message: `${fn.name} requests ${requested} s sessions of ${roleArn}, but a Lambda function assuming a role is role chaining, which STS caps at ${ROLE_CHAINING_MAX_SECONDS} s: every AssumeRole would fail. Request at most ${ROLE_CHAINING_MAX_SECONDS} s (the SDK refreshes the session before it expires).`,
+      });
+    }
     const role = model.roles.find((r) => r.arn === roleArn);
     if (role && requested > role.maxSessionDurationSeconds) {
       out.push({
@@ -340,9 +365,79 @@ function sessionFindings(model: StackModel): Finding[] {
   return out;
 }
 
+const KMS_DATA_ACTIONS = ["kms:decrypt", "kms:generatedatakey", "kms:generatedatakey*", "kms:encrypt", "kms:*", "*"];
+const hasViaService = (s: Statement): boolean =>
+  Object.values(s.Condition ?? {}).some((keys) => Object.keys(keys ?? {}).some((k) => k.toLowerCase() === "kms:viaservice"));
+
+/**
+ * A KMS grant on a bucket's key without `kms:ViaService` lets the principal
+ * call Decrypt/GenerateDataKey on the key directly, outside S3: in the key
+ * policy for principals of other accounts, and in identity policies.
+ */
+function viaServiceFindings(model: StackModel): Finding[] {
+  const out: Finding[] = [];
+  const bucketKeys = new Set(model.buckets.flatMap((b) => (b.kmsKeyArn ? [b.kmsKeyArn] : [])));
+  const warn = (p: ModelPolicy, s: Statement, what: string): Finding => ({
+    level: "warning",
+    address: p.address,
+    check: "kms-without-via-service",
+    message: `statement ${s.Sid ?? "(no Sid)"} of ${p.attachedTo} allows ${what} with no kms:ViaService condition: the principal can use the key directly, outside S3. Add "kms:ViaService": "s3.<region>.amazonaws.com" (BucketShare grants do).`,
+  });
+  for (const p of model.policies) {
+    for (const s of statementsOf(p.document)) {
+      if (s.Effect !== "Allow" || hasViaService(s)) continue;
+      const actions = lower(asList(s.Action)).filter((a) => KMS_DATA_ACTIONS.includes(a));
+      if (actions.length === 0) continue;
+      if (p.kind === "key" && bucketKeys.has(p.attachedTo) && s.Sid !== KEY_ADMIN_SID) {
+        const foreign = principalArns(s).some((a) => accountOfArn(a) !== p.account) || s.Principal === "*";
+        if (foreign) out.push(warn(p, s, `${actions.join(", ")} on the key to principals of other accounts`));
+      } else if ((p.kind === "role-inline" || p.kind === "group-inline") && asList(s.Resource).some((r) => bucketKeys.has(r))) {
+        out.push(warn(p, s, `${actions.join(", ")} on bucket key ${asList(s.Resource).filter((r) => bucketKeys.has(r)).join(", ")}`));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * An SSE-KMS bucket whose policy does not deny writes with other encryption:
+ * a writer can send AES256 (readable without the key, no KMS trail), its own
+ * KMS key (the owner loses the data when that key is disabled) or SSE-C.
+ */
+function ssePinFindings(model: StackModel): Finding[] {
+  const out: Finding[] = [];
+  for (const b of model.buckets) {
+    if (!b.kmsKeyArn) continue;
+    const denies = (b.policy ? statementsOf(b.policy.document) : []).filter(
+      (s) => s.Effect === "Deny" && lower(asList(s.Action)).some((a) => a === "s3:putobject" || a === "s3:*"),
+    );
+    const keyPinned = denies.some((s) => JSON.stringify(s.Condition ?? {}).includes(`"s3:x-amz-server-side-encryption-aws-kms-key-id":"${b.kmsKeyArn}"`));
+    const algorithmPinned = denies.some((s) => JSON.stringify(s.Condition ?? {}).includes('"s3:x-amz-server-side-encryption":"aws:kms"'));
+    const sseCDenied = denies.some((s) => JSON.stringify(s.Condition ?? {}).includes('"s3:x-amz-server-side-encryption-customer-algorithm"'));
+    const missing = [algorithmPinned ? "" : "SSE-S3/AES256", keyPinned ? "" : "another KMS key", sseCDenied ? "" : "SSE-C"].filter(Boolean);
+    if (missing.length) {
+      out.push({
+        level: "error",
+        address: b.policy?.address ?? b.address,
+        check: "sse-kms-not-pinned",
+        message: `bucket ${b.name} is SSE-KMS with ${b.kmsKeyArn}, but its policy lets writers choose ${missing.join(", ")}: deny s3:PutObject when x-amz-server-side-encryption is present and not aws:kms, or names another key (or none), and deny SSE-C (BucketShare does; requests without the headers get the bucket default).`,
+      });
+    }
+  }
+  return out;
+}
+
 export function checkModel(model: StackModel): Finding[] {
   const perStatement = model.policies.flatMap((p) =>
     statementsOf(p.document).flatMap((s) => [...resourceShapeFindings(p, s), ...wildcardFindings(p, s)]),
   );
-  return [...sizeFindings(model), ...perStatement, ...kmsFindings(model), ...ownershipFindings(model), ...sessionFindings(model)];
+  return [
+    ...sizeFindings(model),
+    ...perStatement,
+    ...kmsFindings(model),
+    ...viaServiceFindings(model),
+    ...ownershipFindings(model),
+    ...ssePinFindings(model),
+    ...sessionFindings(model),
+  ];
 }

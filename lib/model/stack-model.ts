@@ -202,6 +202,8 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_iam_role", name, "name", str(a.name));
     set("aws_iam_role", name, "id", str(a.name));
     set("aws_iam_role", name, "arn", knownArn(a) ?? `arn:aws:iam::${accountOf(a)}:role/${str(a.name)}`);
+    // A stable stand-in for the id AWS assigns (AROA + 17 characters), so policies that carry it read and size as deployed.
+    set("aws_iam_role", name, "unique_id", `AROA${Buffer.from(name).toString("hex").toUpperCase().padEnd(17, "0").slice(0, 17)}`);
   }
   for (const [name, a] of each("aws_iam_group")) {
     set("aws_iam_group", name, "name", str(a.name));
@@ -257,7 +259,8 @@ export function buildStackModel(tf: TfJson): StackModel {
 
   const policies: ModelPolicy[] = [];
   const policy = (address: string, kind: PolicyKind, attachedTo: string, account: string, raw: unknown): ModelPolicy => {
-    const json = resolve(str(raw));
+    // `$${` is Terraform's escape of a literal `${` (IAM policy variables, see renderPolicy): AWS receives `${`.
+    const json = resolve(str(raw)).replace(/\$\$\{/g, "${");
     let document: PolicyDocument;
     try {
       document = JSON.parse(json) as PolicyDocument;

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
-import { LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant } from "./s3-access";
+import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant, viaS3Condition } from "./s3-access";
 import { AccessLevel, PolicyDocument, Principal, Statement } from "./types";
 
 /**
@@ -170,7 +170,7 @@ export function accessPointIdentityStatements(grant: S3Grant, apArn: string, sid
     out.push({ Sid: `${sidPrefix}ListAccessPoint`, Effect: "Allow", Action: a.bucket, Resource: apArn, ...(condition ? { Condition: condition } : {}) });
   }
   out.push({ Sid: `${sidPrefix}AccessPointObjects`, Effect: "Allow", Action: objectActions(grant.level, grant.objectWriterOwnership), Resource: accessPointObjectArn(apArn, grant.prefix) });
-  if (grant.kmsKeyArn !== undefined) out.push({ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: a.kms, Resource: grant.kmsKeyArn });
+  out.push(...kmsKeyStatements(grant, sidPrefix));
   return out;
 }
 
@@ -186,10 +186,8 @@ export function grantAccessPointArn(grant: S3Grant, principalArn: string | undef
 
 // ---------------------------------------------------------------- KMS key policy at scale
 
-export interface ScalableKeyPolicyInput extends KeyPolicyInput {
-  /** Region of the bucket, for `kms:ViaService = s3.<region>.amazonaws.com`. @default any region (StringLike s3.*.amazonaws.com) */
-  readonly region?: string;
-}
+/** The key policy's input; `region` names the bucket's region in `kms:ViaService = s3.<region>.amazonaws.com`. */
+export type ScalableKeyPolicyInput = KeyPolicyInput;
 
 /** Which form {@link scalableKeyPolicy} chose. */
 export type KeyPolicyForm = "per-principal" | "per-account";
@@ -240,23 +238,20 @@ export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: Po
     const key = [...actions].sort().join(",");
     byActions.set(key, [...(byActions.get(key) ?? []), account]);
   }
-  const via =
-    input.region !== undefined
-      ? { StringEquals: { "kms:ViaService": `s3.${input.region}.amazonaws.com` } }
-      : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } };
+  const via = viaS3Condition(input.region);
   const statements: Statement[] = [admin];
   [...byActions.entries()]
     .sort(([x], [y]) => x.localeCompare(y))
     .forEach(([actions, accounts], i) => {
       const list = [...new Set(accounts)].sort();
-      const eq = { ...(via.StringEquals ?? {}), "kms:CallerAccount": list.length === 1 ? list[0] : list };
+      const eq = { ...via.StringEquals, "kms:CallerAccount": list.length === 1 ? list[0] : list };
       statements.push({
         Sid: `ConsumerAccountsViaS3${i + 1}`,
         Effect: "Allow",
         Principal: "*",
         Action: actions.split(","),
         Resource: "*",
-        Condition: { ...(via.StringLike ? { StringLike: via.StringLike } : {}), StringEquals: eq },
+        Condition: { StringEquals: eq },
       });
     });
   // Organization statements of the per-principal form are already small: keep them.

@@ -1,5 +1,5 @@
 import { AccessLevel, Condition, PolicyDocument, Principal, Statement } from "./types";
-import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn } from "./s3-access";
+import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn, viaS3Condition } from "./s3-access";
 
 /**
  * Every policy document this project synthesizes is built here. Modules call
@@ -7,14 +7,24 @@ import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectAc
  * writes IAM JSON by hand.
  */
 
-const doc = (statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+const doc = (statements: Statement[], id?: string): PolicyDocument => ({ Version: "2012-10-17", ...(id ? { Id: id } : {}), Statement: statements });
 
 const uniqueSorted = (xs: readonly string[]): string[] => [...new Set(xs)].sort();
 
 const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
 
-/** Compact JSON, as AWS stores it; tokens inside strings are resolved by cdktf at synth. */
-export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d);
+/**
+ * Compact JSON, as AWS stores it; tokens inside strings are resolved by cdktf
+ * at synth. IAM policy variables (`${aws:username}`) are written `$${...}`:
+ * Terraform reads every `${` in a string as its own interpolation and fails
+ * on `${aws:username}` ("Template interpolation doesn't expect a colon ... escape
+ * it by starting with "$${""); `$${` is its escape for a literal `${`.
+ * Terraform references never have a ":" there, so only policy variables match.
+ */
+export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d).replace(/\$\{([A-Za-z0-9-]+:)/g, "$$$${$1");
+
+/** The IAM policy variable of an IAM user's name (absent for roles and federated sessions). */
+export const AWS_USERNAME_VARIABLE = "${aws:username}";
 
 // ---------------------------------------------------------------- bucket policy
 
@@ -39,6 +49,63 @@ export interface BucketPolicyInput {
   readonly organizationGrants?: readonly OrganizationGrant[];
   /** ObjectWriter ownership: deny PutObject without `bucket-owner-full-control`. */
   readonly requireBucketOwnerFullControl?: boolean;
+  /**
+   * The bucket's SSE-KMS key: deny PutObject that asks for any other
+   * encryption (SSE-S3, another KMS key, the AWS managed aws/s3 key, SSE-C).
+   * @default none (no encryption pinning)
+   */
+  readonly kmsKeyArn?: string;
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
+}
+
+/** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
+export const SSE_PIN_SIDS = {
+  algorithm: "DenyPutWithOtherEncryption",
+  key: "DenyPutWithOtherKmsKey",
+  managedKey: "DenyPutWithAwsManagedKey",
+  customerKey: "DenyPutWithSseC",
+} as const;
+
+const SSE = "s3:x-amz-server-side-encryption";
+const SSE_KMS_KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+const SSE_C_ALGORITHM = "s3:x-amz-server-side-encryption-customer-algorithm";
+
+/**
+ * Deny every PutObject that asks for an encryption other than SSE-KMS with
+ * `keyArn`:
+ * - `x-amz-server-side-encryption` present and not `aws:kms` (AES256 is
+ *   readable without the key and leaves no KMS trail; `aws:kms:dsse` too);
+ * - `x-amz-server-side-encryption-aws-kms-key-id` present and not the key's
+ *   ARN (a writer's own key: the owner loses the data when it is disabled);
+ * - `aws:kms` without a key id: S3 would use the AWS managed key aws/s3, not
+ *   the bucket default (PutObject API reference, SSEKMSKeyId: "If you specify
+ *   x-amz-server-side-encryption:aws:kms ... but do not provide
+ *   x-amz-server-side-encryption-aws-kms-key-id, Amazon S3 uses the Amazon
+ *   Web Services managed key (aws/s3)");
+ * - SSE-C (`x-amz-server-side-encryption-customer-algorithm` present).
+ *
+ * Each test is guarded by `Null: "false"` (the header is present) rather than
+ * written `StringNotEqualsIfExists`: `...IfExists` and negated operators are
+ * *true* when the key is absent (IAM condition operators: "If the key is not
+ * present, evaluate the condition element as true"), and multipart UploadPart
+ * requests — authorized as s3:PutObject — carry no encryption header, so such
+ * a deny refuses every part (aws/aws-cli#4251, boto/botocore#471: "AccessDenied
+ * when calling the UploadPart operation"), the very multipart uploads `write`
+ * needs kms:Decrypt for. A request without encryption headers gets the bucket
+ * default, which is this key; the handlers send both headers anyway
+ * (handlers/shared/s3write.ts). The key id is compared as sent: name the key
+ * by its ARN, not an alias. Condition keys:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
+ */
+export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statement[] {
+  const deny = (Sid: string, Condition: Condition): Statement => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${bucketArn}/*`, Condition });
+  return [
+    deny(SSE_PIN_SIDS.algorithm, { Null: { [SSE]: "false" }, StringNotEquals: { [SSE]: "aws:kms" } }),
+    deny(SSE_PIN_SIDS.key, { Null: { [SSE_KMS_KEY_ID]: "false" }, StringNotEquals: { [SSE_KMS_KEY_ID]: keyArn } }),
+    deny(SSE_PIN_SIDS.managedKey, { StringEquals: { [SSE]: "aws:kms" }, Null: { [SSE_KMS_KEY_ID]: "true" } }),
+    deny(SSE_PIN_SIDS.customerKey, { Null: { [SSE_C_ALGORITHM]: "false" } }),
+  ];
 }
 
 /**
@@ -49,16 +116,7 @@ export interface BucketPolicyInput {
  */
 export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
   const { bucketArn } = input;
-  const statements: Statement[] = [
-    {
-      Sid: "DenyInsecureTransport",
-      Effect: "Deny",
-      Principal: "*",
-      Action: "s3:*",
-      Resource: [bucketArn, `${bucketArn}/*`],
-      Condition: { Bool: { "aws:SecureTransport": "false" } },
-    },
-  ];
+  const statements: Statement[] = [denyInsecureTransportStatement(bucketArn)];
   if (input.requireBucketOwnerFullControl) {
     statements.push({
       Sid: "RequireBucketOwnerFullControl",
@@ -69,6 +127,7 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
       Condition: { StringNotEquals: { "s3:x-amz-acl": BUCKET_OWNER_FULL_CONTROL } },
     });
   }
+  if (input.kmsKeyArn !== undefined) statements.push(...sseKmsPinStatements(bucketArn, input.kmsKeyArn));
 
   const groups = new Map<string, { level: AccessLevel; prefix: string; principals: string[] }>();
   for (const g of input.grants) {
@@ -87,7 +146,7 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
       ...grantStatements(bucketArn, g.level, g.prefix, "*", `Org${i + 1}`, { "aws:PrincipalOrgID": g.organizationId }, input.requireBucketOwnerFullControl),
     );
   });
-  return doc(statements);
+  return doc(statements, input.id);
 }
 
 function grantStatements(
@@ -143,16 +202,66 @@ function grantStatements(
 const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> =>
   c && Object.keys(c).length > 0 ? { Condition: c } : {};
 
+// ---------------------------------------------------------------- access-log bucket policy
+
+/** TLS-only for everyone, on a bucket and its objects. */
+export function denyInsecureTransportStatement(bucketArn: string): Statement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+export interface AccessLogBucketPolicyInput {
+  readonly logBucketArn: string;
+  /** Key prefix the logs are written under (ends in `/`). */
+  readonly prefix: string;
+  /** The bucket whose requests are logged. */
+  readonly sourceBucketArn: string;
+  /** Its account (server access logs only go to a bucket of the same account and region). */
+  readonly sourceAccountId: string;
+}
+
+/**
+ * Policy of an S3 server access log bucket: TLS-only, and PutObject under
+ * `prefix` for the S3 logging service on behalf of exactly one source bucket
+ * of this account (aws:SourceArn + aws:SourceAccount: the confused-deputy
+ * guard). With BucketOwnerEnforced ownership a bucket policy is the only way
+ * to grant log delivery (no ACLs, no target grants).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+ */
+export function accessLogBucketPolicy(input: AccessLogBucketPolicyInput): PolicyDocument {
+  return doc([
+    denyInsecureTransportStatement(input.logBucketArn),
+    {
+      Sid: "S3ServerAccessLogDelivery",
+      Effect: "Allow",
+      Principal: { Service: "logging.s3.amazonaws.com" },
+      Action: "s3:PutObject",
+      Resource: `${input.logBucketArn}/${input.prefix}*`,
+      Condition: { ArnLike: { "aws:SourceArn": input.sourceBucketArn }, StringEquals: { "aws:SourceAccount": input.sourceAccountId } },
+    },
+  ]);
+}
+
 // ---------------------------------------------------------------- KMS key policy
 
 export interface KeyPolicyInput {
   readonly partition: string;
   /** The key's own account: its root keeps administration, as in AWS's default key policy. */
   readonly ownerAccountId: string;
-  /** Cross-account principals and the level each needs (Decrypt to read, GenerateDataKey/Encrypt to write). */
+  /** Region of the key (and bucket): grants only hold for requests S3 makes there (`kms:ViaService`). */
+  readonly region: string;
+  /** Cross-account principals and the level each needs (Decrypt to read, GenerateDataKey + Decrypt to write). */
   readonly grants: readonly { principals: readonly string[]; level: AccessLevel }[];
   /** Organization-wide grants, matching the bucket policy's. */
   readonly organizationGrants?: readonly { organizationId: string; level: AccessLevel }[];
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
 }
 
 /** Sid of the owner-account statement; policy checks treat it as the acknowledged `:root` use. */
@@ -193,6 +302,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
         Principal: { AWS: one(uniqueSorted(principals)) },
         Action: one(actions.split(",")),
         Resource: "*",
+        Condition: viaS3Condition(input.region),
       });
     });
   (input.organizationGrants ?? []).forEach((g, i) => {
@@ -202,35 +312,98 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
       Principal: "*",
       Action: one(LEVEL_ACTIONS[g.level].kms),
       Resource: "*",
-      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId } },
+      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId, ...viaS3Condition(input.region).StringEquals } },
     });
   });
-  return doc(statements);
+  return doc(statements, input.id);
 }
 
 // ---------------------------------------------------------------- trust policies
 
+/**
+ * The IAM users of one account that may assume a role (the members of an
+ * IAM group there: a group cannot be a principal, so the trust names the
+ * account and narrows it to its IAM users by condition).
+ */
+export interface IamUserTrust {
+  readonly partition: string;
+  readonly accountId: string;
+  /** IAM path the users must be under, `/` for any user of the account. */
+  readonly userPath: string;
+  /** A principal tag every caller must carry, e.g. `{ key: "team", value: "data" }`. */
+  readonly principalTag?: { readonly key: string; readonly value: string };
+}
+
 export interface RoleTrustInput {
   /** Principal ARNs allowed to call sts:AssumeRole. */
   readonly principals: readonly string[];
+  /** IAM users of other accounts allowed to call sts:AssumeRole (humans). @default [] */
+  readonly iamUsers?: readonly IamUserTrust[];
   readonly externalId?: string;
   readonly requireMfa?: boolean;
+  /** The role's maximum session: MFA older than this is refused (`aws:MultiFactorAuthAge`). Required with iamUsers and requireMfa. */
+  readonly maxMfaAgeSeconds?: number;
+  /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
+  readonly id?: string;
 }
 
-/** Trust policy of a role assumable from other accounts. */
+/** Sid prefix of the statements that trust the IAM users of an account. */
+export const IAM_USERS_SID_PREFIX = "AssumeAsIamUserOf";
+
+/**
+ * Trust policy of a role assumable from other accounts.
+ *
+ * IAM users of an account (`iamUsers`) get their own statement, narrower than
+ * "the account root with MFA" (which any role, CI session or SSO session of
+ * that account with sts:AssumeRole could satisfy):
+ * - `aws:PrincipalArn` like `arn:aws:iam::<account>:user/<path>*`: IAM users
+ *   only (a role session's PrincipalArn is the role, a federated user's is
+ *   `...:federated-user/...`), optionally only under an IAM path;
+ * - `aws:MultiFactorAuthPresent` and `aws:MultiFactorAuthAge` below the role's
+ *   maximum session (seconds since the MFA sign-in; present only with MFA:
+ *   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-multifactorauthage);
+ * - `sts:RoleSessionName` = `${aws:username}`, so CloudTrail names the person
+ *   behind each session (https://aws.amazon.com/blogs/security/easily-control-naming-individual-iam-role-sessions/;
+ *   aws:username exists only for IAM users, so nobody else can match it);
+ * - optionally `aws:PrincipalTag/<key>` = value.
+ */
 export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
   const condition: NonNullable<Statement["Condition"]> = {};
   if (input.externalId !== undefined) condition.StringEquals = { "sts:ExternalId": input.externalId };
   if (input.requireMfa) condition.Bool = { "aws:MultiFactorAuthPresent": "true" };
-  return doc([
-    {
+  const statements: Statement[] = [];
+  if (input.principals.length > 0) {
+    statements.push({
       Sid: "AssumeFromNamedPrincipals",
       Effect: "Allow",
       Principal: { AWS: one(uniqueSorted(input.principals)) },
       Action: "sts:AssumeRole",
       ...withCondition(condition),
-    },
-  ]);
+    });
+  }
+  for (const u of input.iamUsers ?? []) {
+    const c: NonNullable<Statement["Condition"]> = {
+      ArnLike: { "aws:PrincipalArn": `arn:${u.partition}:iam::${u.accountId}:user${u.userPath}*` },
+      StringEquals: {
+        "sts:RoleSessionName": AWS_USERNAME_VARIABLE,
+        ...(u.principalTag ? { [`aws:PrincipalTag/${u.principalTag.key}`]: u.principalTag.value } : {}),
+        ...(input.externalId !== undefined ? { "sts:ExternalId": input.externalId } : {}),
+      },
+    };
+    if (input.requireMfa) {
+      if (input.maxMfaAgeSeconds === undefined) throw new Error("roleTrustPolicy: maxMfaAgeSeconds is required with iamUsers and requireMfa");
+      c.Bool = { "aws:MultiFactorAuthPresent": "true" };
+      c.NumericLessThan = { "aws:MultiFactorAuthAge": String(input.maxMfaAgeSeconds) };
+    }
+    statements.push({
+      Sid: `${IAM_USERS_SID_PREFIX}${u.accountId}`,
+      Effect: "Allow",
+      Principal: { AWS: `arn:${u.partition}:iam::${u.accountId}:root` },
+      Action: "sts:AssumeRole",
+      Condition: c,
+    });
+  }
+  return doc(statements, input.id);
 }
 
 /** Trust policy of a role assumed by an AWS service (Lambda). */

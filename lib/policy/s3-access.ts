@@ -10,17 +10,40 @@ import { accessPointIdentityStatements, grantAccessPointArn } from "./access-poi
  *   narrowed to the prefix with an `s3:prefix` condition.
  * - Object actions are granted on `bucket/prefix*` only.
  * - KMS: reading an SSE-KMS object needs `kms:Decrypt`; writing one needs
- *   `kms:GenerateDataKey` (and `kms:Encrypt` for clients that encrypt directly).
+ *   `kms:GenerateDataKey` (PutObject / CreateMultipartUpload) *and*
+ *   `kms:Decrypt` (UploadPart / CompleteMultipartUpload: S3 decrypts the
+ *   parts it assembles; the AWS CLI and SDK upload managers switch to
+ *   multipart above 8 MiB). S3 never calls `kms:Encrypt`. See
+ *   https://www.repost.aws/knowledge-center/s3-large-file-encryption-kms-key
+ *   and https://aws.amazon.com/premiumsupport/knowledge-center/s3-multipart-kms-decrypt/
  */
 export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: string[]; kms: string[] }> = {
   read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject"], kms: ["kms:Decrypt"] },
-  write: { bucket: [], object: ["s3:PutObject"], kms: ["kms:Encrypt", "kms:GenerateDataKey"] },
+  write: { bucket: [], object: ["s3:PutObject"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
   readwrite: {
     bucket: ["s3:ListBucket"],
     object: ["s3:GetObject", "s3:PutObject"],
-    kms: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+    kms: ["kms:Decrypt", "kms:GenerateDataKey"],
   },
 };
+
+/**
+ * `kms:ViaService` value that limits a KMS grant to requests S3 makes on the
+ * principal's behalf in `region` (the key's and the bucket's region: SSE-KMS
+ * needs a key in the bucket's region). Without it a principal allowed
+ * kms:Decrypt for S3 could also call Decrypt/GenerateDataKey on the key
+ * directly. See https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
+ * (kms:ViaService, e.g. "ec2.us-west-2.amazonaws.com").
+ *
+ * No `kms:EncryptionContext:aws:s3:arn` condition is added on purpose: with an
+ * S3 Bucket Key (on in BucketShare) the encryption context is the *bucket* ARN,
+ * not the object's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html),
+ * so an object-ARN (prefix) context condition would deny every request.
+ */
+export const s3ViaService = (region: string): string => `s3.${region}.amazonaws.com`;
+
+/** The condition block that ties a KMS statement to S3 in one region. */
+export const viaS3Condition = (region: string): Condition => ({ StringEquals: { "kms:ViaService": s3ViaService(region) } });
 
 /** Writers must also be allowed to set the object ACL when the bucket keeps ObjectWriter ownership. */
 export const OBJECT_WRITER_EXTRA_ACTIONS = ["s3:PutObjectAcl"];
@@ -36,6 +59,21 @@ export interface S3Grant {
   readonly level: AccessLevel;
   /** The bucket's customer managed key, when it is SSE-KMS encrypted. */
   readonly kmsKeyArn?: string;
+  /**
+   * Region of the bucket and its key: the KMS statement only holds for
+   * requests S3 makes there (`kms:ViaService`). Required with `kmsKeyArn`.
+   */
+  readonly region?: string;
+  /**
+   * HeadObject only: s3:GetObject authorizes HeadObject, which returns the
+   * object's metadata and no body, so there is nothing to decrypt and no KMS
+   * action is granted even when the bucket is SSE-KMS (AWS documents
+   * kms:Decrypt for *downloading* SSE-KMS objects: S3 User Guide, "Using
+   * SSE-KMS", Permissions). A GetObject with this grant fails on the key,
+   * which is the point. The Sid ends in {@link METADATA_ONLY_SID_SUFFIX} so the
+   * `kms-identity-grant` check knows the missing kms:Decrypt is meant.
+   */
+  readonly metadataOnly?: boolean;
   /** ObjectWriter ownership: writers must send `x-amz-acl: bucket-owner-full-control`. */
   readonly objectWriterOwnership?: boolean;
   /**
@@ -56,11 +94,17 @@ export function objectActions(level: AccessLevel, objectWriterOwnership = false)
   return actions;
 }
 
-/** The `s3:prefix` condition that narrows ListBucket to one prefix. */
+/**
+ * The `s3:prefix` condition that narrows ListBucket to one prefix. One value:
+ * `incoming/*` already matches `incoming/` itself (`*` matches the empty string).
+ */
 export function listPrefixCondition(prefix: string): Condition | undefined {
   if (prefix === "") return undefined;
-  return { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } };
+  return { StringLike: { "s3:prefix": `${prefix}*` } };
 }
+
+/** Sid suffix of a HeadObject-only object statement (see {@link S3Grant.metadataOnly}). */
+export const METADATA_ONLY_SID_SUFFIX = "MetadataOnly";
 
 const sidPart = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "");
 
@@ -86,13 +130,26 @@ export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?
     });
   }
   out.push({
-    Sid: `${base}Objects`,
+    Sid: `${base}Objects${grant.metadataOnly ? METADATA_ONLY_SID_SUFFIX : ""}`,
     Effect: "Allow",
     Action: objectActions(grant.level, grant.objectWriterOwnership),
     Resource: objectArn(grant.bucketArn, grant.prefix),
   });
-  if (grant.kmsKeyArn !== undefined) {
-    out.push({ Sid: `${base}KmsKey`, Effect: "Allow", Action: a.kms, Resource: grant.kmsKeyArn });
-  }
+  out.push(...kmsKeyStatements(grant, base));
   return out;
+}
+
+/**
+ * The identity-side KMS statement of a grant (none for metadata-only grants or
+ * buckets without a customer managed key): the level's KMS actions on the key,
+ * only as S3 calls them on the principal's behalf in the key's region
+ * (`kms:ViaService`), whether the bucket is reached directly or through an access point.
+ */
+export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[] {
+  if (grant.kmsKeyArn === undefined || grant.metadataOnly) return [];
+  const region = grant.region ?? /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(grant.kmsKeyArn)?.[1];
+  if (region === undefined) {
+    throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
+  }
+  return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: viaS3Condition(region) }];
 }

@@ -15,6 +15,8 @@ export interface Statement {
 
 export interface PolicyDocument {
   Version: "2012-10-17";
+  /** Free text; see principalsPolicyId (lib/grantee.ts) for why ours may carry principals' unique ids. */
+  Id?: string;
   Statement: Statement[];
 }
 

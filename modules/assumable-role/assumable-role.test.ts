@@ -70,7 +70,7 @@ describe("AssumableRole permissions", () => {
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: "arn:aws:s3:::data-b",
-      Condition: { StringLike: { "s3:prefix": ["in/", "in/*"] } },
+      Condition: { StringLike: { "s3:prefix": "in/*" } }, // "in/*" also matches "in/"
     });
   });
 
@@ -79,7 +79,9 @@ describe("AssumableRole permissions", () => {
   });
 
   it("uses exactly the bucket's key", () => {
-    expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], Resource: KEY });
+    expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY });
+    // Only through S3, in the key's region: never Decrypt/GenerateDataKey on the key directly.
+    expect(s[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
   });
 
   it("has no KMS statement for an SSE-S3 bucket", () => {
@@ -111,6 +113,50 @@ describe("AssumableRole groups of another account", () => {
       Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
     });
     expect(Object.keys(resourcesOf(tf, "aws_iam_role"))).toHaveLength(1);
+  });
+
+  const humanRole = (group: Partial<Parameters<AssumableRole["addAssumingGroup"]>[1]> = {}, maxSessionDurationSeconds = 7200) =>
+    synthModule((scope, p) => {
+      const r = new AssumableRole(scope, "role", { provider: p.b, accountId: ACCOUNT_B, roleName: "dev-upload", requireMfa: true, maxSessionDurationSeconds, access: GRANT });
+      r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: "Developers", ...group });
+    }).tf;
+
+  it("trusts only the IAM users of the group's account, with MFA no older than the role's maximum session and the session named after the user", () => {
+    const tf = humanRole();
+    const trust = statementsOf(parsePolicy(only(tf, "aws_iam_role").assume_role_policy));
+    expect(trust).toEqual([
+      {
+        Sid: `AssumeAsIamUserOf${ACCOUNT_A}`,
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:root` },
+        Action: "sts:AssumeRole",
+        Condition: {
+          ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT_A}:user/*` },
+          StringEquals: { "sts:RoleSessionName": "${aws:username}" },
+          Bool: { "aws:MultiFactorAuthPresent": "true" },
+          NumericLessThan: { "aws:MultiFactorAuthAge": "7200" },
+        },
+      },
+    ]);
+    // Terraform would read ${aws:username} as its own interpolation: it is written $${aws:username}.
+    expect(String(only(tf, "aws_iam_role").assume_role_policy)).toContain('"sts:RoleSessionName":"$${aws:username}"');
+  });
+
+  it("narrows the trust to an IAM path and a principal tag when asked", () => {
+    const [t] = statementsOf(parsePolicy(only(humanRole({ userPath: "/humans/", principalTag: { key: "team", value: "data" } }), "aws_iam_role").assume_role_policy));
+    expect(t.Condition?.ArnLike).toEqual({ "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT_A}:user/humans/*` });
+    expect(t.Condition?.StringEquals).toEqual({ "sts:RoleSessionName": "${aws:username}", "aws:PrincipalTag/team": "data" });
+  });
+
+  it("needs no account-root acknowledgement: the account is narrowed to its IAM users", () => {
+    expect(() => humanRole()).not.toThrow();
+  });
+
+  it.each([
+    [{ userPath: "humans" }, "userPath", "begins and ends with"],
+    [{ principalTag: { key: "bad key!", value: "x" } }, "principalTag", "tag key"],
+  ])("%j fails naming %s", (group, field, hint) => {
+    expectConfigError(() => humanRole(group), `AssumableRole(role).addAssumingGroup(devs).${field}`, hint);
   });
 });
 

@@ -5,9 +5,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
-import { addDependency, GranteeLike, IGrantee, dependablesOf, toGrantee } from "../../lib/grantee";
+import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
-import { assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
+import { assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 
@@ -22,6 +22,17 @@ export interface AssumingGroupProps {
    * @default the role's requireMfa
    */
   readonly requireMfa?: boolean;
+  /**
+   * Only IAM users under this IAM path may assume the role (`/humans/`).
+   * @default "/" (any IAM user of the account)
+   */
+  readonly userPath?: string;
+  /**
+   * A principal tag every caller must carry (`aws:PrincipalTag/<key>`), e.g.
+   * `{ key: "team", value: "data" }`.
+   * @default none
+   */
+  readonly principalTag?: { readonly key: string; readonly value: string };
 }
 
 /** What a caller needs to know about a role it will assume. */
@@ -93,6 +104,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   public readonly externalId?: string;
   public readonly requireMfa: boolean;
   private readonly trusted: IGrantee[] = [];
+  private readonly iamUsers: IamUserTrust[] = [];
+  private readonly partition: string;
   private readonly acknowledgements: readonly Acknowledgement[];
 
   constructor(scope: Construct, id: string, props: AssumableRoleProps) {
@@ -100,6 +113,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     ensurePolicyChecks(this);
     const f = (name: string): string => `AssumableRole(${id}).${name}`;
     const partition = props.partition ?? "aws";
+    this.partition = partition;
     const accountId = v.accountId(f("accountId"), props.accountId);
     this.roleName = v.iamName(f("roleName"), props.roleName);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
@@ -124,11 +138,18 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
       // Rendered at synth time, so principals added with addTrustedPrincipal() are included.
       assumeRolePolicy: Lazy.stringValue({
         produce: () => {
-          if (this.trusted.length === 0) {
-            throw new ConfigError(f("trustedPrincipals"), "must name at least one principal ARN that may assume the role (or call addTrustedPrincipal)");
+          if (this.trusted.length === 0 && this.iamUsers.length === 0) {
+            throw new ConfigError(f("trustedPrincipals"), "must name at least one principal ARN that may assume the role (or call addTrustedPrincipal / addAssumingGroup)");
           }
           return renderPolicy(
-            roleTrustPolicy({ principals: this.trusted.map((g) => g.principalArn), externalId: this.externalId, requireMfa: this.requireMfa }),
+            roleTrustPolicy({
+              principals: this.trusted.map((g) => g.principalArn),
+              iamUsers: this.iamUsers,
+              externalId: this.externalId,
+              requireMfa: this.requireMfa,
+              maxMfaAgeSeconds: this.maxSessionDurationSeconds,
+              id: principalsPolicyId(this.trusted),
+            }),
           );
         },
       }),
@@ -149,17 +170,31 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
 
   /**
    * Create an IAM group in another account whose members may assume exactly
-   * this role. Groups cannot be named in a trust policy, so the role trusts
-   * that account's root and the group's policy decides who in it may assume:
-   * the role must acknowledge "account-root-principal". Returns the group.
+   * this role. Groups cannot be named in a trust policy, so the trust names
+   * that account and narrows it by condition to its IAM users (optionally
+   * under `userPath`, carrying `principalTag`), with MFA not older than the
+   * role's maximum session when the role requires MFA, and the session named
+   * after the user (see roleTrustPolicy). Roles, CI and SSO sessions of that
+   * account cannot assume it, whatever their own policies say; the group's
+   * policy then picks which users may. Returns the group.
    */
   public addAssumingGroup(id: string, props: AssumingGroupProps): IamGroup {
     const f = (name: string): string => `AssumableRole(${this.node.id}).addAssumingGroup(${id}).${name}`;
     const accountId = v.accountId(f("accountId"), props.accountId);
     const groupName = v.iamName(f("groupName"), props.groupName, 128);
     const requireMfa = props.requireMfa ?? this.requireMfa;
-    const root = `arn:aws:iam::${accountId}:root`;
-    if (!this.trusted.some((t) => t.principalArn === root)) this.addTrustedPrincipal(root, f("accountId"));
+    const userPath = props.userPath ?? "/";
+    if (!/^\/([\x21-\x7e]*\/)?$/.test(userPath) || userPath.length > 512) {
+      throw new ConfigError(f("userPath"), `must be an IAM path that begins and ends with "/", such as "/humans/" (got ${JSON.stringify(userPath)})`);
+    }
+    const tag = props.principalTag;
+    if (tag !== undefined && (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(tag.key) || typeof tag.value !== "string" || tag.value.length > 256)) {
+      throw new ConfigError(f("principalTag"), `must be { key, value } with a tag key of 1-128 letters, digits, spaces or _.:/=+-@ and a value of at most 256 characters (got ${JSON.stringify(tag)})`);
+    }
+    if (this.iamUsers.some((u) => u.accountId === accountId)) {
+      throw new ConfigError(f("accountId"), `${this.roleArn} already trusts the IAM users of account ${accountId}; add the users to that group instead`);
+    }
+    this.iamUsers.push({ partition: this.partition, accountId, userPath, principalTag: tag });
     const group = new IamGroup(this, `${id}-group`, { provider: props.provider, name: groupName });
     new IamGroupPolicy(this, `${id}-group-policy`, {
       provider: props.provider,

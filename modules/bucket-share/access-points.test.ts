@@ -54,7 +54,7 @@ describe("BucketShare accessPoints: true", () => {
         Principal: { AWS: READER },
         Action: "s3:ListBucket",
         Resource: AP_ARN(name),
-        Condition: { StringLike: { "s3:prefix": ["data/", "data/*"] } },
+        Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
       { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: "s3:GetObject", Resource: `${AP_ARN(name)}/object/data/*` },
     ]);
@@ -64,8 +64,9 @@ describe("BucketShare accessPoints: true", () => {
 
   it("has a bucket policy naming no consumer: TLS-only and the delegation to the owner's access points", () => {
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
-    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", DELEGATION_SID]);
-    expect(s[1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B } });
+    // TLS-only and the uploads pinned to the bucket's key stay on the bucket, whatever the access point.
+    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
+    expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B } });
     expect(JSON.stringify(s)).not.toContain(READER);
   });
 
@@ -145,7 +146,7 @@ describe("LambdaWriter targets in access-point mode", () => {
 });
 
 describe("access-point mode settings", () => {
-  it("needs a literal region", () => {
+  it("needs a region (access point ARNs and kms:ViaService name it)", () => {
     expectConfigError(
       () =>
         Testing.synthScope((scope) => {
@@ -153,7 +154,7 @@ describe("access-point mode settings", () => {
           new BucketShare(scope, "share", { provider, accountId: ACCOUNT_B, bucketName: "shared-data-b", accessPoints: true });
         }),
       "BucketShare(share).region",
-      "is required with accessPoints",
+      "is required when the provider sets no region",
     );
   });
 
@@ -201,7 +202,7 @@ describe("BucketShare.fromExistingBucket with accessPoints", () => {
   it("creates the access point on the existing bucket and merges only the delegation (plus denies) into its policy", () => {
     expect(only(tf, "aws_s3_access_point")).toMatchObject({ bucket: "their-data", name: accessPointName("their-data", READER, "read", "r/") });
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
-    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", DELEGATION_SID]);
+    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
     expect(only(tf, "aws_kms_grant")).toMatchObject({ grantee_principal: READER });
     expect(checkModel(model).filter((f) => f.level === "error")).toEqual([]);
   });

@@ -2,7 +2,8 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
 import { statementsOf } from "../../lib/model/stack-model";
-import { BucketShare, BucketShareProps } from ".";
+import { identityStatements } from "../../lib/policy";
+import { BucketShare, BucketShareProps, kmsAliasFor } from ".";
 
 const READER = `arn:aws:iam::${ACCOUNT_A}:role/reader`;
 const WRITER = `arn:aws:iam::${ACCOUNT_C}:role/writer`;
@@ -48,8 +49,10 @@ describe("BucketShare defaults", () => {
     });
   });
 
-  it("denies every request without TLS, and grants nothing else", () => {
+  it("denies every request without TLS and every write not SSE-KMS with its own key, and grants nothing else", () => {
     const s = bucketStatements(tf);
+    const keyArn = expect.stringMatching(/^\$\{aws_kms_key\.[\w-]+\.arn\}$/);
+    const denyPut = { Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::shared-data-b/*" };
     expect(s).toEqual([
       {
         Sid: "DenyInsecureTransport",
@@ -59,7 +62,40 @@ describe("BucketShare defaults", () => {
         Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
+      // Each deny only when its header is present: a request without one (the bucket default, this
+      // key) and every multipart UploadPart (which carries none) pass.
+      {
+        Sid: "DenyPutWithOtherEncryption",
+        ...denyPut,
+        Condition: { Null: { "s3:x-amz-server-side-encryption": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+      },
+      {
+        Sid: "DenyPutWithOtherKmsKey",
+        ...denyPut,
+        Condition: {
+          Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+          StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn },
+        },
+      },
+      {
+        Sid: "DenyPutWithAwsManagedKey",
+        ...denyPut,
+        Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" }, Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "true" } },
+      },
+      { Sid: "DenyPutWithSseC", ...denyPut, Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } } },
     ]);
+  });
+
+  it("pins nothing on an SSE-S3 bucket (there is no key to pin)", () => {
+    expect(bucketStatements(share({ encryption: "s3" }).tf).map((x) => x.Sid)).toEqual(["DenyInsecureTransport"]);
+  });
+
+  it("expires delete markers left without noncurrent versions, with the multipart cleanup", () => {
+    const rule = (only(tf, "aws_s3_bucket_lifecycle_configuration").rule as Record<string, unknown>[])[0];
+    expect(rule.expiration).toEqual([{ expired_object_delete_marker: true }]);
+    expect(rule.abort_incomplete_multipart_upload).toEqual([{ days_after_initiation: 7 }]);
+    const unversioned = (only(share({ versioning: false }).tf, "aws_s3_bucket_lifecycle_configuration").rule as Record<string, unknown>[])[0];
+    expect(unversioned.expiration).toBeUndefined();
   });
 
   it("keeps key administration with the owning account only", () => {
@@ -84,13 +120,13 @@ describe("BucketShare grants", () => {
     expect(list).toMatchObject({
       Principal: { AWS: READER },
       Resource: "arn:aws:s3:::shared-data-b",
-      Condition: { StringLike: { "s3:prefix": ["reports/", "reports/*"] } },
+      Condition: { StringLike: { "s3:prefix": "reports/*" } },
     });
   });
 
   it("grants object actions on the prefix only", () => {
     expect(s.find((x) => x.Action === "s3:GetObject")).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
-    expect(s.find((x) => x.Action === "s3:PutObject")).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
+    expect(s.find((x) => x.Action === "s3:PutObject" && x.Effect === "Allow")).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
   });
 
   it("gives a write-only principal no ListBucket and no GetObject", () => {
@@ -107,23 +143,31 @@ describe("BucketShare grants", () => {
     const k = keyStatements(tf).slice(1);
     const actionsFor = (arn: string) => k.filter((x) => JSON.stringify(x.Principal).includes(arn)).flatMap((x) => x.Action);
     expect(actionsFor(READER)).toEqual(["kms:Decrypt"]);
-    expect(actionsFor(WRITER).sort()).toEqual(["kms:Encrypt", "kms:GenerateDataKey"]);
+    // write = GenerateDataKey + Decrypt (multipart uploads); S3 never calls kms:Encrypt
+    expect(actionsFor(WRITER).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    // ... and only through S3 in the bucket's region
+    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
   });
 
   it("groups principals sharing a level and prefix into one statement", () => {
     const many = Array.from({ length: 5 }, (_, i) => ({ principal: `arn:aws:iam::${ACCOUNT_A}:role/r${i}`, level: "read" as const }));
-    const st = bucketStatements(share({ grants: many }).tf);
-    expect(st).toHaveLength(2); // TLS deny + one whole-bucket read statement
-    expect(st[1]).toMatchObject({
+    const st = bucketStatements(share({ grants: many }).tf).filter((x) => x.Effect === "Allow");
+    expect(st).toHaveLength(1); // one whole-bucket read statement
+    expect(st[0]).toMatchObject({
       Action: ["s3:ListBucket", "s3:GetObject"],
       Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
     });
-    expect((st[1].Principal as { AWS: string[] }).AWS).toHaveLength(5);
+    expect((st[0].Principal as { AWS: string[] }).AWS).toHaveLength(5);
   });
 
   it("grants an organization through aws:PrincipalOrgID", () => {
-    const st = bucketStatements(share({ grants: [{ organizationId: "o-abcdef1234", level: "read" }] }).tf);
-    expect(st[1]).toMatchObject({ Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } } });
+    const { tf: orgTf } = share({ grants: [{ organizationId: "o-abcdef1234", level: "read" }] });
+    const st = bucketStatements(orgTf).filter((x) => x.Effect === "Allow");
+    expect(st[0]).toMatchObject({ Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } } });
+    expect(keyStatements(orgTf)[1]).toMatchObject({
+      Principal: "*",
+      Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234", "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
   });
 });
 
@@ -152,6 +196,80 @@ describe("BucketShare options", () => {
       const g = b.s3Grant("read", "x");
       expect(g).toMatchObject({ bucketArn: "arn:aws:s3:::shared-data-b", prefix: "x/", level: "read" });
       expect(g.kmsKeyArn).toBe(b.kmsKeyArn);
+    });
+  });
+});
+
+describe("BucketShare access logs (opt-in audit)", () => {
+  it("is off by default", () => {
+    const { tf } = share();
+    expect(tf.resource?.aws_s3_bucket_logging).toBeUndefined();
+    expect(Object.keys(tf.resource?.aws_s3_bucket ?? {})).toHaveLength(1);
+  });
+
+  it("logs every request to a private SSE-S3 log bucket of the owning account that only S3 log delivery for this bucket may write", () => {
+    const { tf } = share({ accessLogs: true });
+    const buckets = Object.values(tf.resource?.aws_s3_bucket ?? {}).map((b) => [b.bucket, b.provider]);
+    expect(buckets).toEqual([
+      ["shared-data-b", "aws.account_b"],
+      ["shared-data-b-logs", "aws.account_b"],
+    ]);
+    expect(only(tf, "aws_s3_bucket_logging")).toMatchObject({ target_prefix: "s3/shared-data-b/", provider: "aws.account_b" });
+    const policies = Object.values(tf.resource?.aws_s3_bucket_policy ?? {}).map((p) => statementsOf(parsePolicy(p.policy)));
+    const logPolicy = policies.find((st) => st.some((x) => x.Sid === "S3ServerAccessLogDelivery"));
+    expect(logPolicy).toEqual([
+      expect.objectContaining({ Sid: "DenyInsecureTransport", Effect: "Deny" }),
+      {
+        Sid: "S3ServerAccessLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::shared-data-b-logs/s3/shared-data-b/*",
+        Condition: { ArnLike: { "aws:SourceArn": "arn:aws:s3:::shared-data-b" }, StringEquals: { "aws:SourceAccount": ACCOUNT_B } },
+      },
+    ]);
+    const pabs = Object.values(tf.resource?.aws_s3_bucket_public_access_block ?? {});
+    expect(pabs).toHaveLength(2);
+    for (const p of pabs) expect(p).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    const sse = Object.values(tf.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).map((x) => (x.rule as Record<string, unknown>[])[0].apply_server_side_encryption_by_default);
+    expect(sse).toContainEqual({ sse_algorithm: "AES256" });
+  });
+
+  it("names the log bucket and its retention when asked, and refuses a name over 63 characters", () => {
+    const { tf } = share({ accessLogs: { bucketName: "central-logs-b", expirationDays: 30 } });
+    expect(Object.values(tf.resource?.aws_s3_bucket ?? {}).map((b) => b.bucket)).toContain("central-logs-b");
+    expectConfigError(() => share({ bucketName: "b".repeat(60), accessLogs: true }), "BucketShare(share).accessLogs.bucketName", "3-63");
+  });
+});
+
+describe("BucketShare KMS alias", () => {
+  it.each(["acme.shared.data", "a.b-c", "xacct-prod-data-222222222222-us-east-1", "a1.b2.c3.d4"])("%s gets a valid alias", (name) => {
+    const alias = kmsAliasFor(name);
+    // KMS: letters, digits, "/", "_" and "-" only, 1-256 characters, not alias/aws/
+    expect(alias).toMatch(/^alias\/[A-Za-z0-9/_-]{1,250}$/);
+    expect(alias.startsWith("alias/aws/")).toBe(false);
+  });
+
+  it("keeps distinct bucket names distinct (dots and hyphens never collide)", () => {
+    const names = ["a.b-c", "a-b.c", "a-b-c", "a.b.c", "ab.c", "a.bc"];
+    expect(new Set(names.map(kmsAliasFor)).size).toBe(names.length);
+  });
+
+  it("names the alias of a dotted bucket's key accordingly", () => {
+    const { tf } = share({ bucketName: "acme.shared.data" });
+    expect(only(tf, "aws_kms_alias").name).toBe("alias/s3/acme_shared_data");
+  });
+});
+
+describe("BucketShare metadata-only grant", () => {
+  it("grants ListBucket and GetObject (HeadObject) without any KMS action", () => {
+    synthModule((scope, p) => {
+      const b = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b" });
+      const g = b.metadataGrant();
+      expect(g).toMatchObject({ level: "read", metadataOnly: true, kmsKeyArn: undefined });
+      const st = identityStatements(g);
+      expect(st.map((x) => x.Sid)).toEqual(["ListBucket", "ObjectsMetadataOnly"]);
+      expect(JSON.stringify(st)).not.toContain("kms:");
     });
   });
 });

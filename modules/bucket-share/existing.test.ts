@@ -83,7 +83,7 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
     synthModule((scope, p) => {
       const shares: IBucketShare[] = [existing(scope, p), new BucketShare(scope, "new", { provider: p.b, accountId: ACCOUNT_B, bucketName: "new-data" })];
       for (const s of shares) expect(s.addGrant({ organizationId: ORG, level: "read" })).toMatchObject({ level: "read", prefix: "" });
-      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false });
+      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1" });
     });
   });
 
@@ -165,7 +165,8 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
     expect(only(tf, "aws_kms_grant")).toMatchObject({
       key_id: KEY,
       grantee_principal: ROLE_A,
-      operations: ["Decrypt", "Encrypt", "GenerateDataKey"],
+      // readwrite: Decrypt (reads, and multipart uploads) + GenerateDataKey (writes); S3 never calls Encrypt.
+      operations: ["Decrypt", "GenerateDataKey"],
       provider: "aws.account_b",
     });
     expect(resourcesOf(tf, "aws_kms_key")).toEqual({});
@@ -176,7 +177,14 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
     expect(resourcesOf(tf, "aws_kms_grant")).toEqual({});
     const out = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"));
     expect(parsePolicy(out?.[1].value).Statement).toEqual([
-      { Sid: "OrgUse1", Effect: "Allow", Principal: "*", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": ORG } } },
+      {
+        Sid: "OrgUse1",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:PrincipalOrgID": ORG, "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+      },
     ]);
   });
 
@@ -187,7 +195,14 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
     expect(resourcesOf(tf, "aws_kms_grant")).toEqual({});
     const out = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"));
     expect(parsePolicy(out?.[1].value).Statement).toEqual([
-      { Sid: "CrossAccountUse1", Effect: "Allow", Principal: { AWS: ROLE_A }, Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: "*" },
+      {
+        Sid: "CrossAccountUse1",
+        Effect: "Allow",
+        Principal: { AWS: ROLE_A },
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+      },
     ]);
     expect(checkModel(model)).toEqual([]);
   });

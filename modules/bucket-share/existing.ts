@@ -5,7 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import { ConfigError } from "../../lib/errors";
-import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack } from "../../lib/framework";
+import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, Token } from "../../lib/framework";
 import { addDependency } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingBucketMarker } from "../../lib/model/stack-model";
 import {
@@ -111,7 +111,7 @@ export interface ExistingBucketShareProps {
    * @default false
    */
   readonly accessPoints?: boolean;
-  /** Region of the bucket (access point ARNs). @default the provider's region */
+  /** Region of the bucket (access point ARNs, kms:ViaService). @default the key ARN's region, else the provider's region */
   readonly region?: string;
 }
 
@@ -148,6 +148,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly provider: AwsProvider;
   private readonly pendingDependables: TerraformResource[] = [];
   private readonly keyAccess: "grant" | "emit";
+  /** Region of the bucket: the key ARN's region, else `region`, else the provider's literal region. */
+  public readonly region?: string;
   /** Where the access points live (access-point mode only). */
   public readonly accessPointLocation?: AccessPointLocation;
   /** The access points, one per grant (access-point mode only). */
@@ -167,6 +169,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
     this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
+    const literalRegion = props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
+    this.region = this.kmsKeyArn !== undefined ? this.kmsKeyArn.split(":")[3] : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
     const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
 
     if (this.policyMode === "merge") {
@@ -189,7 +193,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     }
 
     if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
-      this.accessPointLocation = { partition: this.partition, region: accessPointRegion(f("region"), props.region, props.provider), accountId: this.accountId, bucketName: this.bucketName };
+      this.accessPointLocation = { partition: this.partition, region: this.region ?? accessPointRegion(f("region"), props.region, props.provider), accountId: this.accountId, bucketName: this.bucketName };
       this.accessPoints = new AccessPointSet(this, this.label, this.accessPointLocation, props.provider, this.bucketName, this.objectOwnership === "ObjectWriter");
     }
 
@@ -291,13 +295,22 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   /** The grant statements (TLS-only deny, BOFC deny, grants) as one document: what is merged or emitted. */
   public grantPolicy(): PolicyDocument {
     if (this.accessPointLocation) {
-      return accessPointBucketPolicy({ bucketArn: this.bucketArn, requireBucketOwnerFullControl: this.requireBofc, ownerAccountId: this.accountId, objectWriterOwnership: this.objectOwnership === "ObjectWriter" });
+        return accessPointBucketPolicy({
+        bucketArn: this.bucketArn,
+        requireBucketOwnerFullControl: this.requireBofc,
+        ownerAccountId: this.accountId,
+        objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+        kmsKeyArn: this.kmsKeyArn,
+      });
     }
+    // With the bucket's key known, uploads are pinned to it (deny AES256, a foreign key, aws/s3, SSE-C;
+    // requests without encryption headers still get the bucket default), as for a new bucket.
     return bucketPolicy({
       bucketArn: this.bucketArn,
       grants: this.principalGroups,
       organizationGrants: this.orgGrants,
       requireBucketOwnerFullControl: this.requireBofc,
+      kmsKeyArn: this.kmsKeyArn,
     });
   }
 
@@ -306,7 +319,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     const grants = this.keyAccess === "emit" ? this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })) : [];
     return {
       Version: "2012-10-17",
-      Statement: keyUseStatements({ partition: this.partition, grants, organizationGrants: this.orgGrants }),
+      // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
+      Statement: keyUseStatements({ partition: this.partition, region: this.region ?? "", grants, organizationGrants: this.orgGrants }),
     };
   }
 

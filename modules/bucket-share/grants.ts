@@ -1,6 +1,6 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
-import { GranteeLike, toGrantee } from "../../lib/grantee";
+import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
 import { AccessLevel, ACCESS_LEVELS, accessPointArn, AccessPointLocation, accessPointName, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
 import * as v from "../../lib/validate";
 
@@ -42,6 +42,8 @@ export interface IBucketShare {
   /** The owning account. */
   readonly accountId: string;
   readonly objectOwnership?: ObjectOwnership;
+  /** Region of the bucket (kms:ViaService of the identity-side KMS statements). @default the key ARN's region */
+  readonly region?: string;
   /** Set in access-point mode (`accessPoints: true`): where the grants' access points live. */
   readonly accessPointLocation?: AccessPointLocation;
   /** Grant a principal of another account (or an Organization) a level on a prefix; returns the identity-side grant. */
@@ -56,6 +58,8 @@ export interface ParsedGrant {
   readonly prefix: string;
   readonly organization?: OrganizationGrant;
   readonly group?: BucketGrantGroup;
+  /** The cross-account grantee (for the policies' `Id`: unique ids of same-stack principals). */
+  readonly grantee?: IGrantee;
   readonly dependable?: TerraformResource;
 }
 
@@ -73,12 +77,13 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
   const grantee = toGrantee(grant.principal as GranteeLike);
   const { account } = v.principalArn(gf("principal"), grantee.principalArn);
   if (account === accountId) return { level, prefix };
-  return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, dependable: grantee.dependable };
+  return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, grantee, dependable: grantee.dependable };
 }
 
 /** The identity-side half of a grant on a shared bucket. */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "accessPointLocation">, level: AccessLevel, prefix = ""): S3Grant {
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "accessPointLocation" | "region">, level: AccessLevel, prefix = ""): S3Grant {
   return {
+    ...(share.region !== undefined ? { region: share.region } : {}),
     ...(share.accessPointLocation ? { accessPoint: share.accessPointLocation } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),

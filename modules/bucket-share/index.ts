@@ -3,16 +3,19 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
-import { addDependency } from "../../lib/grantee";
+import { addDependency, IGrantee, principalsPolicyId } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
+  accessLogBucketPolicy,
   accessPointBucketPolicy,
   AccessPointLocation,
   bucketPolicy,
@@ -25,18 +28,55 @@ import {
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
-import { AccessPointSet, accessPointRegion } from "./access-points";
+import { AccessPointSet } from "./access-points";
 import { accessPointOf, BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, ParsedGrant, shareS3Grant } from "./grants";
 
 export type { BucketShareGrant, IBucketShare, ObjectOwnership } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
 export { ExistingBucketShare } from "./existing";
 
+/**
+ * Opt-in audit trail of who read or wrote which object: S3 server access logs
+ * delivered to a log bucket of the owning account (same account and region,
+ * which S3 requires of a log destination).
+ *
+ * Why server access logs rather than CloudTrail S3 data events: with an S3
+ * Bucket Key, KMS CloudTrail events no longer name the object, so an
+ * object-level record must come from S3 itself. Server access logs cost
+ * nothing to deliver (only the log objects' storage) and need no trail;
+ * delivery is best-effort and arrives within hours. CloudTrail data events
+ * (advanced event selectors on `resources.ARN` starting with the bucket ARN)
+ * are complete and arrive within minutes, but cost USD 0.10 per 100,000
+ * events delivered plus the trail bucket's storage, and need a trail per
+ * account/region that landing zones usually own already. Enable those in the
+ * landing zone when the volume justifies it. See
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/logging-with-S3.html
+ */
+export interface BucketShareAccessLogs {
+  /**
+   * The log bucket created here (one per shared bucket).
+   * @default `<bucketName>-logs` (synth fails if that exceeds 63 characters: name it)
+   */
+  readonly bucketName?: string;
+  /**
+   * Days after which log objects expire.
+   * @default 365
+   */
+  readonly expirationDays?: number;
+}
+
 export interface BucketShareProps {
   /** AWS provider of the owning account (account B). */
   readonly provider: AwsProvider;
   /** Id of the owning account: tells same-account principals from cross-account ones. */
   readonly accountId: string;
+  /**
+   * Region of the bucket (and its key): KMS grants hold only for requests S3
+   * makes there (`kms:ViaService = s3.<region>.amazonaws.com`); access point
+   * ARNs name it too.
+   * @default the provider's region (synth fails if neither is set)
+   */
+  readonly region?: string;
   /** Globally unique S3 bucket name. */
   readonly bucketName: string;
   /**
@@ -78,6 +118,14 @@ export interface BucketShareProps {
   readonly kmsDeletionWindowDays?: number;
   /** Findings of the synth-time policy checks that are deliberate here. @default [] */
   readonly acknowledge?: readonly Acknowledgement[];
+  /**
+   * Record every request to the bucket (requester, key, operation, result):
+   * S3 server access logs to a log bucket created in the owning account.
+   * `true` for the defaults. See {@link BucketShareAccessLogs} for the
+   * trade-off against CloudTrail data events.
+   * @default off
+   */
+  readonly accessLogs?: boolean | BucketShareAccessLogs;
   /** @default "aws" */
   readonly partition?: string;
   /** @default {} */
@@ -93,12 +141,6 @@ export interface BucketShareProps {
    * @default false
    */
   readonly accessPoints?: boolean;
-  /**
-   * Region of the bucket, named in access point ARNs and the key policy's
-   * `kms:ViaService`. Required with `accessPoints` when the provider has no literal region.
-   * @default the provider's region
-   */
-  readonly region?: string;
 }
 
 /**
@@ -131,9 +173,17 @@ export class BucketShare extends Construct implements IBucketShare {
   /** The access points, one per grant (access-point mode only). */
   public readonly accessPoints?: AccessPointSet;
   private readonly pendingAccessPoints: ParsedGrant[] = [];
+  /** Region of the bucket and key. */
+  public readonly region: string;
+  /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
+  public readonly kmsAliasName?: string;
+  /** The server access log bucket, when `accessLogs` is on. */
+  public readonly logBucket?: S3Bucket;
   private readonly principalGroups: BucketGrantGroup[] = [];
   private readonly orgGrants: OrganizationGrant[] = [];
   private readonly pendingDependables: TerraformResource[] = [];
+  /** Cross-account grantees, for the policies' Id (unique ids of same-stack principals). */
+  private readonly grantees: IGrantee[] = [];
   private readonly acknowledgements: Acknowledgement[];
 
   constructor(scope: Construct, id: string, props: BucketShareProps) {
@@ -144,18 +194,25 @@ export class BucketShare extends Construct implements IBucketShare {
     this.accountId = v.accountId(f("accountId"), props.accountId);
     this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
     this.bucketArn = `arn:${partition}:s3:::${this.bucketName}`;
+    const region = props.region ?? props.provider.region;
+    if (region === undefined) {
+      throw new ConfigError(f("region"), "is required when the provider sets no region: KMS grants are limited to S3 in the bucket's region (kms:ViaService)");
+    }
+    this.region = v.region(f("region"), region);
     const encryption = v.oneOf(f("encryption"), props.encryption ?? "kms", ["kms", "s3"] as const);
     this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
     const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     const noncurrentDays = v.integerInRange(f("noncurrentVersionExpirationDays"), props.noncurrentVersionExpirationDays ?? 90, 1, 36500);
     const deletionWindow = v.integerInRange(f("kmsDeletionWindowDays"), props.kmsDeletionWindowDays ?? 30, 7, 30);
     if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
-      const region = accessPointRegion(f("region"), props.region, props.provider);
-      this.accessPointLocation = { partition, region, accountId: this.accountId, bucketName: this.bucketName };
+      this.accessPointLocation = { partition, region: this.region, accountId: this.accountId, bucketName: this.bucketName };
     }
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
     this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+    const logs = props.accessLogs === true ? {} : props.accessLogs === false ? undefined : props.accessLogs;
+    const logBucketName = logs && v.bucketName(f("accessLogs.bucketName"), logs.bucketName ?? `${this.bucketName}-logs`);
+    const logExpirationDays = logs && v.integerInRange(f("accessLogs.expirationDays"), logs.expirationDays ?? 365, 1, 36500);
 
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;
@@ -182,7 +239,8 @@ export class BucketShare extends Construct implements IBucketShare {
       rule: { objectOwnership: this.objectOwnership },
     });
 
-    if (props.versioning ?? true) {
+    const versioned = props.versioning ?? true;
+    if (versioned) {
       new S3BucketVersioningA(this, "versioning", {
         provider,
         bucket: this.bucket.id,
@@ -200,6 +258,11 @@ export class BucketShare extends Construct implements IBucketShare {
           filter: [{ prefix: "" }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
           noncurrentVersionExpiration: [{ noncurrentDays }],
+          // Once every noncurrent version has expired, a delete marker is left
+          // with nothing behind it; remove those too, or they pile up and slow
+          // listings. Only meaningful (and only allowed next to versions) when
+          // versioned. https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-configuration-examples.html
+          ...(versioned ? { expiration: [{ expiredObjectDeleteMarker: true }] } : {}),
         },
       ],
     });
@@ -217,19 +280,21 @@ export class BucketShare extends Construct implements IBucketShare {
               // Per-principal statements while they fit in 32 KB, consumer accounts via S3 past that.
               scalableKeyPolicy({
                 partition,
+                region: this.region,
                 ownerAccountId: this.accountId,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
-                region: this.accessPointLocation?.region ?? literalRegion(props.region ?? props.provider.region),
+                id: principalsPolicyId(this.grantees),
               }).document,
             ),
         }),
         tags,
       });
       this.kmsKeyArn = this.kmsKey.arn;
+      this.kmsAliasName = kmsAliasFor(this.bucketName);
       new KmsAlias(this, "key-alias", {
         provider,
-        name: `alias/s3/${this.bucketName}`,
+        name: this.kmsAliasName,
         targetKeyId: this.kmsKey.keyId,
       });
     }
@@ -254,12 +319,21 @@ export class BucketShare extends Construct implements IBucketShare {
         produce: () =>
           renderPolicy(
             this.accessPointLocation
-              ? accessPointBucketPolicy({ bucketArn: this.bucketArn, requireBucketOwnerFullControl: requireBofc, ownerAccountId: this.accountId, objectWriterOwnership: this.objectOwnership === "ObjectWriter" })
+              ? accessPointBucketPolicy({
+                  bucketArn: this.bucketArn,
+                  requireBucketOwnerFullControl: requireBofc,
+                  ownerAccountId: this.accountId,
+                  objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+                  kmsKeyArn: this.kmsKeyArn,
+                  id: principalsPolicyId(this.grantees),
+                })
               : bucketPolicy({
                   bucketArn: this.bucketArn,
                   grants: this.principalGroups,
                   organizationGrants: this.orgGrants,
                   requireBucketOwnerFullControl: requireBofc,
+                  kmsKeyArn: this.kmsKeyArn,
+                  id: principalsPolicyId(this.grantees),
                 }),
           ),
       }),
@@ -267,6 +341,10 @@ export class BucketShare extends Construct implements IBucketShare {
       dependsOn: [pab],
     });
     acknowledge(this.bucketPolicy, this.acknowledgements);
+
+    if (logBucketName !== undefined && logExpirationDays !== undefined) {
+      this.logBucket = this.accessLogBucket(provider, partition, logBucketName, logExpirationDays, props.forceDestroy ?? false, tags);
+    }
     if (this.kmsKey) acknowledge(this.kmsKey, this.acknowledgements);
     // Grants passed as props were recorded before the resources existed.
     this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
@@ -280,6 +358,69 @@ export class BucketShare extends Construct implements IBucketShare {
   }
 
   /**
+   * The server access log bucket: private, SSE-S3 (what S3 documents for a
+   * log destination), versioned, logs expire; its policy lets only the S3
+   * logging service write, for this bucket only. Then logging is turned on.
+   */
+  private accessLogBucket(
+    provider: AwsProvider,
+    partition: string,
+    name: string,
+    expirationDays: number,
+    forceDestroy: boolean,
+    tags: Record<string, string> | undefined,
+  ): S3Bucket {
+    const prefix = `s3/${this.bucketName}/`;
+    const logBucket = new S3Bucket(this, "logs", { provider, bucket: name, forceDestroy, tags });
+    const pab = new S3BucketPublicAccessBlock(this, "logs-public-access-block", {
+      provider,
+      bucket: logBucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, "logs-ownership", { provider, bucket: logBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketVersioningA(this, "logs-versioning", { provider, bucket: logBucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "logs-encryption", {
+      provider,
+      bucket: logBucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+    });
+    new S3BucketLifecycleConfiguration(this, "logs-lifecycle", {
+      provider,
+      bucket: logBucket.id,
+      rule: [
+        {
+          id: "expire-access-logs",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          expiration: [{ days: expirationDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    const policy = new S3BucketPolicy(this, "logs-policy", {
+      provider,
+      bucket: logBucket.id,
+      policy: renderPolicy(
+        accessLogBucketPolicy({ logBucketArn: `arn:${partition}:s3:::${name}`, prefix, sourceBucketArn: this.bucketArn, sourceAccountId: this.accountId }),
+      ),
+      dependsOn: [pab],
+    });
+    new S3BucketLoggingA(this, "access-logging", {
+      provider,
+      bucket: this.bucket.id,
+      targetBucket: logBucket.id,
+      targetPrefix: prefix,
+      // Delivery is checked against the log bucket's policy: put it first.
+      dependsOn: [policy],
+    });
+    return logBucket;
+  }
+
+  /**
    * Grant a principal of another account (or an Organization) an access level
    * on the bucket, in both the bucket policy and the key policy. A principal
    * of the owning account is ignored here: give it the matching identity
@@ -290,6 +431,7 @@ export class BucketShare extends Construct implements IBucketShare {
     const g = parseGrant(`BucketShare(${this.node.id})`, field, grant, this.accountId);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) this.principalGroups.push(g.group);
+    if (g.grantee) this.grantees.push(g.grantee);
     if (g.dependable) this.dependOnGrantee(g.dependable);
     if (this.accessPointLocation) {
       // Access-point mode: the grant's own access point; its ARN is known before the resource exists.
@@ -318,13 +460,26 @@ export class BucketShare extends Construct implements IBucketShare {
   public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
     return shareS3Grant(this, level, prefix);
   }
+
+  /**
+   * Read object metadata only (HeadObject, ListBucket): `read` on the bucket
+   * without any KMS action, since HeadObject returns metadata without
+   * decrypting. For a principal of the owning account (no bucket-policy
+   * statement needed), e.g. an S3-triggered function that only inspects the
+   * object it was told about.
+   */
+  public metadataGrant(prefix = ""): S3Grant {
+    return { ...this.s3Grant("read", prefix), kmsKeyArn: undefined, metadataOnly: true };
+  }
 }
 
-/** The region when it is a literal region code (not a token, not unset): the key policy's kms:ViaService then names it. */
-function literalRegion(r: string | undefined): string | undefined {
-  try {
-    return v.region("region", r);
-  } catch {
-    return undefined;
-  }
+/**
+ * A KMS alias for a bucket: `alias/s3/<name>` with each "." as "_". Alias
+ * names allow only letters, digits, "/", "_" and "-"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/alias-create.html),
+ * while bucket names may hold dots. Bucket names never contain "_", so the
+ * mapping is one-to-one: two valid bucket names never share an alias.
+ */
+export function kmsAliasFor(bucketName: string): string {
+  return `alias/s3/${bucketName.replace(/\./g, "_")}`;
 }

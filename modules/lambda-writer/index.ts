@@ -39,8 +39,11 @@ export type { BuiltinHandler, DirectoryCodeOptions, EntryCodeOptions } from "./c
 export interface LambdaAssumeRoleProps {
   readonly role: IAssumableRoleTarget;
   /**
-   * Requested session duration. The handler's credential provider refreshes
-   * before expiry; it must not exceed the role's maximum or STS refuses.
+   * Requested session duration, 900-3600. The handler's credential provider
+   * refreshes before expiry. A Lambda function assuming a role is role
+   * chaining (its execution role's session assumes another role), which STS
+   * caps at 1 hour whatever the role's maximum; it must not exceed the role's
+   * maximum either.
    * @default 3600
    */
   readonly sessionDurationSeconds?: number;
@@ -202,7 +205,7 @@ export class LambdaWriter extends Construct implements IGrantee {
     const statements: Statement[] = [];
     if (props.assumeRole) {
       const target = props.assumeRole.role;
-      const duration = v.sessionDuration(f("assumeRole.sessionDurationSeconds"), props.assumeRole.sessionDurationSeconds ?? 3600);
+      const duration = v.chainedSessionDuration(f("assumeRole.sessionDurationSeconds"), props.assumeRole.sessionDurationSeconds ?? 3600);
       if (duration > target.maxSessionDurationSeconds) {
         throw new ConfigError(
           f("assumeRole.sessionDurationSeconds"),
@@ -346,6 +349,11 @@ export class LambdaWriter extends Construct implements IGrantee {
   /** IGrantee: the execution role, for bucket, key and trust policies. */
   public get principalArn(): string {
     return this.roleArn;
+  }
+
+  /** IGrantee: the execution role's unique id, so policies naming it are re-applied when it is replaced. */
+  public get uniqueId(): string {
+    return this.role.uniqueId;
   }
 
   public get dependable(): IamRole {

@@ -91,8 +91,10 @@ describe("LambdaWriter (bucket-policy pattern)", () => {
     expect(policy.map((s) => s.Action)).toEqual([
       ["logs:CreateLogStream", "logs:PutLogEvents"],
       ["s3:PutObject"],
-      ["kms:Encrypt", "kms:GenerateDataKey"],
+      // GenerateDataKey to encrypt, Decrypt for multipart uploads; never kms:Encrypt (S3 does not call it)
+      ["kms:Decrypt", "kms:GenerateDataKey"],
     ]);
+    expect(policy[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
     expect(policy[1].Resource).toBe("arn:aws:s3:::data-b/in/*");
     const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
     expect(env.TARGET_ROLE_ARN).toBeUndefined();
@@ -137,7 +139,10 @@ describe("LambdaWriter bad input", () => {
     [{ functionName: "bad name" }, "LambdaWriter(writer).functionName", "1-64 characters"],
     [{ target: { bucketName: "Bad_Bucket" } }, "LambdaWriter(writer).target.bucketName", "not a valid S3 bucket name"],
     [{ target: { bucketName: "data-b", prefix: "../up" } }, "LambdaWriter(writer).target.prefix", '".."'],
-    [{ assumeRole: { role: TARGET, sessionDurationSeconds: 10800 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "exceeds the maximum session duration"],
+    [{ assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 3600 + 1 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "role chaining"],
+    // The role allows 2 h (for humans), but a Lambda's AssumeRole is role chaining, capped at 1 h.
+    [{ assumeRole: { role: TARGET, sessionDurationSeconds: 7200 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "STS refuses DurationSeconds above 1 hour for chained sessions"],
+    [{ assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 600 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "from 900 to 3600"],
     [{ assumeRole: { role: { ...TARGET, requireMfa: true } } }, "LambdaWriter(writer).assumeRole.role", "requires MFA"],
     [{ logRetentionDays: 10 }, "LambdaWriter(writer).logRetentionDays", "retention periods"],
     [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "is a python runtime, but the built-in handlers (bundled for Node.js) needs one of nodejs24.x, nodejs22.x"],

@@ -1,4 +1,6 @@
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
+import { SESSION_NAME } from "./principals";
+import { OWN_SESSION_NAME } from "./probes";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
@@ -42,10 +44,17 @@ export interface Evaluation {
 /** Context every request carries unless the probe overrides it. */
 export const DEFAULT_CONTEXT: Readonly<Record<string, string>> = { "aws:SecureTransport": "true" };
 
+/** An IAM user's name (`aws:username` exists only for IAM users), from its ARN. */
+const userNameOf = (arn: string | undefined): string | undefined => /^arn:[^:]+:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(arn ?? "")?.[1];
+
 function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, string> {
   const who: Record<string, string> =
     principal.principalArn && principal.account ? { "aws:PrincipalArn": principal.principalArn, "aws:PrincipalAccount": principal.account } : {};
-  return { ...DEFAULT_CONTEXT, ...who, ...principal.context, ...probe.context };
+  const userName = userNameOf(principal.principalArn);
+  if (userName !== undefined) who["aws:username"] = userName;
+  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...principal.context, ...probe.context };
+  if (context["sts:RoleSessionName"] === OWN_SESSION_NAME) context["sts:RoleSessionName"] = userName ?? SESSION_NAME;
+  return context;
 }
 
 function simulationOf(principal: MatrixPrincipal, probe: Probe): Simulation {

@@ -66,6 +66,40 @@ function objectProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
   ];
 }
 
+/** A KMS key of the third account: what a writer could name instead of the bucket's key. */
+export const FOREIGN_KMS_KEY = "arn:aws:kms:us-east-1:999999999999:key/foreign";
+
+/**
+ * PutObject with each encryption header a writer could send to an SSE-KMS
+ * bucket: only `sse=aws:kms,kms-key=bucket` (what the handlers send) and no
+ * header at all (the bucket default) may pass its pinning denies.
+ */
+function encryptionProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
+  const keyArn = bucket.kmsKeyArn;
+  if (!keyArn) return [];
+  const SSE = "s3:x-amz-server-side-encryption";
+  const KEY_ID = "s3:x-amz-server-side-encryption-aws-kms-key-id";
+  const variants: { context: Record<string, string>; label: string }[] = [
+    { context: { [SSE]: "aws:kms", [KEY_ID]: keyArn }, label: "sse=aws:kms,kms-key=bucket" },
+    { context: { [SSE]: "aws:kms", [KEY_ID]: FOREIGN_KMS_KEY }, label: "sse=aws:kms,kms-key=foreign" },
+    { context: { [SSE]: "aws:kms" }, label: "sse=aws:kms,kms-key=aws/s3" },
+    { context: { [SSE]: "AES256" }, label: "sse=AES256" },
+    { context: { "s3:x-amz-server-side-encryption-customer-algorithm": "AES256" }, label: "sse-c" },
+  ];
+  const acl: Record<string, string> = bucket.objectOwnership === "ObjectWriter" ? { "s3:x-amz-acl": "bucket-owner-full-control" } : {};
+  // Outside the granted prefixes only the handlers' headers: the prefix, not the header, must decide there.
+  const asked = [...prefixes.map((p) => ({ prefix: p, variants })), { prefix: WRONG_PREFIX, variants: variants.slice(0, 1) }];
+  return asked.flatMap(({ prefix, variants }) =>
+    variants.map((v) => ({
+      action: "s3:PutObject",
+      resource: `${bucket.arn}/${prefix}${OBJECT_NAME}`,
+      resourceLabel: `${bucket.name}/${prefix}${OBJECT_NAME}`,
+      context: { ...acl, ...v.context },
+      labels: [v.label],
+    })),
+  );
+}
+
 const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   ...p,
   context: { ...p.context, [NO_TLS.key]: NO_TLS.value },
@@ -75,7 +109,10 @@ const withoutTls = (p: ProbeDraft): ProbeDraft => ({
 export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel, seeds?: Seeds): Probe[] {
   const prefixes = probePrefixes(model, bucket, seeds?.prefixes[bucket.name]);
   const base = bucketBase(bucket, extras);
-  const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes)].map((p) => ({ ...p, ...base }));
+  const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes), ...encryptionProbes(bucket, prefixes)].map((p) => ({
+    ...p,
+    ...base,
+  }));
   return [...overTls, ...overTls.map(withoutTls)].map(finish);
 }
 
@@ -107,16 +144,22 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
       }
     : base;
   const grantOps = key.grants.flatMap((g) => g.operations.map((o) => `kms:${o}`));
-  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].map((action) => ({
-    action,
-    resource: key.arn,
-    resourceLabel: keyLabel(model, key),
-    resourceAccount: key.account,
-    context: {},
-    contextLabel: "",
-    resourcePolicy,
-    blockPublicAccess: false,
-  }));
+  // Each action called directly, and as S3 calls it on the principal's behalf
+  // (kms:ViaService, which the grants require).
+  const region = key.arn.split(":")[3];
+  const direct = { context: {}, contextLabel: "" };
+  const viaS3 = { context: { "kms:ViaService": `s3.${region}.amazonaws.com` }, contextLabel: "via-s3" };
+  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].flatMap((action) =>
+    [direct, viaS3].map((c) => ({
+      action,
+      resource: key.arn,
+      resourceLabel: keyLabel(model, key),
+      resourceAccount: key.account,
+      ...c,
+      resourcePolicy,
+      blockPublicAccess: false,
+    })),
+  );
 }
 
 // ------------------------------------------------------------------ S3 access points
@@ -203,29 +246,54 @@ function externalIdVariants(role: RoleModel): Variant[] {
   ];
 }
 
+/** MFA signed in 5 minutes ago ("mfa"), and 12 h ago ("mfa-12h-old") when a trust limits aws:MultiFactorAuthAge. */
+export const FRESH_MFA_AGE = "300";
+export const OLD_MFA_AGE = "43200";
+
 function mfaVariants(model: StackModel, role: RoleModel): Variant[] {
-  const asked = policiesAboutAssuming(model, role).some((d) => conditionValues(d, "aws:MultiFactorAuthPresent").length > 0);
+  const policies = policiesAboutAssuming(model, role);
+  const asked = policies.some((d) => conditionValues(d, "aws:MultiFactorAuthPresent").length > 0);
   const none: Variant = { context: {}, labels: [] };
-  return asked ? [none, { context: { "aws:MultiFactorAuthPresent": "true" }, labels: ["mfa"] }] : [none];
+  if (!asked) return [none];
+  const mfa = (age: string, label: string): Variant => ({ context: { "aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": age }, labels: [label] });
+  const ageLimited = policies.some((d) => conditionValues(d, "aws:MultiFactorAuthAge").length > 0);
+  return [none, mfa(FRESH_MFA_AGE, "mfa"), ...(ageLimited ? [mfa(OLD_MFA_AGE, "mfa-12h-old")] : [])];
+}
+
+/**
+ * Placeholder of `sts:RoleSessionName` that the evaluation replaces with the
+ * caller's own name (an IAM user's name, or the matrix's role session name):
+ * "session=own-name" asks as a person who names the session after themself.
+ */
+export const OWN_SESSION_NAME = "<own-name>";
+
+function sessionNameVariants(role: RoleModel): Variant[] {
+  if (conditionValues(role.trust.document, "sts:RoleSessionName").length === 0) return [{ context: {}, labels: [] }];
+  return [
+    { context: { "sts:RoleSessionName": "someone-else" }, labels: ["session=other-name"] },
+    { context: { "sts:RoleSessionName": OWN_SESSION_NAME }, labels: ["session=own-name"] },
+  ];
 }
 
 export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   const out: Probe[] = [];
   for (const mfa of mfaVariants(model, role)) {
     for (const ext of externalIdVariants(role)) {
-      out.push(
-        finish({
-          action: "sts:AssumeRole",
-          resource: role.arn,
-          resourceLabel: `role/${role.name}`,
-          resourceAccount: role.account,
-          context: { ...ext.context, ...mfa.context },
-          labels: [...ext.labels, ...mfa.labels],
-          resourcePolicy: { name: role.address, source: "trust", document: role.trust.document },
-          blockPublicAccess: false,
-          assumesRole: role.arn,
-        }),
-      );
+      for (const session of sessionNameVariants(role)) {
+        out.push(
+          finish({
+            action: "sts:AssumeRole",
+            resource: role.arn,
+            resourceLabel: `role/${role.name}`,
+            resourceAccount: role.account,
+            context: { ...ext.context, ...mfa.context, ...session.context },
+            labels: [...ext.labels, ...mfa.labels, ...session.labels],
+            resourcePolicy: { name: role.address, source: "trust", document: role.trust.document },
+            blockPublicAccess: false,
+            assumesRole: role.arn,
+          }),
+        );
+      }
     }
   }
   return out;
