@@ -2,6 +2,7 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { parseTargetConfig, type TargetConfig } from "./config";
 import { LAMBDA_ENV } from "./contract";
 import { assumeRoleProvider, type CachedCredentialProvider } from "./credentials";
+import type { Deadline } from "./deadline";
 
 /**
  * Per-container state: the configuration and the clients are created on the
@@ -17,9 +18,26 @@ export interface TargetClient {
   readonly credentials?: CachedCredentialProvider;
 }
 
+/** How long a connection may take to open (NodeHttpHandler `connectionTimeout`). */
+export const CONNECTION_TIMEOUT_MS = 3000;
+
+/**
+ * Client-level timeouts of the SDK's NodeHttpHandler: `connectionTimeout` for
+ * the TCP/TLS connect, `requestTimeout` (socket idle time) = the time the first
+ * invocation had left, so a hung socket is released by the time Lambda would
+ * kill the function. The per-invocation deadline (deadline.ts) is what stops
+ * the handler itself; these free the socket behind an abandoned call.
+ */
+export function httpHandlerOptions(requestTimeoutMs: number | undefined): { connectionTimeout: number; requestTimeout?: number } {
+  return {
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)) } : {}),
+  };
+}
+
 /** S3 client options for a region and an optional endpoint override (emulator tier). */
-export function s3ClientConfig(region: string, endpoint: string | undefined): S3ClientConfig {
-  const cfg: S3ClientConfig = { region };
+export function s3ClientConfig(region: string, endpoint: string | undefined, requestTimeoutMs?: number): S3ClientConfig {
+  const cfg: S3ClientConfig = { region, requestHandler: httpHandlerOptions(requestTimeoutMs) };
   if (endpoint !== undefined) {
     cfg.endpoint = endpoint;
     // Emulators serve buckets by path, not by virtual host.
@@ -32,12 +50,12 @@ export function s3ClientConfig(region: string, endpoint: string | undefined): S3
 }
 
 /** The client for the target bucket: assumed-role credentials (cached) or the execution role's. */
-export function createTargetClient(config: TargetConfig): TargetClient {
-  const base = s3ClientConfig(config.region, config.endpoint);
+export function createTargetClient(config: TargetConfig, requestTimeoutMs?: number, reuse?: CachedCredentialProvider): TargetClient {
+  const base = s3ClientConfig(config.region, config.endpoint, requestTimeoutMs);
   if (config.roleArn === undefined) {
     return { s3: new S3Client(base), mode: "execution-role" };
   }
-  const credentials = assumeRoleProvider(config);
+  const credentials = reuse ?? assumeRoleProvider(config, httpHandlerOptions(requestTimeoutMs));
   return { s3: new S3Client({ ...base, credentials }), mode: "assume-role", credentials };
 }
 
@@ -46,13 +64,17 @@ interface State {
   target?: TargetClient;
   source?: S3Client;
   invocations: number;
+  /** Socket idle timeout of the clients: the budget of the first invocation. */
+  requestTimeoutMs?: number;
 }
 
 let state: State = { invocations: 0 };
 
-/** Counts this invocation; true for the container's first one. */
-export function startInvocation(): boolean {
+/** Counts this invocation (true for the container's first one) and opens its one-STS-call budget. */
+export function startInvocation(budgetMs?: number): boolean {
   state.invocations += 1;
+  if (state.invocations === 1 && budgetMs !== undefined && Number.isFinite(budgetMs)) state.requestTimeoutMs = budgetMs;
+  state.target?.credentials?.beginInvocation();
   return state.invocations === 1;
 }
 
@@ -62,17 +84,31 @@ export function targetConfig(): TargetConfig {
 }
 
 export function targetClient(config: TargetConfig): TargetClient {
-  return (state.target ??= createTargetClient(config));
+  return (state.target ??= createTargetClient(config, state.requestTimeoutMs));
+}
+
+/**
+ * After S3 answered ExpiredToken: forget the held credentials and build a new
+ * S3 client around the same (cached, counted) provider. A new client is needed
+ * because the SDK memoizes the identity inside the client and would keep
+ * signing with the rejected session until 5 minutes before its expiration.
+ */
+export function renewTargetClient(config: TargetConfig): TargetClient {
+  const old = state.target;
+  old?.credentials?.invalidate();
+  state.target = createTargetClient(config, state.requestTimeoutMs, old?.credentials);
+  return state.target;
 }
 
 /** Client for buckets of the function's own account, with the execution role's default credentials (no assume). */
 export function sourceClient(config: TargetConfig): S3Client {
-  return (state.source ??= new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint)));
+  return (state.source ??= new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint, state.requestTimeoutMs)));
 }
 
-/** Fetches (or reuses) the target credentials before any S3 call; STS errors surface here. */
-export async function ensureTargetCredentials(target: TargetClient): Promise<void> {
-  if (target.credentials) await target.credentials();
+/** Fetches (or reuses) the target credentials before any S3 call, within the deadline; STS errors surface here. */
+export async function ensureTargetCredentials(target: TargetClient, deadline: Deadline, config: TargetConfig): Promise<void> {
+  const provider = target.credentials;
+  if (provider) await deadline.run({ service: "STS", operation: "AssumeRole", roleArn: config.roleArn }, () => provider());
 }
 
 /** STS calls made so far by this container's target provider (0 without a role). */

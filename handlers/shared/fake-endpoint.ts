@@ -31,6 +31,10 @@ export class FakeAwsEndpoint {
   public readonly seen: SeenRequest[] = [];
   public stsDenied = false;
   public s3Denied = false;
+  /** Accept the request and never answer (a hung connection): "sts" for AssumeRole, "s3" for S3 calls. */
+  public hang: "sts" | "s3" | undefined;
+  /** Lifetime of the credentials AssumeRole hands out (a near-expiry issuer when small). @default 3600000 */
+  public credentialLifetimeMs = 3600_000;
 
   private constructor(
     private readonly server: http.Server,
@@ -50,6 +54,8 @@ export class FakeAwsEndpoint {
   }
 
   public close(): Promise<void> {
+    // Hung requests keep their sockets open: cut them, or close() never returns.
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -64,7 +70,9 @@ export class FakeAwsEndpoint {
 
   private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse, o: FakeEndpointOptions): void {
     this.seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers: req.headers });
-    if (req.method === "POST" && body.includes("Action=AssumeRole")) {
+    const isSts = req.method === "POST" && body.includes("Action=AssumeRole");
+    if (this.hang === (isSts ? "sts" : "s3")) return; // never answer
+    if (isSts) {
       if (this.stsDenied) {
         const caller = "arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn";
         const target = new URLSearchParams(body).get("RoleArn") ?? "";
@@ -74,7 +82,7 @@ export class FakeAwsEndpoint {
         );
         return;
       }
-      const exp = new Date(Date.now() + 3600_000).toISOString();
+      const exp = new Date(Date.now() + this.credentialLifetimeMs).toISOString();
       res.writeHead(200, { "content-type": "text/xml" });
       res.end(
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${o.accessKeyId ?? "ASIALOCAL"}</AccessKeyId><SecretAccessKey>${o.secretAccessKey ?? "local-secret"}</SecretAccessKey><SessionToken>${o.sessionToken ?? "local-token"}</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>${o.assumedRoleArn}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`,

@@ -5,7 +5,7 @@ import { LAMBDA_ENV } from "./contract";
  * credentials, never object bodies or event data.
  */
 export interface InvocationLog {
-  level: "info" | "error";
+  level: "info" | "warn" | "error";
   handler: string;
   operation?: string;
   bucket?: string;
@@ -22,6 +22,9 @@ export interface InvocationLog {
   outcome: "ok" | "error";
   errorName?: string;
   errorMessage?: string;
+  /** x-amz-request-id of the AWS call that failed (give it to AWS support with awsExtendedRequestId). */
+  awsRequestId?: string;
+  awsExtendedRequestId?: string;
   [extra: string]: unknown;
 }
 

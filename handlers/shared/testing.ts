@@ -33,12 +33,21 @@ export function awsError(name: string, message: string, status = 403): Error {
   return new S3ServiceException({ name, message, $fault: "client", $metadata: { httpStatusCode: status } });
 }
 
-/** A GetObject Body stand-in (the mixin's transformToString + destroy). */
-export function fakeBody(text: string) {
+/** A GetObject Body stand-in (the mixin's transformToString / transformToByteArray + destroy); text or raw bytes. */
+export function fakeBody(content: string | Uint8Array) {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
   return {
-    transformToString: async (encoding?: string) => Buffer.from(text, "utf8").toString((encoding ?? "utf8") as BufferEncoding),
+    transformToString: async (encoding?: string) => bytes.toString((encoding ?? "utf8") as BufferEncoding),
+    transformToByteArray: async () => new Uint8Array(bytes),
     destroy: jest.fn(),
   };
+}
+
+/** PutObject's Body as text (the handlers send bytes). */
+export function bodyText(body: unknown): string {
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new Error(`unexpected PutObject Body ${typeof body}`);
 }
 
 const ORIGINAL_ENV = { ...process.env };
