@@ -16,6 +16,8 @@ import { AssetType, Construct, ITerraformDependable, TerraformAsset } from "../.
 import { IGrantee } from "../../lib/grantee";
 import {
   assumeRoleStatement,
+  batchOperationsStatements,
+  batchOperationsTrustPolicy,
   BUCKET_OWNER_FULL_CONTROL,
   identityPolicy,
   identityStatements,
@@ -52,6 +54,14 @@ export interface LambdaTarget {
   readonly objectWriterOwnership?: boolean;
   /** Region of the bucket. @default the function's region */
   readonly region?: string;
+  /**
+   * Id of the account that owns the bucket: the handler sends it as
+   * ExpectedBucketOwner on every S3 call to the bucket (env TARGET_BUCKET_OWNER),
+   * so a bucket name that now belongs to another account is refused (403)
+   * instead of written to.
+   * @default the account of `assumeRole.role` (the assume-role pattern's role lives in the bucket's account); none in the bucket-policy pattern
+   */
+  readonly accountId?: string;
 }
 
 /** Invoke the function on S3 events of a bucket in the function's own account. */
@@ -64,6 +74,28 @@ export interface LambdaS3Trigger {
   readonly prefix?: string;
   /** The resource that creates the bucket, so the notification waits for it. @default none */
   readonly dependable?: ITerraformDependable;
+}
+
+/**
+ * An IAM role for S3 Batch Operations jobs that invoke this function
+ * (LambdaInvoke, e.g. a metadata backfill over an S3 Inventory or CSV
+ * manifest): trusted by batchoperations.s3.amazonaws.com, may invoke this
+ * function only, read manifests under one prefix and write completion reports
+ * under one prefix.
+ */
+export interface LambdaBatchOperations {
+  /** Bucket holding the job manifests (CSV or S3 Inventory manifest.json). */
+  readonly manifestBucketArn: string;
+  /** @default "" (the whole bucket) */
+  readonly manifestPrefix?: string;
+  /** Bucket the job writes its completion report to. @default manifestBucketArn */
+  readonly reportBucketArn?: string;
+  /** @default manifestPrefix */
+  readonly reportPrefix?: string;
+  /** KMS key of an SSE-KMS manifest/report bucket (kms:Decrypt + kms:GenerateDataKey on it). @default none */
+  readonly kmsKeyArn?: string;
+  /** @default `${functionName}-batch` */
+  readonly roleName?: string;
 }
 
 export interface LambdaWriterProps {
@@ -99,8 +131,10 @@ export interface LambdaWriterProps {
   readonly logRetentionDays?: number;
   /** Largest object body the writer accepts. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
-  /** Invoke on S3 events of a bucket in this account. @default none */
+  /** Invoke on S3 events of a bucket in this account; its bucket becomes the handler's SOURCE_BUCKETS allowlist. @default none */
   readonly s3Trigger?: LambdaS3Trigger;
+  /** Create a role for S3 Batch Operations jobs that invoke this function. @default none */
+  readonly batchOperations?: LambdaBatchOperations;
   /**
    * Send events that still fail after Lambda's async retries to an SQS queue
    * (on-failure destination).
@@ -132,6 +166,9 @@ export class LambdaWriter extends Construct implements IGrantee {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly archive: DataArchiveFile;
   public readonly failureQueue?: SqsQueue;
+  /** The S3 Batch Operations role (`batchOperations`), for `aws s3control create-job --role-arn`. */
+  public readonly batchRole?: IamRole;
+  public readonly batchRoleArn?: string;
   /** The environment the handler runs with (tokens for apply-time values). */
   public readonly environment: Record<string, string>;
 
@@ -167,6 +204,9 @@ export class LambdaWriter extends Construct implements IGrantee {
     if (props.target.region !== undefined) env[ENV.region] = v.region(f("target.region"), props.target.region);
     if (props.target.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = props.target.kmsKeyArn;
     if (props.target.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
+    const bucketOwner = props.target.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
+    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(props.target.accountId !== undefined ? "target.accountId" : "assumeRole.role (account of its ARN)"), bucketOwner);
+    if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
 
     const statements: Statement[] = [];
     if (props.assumeRole) {
@@ -276,6 +316,38 @@ export class LambdaWriter extends Construct implements IGrantee {
         functionName: this.function.functionName,
         maximumRetryAttempts: 2,
         destinationConfig: { onFailure: { destination: failureQueue.arn } },
+      });
+    }
+
+    if (props.batchOperations) {
+      const b = props.batchOperations;
+      const batchRoleName = v.iamName(f("batchOperations.roleName"), b.roleName ?? `${this.functionName}-batch`);
+      const manifestPrefix = v.keyPrefix(f("batchOperations.manifestPrefix"), b.manifestPrefix);
+      const reportPrefix = v.keyPrefix(f("batchOperations.reportPrefix"), b.reportPrefix ?? manifestPrefix);
+      this.batchRoleArn = `arn:${partition}:iam::${accountId}:role/${batchRoleName}`;
+      this.batchRole = new IamRole(this, "batch-role", {
+        provider,
+        name: batchRoleName,
+        description: `S3 Batch Operations jobs invoking Lambda ${this.functionName}`,
+        assumeRolePolicy: renderPolicy(batchOperationsTrustPolicy()),
+        tags,
+      });
+      new IamRolePolicy(this, "batch-policy", {
+        provider,
+        name: "batch-operations",
+        role: this.batchRole.name,
+        policy: renderPolicy(
+          identityPolicy(
+            batchOperationsStatements({
+              functionArn: this.function.arn,
+              manifestBucketArn: b.manifestBucketArn,
+              manifestPrefix,
+              reportBucketArn: b.reportBucketArn ?? b.manifestBucketArn,
+              reportPrefix,
+              ...(b.kmsKeyArn !== undefined ? { kmsKeyArn: b.kmsKeyArn } : {}),
+            }),
+          ),
+        ),
       });
     }
 
