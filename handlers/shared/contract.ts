@@ -50,8 +50,8 @@ export const LAMBDA_ENV = {
   region: "AWS_REGION",
   /** The function's name: RoleSessionName is derived from it. */
   functionName: "AWS_LAMBDA_FUNCTION_NAME",
-  /** "JSON" when the function uses the JSON log format (the module's default). */
-  logFormat: "AWS_LAMBDA_LOG_FORMAT",
+  /** Lambda's advanced logging control: the lowest level the Powertools Logger prints (unset: INFO). */
+  logLevel: "AWS_LAMBDA_LOG_LEVEL",
 } as const;
 
 /** Defaults the handlers apply when the module leaves a variable unset. */

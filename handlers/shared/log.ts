@@ -1,4 +1,4 @@
-import { LAMBDA_ENV } from "./contract";
+import { Logger } from "@aws-lambda-powertools/logger";
 
 /**
  * The one log line of an invocation. Only names, counts and outcomes: never
@@ -29,15 +29,22 @@ export interface InvocationLog {
 }
 
 /**
- * Write the line. With Lambda's JSON log format the runtime serializes a
- * single object argument into the record's `message` (one line, structured);
- * with the Text format we print the JSON ourselves.
+ * Powertools for AWS Lambda (TypeScript) Logger: structured JSON lines with
+ * `level` (INFO / WARN / ERROR), `message`, `timestamp`, `service`, the X-Ray
+ * trace id, and our fields merged at the top level. It honours Lambda's
+ * advanced logging controls (AWS_LAMBDA_LOG_LEVEL) and POWERTOOLS_LOG_LEVEL.
+ * Measured cost (bench/handlers.ts, "Powertools Logger cost"): well under the
+ * 15 ms init / 100 KB zip budget, so it replaces the hand-written writer.
  */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME || "xacct-s3" });
+
+/** Write the invocation's one line at its level (errors at ERROR, permanent outcomes at WARN). */
 export function writeLog(record: InvocationLog): void {
+  const { level, ...fields } = record;
   const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(record)) if (v !== undefined) clean[k] = v;
-  if ((process.env[LAMBDA_ENV.logFormat] ?? "").toUpperCase() === "JSON") console.log(clean);
-  else console.log(JSON.stringify(clean));
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) clean[k] = v;
+  const message = `${record.handler} ${record.operation ?? "invocation"}: ${record.outcome}${record.errorName !== undefined ? ` (${record.errorName})` : ""}`;
+  logger[level](message, clean);
 }
 
 /** Milliseconds since `start` (performance.now based), rounded to 0.1 ms. */

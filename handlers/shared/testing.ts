@@ -6,6 +6,7 @@
 import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { mockClient } from "aws-sdk-client-mock";
+export { captureLogs } from "./capture-logs";
 
 export { AssumeRoleCommand, STSClient };
 
@@ -68,15 +69,6 @@ export function setEnv(vars: Record<string, string | undefined>): void {
 export function restoreEnv(): void {
   for (const k of Object.keys(process.env)) if (!(k in ORIGINAL_ENV)) delete process.env[k];
   Object.assign(process.env, ORIGINAL_ENV);
-}
-
-/** Capture console.log: returns the parsed log records (strings are JSON-parsed). */
-export function captureLogs(): { records: () => Record<string, unknown>[]; raw: () => unknown[][] } {
-  const spy = jest.spyOn(console, "log").mockImplementation(() => undefined);
-  return {
-    raw: () => spy.mock.calls,
-    records: () => spy.mock.calls.map((args) => (typeof args[0] === "string" ? JSON.parse(args[0]) : args[0]) as Record<string, unknown>),
-  };
 }
 
 /** Fake only Date (not timers or ticks), so credential expiry can be driven with jest.setSystemTime. */

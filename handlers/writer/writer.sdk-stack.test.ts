@@ -6,6 +6,7 @@
  * parsing of STS/S3 AccessDenied bodies feeds the diagnoses.
  */
 import { FakeAwsEndpoint } from "../shared/fake-endpoint";
+import { captureLogs } from "../shared/capture-logs";
 import { AccessDeniedError } from "../shared/errors";
 import { __resetForTests, handler, type PutResult } from "./index";
 
@@ -39,7 +40,7 @@ beforeEach(() => {
     AWS_ENDPOINT_URL: fake.url,
     AWS_MAX_ATTEMPTS: "1",
   });
-  jest.spyOn(console, "log").mockImplementation(() => undefined);
+  captureLogs();
 });
 
 afterEach(() => {
@@ -103,8 +104,7 @@ describe("a hung endpoint (no answer at all)", () => {
 
   it("S3 hangs: the handler stops before the function's timeout and names the S3 call and bucket", async () => {
     fake.hang = "s3";
-    const logged: unknown[] = [];
-    (console.log as jest.Mock).mockImplementation((line: unknown) => logged.push(line));
+    const logs = captureLogs();
     const t0 = Date.now();
     const err = (await handler({ data: 1, key: "incoming/h.json" }, lambdaCtx("hung-s3", 2000)).catch((e: unknown) => e)) as Error;
     const took = Date.now() - t0;
@@ -112,8 +112,8 @@ describe("a hung endpoint (no answer at all)", () => {
     expect(err.message).toContain("S3 PutObject on s3://reporting-bucket/incoming/h.json did not answer within the 1800 ms left before the function's timeout");
     expect(took).toBeGreaterThanOrEqual(1700);
     expect(took).toBeLessThan(2000); // before Lambda would kill it
-    expect(logged).toHaveLength(1);
-    expect(JSON.parse(logged[0] as string)).toMatchObject({ level: "error", errorName: "DeadlineExceededError", outcome: "error", key: "incoming/h.json" });
+    expect(logs.raw()).toHaveLength(1);
+    expect(logs.records()[0]).toMatchObject({ level: "error", errorName: "DeadlineExceededError", outcome: "error", key: "incoming/h.json" });
   });
 
   it("STS hangs: the handler stops in time and names STS AssumeRole of the target role; nothing reaches S3", async () => {

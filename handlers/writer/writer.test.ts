@@ -521,11 +521,12 @@ describe("logging", () => {
     expect(logs.records()[3]).toMatchObject({ operation: "invalid", errorName: "BadEventError" });
   });
 
-  it("passes the record as an object under Lambda's JSON log format", async () => {
-    env({ AWS_LAMBDA_LOG_FORMAT: "JSON" });
+  it("is a Powertools Logger line: ERROR level for failures, with service and timestamp", async () => {
     await handler({ data: 1 }, ctx("j"));
-    const [[arg]] = logs.raw();
-    expect(arg).toMatchObject({ handler: "writer", requestId: "j", outcome: "ok" });
+    await handler({ operation: "nope" }, ctx("k")).catch(() => undefined);
+    const [ok, bad] = logs.raw().map(([line]) => JSON.parse(line as string) as Record<string, unknown>);
+    expect(ok).toMatchObject({ level: "INFO", service: "xacct-s3", message: "writer put: ok", timestamp: "2025-01-02T03:04:05.678Z", requestId: "j" });
+    expect(bad).toMatchObject({ level: "ERROR", message: "writer invalid: error (BadEventError)", requestId: "k" });
   });
 
   it("sanitizes and truncates the function name into a 64-char RoleSessionName", async () => {
