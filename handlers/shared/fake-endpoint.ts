@@ -4,7 +4,8 @@ import type { AddressInfo } from "net";
 /**
  * Test helper (never bundled: no handler imports it): a local HTTP endpoint
  * that answers like STS (AssumeRole) and S3 (PutObject), for tests that run
- * the real SDK stack through AWS_ENDPOINT_URL instead of aws-sdk-client-mock.
+ * the real SDK stack through AWS_ENDPOINT_URL instead of aws-sdk-client-mock;
+ * HeadObject answers every key with `headEtag` (412 when If-Match differs).
  * Set `stsDenied` / `s3Denied` to get AWS's real AccessDenied bodies.
  */
 
@@ -25,6 +26,8 @@ export interface FakeEndpointOptions {
   /** What PutObject answers. @default "local-etag" / "lv1" */
   readonly etag?: string;
   readonly versionId?: string;
+  /** ETag HeadObject reports for every object. @default "head-etag" */
+  readonly headEtag?: string;
 }
 
 export class FakeAwsEndpoint {
@@ -87,6 +90,25 @@ export class FakeAwsEndpoint {
       res.end(
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${o.accessKeyId ?? "ASIALOCAL"}</AccessKeyId><SecretAccessKey>${o.secretAccessKey ?? "local-secret"}</SecretAccessKey><SessionToken>${o.sessionToken ?? "local-token"}</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>${o.assumedRoleArn}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
       );
+      return;
+    }
+    if (req.method === "HEAD") {
+      const etag = `"${o.headEtag ?? "head-etag"}"`;
+      const ifMatch = req.headers["if-match"];
+      if (ifMatch !== undefined && ifMatch !== etag) {
+        res.writeHead(412);
+        res.end();
+        return;
+      }
+      const version = new URL(req.url ?? "/", "http://x").searchParams.get("versionId");
+      res.writeHead(200, {
+        etag,
+        "content-length": "11",
+        "content-type": "text/csv",
+        "last-modified": "Tue, 04 Mar 2025 05:00:00 GMT",
+        ...(version !== null ? { "x-amz-version-id": version } : {}),
+      });
+      res.end();
       return;
     }
     if (req.method === "PUT") {
