@@ -5,6 +5,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
+  type DeleteObjectCommandOutput,
   type HeadObjectCommandOutput,
   type PutObjectCommandOutput,
 } from "@aws-sdk/client-s3";
@@ -79,8 +80,9 @@ export class Emulator {
     return this.s3(creds).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   }
 
-  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<void> {
-    await this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  /** DeleteObject; in a versioned bucket the output names the delete marker (VersionId, DeleteMarker). */
+  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<DeleteObjectCommandOutput> {
+    return this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 }
 
