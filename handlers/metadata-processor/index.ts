@@ -63,8 +63,29 @@ export interface SourceRecord {
   readonly sourceIp?: string;
 }
 
+/** What every document records about the event (or batch task) behind it. */
+export interface EventFields {
+  readonly eventName: string;
+  readonly eventTime: string | null;
+  readonly region: string | null;
+  readonly sequencer: string | null;
+  readonly s3RequestId: string | null;
+  readonly sourceIp: string | null;
+}
+
+function eventFields(rec: SourceRecord): EventFields {
+  return {
+    eventName: rec.eventName,
+    eventTime: rec.eventTime,
+    region: rec.region,
+    sequencer: rec.sequencer ?? null,
+    s3RequestId: rec.s3RequestId ?? null,
+    sourceIp: rec.sourceIp ?? null,
+  };
+}
+
 /** The document written to the Reporting bucket for each object version. It describes exactly the version it is named after. */
-export interface MetadataDocument {
+export interface MetadataDocument extends EventFields {
   readonly sourceBucket: string;
   readonly sourceKey: string;
   readonly deleted: false;
@@ -82,30 +103,18 @@ export interface MetadataDocument {
   readonly checksumType: string | null;
   readonly objectLock: { readonly mode: string | null; readonly retainUntil: string | null; readonly legalHold: string | null } | null;
   readonly tagCount: number;
-  readonly eventName: string;
-  readonly eventTime: string | null;
-  readonly region: string | null;
-  readonly sequencer: string | null;
-  readonly s3RequestId: string | null;
-  readonly sourceIp: string | null;
   /** User metadata (x-amz-meta-*). */
   readonly userMetadata: Record<string, string>;
 }
 
 /** Written for `s3:ObjectRemoved:*`: the version (or delete marker) named by the key was deleted. */
-export interface TombstoneDocument {
+export interface TombstoneDocument extends EventFields {
   readonly sourceBucket: string;
   readonly sourceKey: string;
   readonly deleted: true;
   /** ObjectRemoved:DeleteMarkerCreated: versionId is the delete marker's; the older versions still exist. */
   readonly deleteMarker: boolean;
   readonly versionId: string | null;
-  readonly eventName: string;
-  readonly eventTime: string | null;
-  readonly region: string | null;
-  readonly sequencer: string | null;
-  readonly s3RequestId: string | null;
-  readonly sourceIp: string | null;
 }
 
 export interface WrittenDocument {
@@ -259,12 +268,7 @@ export function metadataDocument(rec: SourceRecord, head: HeadObjectCommandOutpu
           }
         : null,
     tagCount: head.TagCount ?? 0,
-    eventName: rec.eventName,
-    eventTime: rec.eventTime,
-    region: rec.region,
-    sequencer: rec.sequencer ?? null,
-    s3RequestId: rec.s3RequestId ?? null,
-    sourceIp: rec.sourceIp ?? null,
+    ...eventFields(rec),
     userMetadata: { ...(head.Metadata ?? {}) },
   };
 }
@@ -276,12 +280,7 @@ export function tombstoneDocument(rec: SourceRecord): TombstoneDocument {
     deleted: true,
     deleteMarker: rec.eventName === "ObjectRemoved:DeleteMarkerCreated",
     versionId: rec.versionId ?? null,
-    eventName: rec.eventName,
-    eventTime: rec.eventTime,
-    region: rec.region,
-    sequencer: rec.sequencer ?? null,
-    s3RequestId: rec.s3RequestId ?? null,
-    sourceIp: rec.sourceIp ?? null,
+    ...eventFields(rec),
   };
 }
 
