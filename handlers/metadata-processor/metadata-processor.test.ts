@@ -312,6 +312,20 @@ describe("clients and credentials", () => {
   });
 });
 
+describe("deadline", () => {
+  it("a HeadObject that never answers fails the record transiently before the function's timeout, naming the call", async () => {
+    s3Mock.on(HeadObjectCommand, { Key: "hung.csv" }).callsFake(() => new Promise(() => undefined));
+    const end = Date.now() + 1000;
+    const lambdaCtx = { awsRequestId: "h", getRemainingTimeInMillis: () => end - Date.now() };
+    const err = (await handler(event(record({ key: "ok.csv", eTag: "e" }), record({ key: "hung.csv", eTag: "e" })), lambdaCtx).catch((x: unknown) => x)) as RecordsFailedError;
+    expect(Date.now()).toBeLessThan(end);
+    expect(err).toBeInstanceOf(RecordsFailedError);
+    expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: "DeadlineExceededError" })]);
+    expect(err.message).toContain("S3 HeadObject on s3://prod-data/hung.csv did not answer");
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok.csv@e.json"]);
+  });
+});
+
 describe("exact version (unversioned buckets)", () => {
   it("HEADs with IfMatch of the event's ETag; an object overwritten since the event is superseded: no document, not a failure", async () => {
     s3Mock.on(HeadObjectCommand, { Key: "k.csv" }).rejects(awsError("PreconditionFailed", "", 412));

@@ -87,7 +87,8 @@ export class Deadline {
     return new Promise<T>((resolve, reject) => {
       const onAbort = (): void => reject(new DeadlineExceededError(call, this.budgetMs));
       this.signal.addEventListener("abort", onAbort, { once: true });
-      fn(this.signal).then(
+      // (A thenable or a plain value, and a synchronous throw, all become one promise.)
+      new Promise<T>((r) => r(fn(this.signal))).then(
         (v) => {
           this.signal.removeEventListener("abort", onAbort);
           resolve(v);

@@ -95,6 +95,14 @@ it("diagnoses a real S3 AccessDenied response", async () => {
   expect(err.arns.resourceArn).toBe("arn:aws:s3:::reporting-bucket/incoming/x.json");
 });
 
+it("an empty body reaches S3 without the SDK's 'Stream of unknown length' warning (a plain \"\" Body printed it)", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  await handler({ body: "", key: "incoming/empty.txt" }, { awsRequestId: "empty" });
+  expect(fake.puts).toHaveLength(1);
+  expect(fake.puts[0].headers["content-length"]).toBe("0");
+  expect(warn).not.toHaveBeenCalled();
+});
+
 describe("a hung endpoint (no answer at all)", () => {
   /** A Lambda context whose function has `ms` left. */
   const lambdaCtx = (id: string, ms: number) => {
