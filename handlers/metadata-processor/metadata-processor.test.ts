@@ -312,6 +312,27 @@ describe("clients and credentials", () => {
   });
 });
 
+describe("ExpiredToken with records in parallel", () => {
+  it("one refresh serves every record of the invocation: one STS call, every record written", async () => {
+    await handler(event(record({ key: "warm.csv", eTag: "e" })), ctx("warm"));
+    // Every PutObject signed by the container's first client is refused as expired.
+    let oldClient: unknown;
+    s3Mock.on(PutObjectCommand).callsFake(async (_input: unknown, getClient: () => unknown) => {
+      const client = getClient();
+      oldClient ??= client;
+      if (client === oldClient) {
+        await new Promise((r) => setTimeout(r, 5));
+        throw awsError("ExpiredToken", "The provided token has expired.", 400);
+      }
+      return { ETag: '"d"' };
+    });
+    stsMock.on(AssumeRoleCommand).resolves(assumeRoleOutput(new Date(Date.parse(T0) + 3600_000), 2));
+    const out = (await handler(event(record({ key: "a.csv", eTag: "e" }), record({ key: "b.csv", eTag: "e" }), record({ key: "c.csv", eTag: "e" })), ctx("x"))) as ProcessSummary;
+    expect(out.written).toHaveLength(3);
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2); // warm-up + one refresh
+  });
+});
+
 describe("deadline", () => {
   it("a HeadObject that never answers fails the record transiently before the function's timeout, naming the call", async () => {
     s3Mock.on(HeadObjectCommand, { Key: "hung.csv" }).callsFake(() => new Promise(() => undefined));

@@ -45,8 +45,11 @@ export async function sendTarget<T>(config: TargetConfig, deadline: Deadline, ca
   } catch (err) {
     const provider = target.credentials;
     if (!isExpiredToken(err) || provider === undefined) throw err;
-    if (provider.fetchedThisInvocation) throw new ExpiredCredentialsError(config.roleArn, err);
-    target = renewTargetClient(config);
+    const current = targetClient(config);
+    // A concurrent call (processor records run in parallel) already renewed the client: retry on that one.
+    if (current !== target) target = current;
+    else if (provider.fetchedThisInvocation) throw new ExpiredCredentialsError(config.roleArn, err);
+    else target = renewTargetClient(config);
     await ensureTargetCredentials(target, deadline, config);
     try {
       return await deadline.run(call, (signal) => fn(target.s3, signal));
