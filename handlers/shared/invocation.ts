@@ -1,5 +1,5 @@
 import { credentialFetches, startInvocation } from "./container";
-import { Deadline } from "./deadline";
+import { Deadline, DeadlineExceededError, describeCall } from "./deadline";
 import { errorMessage, errorName } from "./errors";
 import { elapsedMs, writeLog, type InvocationLog } from "./log";
 
@@ -55,6 +55,8 @@ export async function runInvocation<T>(handler: string, context: InvocationConte
     const message = errorMessage(err);
     log.errorMessage = message.length > 2000 ? `${message.slice(0, 2000)}...` : message;
     Object.assign(log, awsRequestIds(err));
+    // Which call did not answer, as its own field (service, operation, bucket or role).
+    if (err instanceof DeadlineExceededError) log.unansweredCall = describeCall(err.call);
     throw err;
   } finally {
     deadline.dispose();

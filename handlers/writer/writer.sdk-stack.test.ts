@@ -121,7 +121,13 @@ describe("a hung endpoint (no answer at all)", () => {
     expect(took).toBeGreaterThanOrEqual(1700);
     expect(took).toBeLessThan(2000); // before Lambda would kill it
     expect(logs.raw()).toHaveLength(1);
-    expect(logs.records()[0]).toMatchObject({ level: "error", errorName: "DeadlineExceededError", outcome: "error", key: "incoming/h.json" });
+    expect(logs.records()[0]).toMatchObject({
+      level: "error",
+      errorName: "DeadlineExceededError",
+      outcome: "error",
+      key: "incoming/h.json",
+      unansweredCall: "S3 PutObject on s3://reporting-bucket/incoming/h.json",
+    });
   });
 
   it("STS hangs: the handler stops in time and names STS AssumeRole of the target role; nothing reaches S3", async () => {
