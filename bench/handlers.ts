@@ -33,7 +33,7 @@ import { AssumeRoleCommand as SeedAssumeRoleCommand, STSClient as SeedSTSClient 
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { buildSync } from "esbuild";
-import { bundleHandler } from "../lib/bundle";
+import { bundleHandler, ESBUILD_OPTIONS, HANDLERS_DIR } from "../lib/bundle";
 import { FakeAwsEndpoint } from "../handlers/shared/fake-endpoint";
 import { logger } from "../handlers/shared/log";
 import { __resetForTests, handler as writerHandler } from "../handlers/writer";
@@ -244,16 +244,10 @@ function bundleWriterVariant(dir: string, withPowertools: boolean): string {
   const shim = path.join(dir, "logger-shim.mjs");
   fs.writeFileSync(shim, LOGGER_SHIM);
   buildSync({
-    entryPoints: [path.join(__dirname, "..", "handlers", "writer", "index.ts")],
+    entryPoints: [path.join(HANDLERS_DIR, "writer", "index.ts")],
     outfile: file,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    mainFields: ["module", "main"],
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
     ...(withPowertools ? {} : { alias: { "@aws-lambda-powertools/logger": shim } }),
   });
   return file;

@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildSync } from "esbuild";
+import type * as esbuild from "esbuild";
+import type { BuildOptions } from "esbuild";
 import { ConfigError } from "./errors";
 
 /** Repository root (this file lives in lib/). */
@@ -29,6 +30,45 @@ export interface HandlerBundle {
 const cache = new Map<string, HandlerBundle>();
 
 /**
+ * Load esbuild, or fail naming the field and the fix. Loaded lazily, only
+ * when something is bundled: an app that never bundles need not install it.
+ * `req` is injectable for tests.
+ */
+export function loadEsbuild(field: string, req: (id: string) => unknown = require): typeof esbuild {
+  try {
+    return req("esbuild") as typeof esbuild;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
+      throw new ConfigError(
+        field,
+        'bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild" in your app (or use LambdaCode.fromDirectory with code you build yourself)',
+      );
+    }
+    throw e;
+  }
+}
+
+/**
+ * The esbuild options every Lambda bundle uses (the built-in handlers here,
+ * and users' own entry files in `LambdaCode.fromEntry`): one minified CommonJS
+ * file for the Node.js Lambda runtime with its dependencies inside.
+ */
+export const ESBUILD_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "cjs",
+  // The SDK's ES module builds (dist-es), not its CommonJS ones (esbuild's
+  // default for platform "node"): only ESM can be tree-shaken, which makes
+  // the bundle ~30% smaller and the cold-start module init faster.
+  mainFields: ["module", "main"],
+  metafile: true,
+  minify: true,
+  legalComments: "none",
+  logLevel: "silent",
+} as const satisfies BuildOptions;
+
+/**
  * Bundle `handlers/<name>/index.ts` with esbuild into one minified CommonJS
  * file for the Node.js Lambda runtime, with the pinned AWS SDK v3 clients
  * inside (not the runtime's copy, whose version drifts). Bundled once per
@@ -49,21 +89,12 @@ export function bundleHandler(name: string, field = "handler"): HandlerBundle {
   const dir = path.join(os.tmpdir(), `xacct-bundles-${process.pid}`, name);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "index.js");
+  const { buildSync } = loadEsbuild(field);
   const result = buildSync({
     entryPoints: [entry],
     outfile: file,
-    bundle: true,
-    platform: "node",
-    target: "node22",
-    format: "cjs",
-    // The SDK's ES module builds (dist-es), not its CommonJS ones (esbuild's
-    // default for platform "node"): only ESM can be tree-shaken, which makes
-    // the bundle ~30% smaller and the cold-start module init faster.
-    mainFields: ["module", "main"],
-    metafile: true,
-    minify: true,
-    legalComments: "none",
-    logLevel: "silent",
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
     // Keep the bundle byte-identical across machines: no absolute paths.
     absWorkingDir: PROJECT_ROOT,
   });

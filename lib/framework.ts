@@ -14,6 +14,7 @@ export {
   LocalBackend,
   S3Backend,
   TerraformAsset,
+  TerraformLocal,
   TerraformOutput,
   TerraformStack,
   Testing,
@@ -21,6 +22,16 @@ export {
   Token,
   AssetType,
 } from "cdktf";
-export type { IAspect, ITerraformDependable, TerraformProvider } from "cdktf";
+export type { IAspect, ISynthesisSession, ITerraformDependable, TerraformProvider } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
+
+/**
+ * Run `fn` when cdktf synthesizes the construct's stack (after the aspects,
+ * so after the policy checks), e.g. to write a file next to the stack JSON.
+ * cdktf's own TerraformAsset uses this hook; it is keyed by a global symbol,
+ * so it works with any copy of cdktf.
+ */
+export function onSynthesize(construct: import("constructs").IConstruct, fn: (session: import("cdktf").ISynthesisSession) => void): void {
+  Object.defineProperty(construct, Symbol.for("cdktf/customSynthesis"), { value: { onSynthesize: fn }, enumerable: false });
+}

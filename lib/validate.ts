@@ -153,3 +153,31 @@ export function logRetention(field: string, value: unknown): number {
   }
   return value;
 }
+
+/**
+ * The ARN of a customer managed KMS key of `accountId`, as consumers in other
+ * accounts must name it (`arn:<partition>:kms:<region>:<account>:key/<id>`).
+ * AWS managed keys (`alias/aws/s3`, any `alias/aws/...`) are refused: their key
+ * policy cannot be changed and they cannot be used across accounts. Tokens pass.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
+ */
+export function customerManagedKeyArn(field: string, value: unknown, accountId: string): string {
+  if (typeof value !== "string") throw new ConfigError(field, `must be a KMS key ARN such as "arn:aws:kms:us-east-1:${accountId}:key/1234abcd-..." (got ${JSON.stringify(value)})`);
+  if (isToken(value)) return value;
+  if (/(^|:)alias\/aws\//.test(value)) {
+    throw new ConfigError(
+      field,
+      `"${value}" is an AWS managed key: its key policy cannot be changed, so principals of other accounts can never use it and every cross-account read or write would fail with AccessDenied. Re-encrypt the bucket with a customer managed key (S3 default encryption with your own KMS key) and pass that key's ARN`,
+    );
+  }
+  const m = /^arn:aws[\w-]*:kms:[a-z0-9-]+:(\d{12}):key\/[\w-]+$/.exec(value);
+  if (!m) {
+    throw new ConfigError(
+      field,
+      `"${value}" is not a KMS key ARN; pass "arn:aws:kms:<region>:${accountId}:key/<key id>" (consumers in other accounts need the key ARN; aliases and bare key ids do not work across accounts)`,
+    );
+  }
+  if (m[1] !== accountId) throw new ConfigError(field, `"${value}" belongs to account ${m[1]}, not to the bucket's owning account ${accountId}`);
+  return value;
+}

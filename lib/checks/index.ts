@@ -1,4 +1,4 @@
-import { Annotations, App, Aspects, IAspect, IConstruct, TerraformResource, TerraformStack } from "../framework";
+import { Annotations, App, Aspects, IAspect, IConstruct, TerraformLocal, TerraformResource, TerraformStack } from "../framework";
 import { buildStackModel, TfJson } from "../model/stack-model";
 import { isAcknowledged } from "./acknowledge";
 import { checkModel, Finding } from "./policy-checks";
@@ -20,6 +20,8 @@ export class PolicyChecks implements IAspect {
     const byAddress = new Map<string, IConstruct>();
     for (const c of stack.node.findAll()) {
       if (c instanceof TerraformResource) byAddress.set(`${c.terraformResourceType}.${stack.getLogicalId(c)}`, c);
+      // Statements that only exist as emitted text are modelled at their `locals` entry.
+      if (c instanceof TerraformLocal) byAddress.set(`local.${stack.getLogicalId(c)}`, c);
     }
     for (const f of findings) {
       const target = byAddress.get(f.address) ?? stack;

@@ -1,4 +1,4 @@
-import { LEVEL_ACTIONS, Statement } from "../policy";
+import { grantAsStatement, LEVEL_ACTIONS, Statement } from "../policy";
 import { KEY_ADMIN_SID } from "../policy/documents";
 import { accountOfArn, asList, ModelPolicy, PolicyKind, principalArns, StackModel, statementsOf } from "../model/stack-model";
 import type { Acknowledgement } from "./acknowledge";
@@ -207,7 +207,11 @@ function kmsFindings(model: StackModel): Finding[] {
   for (const b of model.buckets) {
     if (!b.kmsKeyArn) continue;
     const key = keys.get(b.kmsKeyArn);
-    const keyStatements = key?.policy ? statementsOf(key.policy.document) : [];
+    // The key policy, plus each KMS grant on the key as the statement it amounts to.
+    const keyStatements = [
+      ...(key?.policy ? statementsOf(key.policy.document) : []),
+      ...(key?.grants ?? []).map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`)),
+    ];
     const onBucket = (s: Statement): boolean => asList(s.Resource).some((r) => r.startsWith(`${b.arn}/`) || r === `${b.arn}*`);
 
     // Identity side: every role of the stack whose inline policy grants object actions on this bucket.

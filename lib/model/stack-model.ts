@@ -17,7 +17,39 @@ export type TfJson = {
   resource?: Record<string, Record<string, Record<string, unknown>>>;
   data?: Record<string, Record<string, Record<string, unknown>>>;
   output?: Record<string, { value: unknown }>;
+  locals?: Record<string, unknown>;
 };
+
+/**
+ * Key of the `locals` entries (written by modules) that describe what a stack
+ * uses but does not create: an existing bucket (with the statements emitted for
+ * its owners) and an existing role of the consuming account. The model reads
+ * them so the checks and the access matrix see those resources too.
+ */
+export const EXISTING_BUCKET_MARKER = "xacct_resource";
+
+/** A `locals` entry describing an existing bucket (`BucketShare.fromExistingBucket`). */
+export interface ExistingBucketMarker {
+  readonly xacct_resource: "existing-bucket";
+  readonly bucket: string;
+  readonly account: string;
+  /** "" when the bucket has no customer managed key. */
+  readonly kms_key_arn: string;
+  readonly object_ownership: string;
+  readonly policy_mode: string;
+  /** Policy JSON of the statements emitted for the owners ("" when merged into a managed bucket policy). */
+  readonly emitted_bucket_policy: string;
+  /** Policy JSON of the key-policy statements emitted for the key's owners ("" without a key). */
+  readonly emitted_key_policy: string;
+}
+
+/** A `locals` entry describing an existing role of the consuming account (`ConsumerAccess`). */
+export interface ExistingRoleMarker {
+  readonly xacct_resource: "existing-role";
+  readonly arn: string;
+  readonly name: string;
+  readonly account: string;
+}
 
 export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline";
 
@@ -41,6 +73,8 @@ export interface RoleModel {
   readonly trust: ModelPolicy;
   readonly inline: ModelPolicy[];
   readonly maxSessionDurationSeconds: number;
+  /** An existing role this stack does not create (only its inline policies here are known). */
+  readonly existing?: boolean;
 }
 
 export interface GroupModel {
@@ -66,6 +100,16 @@ export interface KeyModel {
   readonly arn: string;
   readonly account: string;
   readonly policy?: ModelPolicy;
+  /** `aws_kms_grant`s on the key: each allows its grantee the listed operations (`Decrypt`, ...). */
+  readonly grants: KmsGrantModel[];
+  /** An existing key this stack does not create (its full key policy is unknown). */
+  readonly existing?: boolean;
+}
+
+export interface KmsGrantModel {
+  readonly address: string;
+  readonly grantee: string;
+  readonly operations: string[];
 }
 
 export interface FunctionModel {
@@ -159,6 +203,11 @@ export function buildStackModel(tf: TfJson): StackModel {
   const resolve = (value: string): string =>
     value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
 
+  const markers = Object.entries(tf.locals ?? {}).filter(
+    ([, val]) => typeof val === "object" && val !== null && typeof (val as Attrs)[EXISTING_BUCKET_MARKER] === "string",
+  ) as [string, Attrs][];
+  const markersOf = <T>(kind: string): [string, T][] => markers.filter(([, m]) => m[EXISTING_BUCKET_MARKER] === kind) as unknown as [string, T][];
+
   const policies: ModelPolicy[] = [];
   const policy = (address: string, kind: PolicyKind, attachedTo: string, account: string, raw: unknown): ModelPolicy => {
     const json = resolve(str(raw));
@@ -183,6 +232,12 @@ export function buildStackModel(tf: TfJson): StackModel {
     inline: [],
     maxSessionDurationSeconds: typeof a.max_session_duration === "number" ? a.max_session_duration : 3600,
   }));
+  // Existing roles (ConsumerAccess): known by ARN; their trust policy is not ours to see.
+  for (const [name, m] of markersOf<ExistingRoleMarker>("existing-role")) {
+    if (roles.some((r) => r.name === m.name && r.account === m.account)) continue;
+    const empty: ModelPolicy = { address: `local.${name}`, kind: "trust", attachedTo: m.arn, account: m.account, document: { Version: "2012-10-17", Statement: [] }, json: "" };
+    roles.push({ address: `local.${name}`, name: m.name, arn: m.arn, account: m.account, trust: empty, inline: [], maxSessionDurationSeconds: 3600, existing: true });
+  }
   for (const [name, a] of each("aws_iam_role_policy")) {
     const roleName = resolve(str(a.role));
     const role = roles.find((r) => r.name === roleName && r.account === accountOf(a));
@@ -209,6 +264,13 @@ export function buildStackModel(tf: TfJson): StackModel {
     arn: `arn:aws:s3:::${str(a.bucket)}`,
     account: accountOf(a),
   }));
+  // Existing buckets: no aws_s3_bucket here; statements emitted for the owners count as their policy.
+  for (const [name, m] of markersOf<ExistingBucketMarker>("existing-bucket")) {
+    const b: BucketModel = { address: `local.${name}`, name: m.bucket, arn: `arn:aws:s3:::${m.bucket}`, account: m.account, objectOwnership: m.object_ownership };
+    if (m.kms_key_arn) b.kmsKeyArn = m.kms_key_arn;
+    if (m.emitted_bucket_policy) b.policy = policy(`local.${name}`, "bucket", b.arn, b.account, m.emitted_bucket_policy);
+    buckets.push(b);
+  }
   const bucketByName = (raw: unknown): BucketModel | undefined => buckets.find((b) => b.name === resolve(str(raw)));
   for (const [name, a] of each("aws_s3_bucket_policy")) {
     const b = bucketByName(a.bucket);
@@ -235,8 +297,32 @@ export function buildStackModel(tf: TfJson): StackModel {
       arn,
       account: accountOf(a),
       policy: a.policy === undefined ? undefined : policy(`aws_kms_key.${name}`, "key", arn, accountOf(a), a.policy),
+      grants: [],
     };
   });
+  // Existing keys: only the statements emitted for their owners, and the grants made here, are known.
+  for (const [name, m] of markersOf<ExistingBucketMarker>("existing-bucket")) {
+    if (!m.kms_key_arn || keys.some((k) => k.arn === m.kms_key_arn)) continue;
+    const account = accountOfArn(m.kms_key_arn) ?? m.account;
+    keys.push({
+      address: `local.${name}`,
+      arn: m.kms_key_arn,
+      account,
+      policy: m.emitted_key_policy ? policy(`local.${name}`, "key", m.kms_key_arn, account, m.emitted_key_policy) : undefined,
+      grants: [],
+      existing: true,
+    });
+  }
+  for (const [name, a] of each("aws_kms_grant")) {
+    const keyArn = resolve(str(a.key_id));
+    let key = keys.find((k) => k.arn === keyArn);
+    if (!key) {
+      key = { address: `aws_kms_grant.${name}`, arn: keyArn, account: accountOfArn(keyArn) ?? accountOf(a), grants: [], existing: true };
+      keys.push(key);
+    }
+    const operations = Array.isArray(a.operations) ? a.operations.map(String) : [];
+    key.grants.push({ address: `aws_kms_grant.${name}`, grantee: resolve(str(a.grantee_principal)), operations });
+  }
 
   const functions: FunctionModel[] = each("aws_lambda_function").map(([name, a]) => {
     const env = ((a.environment as Attrs | undefined)?.variables ?? {}) as Record<string, unknown>;

@@ -1,4 +1,5 @@
 export * from "./types";
 export * from "./s3-access";
 export * from "./documents";
+export * from "./existing";
 export * from "./batch-operations";

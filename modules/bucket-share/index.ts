@@ -8,13 +8,11 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
-import { addDependency, GranteeLike, toGrantee } from "../../lib/grantee";
+import { addDependency } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
-  ACCESS_LEVELS,
   bucketPolicy,
   BucketGrantGroup,
   keyPolicy,
@@ -23,29 +21,12 @@ import {
   S3Grant,
 } from "../../lib/policy";
 import * as v from "../../lib/validate";
+import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
+import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
 
-export type ObjectOwnership = "BucketOwnerEnforced" | "BucketOwnerPreferred" | "ObjectWriter";
-const OBJECT_OWNERSHIPS: readonly ObjectOwnership[] = ["BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter"];
-
-/** One consumer of the bucket: a principal of another account, or a whole AWS Organization. */
-export interface BucketShareGrant {
-  /**
-   * Role or user ARN in another account (or a construct exposing one, such as
-   * `LambdaWriter`). Exactly one of `principal` and `organizationId` is set.
-   * A principal of the owning account gets no bucket-policy statement: its own
-   * IAM policy is enough (and is where it belongs).
-   */
-  readonly principal?: GranteeLike;
-  /** Grant every principal of this AWS Organization (`aws:PrincipalOrgID`). */
-  readonly organizationId?: string;
-  /** `read` = GetObject + ListBucket, `write` = PutObject, `readwrite` = both. */
-  readonly level: AccessLevel;
-  /**
-   * Restrict the grant to keys under this prefix (`incoming/`).
-   * @default "" (the whole bucket)
-   */
-  readonly prefix?: string;
-}
+export type { BucketShareGrant, IBucketShare, ObjectOwnership } from "./grants";
+export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
+export { ExistingBucketShare } from "./existing";
 
 export interface BucketShareProps {
   /** AWS provider of the owning account (account B). */
@@ -104,7 +85,16 @@ export interface BucketShareProps {
  * Block Public Access on, object ownership enforced, TLS-only, versioned,
  * SSE-KMS with a key whose policy matches the bucket policy grant for grant.
  */
-export class BucketShare extends Construct {
+export class BucketShare extends Construct implements IBucketShare {
+  /**
+   * Share an EXISTING bucket of the owning account (and its existing customer
+   * managed key) without managing the bucket: see {@link ExistingBucketShare}.
+   * Same grant API as a new bucket.
+   */
+  public static fromExistingBucket(scope: Construct, id: string, props: ExistingBucketShareProps): ExistingBucketShare {
+    return new ExistingBucketShare(scope, id, props);
+  }
+
   public readonly bucket: S3Bucket;
   public readonly bucketName: string;
   /** Literal `arn:<partition>:s3:::<name>`, so policies that name it read as plain text in the plan. */
@@ -256,23 +246,11 @@ export class BucketShare extends Construct {
    * the principal's own policy needs.
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
-    const gf = (name: string): string => `BucketShare(${this.node.id}).${field}.${name}`;
-    const level = v.oneOf(gf("level"), grant.level, ACCESS_LEVELS);
-    const prefix = v.keyPrefix(gf("prefix"), grant.prefix);
-    if ((grant.principal === undefined) === (grant.organizationId === undefined)) {
-      throw new ConfigError(`BucketShare(${this.node.id}).${field}`, 'set exactly one of "principal" (a role ARN of another account) or "organizationId" ("o-...")');
-    }
-    if (grant.organizationId !== undefined) {
-      this.orgGrants.push({ organizationId: v.organizationId(gf("organizationId"), grant.organizationId), level, prefix });
-    } else {
-      const grantee = toGrantee(grant.principal as GranteeLike);
-      const { account } = v.principalArn(gf("principal"), grantee.principalArn);
-      if (account !== this.accountId) {
-        this.principalGroups.push({ principals: [grantee.principalArn], level, prefix });
-        if (grantee.dependable) this.dependOnGrantee(grantee.dependable);
-      }
-    }
-    return this.s3Grant(level, prefix);
+    const g = parseGrant(`BucketShare(${this.node.id})`, field, grant, this.accountId);
+    if (g.organization) this.orgGrants.push(g.organization);
+    if (g.group) this.principalGroups.push(g.group);
+    if (g.dependable) this.dependOnGrantee(g.dependable);
+    return this.s3Grant(g.level, g.prefix);
   }
 
   /** AWS rejects a bucket or key policy naming a principal that does not exist yet. */
@@ -291,12 +269,6 @@ export class BucketShare extends Construct {
    * the KMS actions match what the bucket and key policies allow.
    */
   public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
-    return {
-      bucketArn: this.bucketArn,
-      prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
-      level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
-      kmsKeyArn: this.kmsKeyArn,
-      objectWriterOwnership: this.objectOwnership === "ObjectWriter",
-    };
+    return shareS3Grant(this, level, prefix);
   }
 }

@@ -10,7 +10,6 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { ENV } from "../../handlers/shared/contract";
-import { bundleHandler } from "../../lib/bundle";
 import { ConfigError } from "../../lib/errors";
 import { AssetType, Construct, ITerraformDependable, TerraformAsset } from "../../lib/framework";
 import { IGrantee } from "../../lib/grantee";
@@ -31,6 +30,10 @@ import {
 } from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { IAssumableRoleTarget } from "../assumable-role";
+import { BuiltinHandler, LambdaCode } from "./code";
+
+export { LambdaCode } from "./code";
+export type { BuiltinHandler, DirectoryCodeOptions, EntryCodeOptions } from "./code";
 
 /** Assume-role pattern: the handler assumes this role (in the bucket's account) for every S3 call. */
 export interface LambdaAssumeRoleProps {
@@ -106,8 +109,19 @@ export interface LambdaWriterProps {
   /** Id of the account the function runs in. */
   readonly accountId: string;
   readonly functionName: string;
-  /** Handler directory under `handlers/`, e.g. `"writer"` or `"metadata-processor"`. */
-  readonly handler: string;
+  /**
+   * The function's code: `LambdaCode.builtin("writer")`, your own entry file
+   * (`LambdaCode.fromEntry("src/fn.ts")`, bundled by esbuild) or directory
+   * for any runtime (`LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.12" })`).
+   * Exactly one of `code` and `handler` is set.
+   * @default none
+   */
+  readonly code?: LambdaCode;
+  /**
+   * Shorthand for `code: LambdaCode.builtin(handler)`.
+   * @default none
+   */
+  readonly handler?: BuiltinHandler;
   readonly target: LambdaTarget;
   /** Assume-role pattern. Without it, the execution role itself must hold a grant on the target bucket. */
   readonly assumeRole?: LambdaAssumeRoleProps;
@@ -119,7 +133,11 @@ export interface LambdaWriterProps {
   readonly grants?: readonly S3Grant[];
   /** @default `${functionName}-exec` */
   readonly roleName?: string;
-  /** @default "nodejs22.x" */
+  /**
+   * Lambda runtime identifier. Built-in and entry code need a Node.js runtime;
+   * directory code carries its own (set it there, or here identically).
+   * @default "nodejs22.x" (built-in and entry code), the code's runtime (directory code)
+   */
   readonly runtime?: string;
   /** @default "arm64" */
   readonly architecture?: "arm64" | "x86_64";
@@ -152,8 +170,10 @@ export interface LambdaWriterProps {
 /**
  * A Lambda function in the consuming account that writes to a bucket of
  * another account: execution role (logs to its own group, and either
- * sts:AssumeRole on exactly one role or direct grants), the handler bundled by
- * esbuild and zipped by the archive provider, and its configuration.
+ * sts:AssumeRole on exactly one role or direct grants), its code (a built-in
+ * handler, your own entry file bundled by esbuild, or your own directory for
+ * any runtime; see {@link LambdaCode}) zipped by the archive provider, and its
+ * configuration (the environment contract of handlers/shared/contract.ts).
  */
 export class LambdaWriter extends Construct implements IGrantee {
   public readonly role: IamRole;
@@ -180,10 +200,11 @@ export class LambdaWriter extends Construct implements IGrantee {
     this.functionName = v.functionName(f("functionName"), props.functionName);
     this.roleName = v.iamName(f("roleName"), props.roleName ?? `${this.functionName}-exec`);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
-    const runtime = props.runtime ?? "nodejs22.x";
-    if (!/^nodejs\d+\.x$/.test(runtime)) {
-      throw new ConfigError(f("runtime"), `must be a Node.js Lambda runtime such as "nodejs22.x": the handlers are bundled for Node (got ${JSON.stringify(runtime)})`);
+    if ((props.code === undefined) === (props.handler === undefined)) {
+      throw new ConfigError(f("code"), 'set exactly one of "code" (LambdaCode.builtin / fromEntry / fromDirectory) or "handler" ("writer" | "metadata-processor")');
     }
+    const code = props.code ?? LambdaCode.builtin(props.handler as BuiltinHandler);
+    const resolved = code.resolve(f(props.code ? "code" : "handler"), f("runtime"), props.runtime);
     const architecture = v.oneOf(f("architecture"), props.architecture ?? "arm64", ["arm64", "x86_64"] as const);
     const memorySize = v.integerInRange(f("memorySize"), props.memorySize ?? 256, 128, 10240);
     const timeout = v.integerInRange(f("timeoutSeconds"), props.timeoutSeconds ?? 30, 1, 900);
@@ -280,9 +301,8 @@ export class LambdaWriter extends Construct implements IGrantee {
       policy: renderPolicy(identityPolicy(statements)),
     });
 
-    // ---- code: esbuild bundle -> asset in the stack dir -> archive_file zip
-    const bundle = bundleHandler(props.handler, f("handler"));
-    const asset = new TerraformAsset(this, "bundle", { path: bundle.dir, type: AssetType.DIRECTORY });
+    // ---- code: bundle or directory -> asset in the stack dir -> archive_file zip
+    const asset = new TerraformAsset(this, "bundle", { path: resolved.dir, type: AssetType.DIRECTORY });
     this.archive = new DataArchiveFile(this, "zip", {
       provider: props.archiveProvider,
       type: "zip",
@@ -297,9 +317,9 @@ export class LambdaWriter extends Construct implements IGrantee {
       functionName: this.functionName,
       description: `Writes to s3://${bucket}/${prefix}${props.assumeRole ? ` as ${props.assumeRole.role.roleArn}` : ""}`,
       role: this.role.arn,
-      runtime,
+      runtime: resolved.runtime,
       architectures: [architecture],
-      handler: "index.handler",
+      handler: resolved.handler,
       filename: this.archive.outputPath,
       sourceCodeHash: this.archive.outputBase64Sha256,
       memorySize,

@@ -174,12 +174,12 @@ describe("LambdaWriter bad input", () => {
     [{ assumeRole: { role: TARGET, sessionDurationSeconds: 10800 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "exceeds the maximum session duration"],
     [{ assumeRole: { role: { ...TARGET, requireMfa: true } } }, "LambdaWriter(writer).assumeRole.role", "requires MFA"],
     [{ logRetentionDays: 10 }, "LambdaWriter(writer).logRetentionDays", "retention periods"],
-    [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "Node.js Lambda runtime"],
+    [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "is a python runtime, but the built-in handlers (bundled for Node.js) needs one of nodejs24.x, nodejs22.x"],
   ])("%j fails naming %s", (props, field, hint) => {
     expectConfigError(() => writer(props as Partial<LambdaWriterProps>), field, hint);
   });
 
   it("lists the available handlers when one is missing", () => {
-    expect(() => writer({ handler: "nope" })).toThrow(/available handlers: .*writer/);
+    expect(() => writer({ handler: "nope" as "writer" })).toThrow(/available handlers: .*writer/);
   });
 });

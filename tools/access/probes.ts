@@ -1,4 +1,5 @@
 import { asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
+import { grantAsStatement } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
 import { probePrefixes, WRONG_PREFIX } from "./prefixes";
@@ -91,9 +92,19 @@ export function keyLabel(model: StackModel, key: KeyModel): string {
 }
 
 export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
-  const resourcePolicy: NamedPolicy = key.policy
+  const base: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
+  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy statements.
+  const resourcePolicy: NamedPolicy = key.grants.length
+    ? {
+        ...base,
+        document: {
+          ...base.document,
+          Statement: [...statementsOf(base.document), ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`))],
+        },
+      }
+    : base;
   return ["kms:Decrypt", "kms:GenerateDataKey"].map((action) => ({
     action,
     resource: key.arn,

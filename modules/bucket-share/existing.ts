@@ -1,0 +1,309 @@
+import * as fs from "fs";
+import * as path from "path";
+import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
+import { ConfigError } from "../../lib/errors";
+import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack } from "../../lib/framework";
+import { addDependency } from "../../lib/grantee";
+import { EXISTING_BUCKET_MARKER, ExistingBucketMarker } from "../../lib/model/stack-model";
+import {
+  AccessLevel,
+  BucketGrantGroup,
+  bucketPolicy,
+  keyUseStatements,
+  kmsGrantOperations,
+  mergePolicy,
+  OrganizationGrant,
+  parseStatements,
+  PolicyDocument,
+  renderPolicy,
+  S3Grant,
+  Statement,
+} from "../../lib/policy";
+import * as v from "../../lib/validate";
+import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+
+/**
+ * How the grant statements reach the existing bucket's policy:
+ * - `merge`: this stack manages the bucket policy (`aws_s3_bucket_policy`),
+ *   written as the statements you pass in `existingPolicy` (kept unchanged)
+ *   plus the grant statements. Trade-off: the stack now OWNS the whole bucket
+ *   policy. A statement the owning team adds later outside this stack is
+ *   removed at the next apply, and `terraform destroy` deletes the whole policy
+ *   (kept statements included). Choose it when your team owns the bucket.
+ * - `emit`: nothing is written to the bucket. The grant statements are emitted
+ *   as a Terraform output and a file in the stack's output directory
+ *   (`xacct/<id>.bucket-policy.json`) for the owning team to add to their
+ *   policy. Trade-off: access only works once they did; nothing here can
+ *   drift their policy. Choose it when another team owns the bucket.
+ */
+export type ExistingPolicyMode = "merge" | "emit";
+
+export interface ExistingBucketShareProps {
+  /** AWS provider of the owning account (where the bucket, and any KMS grants, live). */
+  readonly provider: AwsProvider;
+  /** Id of the owning account. */
+  readonly accountId: string;
+  /** Name of the existing bucket. */
+  readonly bucketName: string;
+  /** See {@link ExistingPolicyMode}. */
+  readonly policy: ExistingPolicyMode;
+  /**
+   * With `policy: "merge"`: the statements of the bucket's current policy to
+   * keep (a policy JSON string as `aws s3api get-bucket-policy` prints it, a
+   * document, or a statement list); `[]` states the bucket has no policy.
+   * A Sid used both here and by the grant statements fails synth.
+   * @default none (required with "merge", refused with "emit")
+   */
+  readonly existingPolicy?: string | PolicyDocument | readonly Statement[];
+  /**
+   * The bucket's existing customer managed key (key ARN), when its default
+   * encryption is SSE-KMS with one. Each cross-account principal gets an
+   * `aws_kms_grant` for exactly its level's operations: grants are additive
+   * and leave the key policy (which this stack does not own) unchanged;
+   * KMS allows grants to principals of other accounts (CreateGrant
+   * GranteePrincipal; https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html,
+   * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html). The
+   * deploying principal needs `kms:CreateGrant` on the key. An Organization
+   * cannot be a grantee, so Organization grants are emitted as key-policy
+   * statements (`xacct/<id>.key-policy.json` and an output) for the key's owners.
+   * The AWS managed `aws/s3` key is refused: it cannot be used across accounts.
+   * @default none (SSE-S3, or no encryption)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * How cross-account principals get the existing key: `grant` creates one
+   * `aws_kms_grant` per principal (additive, applied by this stack; needs
+   * `kms:CreateGrant` on the key in the owning account); `emit` only emits
+   * the key-policy statements (output + `xacct/<id>.key-policy.json`) for the
+   * key's owners to add, when this stack may not touch their key.
+   * @default "grant"
+   */
+  readonly keyAccess?: "grant" | "emit";
+  /**
+   * The bucket's S3 Object Ownership setting (not changed here).
+   * @default "BucketOwnerEnforced" (S3's default for buckets created since April 2023)
+   */
+  readonly objectOwnership?: ObjectOwnership;
+  /**
+   * With `ObjectWriter` ownership, add a statement denying PutObject without
+   * `x-amz-acl: bucket-owner-full-control`. Turning it off with ObjectWriter fails synth.
+   * @default true when objectOwnership is "ObjectWriter", otherwise false
+   */
+  readonly requireBucketOwnerFullControl?: boolean;
+  /** Consumers in other accounts. @default [] */
+  readonly grants?: readonly BucketShareGrant[];
+  /** Findings of the synth-time policy checks that are deliberate here. @default [] */
+  readonly acknowledge?: readonly Acknowledgement[];
+  /** @default "aws" */
+  readonly partition?: string;
+}
+
+/** The directory, inside the stack's output directory, holding the emitted statements. */
+export const EMIT_DIR = "xacct";
+
+/**
+ * An existing bucket of the owning account, shared with principals of other
+ * accounts without managing the bucket (no bucket, key, versioning,
+ * lifecycle, ownership or encryption resources). Never drops the bucket's
+ * existing policy statements: see {@link ExistingPolicyMode}. Create it with
+ * `BucketShare.fromExistingBucket(scope, id, props)`.
+ */
+export class ExistingBucketShare extends Construct implements IBucketShare {
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+  public readonly kmsKeyArn?: string;
+  public readonly accountId: string;
+  public readonly objectOwnership: ObjectOwnership;
+  public readonly policyMode: ExistingPolicyMode;
+  /** The managed bucket policy (`policy: "merge"` only). */
+  public readonly bucketPolicy?: S3BucketPolicy;
+  /** The grant statements as JSON (`policy: "emit"` only). */
+  public readonly statementsOutput?: TerraformOutput;
+  /** KMS grants, one per cross-account principal and level. */
+  public readonly kmsGrants: KmsGrant[] = [];
+  /** Files written next to the stack JSON (relative to the stack's output directory) when they have statements to add. */
+  public readonly emittedFiles: { readonly bucketPolicy?: string; readonly keyPolicy?: string };
+  private readonly principalGroups: BucketGrantGroup[] = [];
+  private readonly orgGrants: OrganizationGrant[] = [];
+  private readonly keep: Statement[];
+  private readonly requireBofc: boolean;
+  private readonly partition: string;
+  private readonly provider: AwsProvider;
+  private readonly pendingDependables: TerraformResource[] = [];
+  private readonly keyAccess: "grant" | "emit";
+
+  constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
+    super(scope, id);
+    const f = (name: string): string => `${this.label}.${name}`;
+    this.partition = props.partition ?? "aws";
+    this.provider = props.provider;
+    this.accountId = v.accountId(f("accountId"), props.accountId);
+    this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
+    this.bucketArn = `arn:${this.partition}:s3:::${this.bucketName}`;
+    this.policyMode = v.oneOf(f("policy"), props.policy, ["merge", "emit"] as const);
+    this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
+    this.requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
+    this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
+    this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
+    const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+
+    if (this.policyMode === "merge") {
+      if (props.existingPolicy === undefined) {
+        throw new ConfigError(
+          f("existingPolicy"),
+          'is required with policy "merge": pass the statements of the bucket\'s current policy to keep (e.g. the output of `aws s3api get-bucket-policy`), or [] if it has none; otherwise they would be replaced. Use policy "emit" to leave the bucket policy to its owners',
+        );
+      }
+      try {
+        this.keep = parseStatements(props.existingPolicy);
+      } catch (e) {
+        throw new ConfigError(f("existingPolicy"), `is not a policy JSON document or statement list: ${(e as Error).message}`);
+      }
+    } else {
+      if (props.existingPolicy !== undefined) {
+        throw new ConfigError(f("existingPolicy"), 'is only used with policy "merge"; with "emit" the bucket policy is left to its owners');
+      }
+      this.keep = [];
+    }
+
+    (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
+
+    const stack = TerraformStack.of(this);
+    const files: { bucketPolicy?: string; keyPolicy?: string } = {};
+    const emitted: { file: string; output: TerraformOutput }[] = [];
+    if (this.policyMode === "merge") {
+      this.bucketPolicy = new S3BucketPolicy(this, "policy", {
+        provider: props.provider,
+        bucket: this.bucketName,
+        policy: Lazy.stringValue({ produce: () => renderPolicy(this.mergedPolicy()) }),
+      });
+      acknowledge(this.bucketPolicy, acks);
+      // AWS rejects a bucket policy naming a principal that does not exist yet.
+      this.pendingDependables.forEach((d) => addDependency(this.bucketPolicy as S3BucketPolicy, d));
+    } else {
+      files.bucketPolicy = `${EMIT_DIR}/${id}.bucket-policy.json`;
+      this.statementsOutput = new TerraformOutput(this, "bucket-policy-statements", {
+        description: `Statements for the owners of s3://${this.bucketName} to add to its bucket policy`,
+        value: Lazy.stringValue({ produce: () => renderPolicy(this.grantPolicy()) }),
+      });
+      emitted.push({ file: files.bucketPolicy, output: this.statementsOutput });
+    }
+    if (this.kmsKeyArn) {
+      files.keyPolicy = `${EMIT_DIR}/${id}.key-policy.json`;
+      const output = new TerraformOutput(this, "key-policy-statements", {
+        description: `Statements for the owners of ${this.kmsKeyArn} to add to its key policy`,
+        value: Lazy.stringValue({ produce: () => renderPolicy(this.keyPolicyAdditions()) }),
+      });
+      emitted.push({ file: files.keyPolicy, output });
+    }
+    this.emittedFiles = files;
+
+    // What the synth-time checks and the access model read back: the bucket,
+    // its key, and the statements that only exist as emitted text.
+    const marker = new TerraformLocal(this, "xacct-existing-bucket", {
+      [EXISTING_BUCKET_MARKER]: "existing-bucket",
+      bucket: this.bucketName,
+      account: this.accountId,
+      kms_key_arn: this.kmsKeyArn ?? "",
+      object_ownership: this.objectOwnership,
+      policy_mode: this.policyMode,
+      emitted_bucket_policy: this.policyMode === "emit" ? Lazy.stringValue({ produce: () => renderPolicy(this.grantPolicy()) }) : "",
+      emitted_key_policy: this.kmsKeyArn ? Lazy.stringValue({ produce: () => renderPolicy(this.keyPolicyAdditions()) }) : "",
+    } satisfies Record<keyof ExistingBucketMarker, unknown>);
+    acknowledge(marker, acks);
+
+    // Write the emitted statements next to the stack JSON, unless the checks
+    // failed the synth (then nothing of the stack should be left behind).
+    onSynthesize(this, (session) => {
+      if (stack.node.findAll().some((c) => c.node.metadata.some((m) => m.type === "@cdktf/error"))) return;
+      const dir = path.dirname(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath));
+      const outputs = (stack.toTerraform() as { output?: Record<string, { value: string }> }).output ?? {};
+      for (const e of emitted) {
+        const json = outputs[stack.getLogicalId(e.output)]?.value;
+        // Nothing to add (e.g. no Organization grant on a key whose principals got KMS grants): no file.
+        if (json === undefined || (JSON.parse(json) as PolicyDocument).Statement.length === 0) continue;
+        fs.mkdirSync(path.join(dir, EMIT_DIR), { recursive: true });
+        fs.writeFileSync(path.join(dir, e.file), `${JSON.stringify(JSON.parse(json) as PolicyDocument, null, 2)}\n`);
+      }
+    });
+  }
+
+  private get label(): string {
+    return `BucketShare.fromExistingBucket(${this.node.id})`;
+  }
+
+  /**
+   * Grant a principal of another account (or an Organization) an access level
+   * on the bucket: bucket-policy statements (merged or emitted), and a KMS
+   * grant on the bucket's key. A principal of the owning account is ignored
+   * (its own IAM policy is enough). Returns the identity-side grant.
+   */
+  public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const g = parseGrant(this.label, field, grant, this.accountId);
+    if (g.organization) this.orgGrants.push(g.organization);
+    if (g.group) {
+      this.principalGroups.push(g.group);
+      if (this.kmsKeyArn && this.keyAccess === "grant") this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
+      if (g.dependable) {
+        if (this.bucketPolicy) addDependency(this.bucketPolicy, g.dependable);
+        else this.pendingDependables.push(g.dependable);
+      }
+    }
+    return this.s3Grant(g.level, g.prefix);
+  }
+
+  /** The identity-side half of a grant on this bucket (carries the key ARN). */
+  public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
+    return shareS3Grant(this, level, prefix);
+  }
+
+  /** The grant statements (TLS-only deny, BOFC deny, grants) as one document: what is merged or emitted. */
+  public grantPolicy(): PolicyDocument {
+    return bucketPolicy({
+      bucketArn: this.bucketArn,
+      grants: this.principalGroups,
+      organizationGrants: this.orgGrants,
+      requireBucketOwnerFullControl: this.requireBofc,
+    });
+  }
+
+  /** Key-policy statements the key's owners must add: Organization grants, and the principals too with `keyAccess: "emit"`. */
+  public keyPolicyAdditions(): PolicyDocument {
+    const grants = this.keyAccess === "emit" ? this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })) : [];
+    return {
+      Version: "2012-10-17",
+      Statement: keyUseStatements({ partition: this.partition, grants, organizationGrants: this.orgGrants }),
+    };
+  }
+
+  private mergedPolicy(): PolicyDocument {
+    const merged = mergePolicy(this.keep, this.grantPolicy());
+    if (merged.collisions.length) {
+      throw new ConfigError(
+        `${this.label}.existingPolicy`,
+        `statement Sid(s) ${merged.collisions.map((s) => `"${s}"`).join(", ")} of the kept policy are also used by the grant statements; AWS rejects duplicate Sids. Rename them in the kept statements (or drop a kept statement the grants replace)`,
+      );
+    }
+    return merged.document;
+  }
+
+  private addKmsGrant(principal: string, level: AccessLevel, dependable: TerraformResource | undefined): void {
+    const operations = kmsGrantOperations(level);
+    const n = this.kmsGrants.length + 1;
+    this.kmsGrants.push(
+      new KmsGrant(this, `kms-grant-${n}`, {
+        provider: this.provider,
+        // Grant names allow [a-zA-Z0-9:/_-] only (no dots, which bucket names may have).
+        name: `xacct-${this.bucketName.replace(/[^a-zA-Z0-9:/_-]/g, "-")}-${n}`.slice(0, 256),
+        keyId: this.kmsKeyArn as string,
+        granteePrincipal: principal,
+        operations,
+        // KMS validates the grantee principal when the grant is created.
+        dependsOn: dependable ? [dependable] : undefined,
+      }),
+    );
+  }
+}
