@@ -22,17 +22,26 @@ export interface TargetClient {
 export const CONNECTION_TIMEOUT_MS = 3000;
 
 /**
- * Client-level timeouts of the SDK's NodeHttpHandler: `connectionTimeout` for
- * the TCP/TLS connect, `requestTimeout` (socket idle time) = the time the first
- * invocation had left, so a hung socket is released by the time Lambda would
- * kill the function. The per-invocation deadline (deadline.ts) is what stops
- * the handler itself; these free the socket behind an abandoned call.
+ * Client-level timeouts of the SDK's NodeHttpHandler (@smithy/node-http-handler):
+ * `connectionTimeout` for the TCP/TLS connect, and `requestTimeout` = the time
+ * the first invocation had left, with `throwOnRequestTimeout` (without it the
+ * handler only prints a "[WARN] a request has exceeded the configured ...
+ * requestTimeout" line and keeps waiting), so the socket behind an abandoned
+ * call is destroyed by the time Lambda would kill the function. The
+ * per-invocation deadline (deadline.ts) fires earlier (remaining time minus a
+ * margin) and is what stops the handler itself.
  */
-export function httpHandlerOptions(requestTimeoutMs: number | undefined): { connectionTimeout: number; requestTimeout?: number } {
+export function httpHandlerOptions(requestTimeoutMs: number | undefined): HttpHandlerOptions {
   return {
     connectionTimeout: CONNECTION_TIMEOUT_MS,
-    ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)) } : {}),
+    ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)), throwOnRequestTimeout: true } : {}),
   };
+}
+
+export interface HttpHandlerOptions {
+  connectionTimeout: number;
+  requestTimeout?: number;
+  throwOnRequestTimeout?: boolean;
 }
 
 /** S3 client options for a region and an optional endpoint override (emulator tier). */
@@ -64,16 +73,16 @@ interface State {
   target?: TargetClient;
   source?: S3Client;
   invocations: number;
-  /** Socket idle timeout of the clients: the budget of the first invocation. */
+  /** Request timeout of the clients: the time the first invocation had left. */
   requestTimeoutMs?: number;
 }
 
 let state: State = { invocations: 0 };
 
 /** Counts this invocation (true for the container's first one) and opens its one-STS-call budget. */
-export function startInvocation(budgetMs?: number): boolean {
+export function startInvocation(remainingMs?: number): boolean {
   state.invocations += 1;
-  if (state.invocations === 1 && budgetMs !== undefined && Number.isFinite(budgetMs)) state.requestTimeoutMs = budgetMs;
+  if (state.invocations === 1 && remainingMs !== undefined && Number.isFinite(remainingMs)) state.requestTimeoutMs = remainingMs;
   state.target?.credentials?.beginInvocation();
   return state.invocations === 1;
 }

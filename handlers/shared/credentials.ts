@@ -1,5 +1,6 @@
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { TargetConfig } from "./config";
+import type { HttpHandlerOptions } from "./container";
 
 /** What fromTemporaryCredentials returns: an SDK credential provider. */
 export type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
@@ -109,7 +110,7 @@ export function cachedProvider(source: CredentialProvider, refreshWindowMs = REF
  * (its STS client uses the execution role's credentials and the same
  * region/endpoint as S3), wrapped in `cachedProvider`. Built once per container.
  */
-export function assumeRoleProvider(config: TargetConfig, requestHandler?: { connectionTimeout: number; requestTimeout?: number }): CachedCredentialProvider {
+export function assumeRoleProvider(config: TargetConfig, requestHandler?: HttpHandlerOptions): CachedCredentialProvider {
   if (config.roleArn === undefined) throw new Error("assumeRoleProvider: no role ARN configured");
   const source = fromTemporaryCredentials({
     params: {

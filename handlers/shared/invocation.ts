@@ -35,7 +35,7 @@ export async function runInvocation<T>(handler: string, context: InvocationConte
   const start = performance.now();
   const remaining = typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : undefined;
   const deadline = new Deadline(remaining);
-  const coldStart = startInvocation(deadline.budgetMs);
+  const coldStart = startInvocation(remaining);
   const fetchesBefore = credentialFetches();
   const log: InvocationLog = {
     level: "info",

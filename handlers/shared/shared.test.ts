@@ -71,7 +71,7 @@ describe("config", () => {
     expect(sessionNameFor("my fn/α")).toBe("my-fn--");
     expect(sessionNameFor(undefined)).toBe("xacct-s3-handler");
     expect(s3ClientConfig("eu-west-1", undefined)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000 } });
-    expect(s3ClientConfig("eu-west-1", undefined, 27_000)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000, requestTimeout: 27_000 } });
+    expect(s3ClientConfig("eu-west-1", undefined, 27_000)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000, requestTimeout: 27_000, throwOnRequestTimeout: true } });
     expect(s3ClientConfig("eu-west-1", "http://localhost:4566")).toMatchObject({ endpoint: "http://localhost:4566", forcePathStyle: true });
   });
 });

@@ -141,6 +141,16 @@ describe("a hung endpoint (no answer at all)", () => {
   });
 });
 
+it("the STS socket behind an abandoned call is cut at the client's requestTimeout, without the SDK's [WARN] line", async () => {
+  fake.hang = "sts";
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  const end = Date.now() + 1200;
+  const err = (await handler({ data: 1 }, { awsRequestId: "cut", getRemainingTimeInMillis: () => end - Date.now() }).catch((e: unknown) => e)) as Error;
+  expect(err.name).toBe("DeadlineExceededError");
+  await new Promise((r) => setTimeout(r, 600)); // past the 1200 ms requestTimeout
+  expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("requestTimeout"))).toEqual([]);
+});
+
 describe("a near-expiry credential issuer", () => {
   it("credentials issued with 4 minutes left: 20 invocations make 1 STS call (was 3 per invocation)", async () => {
     fake.credentialLifetimeMs = 4 * 60_000;
