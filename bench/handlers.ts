@@ -16,7 +16,8 @@
  *    process, median of 7 runs.
  * 4. Powertools decision: the writer bundled twice with the same esbuild
  *    options - as shipped (Powertools Logger) and with the Logger swapped for a
- *    10-line console shim - and the difference in zip bytes and init time.
+ *    10-line console shim - and the difference in zip bytes and median init
+ *    time over 25 interleaved fresh-process runs each.
  *    Issue 11's rule: keep Powertools unless it costs > 15 ms init or > 100 KB zip.
  * 5. Processor throughput: one warm metadata-processor container against the
  *    local fake STS/S3 endpoint (real SDK, real HTTP on 127.0.0.1): records per
@@ -42,6 +43,8 @@ import { seedHandler } from "./seed001";
 
 const WARM = 1000;
 const INIT_RUNS = 7;
+/** Interleaved init runs per variant for the Powertools A/B (its difference is small next to machine noise). */
+const AB_RUNS = 25;
 const TARGETS = { stsPer1000Warm: 1, zipBytes: 300_000, initMs: 100, powertoolsInitMs: 15, powertoolsZipBytes: 100_000 };
 const HANDLERS = ["writer", "metadata-processor"];
 const asJson = process.argv.includes("--json");
@@ -272,7 +275,7 @@ async function measurePowertools(work: string): Promise<PowertoolsCost> {
     m[String(withPt)] = { zip: fs.statSync(zip).size, init: [] };
   }
   // Interleave the init runs so machine load hits both variants alike.
-  for (let i = 0; i < INIT_RUNS * 2; i++) {
+  for (let i = 0; i < AB_RUNS; i++) {
     for (const withPt of [true, false]) m[String(withPt)].init.push(...initTimesOnce(path.join(work, withPt ? "with" : "without", "index.js")));
   }
   const w = m.true;
@@ -426,7 +429,7 @@ async function main(): Promise<void> {
     ]),
   );
   console.log(
-    `\nPowertools Logger decision — the writer bundled with the real @aws-lambda-powertools/logger vs a console shim (same esbuild options), init median of ${INIT_RUNS * 2} interleaved runs each\n`,
+    `\nPowertools Logger decision — the writer bundled with the real @aws-lambda-powertools/logger vs a console shim (same esbuild options), init median of ${AB_RUNS} interleaved runs each\n`,
   );
   console.log(
     pad([
