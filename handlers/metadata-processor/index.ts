@@ -19,7 +19,7 @@
  *
  * Outcomes per record: written | tombstone | superseded (the object changed
  * after the event: the newer version's own event describes it) | skipped |
- * permanent failure (malformed record, bucket not allowed, object gone,
+ * permanent failure (malformed record or event, bucket not allowed, object gone,
  * document too large: a retry cannot succeed, so it is recorded and does NOT
  * fail the invocation) | transient failure (throttling, 5xx, timeouts,
  * AccessDenied that a policy fix would cure): the invocation throws a
@@ -440,7 +440,18 @@ function failureMessage(failures: Failure[], total: number, written: number, lea
 }
 
 async function processNotification(event: unknown, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline): Promise<ProcessSummary> {
-  const parsedEvent = parseS3Event(event);
+  let parsedEvent: ReturnType<typeof parseS3Event>;
+  try {
+    parsedEvent = parseS3Event(event);
+  } catch (err) {
+    if (!(err instanceof BadEventError)) throw err;
+    // A malformed event can never succeed: recorded (summary + WARN line), not retried into the on-failure queue.
+    log.records = 0;
+    log.level = "warn";
+    log.permanent = 1;
+    log.permanentRecords = [`[-1] event: ${err.name}: ${err.message.slice(0, 300)}`];
+    return { records: 0, written: [], skipped: [], permanent: [{ index: -1, errorName: err.name, message: err.message }] };
+  }
   if (parsedEvent.test) {
     log.records = 0;
     return { records: 0, written: [], skipped: [{ index: -1, reason: "s3:TestEvent" }], permanent: [] };

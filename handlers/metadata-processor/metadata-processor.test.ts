@@ -234,13 +234,16 @@ describe("event shape", () => {
     ["no Records", { foo: 1 }, "Records", /must be a non-empty array .* got no Records field/],
     ["empty Records", { Records: [] }, "Records", /got an empty array/],
     ["Records not an array", { Records: "x" }, "Records", /got string/],
-  ])("%s -> BadEventError", async (_n, e, field, message) => {
-    const err = await handler(e, ctx("r")).catch((x: unknown) => x);
-    expect(err).toBeInstanceOf(BadEventError);
-    expect((err as BadEventError).field).toBe(field);
-    expect((err as Error).message).toMatch(message);
+  ])("%s -> a permanent outcome (BadEventError recorded, nothing read, the invocation does not fail)", async (_n, e, field, message) => {
+    const out = (await handler(e, ctx("r"))) as ProcessSummary;
+    expect(out.written).toEqual([]);
+    expect(out.permanent).toHaveLength(1);
+    expect(out.permanent[0]).toMatchObject({ index: -1, errorName: "BadEventError" });
+    expect(out.permanent[0].message.startsWith(`${field}: `)).toBe(true);
+    expect(out.permanent[0].message).toMatch(message);
     expect(s3Mock.calls()).toHaveLength(0);
     expect(stsMock.calls()).toHaveLength(0);
+    expect(logs.records()[0]).toMatchObject({ level: "warn", outcome: "ok", permanent: 1 });
   });
 
   it("a record from another source is a permanent failure with a clear message", async () => {
