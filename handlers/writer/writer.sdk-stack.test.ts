@@ -39,6 +39,7 @@ beforeEach(() => {
     AWS_SECRET_ACCESS_KEY: "execution-secret",
     AWS_ENDPOINT_URL: fake.url,
     AWS_MAX_ATTEMPTS: "1",
+    TARGET_BUCKET_OWNER: "222222222222",
   });
   captureLogs();
 });
@@ -73,6 +74,7 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
     expect(p.headers.authorization).toMatch(/Credential=ASIALOCAL\/\d{8}\/eu-west-1\/s3\//);
     expect(p.headers["x-amz-security-token"]).toBe("local-token");
     expect(p.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
+    expect(p.headers["x-amz-expected-bucket-owner"]).toBe("222222222222");
     expect(p.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe("arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab");
   }
   expect(results[0]).toMatchObject({ bucket: "reporting-bucket", etag: '"local-etag"', versionId: "lv1" });
