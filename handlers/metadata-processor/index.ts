@@ -102,7 +102,8 @@ export interface MetadataDocument extends EventFields {
   readonly checksum: Record<string, string> | null;
   readonly checksumType: string | null;
   readonly objectLock: { readonly mode: string | null; readonly retainUntil: string | null; readonly legalHold: string | null } | null;
-  readonly tagCount: number;
+  /** x-amz-tagging-count of the HEAD; null when S3 did not report it (no tags, or not returned). */
+  readonly tagCount: number | null;
   /** User metadata (x-amz-meta-*). */
   readonly userMetadata: Record<string, string>;
 }
@@ -267,7 +268,7 @@ export function metadataDocument(rec: SourceRecord, head: HeadObjectCommandOutpu
             legalHold: head.ObjectLockLegalHoldStatus ?? null,
           }
         : null,
-    tagCount: head.TagCount ?? 0,
+    tagCount: head.TagCount ?? null,
     ...eventFields(rec),
     userMetadata: { ...(head.Metadata ?? {}) },
   };

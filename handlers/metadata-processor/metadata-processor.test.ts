@@ -111,7 +111,7 @@ describe("metadata documents", () => {
       checksum: null,
       checksumType: null,
       objectLock: null,
-      tagCount: 0,
+      tagCount: null,
       eventName: "ObjectCreated:Put",
       eventTime: "2025-03-04T05:00:00.000Z",
       region: "eu-west-1",
