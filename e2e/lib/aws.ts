@@ -80,9 +80,9 @@ export class Emulator {
     return this.s3(creds).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   }
 
-  /** DeleteObject; in a versioned bucket the output names the delete marker (VersionId, DeleteMarker). */
-  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<DeleteObjectCommandOutput> {
-    return this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  /** DeleteObject, of one version when `versionId` is given (no delete marker then). */
+  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS, versionId?: string): Promise<DeleteObjectCommandOutput> {
+    return this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }));
   }
 }
 
