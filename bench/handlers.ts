@@ -14,6 +14,15 @@
  *    archiver package when zip is absent): bundle bytes and zip bytes.
  * 3. Module init: time to require() the bundled index.js in a fresh `node`
  *    process, median of 7 runs.
+ * 4. Powertools decision: the writer bundled twice with the same esbuild
+ *    options - as shipped (Powertools Logger) and with the Logger swapped for a
+ *    10-line console shim - and the difference in zip bytes and median init
+ *    time over 25 interleaved fresh-process runs each.
+ *    Issue 11's rule: keep Powertools unless it costs > 15 ms init or > 100 KB zip.
+ * 5. Processor throughput: one warm metadata-processor container against the
+ *    local fake STS/S3 endpoint (real SDK, real HTTP on 127.0.0.1): records per
+ *    second and S3 calls per record, for 1-record events (what S3 sends) and
+ *    10-record events.
  * Targets: <= 1 STS call per 1,000 warm invocations; zip <= 300 KB (300,000 bytes); init <= 100 ms.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -24,13 +33,19 @@ import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, S3Client } from
 import { AssumeRoleCommand as SeedAssumeRoleCommand, STSClient as SeedSTSClient } from "@aws-sdk/client-sts";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { bundleHandler } from "../lib/bundle";
+import { buildSync } from "esbuild";
+import { bundleHandler, ESBUILD_OPTIONS, HANDLERS_DIR } from "../lib/bundle";
+import { FakeAwsEndpoint } from "../handlers/shared/fake-endpoint";
+import { logger } from "../handlers/shared/log";
 import { __resetForTests, handler as writerHandler } from "../handlers/writer";
+import { handler as processorHandler } from "../handlers/metadata-processor";
 import { seedHandler } from "./seed001";
 
 const WARM = 1000;
 const INIT_RUNS = 7;
-const TARGETS = { stsPer1000Warm: 1, zipBytes: 300_000, initMs: 100 };
+/** Interleaved init runs per variant for the Powertools A/B (its difference is small next to machine noise). */
+const AB_RUNS = 25;
+const TARGETS = { stsPer1000Warm: 1, zipBytes: 300_000, initMs: 100, powertoolsInitMs: 15, powertoolsZipBytes: 100_000 };
 const HANDLERS = ["writer", "metadata-processor"];
 const asJson = process.argv.includes("--json");
 
@@ -57,17 +72,17 @@ function resetMocks(): void {
 const stsCalls = (): number => stsMock.commandCalls(AssumeRoleCommand).length + seedStsMock.commandCalls(SeedAssumeRoleCommand).length;
 const s3Calls = (): number => s3Mock.calls().length;
 
-/** Run `fn` with console output counted and silenced (the seed logs credentials and bodies). */
+/** Run `fn` with console output (and the Powertools Logger's own Console) counted and silenced (the seed logs credentials and bodies). */
 async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; lines: number }> {
-  const saved = { log: console.log, error: console.error };
+  const consoles = [console as unknown as Record<string, unknown>, (logger as unknown as { console: Record<string, unknown> }).console];
+  const methods = ["log", "info", "warn", "error", "debug"];
+  const saved = consoles.map((c) => methods.map((m) => c[m]));
   let lines = 0;
-  console.log = () => void (lines += 1);
-  console.error = () => void (lines += 1);
+  for (const c of consoles) for (const m of methods) c[m] = () => void (lines += 1);
   try {
     return { value: await fn(), lines };
   } finally {
-    console.log = saved.log;
-    console.error = saved.error;
+    consoles.forEach((c, i) => methods.forEach((m, j) => (c[m] = saved[i][j])));
   }
 }
 
@@ -176,17 +191,19 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function initTimes(file: string): number[] {
+function initTimes(file: string, runs = INIT_RUNS): number[] {
   const script = `const t=process.hrtime.bigint();const m=require(${JSON.stringify(file)});const d=Number(process.hrtime.bigint()-t)/1e6;if(typeof m.handler!=="function")throw new Error("no handler export");process.stdout.write(String(d));`;
   const env = { PATH: process.env.PATH ?? "", HOME: os.tmpdir() };
   const times: number[] = [];
-  for (let i = 0; i < INIT_RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const r = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`require(${file}) failed: ${r.stderr}`);
     times.push(Number(r.stdout));
   }
   return times;
 }
+
+const initTimesOnce = (file: string): number[] => initTimes(file, 1);
 
 interface BundleResult {
   readonly name: string;
@@ -212,6 +229,132 @@ async function measureBundle(name: string, work: string): Promise<BundleResult> 
   };
 }
 
+// ---------------------------------------------------------------- Powertools decision
+
+/** Stand-in for @aws-lambda-powertools/logger with the calls log.ts makes: one JSON line per call. */
+const LOGGER_SHIM = `export class Logger {
+  constructor(o) { this.service = (o && o.serviceName) || "service"; }
+  line(level, message, extra) { console.log(JSON.stringify({ level, message, service: this.service, timestamp: new Date().toISOString(), ...extra })); }
+  info(m, e) { this.line("INFO", m, e); }
+  warn(m, e) { this.line("WARN", m, e); }
+  error(m, e) { this.line("ERROR", m, e); }
+  debug(m, e) { this.line("DEBUG", m, e); }
+}`;
+
+/** The writer bundled like lib/bundle.ts does it, with or without the real Powertools Logger. */
+function bundleWriterVariant(dir: string, withPowertools: boolean): string {
+  const file = path.join(dir, withPowertools ? "with" : "without", "index.js");
+  const shim = path.join(dir, "logger-shim.mjs");
+  fs.writeFileSync(shim, LOGGER_SHIM);
+  buildSync({
+    entryPoints: [path.join(HANDLERS_DIR, "writer", "index.ts")],
+    outfile: file,
+    ...ESBUILD_OPTIONS,
+    mainFields: [...ESBUILD_OPTIONS.mainFields],
+    ...(withPowertools ? {} : { alias: { "@aws-lambda-powertools/logger": shim } }),
+  });
+  return file;
+}
+
+interface PowertoolsCost {
+  readonly zipBytesWith: number;
+  readonly zipBytesWithout: number;
+  readonly zipBytesAdded: number;
+  readonly initMsWith: number;
+  readonly initMsWithout: number;
+  readonly initMsAdded: number;
+  readonly keep: boolean;
+}
+
+async function measurePowertools(work: string): Promise<PowertoolsCost> {
+  const m: Record<string, { zip: number; init: number[] }> = {};
+  for (const withPt of [true, false]) {
+    const file = bundleWriterVariant(work, withPt);
+    const zip = path.join(work, `writer-${withPt ? "with" : "without"}.zip`);
+    await zipDir(path.dirname(file), zip);
+    m[String(withPt)] = { zip: fs.statSync(zip).size, init: [] };
+  }
+  // Interleave the init runs so machine load hits both variants alike.
+  for (let i = 0; i < AB_RUNS; i++) {
+    for (const withPt of [true, false]) m[String(withPt)].init.push(...initTimesOnce(path.join(work, withPt ? "with" : "without", "index.js")));
+  }
+  const w = m.true;
+  const wo = m.false;
+  const initWith = Math.round(median(w.init) * 10) / 10;
+  const initWithout = Math.round(median(wo.init) * 10) / 10;
+  const zipAdded = w.zip - wo.zip;
+  const initAdded = Math.round((initWith - initWithout) * 10) / 10;
+  return {
+    zipBytesWith: w.zip,
+    zipBytesWithout: wo.zip,
+    zipBytesAdded: zipAdded,
+    initMsWith: initWith,
+    initMsWithout: initWithout,
+    initMsAdded: initAdded,
+    keep: zipAdded <= TARGETS.powertoolsZipBytes && initAdded <= TARGETS.powertoolsInitMs,
+  };
+}
+
+// ---------------------------------------------------------------- processor throughput
+
+interface Throughput {
+  readonly recordsPerEvent: number;
+  readonly records: number;
+  readonly recordsPerSecond: number;
+  readonly s3CallsPerRecord: number;
+  readonly stsCalls: number;
+}
+
+async function processorThroughput(): Promise<Throughput[]> {
+  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::333333333333:assumed-role/reporting-writer/bench-processor", headEtag: "e1" });
+  const saved = { ...process.env };
+  try {
+    Object.assign(process.env, {
+      TARGET_BUCKET: "reporting-data",
+      TARGET_PREFIX: "metadata/",
+      TARGET_ROLE_ARN: "arn:aws:iam::333333333333:role/reporting-writer",
+      TARGET_REGION: "us-west-2",
+      TARGET_BUCKET_OWNER: "333333333333",
+      SOURCE_BUCKETS: "prod-data",
+      AWS_REGION: "us-west-2",
+      AWS_LAMBDA_FUNCTION_NAME: "bench-processor",
+      AWS_ENDPOINT_URL: fake.url,
+      AWS_ACCESS_KEY_ID: "AKIDBENCH",
+      AWS_SECRET_ACCESS_KEY: "bench",
+      AWS_MAX_ATTEMPTS: "1",
+    });
+    const out: Throughput[] = [];
+    for (const perEvent of [1, 10]) {
+      __resetForTests();
+      const record = (i: number) => ({
+        eventSource: "aws:s3",
+        eventName: "ObjectCreated:Put",
+        awsRegion: "us-west-2",
+        s3: { bucket: { name: "prod-data" }, object: { key: `data/obj-${i}.csv`, eTag: "e1", size: 11, sequencer: "00" } },
+      });
+      const ctx = (i: number) => ({ awsRequestId: `tp-${i}`, getRemainingTimeInMillis: () => 30_000 });
+      await quietly(() => processorHandler({ Records: [record(-1)] }, ctx(-1))); // cold start
+      fake.seen.length = 0;
+      const events = Math.ceil(500 / perEvent);
+      const start = performance.now();
+      await quietly(async () => {
+        for (let e = 0; e < events; e++) {
+          await processorHandler({ Records: Array.from({ length: perEvent }, (_, j) => record(e * perEvent + j)) }, ctx(e));
+        }
+      });
+      const secs = (performance.now() - start) / 1000;
+      const records = events * perEvent;
+      const s3 = fake.seen.filter((r) => !(r.method === "POST" && r.body.includes("Action=AssumeRole"))).length;
+      out.push({ recordsPerEvent: perEvent, records, recordsPerSecond: Math.round(records / secs), s3CallsPerRecord: s3 / records, stsCalls: fake.assumeRoleCalls.length });
+    }
+    return out;
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await fake.close();
+  }
+}
+
 // ---------------------------------------------------------------- report
 const pass = (ok: boolean): string => (ok ? "PASS" : "FAIL");
 const n = (x: number): string => x.toLocaleString("en-US");
@@ -231,10 +374,13 @@ async function main(): Promise<void> {
   stsMock.restore();
   seedStsMock.restore();
 
+  const throughput = await processorThroughput();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-handlers-"));
   const bundles: BundleResult[] = [];
+  let powertools: PowertoolsCost;
   try {
     for (const h of HANDLERS) bundles.push(await measureBundle(h, work));
+    powertools = await measurePowertools(work);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(path.join(os.tmpdir(), `xacct-bundles-${process.pid}`), { recursive: true, force: true });
@@ -247,6 +393,8 @@ async function main(): Promise<void> {
     platform: `${os.platform()}-${os.arch()}`,
     sts: { ours, seed, ratioWarm: ratio, ratioInclCold: Math.round(ratioInclCold * 10) / 10, oursOverSimulatedDay: day },
     bundles,
+    powertools,
+    processorThroughput: throughput,
     targets: TARGETS,
     verdict: {
       stsPer1000Warm: ours.stsPer1000Warm <= TARGETS.stsPer1000Warm,
@@ -278,6 +426,28 @@ async function main(): Promise<void> {
     pad([
       ["handler", "bundle bytes", "zip bytes", `zip <= ${n(TARGETS.zipBytes)}`, "init ms (median)", `init <= ${TARGETS.initMs} ms`, "init runs (ms)"],
       ...bundles.map((b) => [b.name, n(b.bundleBytes), n(b.zipBytes), pass(b.zipBytes <= TARGETS.zipBytes), b.initMsMedian.toFixed(1), pass(b.initMsMedian <= TARGETS.initMs), b.initMsRuns.join(" ")]),
+    ]),
+  );
+  console.log(
+    `\nPowertools Logger decision — the writer bundled with the real @aws-lambda-powertools/logger vs a console shim (same esbuild options), init median of ${AB_RUNS} interleaved runs each\n`,
+  );
+  console.log(
+    pad([
+      ["variant", "zip bytes", "init ms (median)"],
+      ["with Powertools Logger (shipped)", n(powertools.zipBytesWith), powertools.initMsWith.toFixed(1)],
+      ["with a console shim", n(powertools.zipBytesWithout), powertools.initMsWithout.toFixed(1)],
+      ["cost of Powertools", `+${n(powertools.zipBytesAdded)}`, `${powertools.initMsAdded >= 0 ? "+" : ""}${powertools.initMsAdded.toFixed(1)}`],
+    ]),
+  );
+  console.log(
+    `rule: keep Powertools unless it costs > ${TARGETS.powertoolsInitMs} ms init or > ${n(TARGETS.powertoolsZipBytes)} bytes zip -> ${powertools.keep ? "KEEP Powertools Logger" : "DROP Powertools (over budget)"}`,
+  );
+
+  console.log(`\nmetadata-processor throughput — one warm container, real SDK against the local fake STS/S3 endpoint (127.0.0.1), ${throughput[0]?.records ?? 0} records per row\n`);
+  console.log(
+    pad([
+      ["records / event", "records", "records / s", "S3 calls / record", "STS calls (warm)"],
+      ...throughput.map((t) => [String(t.recordsPerEvent), n(t.records), n(t.recordsPerSecond), t.s3CallsPerRecord.toFixed(2), String(t.stsCalls)]),
     ]),
   );
   console.log(`\nmeasured on ${result.platform}; Lambda CPU scales with memory (256 MB is a fraction of a vCPU), so init there is slower than here.\n`);

@@ -82,8 +82,10 @@ describe("outputs", () => {
   it("three-account exports its principals and buckets", () => {
     expect(names(stacks["three-account"])).toEqual(
       [
+        "batch_operations_role_arn",
         "developer_role_arn",
         "developers_group_name",
+        "processor_function_arn",
         "processor_function_name",
         "processor_role_arn",
         "production_bucket_name",

@@ -10,7 +10,9 @@ import { LambdaWriter } from "../modules/lambda-writer";
  * - Development: groups Developers and Testers, each allowed to assume exactly
  *   its role in Production (with MFA by default).
  * - Production: the data bucket, the upload/download and view-only roles, and
- *   the metadata processor Lambda triggered by s3:ObjectCreated:*.
+ *   the metadata processor Lambda triggered by s3:ObjectCreated:* and
+ *   s3:ObjectRemoved:* (tombstones), plus the role S3 Batch Operations jobs use
+ *   to run it over objects that existed before the trigger (backfill).
  * - Reporting: the reporting bucket and the one role the processor assumes,
  *   which may only PutObject under its prefix.
  */
@@ -90,12 +92,14 @@ export class ThreeAccountStack extends AccountsStack {
       accountId: prodAcct.id,
       functionName: `${p}-metadata-processor`,
       handler: "metadata-processor",
-      target: { bucketName: reports.bucketName, prefix: metadataPrefix, kmsKeyArn: reports.kmsKeyArn },
+      target: { bucketName: reports.bucketName, prefix: metadataPrefix, kmsKeyArn: reports.kmsKeyArn, accountId: repAcct.id },
       assumeRole: { role: reportingWriter, sessionDurationSeconds: config.sessionDurationSeconds },
       // HeadObject on the data bucket with the execution role (same account: no
       // bucket policy needed). Metadata only: no kms:Decrypt on the data key.
       grants: [data.metadataGrant()],
-      s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket },
+      s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] },
+      // Backfill: manifests (CSV / S3 Inventory) and completion reports under batch-operations/ of the data bucket.
+      batchOperations: { manifestBucketArn: data.bucketArn, manifestPrefix: "batch-operations/", kmsKeyArn: data.kmsKeyArn },
       onFailureQueue: true,
     });
     reportingWriter.addTrustedPrincipal(processor);
@@ -107,6 +111,8 @@ export class ThreeAccountStack extends AccountsStack {
     new TerraformOutput(this, "reporting_writer_role_arn", { value: reportingWriter.roleArn });
     new TerraformOutput(this, "processor_role_arn", { value: processor.roleArn });
     new TerraformOutput(this, "processor_function_name", { value: processor.function.functionName });
+    new TerraformOutput(this, "processor_function_arn", { value: processor.function.arn });
+    new TerraformOutput(this, "batch_operations_role_arn", { value: processor.batchRoleArn ?? "" });
     new TerraformOutput(this, "developers_group_name", { value: developers.name });
     new TerraformOutput(this, "testers_group_name", { value: testers.name });
   }

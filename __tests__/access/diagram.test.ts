@@ -14,6 +14,7 @@ const upload = nodeId("role", "xacct-developer-upload-download");
 const view = nodeId("role", "xacct-tester-view-only");
 const writer = nodeId("role", "xacct-reporting-metadata-writer");
 const processor = nodeId("lambda", "xacct-metadata-processor");
+const batch = nodeId("role", "xacct-metadata-processor-batch");
 const prod = nodeId("bucket", PROD_BUCKET);
 const reports = nodeId("bucket", REPORTING_BUCKET);
 
@@ -24,7 +25,8 @@ const EXPECTED_EDGES = [
   { from: upload, to: prod, label: "s3:ListBucket, s3:GetObject, s3:PutObject" },
   { from: view, to: prod, label: "s3:ListBucket, s3:GetObject" },
   { from: writer, to: reports, label: "s3:PutObject on metadata/*" },
-  { from: prod, to: processor, label: "s3:ObjectCreated:*" },
+  { from: prod, to: processor, label: "s3:ObjectCreated:*, s3:ObjectRemoved:*" },
+  { from: batch, to: prod, label: "s3:GetObject, s3:GetObjectVersion, s3:PutObject on batch-operations/*" },
   { from: processor, to: writer, label: "AssumeRole" },
   { from: processor, to: prod, label: "s3:ListBucket, s3:GetObject, s3:GetObjectVersion" },
 ];
@@ -47,7 +49,7 @@ describe("three-account diagram", () => {
     const placement = Object.fromEntries(graph.accounts.map((a) => [`${a.alias} ${a.id}`, a.nodes.map((n) => n.id).sort()]));
     expect(placement).toEqual({
       "development 111111111111": [developers, testers].sort(),
-      "production 222222222222": [upload, view, processor, prod].sort(),
+      "production 222222222222": [upload, view, processor, batch, prod].sort(),
       "reporting 333333333333": [writer, reports].sort(),
     });
   });
@@ -57,7 +59,7 @@ describe("three-account diagram", () => {
     for (const a of ["development", "production", "reporting"]) expect(mermaid).toMatch(new RegExp(`^  subgraph ${a}\\[".*"\\]$`, "m"));
     for (const e of EXPECTED_EDGES) expect(mermaid).toContain(`  ${edgeLine(e)}`);
     expect(mermaid).toContain(`${developers} -->|"AssumeRole (MFA)"| ${upload}`);
-    expect(mermaid).toContain(`${prod} -->|"s3:ObjectCreated:*"| ${processor}`);
+    expect(mermaid).toContain(`${prod} -->|"s3:ObjectCreated:*, s3:ObjectRemoved:*"| ${processor}`);
   });
 
   it("writes between the README markers, and names them when they are missing", () => {

@@ -89,30 +89,32 @@ export const UPLOAD_ROLE = "role/xacct-developer-upload-download";
 export const VIEW_ROLE = "role/xacct-tester-view-only";
 export const REPORTING_WRITER = "role/xacct-reporting-metadata-writer";
 export const PROCESSOR = "role/xacct-metadata-processor-exec";
+export const BATCH_ROLE = "role/xacct-metadata-processor-batch";
 export const DEVELOPERS = "member/xacct-Developers";
 export const TESTERS = "member/xacct-Testers";
 export const DEVELOPMENT_PROBE = "probe/development";
 export const REPORTING_PROBE = "probe/reporting";
 
 export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
+  // (Whole-bucket grants are probed under batch-operations/, the one specific prefix the stack grants on the data bucket.)
   // Upload/download role (Production): readwrite on the whole data bucket, and its key.
-  `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
+  `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=batch-operations/]`,
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=other/]`,
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
-  `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
+  `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
-  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json`,
-  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json`,
+  `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json [sse=aws:kms,kms-key=bucket]`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
   `${UPLOAD_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
   `${UPLOAD_ROLE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3]`,
 
   // View-only role (Production): list and read the whole data bucket; Decrypt only.
-  `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
+  `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=batch-operations/]`,
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=other/]`,
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
-  `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/data/x.json`,
+  `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
   `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
 
@@ -125,13 +127,13 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${REPORTING_WRITER} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3]`,
 
   // Metadata processor (Production): reads the data bucket it is triggered by (HeadObject) ...
-  `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [prefix=data/]`,
+  `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [prefix=batch-operations/]`,
   `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [prefix=other/]`,
   `${PROCESSOR} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
-  `${PROCESSOR} s3:GetObject ${PROD_BUCKET}/data/x.json`,
+  `${PROCESSOR} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
   `${PROCESSOR} s3:GetObject ${PROD_BUCKET}/other/x.json`,
   // ... of the version its event names (the bucket is versioned; HeadObject with VersionId needs it)
-  `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/data/x.json`,
+  `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json`,
   `${PROCESSOR} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
   // (no kms:Decrypt on the data key: HeadObject returns metadata without decrypting)
   // ... and writes to Reporting only through the reporting writer role.
@@ -141,16 +143,26 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${PROCESSOR} kms:Decrypt key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
   `${PROCESSOR} kms:GenerateDataKey key(${REPORTING_BUCKET}) [via-s3] via ${REPORTING_WRITER}`,
 
+  // S3 Batch Operations role (backfill jobs): reads manifests and writes reports under batch-operations/ only, with the key.
+  `${BATCH_ROLE} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
+  `${BATCH_ROLE} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json`,
+  `${BATCH_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json`,
+  `${BATCH_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json [sse=aws:kms,kms-key=bucket]`,
+  `${BATCH_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
+  `${BATCH_ROLE} kms:GenerateDataKey key(${PROD_BUCKET}) [via-s3]`,
+  // ... and only S3 Batch Operations may assume it.
+  `service/batchoperations.s3.amazonaws.com sts:AssumeRole ${BATCH_ROLE}`,
+
   // Developers: the upload role, with MFA (not older than the role's maximum session) and the
   // session named after the user, and through it the role's access.
   `${DEVELOPERS} sts:AssumeRole ${UPLOAD_ROLE} [mfa,session=own-name]`,
-  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=batch-operations/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
-  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
-  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/data/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
@@ -158,10 +170,10 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
 
   // Testers: the view-only role, with MFA.
   `${TESTERS} sts:AssumeRole ${VIEW_ROLE} [mfa,session=own-name]`,
-  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=data/] via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=batch-operations/] via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa,session=own-name]`,
-  `${TESTERS} s3:GetObject ${PROD_BUCKET}/data/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa,session=own-name]`,
 

@@ -72,7 +72,7 @@ describe("the access matrix catches policy changes", () => {
       });
     });
     const after = await matrixOfJson("three-account", tf);
-    const expectedDiff = { unexpected: [`${PROCESSOR} s3:DeleteObject ${PROD_BUCKET}/data/x.json`], missing: [] };
+    const expectedDiff = { unexpected: [`${PROCESSOR} s3:DeleteObject ${PROD_BUCKET}/batch-operations/x.json`], missing: [] };
     expect(diffAllowed(after, THREE_ACCOUNT_EXPECTED)).toEqual(expectedDiff);
     expect(diffMatrices(await matrixOfJson("three-account", before), after)).toEqual(expectedDiff);
   });

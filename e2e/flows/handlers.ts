@@ -162,10 +162,55 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   if (put.VersionId) expect.versionId = put.VersionId;
   for (const [k, v] of Object.entries(expect)) check(doc[k] === v, `document ${k} = ${JSON.stringify(doc[k])}, expected ${JSON.stringify(v)}`);
 
-  suite.metrics[`handler_ms`] = outcomes.map((o) => Math.round(o.ms)).join("/");
+  // Backfill: an S3 Batch Operations task (schema 2.0) for the same object writes the same document.
+  const batch = await invoke(ctx, d, stack, [
+    {
+      invocationSchemaVersion: "2.0",
+      invocationId: `e2e-${ctx.runId}`,
+      job: { id: `e2e-job-${ctx.runId}`, userArguments: {} },
+      tasks: [{ taskId: "t1", s3Bucket: prodBucket, s3Key: eventKey(srcKey), s3VersionId: put.VersionId ?? null }],
+    },
+  ]);
+  const batchOut = ok(batch[0], "metadata-processor (batch task)") as { results?: { taskId: string; resultCode: string; resultString: string }[] };
+  const result = batchOut.results?.[0];
+  check(result?.taskId === "t1" && result.resultCode === "Succeeded", `batch task result ${JSON.stringify(batchOut.results)}`);
+  if (put.VersionId) check(result?.resultString === `s3://${reportBucket}/${written.key}`, `batch task wrote ${String(result?.resultString)}, expected the event's document s3://${reportBucket}/${written.key}`);
+
+  // Delete: Production deletes the object's version (a permanent delete: moto 5.2.5 cannot remove a
+  // delete marker later - DeleteObject of its version fails with "'FakeDeleteMarker' object has no
+  // attribute 'dispose'" and terraform destroy of the bucket never ends), and the ObjectRemoved event
+  // writes a tombstone (PutObject only) over that version's document.
+  const prodOwner = await deployerCreds(ctx, config.accounts.production.id, "production-delete");
+  await ctx.emu.remove(prodBucket, srcKey, prodOwner, put.VersionId);
+  const removed = { VersionId: put.VersionId };
+  const removedName = "ObjectRemoved:Delete";
+  const delEvent = {
+    Records: [
+      {
+        ...event.Records[0],
+        eventTime: new Date().toISOString(),
+        eventName: removedName,
+        s3: {
+          ...event.Records[0].s3,
+          object: { key: eventKey(srcKey), ...(removed.VersionId ? { versionId: removed.VersionId } : {}), sequencer: (Date.now() + 1).toString(16).toUpperCase() },
+        },
+      },
+    ],
+  };
+  const del = await invoke(ctx, d, stack, [delEvent]);
+  const delSummary = ok(del[0], "metadata-processor (delete)") as { written?: { key: string; tombstone?: boolean }[] };
+  const tomb = delSummary.written?.[0];
+  check(tomb?.tombstone === true, `expected a tombstone document, got ${JSON.stringify(delSummary)}`);
+  const tombBytes = await ctx.emu.getBytes(reportBucket, tomb?.key ?? "", reporting);
+  check(tombBytes !== undefined, `no tombstone at s3://${reportBucket}/${tomb?.key ?? ""}`);
+  const tombDoc = JSON.parse((tombBytes as Buffer).toString("utf8")) as Record<string, unknown>;
+  check(tombDoc.deleted === true && tombDoc.eventName === removedName, `tombstone ${JSON.stringify(tombDoc)}`);
+  if (put.VersionId) check(tomb?.key === written.key, `the tombstone of version ${put.VersionId} is ${String(tomb?.key)}, expected it over that version's document ${written.key}`);
+
+  suite.metrics[`handler_ms`] = [...outcomes, ...batch, ...del].map((o) => Math.round(o.ms)).join("/");
   return {
     ok: true,
-    detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id})`,
+      detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id}); batch task Succeeded; delete -> tombstone ${tomb?.key ?? ""}`,
     log: path.join(ctx.logDir, stack, "handler.log"),
   };
 }

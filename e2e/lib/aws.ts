@@ -6,6 +6,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
+  type DeleteObjectCommandOutput,
   type HeadObjectCommandOutput,
   type PutObjectCommandOutput,
 } from "@aws-sdk/client-s3";
@@ -104,8 +105,9 @@ export class Emulator {
     return this.s3(creds).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
   }
 
-  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS): Promise<void> {
-    await this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  /** DeleteObject, of one version when `versionId` is given (no delete marker then). */
+  public async remove(bucket: string, key: string, creds: Creds = ROOT_CREDS, versionId?: string): Promise<DeleteObjectCommandOutput> {
+    return this.s3(creds).send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) }));
   }
 }
 

@@ -1,32 +1,53 @@
 /**
- * Production -> Reporting (seed 004): triggered by s3:ObjectCreated:* on the
- * Production bucket, reads each new object's metadata with the execution role
- * (HeadObject, no assume) and writes one JSON metadata document per object
- * version to the Reporting bucket as the Reporting account's writer role
- * (same env contract as the writer: TARGET_BUCKET = reporting bucket, ...).
+ * Production -> Reporting (seed 004): one JSON metadata document per object
+ * version of the Production bucket, written to the Reporting bucket as the
+ * Reporting account's writer role (same env contract as the writer:
+ * TARGET_BUCKET = reporting bucket, ...). Two kinds of invocation:
+ *
+ * 1. S3 event notifications (asynchronous): `s3:ObjectCreated:*` -> HeadObject
+ *    with the execution role (no assume) and a metadata document;
+ *    `s3:ObjectRemoved:*` -> a tombstone document (PutObject only: the
+ *    reporting role keeps no DeleteObject).
+ * 2. S3 Batch Operations `LambdaInvoke` (synchronous, schema 1.0 or 2.0): the
+ *    same document for each task's object, per-task Succeeded /
+ *    TemporaryFailure / PermanentFailure results (backfill of objects that
+ *    existed before the trigger). See ./batch.ts.
  *
  * Document key: `<prefix><sourceBucket>/<sourceKey>@<versionId or ETag>.json`
  * (SHA-256 of the source key instead when that is not a safe key), so a
  * retried event overwrites the same document instead of adding one.
  *
- * Every record is attempted; if any failed the invocation throws a
- * RecordsFailedError naming them, so Lambda's async retries / on-failure
- * destination take over (successful records are simply overwritten on retry).
+ * Outcomes per record: written | tombstone | superseded (the object changed
+ * after the event: the newer version's own event describes it) | skipped |
+ * permanent failure (malformed record or event, bucket not allowed, object gone,
+ * document too large: a retry cannot succeed, so it is recorded and does NOT
+ * fail the invocation) | transient failure (throttling, 5xx, timeouts,
+ * AccessDenied that a policy fix would cure): the invocation throws a
+ * RecordsFailedError, so Lambda's async retries and the on-failure queue take
+ * over (records already written are overwritten identically on retry).
  */
 import { HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
+import { sendTarget } from "../shared/calls";
 import type { TargetConfig } from "../shared/config";
+import { ENV } from "../shared/contract";
 import { ensureTargetCredentials, sourceClient, targetClient, targetConfig, type TargetClient } from "../shared/container";
+import type { Deadline } from "../shared/deadline";
 import { diagnoseAccessDenied } from "../shared/diagnose";
-import { BadEventError, ObjectNotFoundError, RecordsFailedError, errorMessage, errorName } from "../shared/errors";
+import { BadEventError, HandlerConfigError, RecordsFailedError, errorMessage, errorName, httpStatus } from "../shared/errors";
 import { runInvocation, type InvocationContext } from "../shared/invocation";
 import { decodeEventKey, metadataDocumentKey } from "../shared/keys";
 import { bareEtag, checkBodySize, targetPutInput } from "../shared/s3write";
+import { isBatchEvent, parseBatchEvent, batchResponse, type BatchResponse } from "./batch";
+import { PermanentRecordError, isPermanent } from "./outcomes";
+export { PermanentRecordError, isPermanent } from "./outcomes";
 
 export { __resetForTests } from "../shared/container";
+export type { BatchResponse } from "./batch";
 
-/** One ObjectCreated record, validated, with its key URL-decoded. */
+/** One validated record (S3 event record or Batch Operations task), key URL-decoded. */
 export interface SourceRecord {
   readonly index: number;
+  /** "ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ... or "BatchOperations:LambdaInvoke". */
   readonly eventName: string;
   readonly eventTime: string | null;
   readonly region: string | null;
@@ -36,12 +57,38 @@ export interface SourceRecord {
   readonly eTag?: string;
   readonly size?: number;
   readonly sequencer?: string;
+  /** responseElements["x-amz-request-id"]: the S3 request that caused the event. */
+  readonly s3RequestId?: string;
+  /** requestParameters.sourceIPAddress. */
+  readonly sourceIp?: string;
 }
 
-/** The document written to the Reporting bucket for each object version. */
-export interface MetadataDocument {
+/** What every document records about the event (or batch task) behind it. */
+export interface EventFields {
+  readonly eventName: string;
+  readonly eventTime: string | null;
+  readonly region: string | null;
+  readonly sequencer: string | null;
+  readonly s3RequestId: string | null;
+  readonly sourceIp: string | null;
+}
+
+function eventFields(rec: SourceRecord): EventFields {
+  return {
+    eventName: rec.eventName,
+    eventTime: rec.eventTime,
+    region: rec.region,
+    sequencer: rec.sequencer ?? null,
+    s3RequestId: rec.s3RequestId ?? null,
+    sourceIp: rec.sourceIp ?? null,
+  };
+}
+
+/** The document written to the Reporting bucket for each object version. It describes exactly the version it is named after. */
+export interface MetadataDocument extends EventFields {
   readonly sourceBucket: string;
   readonly sourceKey: string;
+  readonly deleted: false;
   readonly size: number | null;
   readonly etag: string | null;
   readonly versionId: string | null;
@@ -49,14 +96,26 @@ export interface MetadataDocument {
   readonly lastModified: string | null;
   readonly storageClass: string | null;
   readonly serverSideEncryption: string | null;
-  readonly eventName: string;
-  readonly eventTime: string | null;
-  readonly region: string | null;
-  readonly sequencer: string | null;
-  /** The object's ETag differs from the event's: it was overwritten before this record was processed. */
-  readonly changedSinceEvent: boolean;
+  /** SSE-KMS key of the object (HeadObject's SSEKMSKeyId). */
+  readonly sseKmsKeyId: string | null;
+  /** Checksums S3 stores for the object (algorithm -> base64 value), null when none. */
+  readonly checksum: Record<string, string> | null;
+  readonly checksumType: string | null;
+  readonly objectLock: { readonly mode: string | null; readonly retainUntil: string | null; readonly legalHold: string | null } | null;
+  /** x-amz-tagging-count of the HEAD; null when S3 did not report it (no tags, or not returned). */
+  readonly tagCount: number | null;
   /** User metadata (x-amz-meta-*). */
   readonly userMetadata: Record<string, string>;
+}
+
+/** Written for `s3:ObjectRemoved:*`: the version (or delete marker) named by the key was deleted. */
+export interface TombstoneDocument extends EventFields {
+  readonly sourceBucket: string;
+  readonly sourceKey: string;
+  readonly deleted: true;
+  /** ObjectRemoved:DeleteMarkerCreated: versionId is the delete marker's; the older versions still exist. */
+  readonly deleteMarker: boolean;
+  readonly versionId: string | null;
 }
 
 export interface WrittenDocument {
@@ -67,17 +126,31 @@ export interface WrittenDocument {
   readonly key: string;
   readonly etag: string | null;
   readonly versionId: string | null;
+  readonly tombstone: boolean;
+}
+
+/** A record that can never succeed: recorded, not retried. */
+export interface PermanentOutcome {
+  readonly index: number;
+  readonly bucket?: string;
+  readonly key?: string;
+  readonly errorName: string;
+  readonly message: string;
 }
 
 export interface ProcessSummary {
   readonly records: number;
   readonly written: WrittenDocument[];
   readonly skipped: { readonly index: number; readonly reason: string }[];
+  /** Permanent failures (and superseded events): in the summary and the log, but the invocation succeeds. */
+  readonly permanent: PermanentOutcome[];
 }
+
+// ---------------------------------------------------------------- event parsing
 
 type Parsed = { ok: true; record: SourceRecord } | { ok: false; index: number; skip?: string; error?: BadEventError; bucket?: string; key?: string };
 
-const RECORD_FORM = '{ "eventSource": "aws:s3", "eventName": "ObjectCreated:...", "s3": { "bucket": { "name": ... }, "object": { "key": ... } } }';
+const RECORD_FORM = '{ "eventSource": "aws:s3", "eventName": "ObjectCreated:..." | "ObjectRemoved:...", "s3": { "bucket": { "name": ... }, "object": { "key": ... } } }';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -110,8 +183,8 @@ function parseRecord(raw: unknown, index: number): Parsed {
     } catch {
       throw new BadEventError(`${path}.s3.object.key`, `must be URL-encoded as S3 sends it ("+" for spaces, %XX escapes); got ${JSON.stringify(rawKey.slice(0, 200))}`);
     }
-    if (!eventName.startsWith("ObjectCreated:")) {
-      return { ok: false, index, skip: `eventName ${eventName} is not ObjectCreated:*`, bucket, key };
+    if (!eventName.startsWith("ObjectCreated:") && !eventName.startsWith("ObjectRemoved:")) {
+      return { ok: false, index, skip: `eventName ${eventName} is neither ObjectCreated:* nor ObjectRemoved:*`, bucket, key };
     }
     const size = object?.size;
     if (size !== undefined && (typeof size !== "number" || !Number.isFinite(size) || size < 0)) {
@@ -122,6 +195,9 @@ function parseRecord(raw: unknown, index: number): Parsed {
     const sequencer = optionalString(object, "sequencer", `${path}.s3.object`);
     const eventTime = optionalString(r, "eventTime", path) ?? null;
     const region = optionalString(r, "awsRegion", path) ?? null;
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+    const s3RequestId = optionalString(obj(r.responseElements), "x-amz-request-id", `${path}.responseElements`);
+    const sourceIp = optionalString(obj(r.requestParameters), "sourceIPAddress", `${path}.requestParameters`);
     return {
       ok: true,
       record: {
@@ -135,6 +211,8 @@ function parseRecord(raw: unknown, index: number): Parsed {
         ...(eTag !== undefined && eTag !== "" ? { eTag } : {}),
         ...(typeof size === "number" ? { size } : {}),
         ...(sequencer !== undefined ? { sequencer } : {}),
+        ...(s3RequestId !== undefined ? { s3RequestId } : {}),
+        ...(sourceIp !== undefined ? { sourceIp } : {}),
       },
     };
   } catch (err) {
@@ -154,43 +232,111 @@ export function parseS3Event(event: unknown): { test: true } | { test: false; pa
   return { test: false, parsed: e.Records.map((r, i) => parseRecord(r, i)) };
 }
 
-/** The document of one object version (deterministic: no processing timestamps). */
+// ---------------------------------------------------------------- documents
+
+function checksumsOf(head: HeadObjectCommandOutput): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const [field, value] of Object.entries(head)) {
+    const m = /^Checksum([A-Z0-9]+)$/.exec(field);
+    if (m && typeof value === "string" && value !== "") out[m[1]] = value;
+  }
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** The document of one object version, all from one HeadObject of that version (deterministic: no processing timestamps). */
 export function metadataDocument(rec: SourceRecord, head: HeadObjectCommandOutput): MetadataDocument {
-  const headEtag = bareEtag(head.ETag);
-  const eventEtag = bareEtag(rec.eTag);
+  const lock = head.ObjectLockMode ?? head.ObjectLockRetainUntilDate ?? head.ObjectLockLegalHoldStatus;
   return {
     sourceBucket: rec.bucket,
     sourceKey: rec.key,
-    size: head.ContentLength ?? rec.size ?? null,
-    etag: headEtag ?? eventEtag ?? null,
+    deleted: false,
+    size: head.ContentLength ?? null,
+    etag: bareEtag(head.ETag) ?? null,
     versionId: head.VersionId ?? rec.versionId ?? null,
     contentType: head.ContentType ?? null,
     lastModified: head.LastModified ? head.LastModified.toISOString() : null,
     storageClass: head.StorageClass ?? null,
     serverSideEncryption: head.ServerSideEncryption ?? null,
-    eventName: rec.eventName,
-    eventTime: rec.eventTime,
-    region: rec.region,
-    sequencer: rec.sequencer ?? null,
-    changedSinceEvent: headEtag !== undefined && eventEtag !== undefined && headEtag !== eventEtag,
+    sseKmsKeyId: head.SSEKMSKeyId ?? null,
+    checksum: checksumsOf(head),
+    checksumType: head.ChecksumType ?? null,
+    objectLock:
+      lock !== undefined
+        ? {
+            mode: head.ObjectLockMode ?? null,
+            retainUntil: head.ObjectLockRetainUntilDate ? head.ObjectLockRetainUntilDate.toISOString() : null,
+            legalHold: head.ObjectLockLegalHoldStatus ?? null,
+          }
+        : null,
+    tagCount: head.TagCount ?? null,
+    ...eventFields(rec),
     userMetadata: { ...(head.Metadata ?? {}) },
   };
 }
 
-/** Deterministic document key of a record: the version id when the bucket is versioned, else the event's ETag. */
+export function tombstoneDocument(rec: SourceRecord): TombstoneDocument {
+  return {
+    sourceBucket: rec.bucket,
+    sourceKey: rec.key,
+    deleted: true,
+    deleteMarker: rec.eventName === "ObjectRemoved:DeleteMarkerCreated",
+    versionId: rec.versionId ?? null,
+    ...eventFields(rec),
+  };
+}
+
+/**
+ * Deterministic document key: the version id when the bucket is versioned,
+ * else the ETag the document describes. Tombstones: the deleted version's id
+ * (ObjectRemoved:Delete of a version overwrites that version's document with
+ * its tombstone), the delete marker's version id (DeleteMarkerCreated: a new
+ * version), or `deleted-<sequencer>` for an unversioned bucket, whose delete
+ * events carry no ETag.
+ */
 export function documentKeyFor(config: TargetConfig, rec: SourceRecord, headEtag?: string): string {
-  const id = rec.versionId ?? bareEtag(rec.eTag) ?? bareEtag(headEtag) ?? rec.sequencer ?? "unknown";
+  const removed = rec.eventName.startsWith("ObjectRemoved:");
+  const id = removed
+    ? (rec.versionId ?? `deleted-${rec.sequencer ?? rec.s3RequestId ?? rec.eventTime ?? "unknown"}`)
+    : (rec.versionId ?? bareEtag(rec.eTag) ?? bareEtag(headEtag) ?? rec.sequencer ?? "unknown");
   return metadataDocumentKey(config.prefix, rec.bucket, rec.key, id);
 }
 
-async function processRecord(rec: SourceRecord, config: TargetConfig, target: TargetClient): Promise<WrittenDocument> {
-  let head: HeadObjectCommandOutput;
+// ---------------------------------------------------------------- one record
+
+const GONE = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);
+
+/**
+ * HeadObject of exactly the version the record names: VersionId when the
+ * bucket is versioned, otherwise IfMatch with the event's ETag, so an object
+ * overwritten since the event answers 412 instead of describing the newer
+ * content under the older ETag's document key (HeadObject IfMatch:
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
+ * ChecksumMode ENABLED returns the stored checksums (for SSE-KMS objects this
+ * needs kms:Decrypt, which the source grant carries).
+ */
+async function headExactVersion(rec: SourceRecord, config: TargetConfig, deadline: Deadline): Promise<HeadObjectCommandOutput> {
+  const input = {
+    Bucket: rec.bucket,
+    Key: rec.key,
+    ChecksumMode: "ENABLED" as const,
+    ...(rec.versionId !== undefined ? { VersionId: rec.versionId } : rec.eTag !== undefined ? { IfMatch: `"${bareEtag(rec.eTag)}"` } : {}),
+  };
   try {
-    head = await sourceClient(config).send(new HeadObjectCommand({ Bucket: rec.bucket, Key: rec.key, ...(rec.versionId !== undefined ? { VersionId: rec.versionId } : {}) }));
+    return await deadline.run({ service: "S3", operation: "HeadObject", bucket: rec.bucket, key: rec.key }, (abortSignal) =>
+      sourceClient(config).send(new HeadObjectCommand(input), { abortSignal }),
+    );
   } catch (err) {
     const name = errorName(err);
-    if (name === "NotFound" || name === "NoSuchKey" || name === "NoSuchVersion") {
-      throw new ObjectNotFoundError(`s3://${rec.bucket}/${rec.key}${rec.versionId ? ` (version ${rec.versionId})` : ""} no longer exists (${name}): deleted before it was processed?`, err);
+    const where = `s3://${rec.bucket}/${rec.key}${rec.versionId ? ` (version ${rec.versionId})` : ""}`;
+    if (GONE.has(name) || httpStatus(err) === 404) {
+      throw new PermanentRecordError("ObjectGone", `${where} no longer exists (${name}): deleted before it was processed; its ObjectRemoved event writes the tombstone`);
+    }
+    if (name === "PreconditionFailed" || httpStatus(err) === 412) {
+      throw new PermanentRecordError(
+        "Superseded",
+        `${where} no longer has the event's ETag ${bareEtag(rec.eTag)}: it was overwritten after this event, and the newer version's own event describes it (no document for a version that cannot be read any more)`,
+        true,
+      );
     }
     throw (
       diagnoseAccessDenied(err, {
@@ -202,12 +348,31 @@ async function processRecord(rec: SourceRecord, config: TargetConfig, target: Ta
       }) ?? err
     );
   }
-  const key = documentKeyFor(config, rec, head.ETag);
-  const body = JSON.stringify(metadataDocument(rec, head));
-  checkBodySize(`Records[${rec.index}] metadata document`, body, config.maxBodyBytes);
+}
+
+/** Process one record or batch task: HEAD + document, or a tombstone. Throws PermanentRecordError / transient errors. */
+export async function processRecord(rec: SourceRecord, config: TargetConfig, target: TargetClient, deadline: Deadline): Promise<WrittenDocument> {
+  const removed = rec.eventName.startsWith("ObjectRemoved:");
+  let key: string;
+  let body: string;
+  if (removed) {
+    key = documentKeyFor(config, rec);
+    body = JSON.stringify(tombstoneDocument(rec));
+  } else {
+    const head = await headExactVersion(rec, config, deadline);
+    key = documentKeyFor(config, rec, head.ETag);
+    body = JSON.stringify(metadataDocument(rec, head));
+  }
   try {
-    const out = await target.s3.send(new PutObjectCommand(targetPutInput(config, key, body, "application/json")));
-    return { index: rec.index, sourceBucket: rec.bucket, sourceKey: rec.key, bucket: config.bucket, key, etag: out.ETag ?? null, versionId: out.VersionId ?? null };
+    checkBodySize(`Records[${rec.index}] metadata document`, body, config.maxBodyBytes);
+  } catch (err) {
+    throw new PermanentRecordError("DocumentTooLarge", errorMessage(err));
+  }
+  try {
+    const out = await sendTarget(config, deadline, { service: "S3", operation: "PutObject", bucket: config.bucket, key }, (s3, abortSignal) =>
+      s3.send(new PutObjectCommand(targetPutInput(config, key, body, "application/json")), { abortSignal }),
+    );
+    return { index: rec.index, sourceBucket: rec.bucket, sourceKey: rec.key, bucket: config.bucket, key, etag: out.ETag ?? null, versionId: out.VersionId ?? null, tombstone: removed };
   } catch (err) {
     throw (
       diagnoseAccessDenied(err, {
@@ -221,6 +386,38 @@ async function processRecord(rec: SourceRecord, config: TargetConfig, target: Ta
     );
   }
 }
+
+/** SOURCE_BUCKETS, required by the processor: the buckets whose objects it may describe. */
+export function allowedSources(config: TargetConfig): readonly string[] {
+  if (config.sourceBuckets === undefined) {
+    throw new HandlerConfigError(ENV.sourceBuckets, "is not set: the metadata processor only accepts events of the buckets listed there (the lambda-writer module sets it from s3Trigger.bucketName)");
+  }
+  return config.sourceBuckets;
+}
+
+/** A record whose bucket is not in SOURCE_BUCKETS: refused, permanently. */
+export function refusal(bucket: string, allowed: readonly string[]): PermanentRecordError {
+  return new PermanentRecordError("SourceBucketNotAllowed", `bucket ${bucket} is not a source of this processor (${ENV.sourceBuckets}=${allowed.join(",")}); the record was refused`);
+}
+
+/** Run `fn` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return results;
+}
+
+/** Records processed concurrently per invocation (S3 sends one record per event today; batch sends one task). */
+export const CONCURRENCY = 8;
+
+// ---------------------------------------------------------------- handler
 
 interface Failure {
   index: number;
@@ -239,70 +436,123 @@ function failureMessage(failures: Failure[], total: number, written: number, lea
     return lead !== undefined && f.message === lead ? `[${f.index}]${where}` : `[${f.index}]${where}: ${f.errorName}: ${msg}`;
   });
   const more = failures.length > MAX_LISTED ? `; and ${failures.length - MAX_LISTED} more` : "";
-  const head = `${failures.length} of ${total} records failed (${written} written)`;
+  const head = `${failures.length} of ${total} records failed transiently (${written} written)`;
   return lead !== undefined ? `${head}: ${lead}. Failed records: ${listed.join(", ")}${more}` : `${head}: ${listed.join("; ")}${more}`;
 }
 
-/** Lambda entry point (`index.handler`). */
-export const handler = async (event: unknown, context?: InvocationContext): Promise<ProcessSummary> =>
-  runInvocation("metadata-processor", context, async (log) => {
-    log.operation = "process";
+async function processNotification(event: unknown, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline): Promise<ProcessSummary> {
+  let parsedEvent: ReturnType<typeof parseS3Event>;
+  try {
+    parsedEvent = parseS3Event(event);
+  } catch (err) {
+    if (!(err instanceof BadEventError)) throw err;
+    // A malformed event can never succeed: recorded (summary + WARN line), not retried into the on-failure queue.
+    log.records = 0;
+    log.level = "warn";
+    log.permanent = 1;
+    log.permanentRecords = [`[-1] event: ${err.name}: ${err.message.slice(0, 300)}`];
+    return { records: 0, written: [], skipped: [], permanent: [{ index: -1, errorName: err.name, message: err.message }] };
+  }
+  if (parsedEvent.test) {
+    log.records = 0;
+    return { records: 0, written: [], skipped: [{ index: -1, reason: "s3:TestEvent" }], permanent: [] };
+  }
+  const allowed = allowedSources(config);
+  const { parsed } = parsedEvent;
+  log.records = parsed.length;
+  const written: WrittenDocument[] = [];
+  const skipped: { index: number; reason: string }[] = [];
+  const permanent: PermanentOutcome[] = [];
+  const failures: Failure[] = [];
+  const todo: SourceRecord[] = [];
+  for (const p of parsed) {
+    if (p.ok) {
+      const r = p.record;
+      // Recursion guard: a notification on the reporting prefix itself would loop forever.
+      if (r.bucket === config.bucket && r.key.startsWith(config.prefix)) {
+        skipped.push({ index: r.index, reason: `s3://${r.bucket}/${r.key} is under this processor's own output prefix` });
+      } else if (!allowed.includes(r.bucket)) {
+        const e = refusal(r.bucket, allowed);
+        permanent.push({ index: r.index, bucket: r.bucket, key: r.key, errorName: e.name, message: e.message });
+      } else todo.push(r);
+    } else if (p.skip !== undefined) skipped.push({ index: p.index, reason: p.skip });
+    else if (p.error) permanent.push({ index: p.index, bucket: p.bucket, key: p.key, errorName: p.error.name, message: p.error.message });
+  }
+
+  const finish = (lead?: string): ProcessSummary => {
+    const byIndex = <T extends { index: number }>(xs: T[]): T[] => xs.sort((a, b) => a.index - b.index);
+    byIndex(written);
+    byIndex(permanent);
+    byIndex(failures);
+    log.written = written.length;
+    log.tombstones = written.filter((w) => w.tombstone).length;
+    log.skipped = skipped.length;
+    log.permanent = permanent.length;
+    log.failed = failures.length;
+    log.keys = written.slice(0, 20).map((w) => w.key);
+    if (permanent.length > 0) {
+      log.level = "warn";
+      log.permanentRecords = permanent.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}: ${f.errorName}: ${f.message.slice(0, 300)}`);
+    }
+    if (failures.length > 0) {
+      log.failedRecords = failures.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}`);
+      throw new RecordsFailedError(failureMessage(failures, parsed.length, written.length, lead), failures);
+    }
+    return { records: parsed.length, written, skipped, permanent };
+  };
+
+  if (todo.length === 0) return finish();
+  const target = targetClient(config);
+  log.credentials = target.mode;
+  try {
+    await ensureTargetCredentials(target, deadline, config);
+  } catch (err) {
+    // Without credentials no record can be written: fail them all (transiently) with the one diagnosis.
+    const e = diagnoseAccessDenied(err, { action: "s3:PutObject", bucket: config.bucket, caller: "target-role", config });
+    const lead = `${e?.name ?? errorName(err)}: ${e?.message ?? errorMessage(err)}`;
+    for (const r of todo) failures.push({ index: r.index, bucket: r.bucket, key: r.key, errorName: e?.name ?? errorName(err), message: lead });
+    return finish(lead);
+  }
+  await mapLimit(todo, CONCURRENCY, async (rec) => {
+    try {
+      written.push(await processRecord(rec, config, target, deadline));
+    } catch (err) {
+      const f = { index: rec.index, bucket: rec.bucket, key: rec.key, errorName: errorName(err), message: errorMessage(err) };
+      if (err instanceof PermanentRecordError && err.superseded) skipped.push({ index: rec.index, reason: err.message });
+      else if (isPermanent(err)) permanent.push(f);
+      else failures.push(f);
+    }
+  });
+  return finish();
+}
+
+/** Lambda entry point (`index.handler`): S3 event notifications and S3 Batch Operations invocations. */
+export const handler = async (event: unknown, context?: InvocationContext): Promise<ProcessSummary | BatchResponse> =>
+  runInvocation("metadata-processor", context, async (log, deadline) => {
     const config = targetConfig();
     log.bucket = config.bucket;
     log.prefix = config.prefix;
-    const parsedEvent = parseS3Event(event);
-    if (parsedEvent.test) {
-      log.records = 0;
-      return { records: 0, written: [], skipped: [{ index: -1, reason: "s3:TestEvent" }] };
-    }
-    const { parsed } = parsedEvent;
-    log.records = parsed.length;
-    const written: WrittenDocument[] = [];
-    const skipped: { index: number; reason: string }[] = [];
-    const failures: Failure[] = [];
-    const todo: SourceRecord[] = [];
-    for (const p of parsed) {
-      if (p.ok) {
-        // Recursion guard: a notification on the reporting prefix itself would loop forever.
-        if (p.record.bucket === config.bucket && p.record.key.startsWith(config.prefix)) {
-          skipped.push({ index: p.record.index, reason: `s3://${p.record.bucket}/${p.record.key} is under this processor's own output prefix` });
-        } else todo.push(p.record);
-      } else if (p.skip !== undefined) skipped.push({ index: p.index, reason: p.skip });
-      else if (p.error) failures.push({ index: p.index, bucket: p.bucket, key: p.key, errorName: p.error.name, message: p.error.message });
-    }
-
-    const finish = (lead?: string): ProcessSummary => {
-      log.written = written.length;
-      log.skipped = skipped.length;
-      log.failed = failures.length;
-      log.keys = written.slice(0, 20).map((w) => w.key);
-      if (failures.length > 0) {
-        log.failedRecords = failures.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}`);
-        throw new RecordsFailedError(failureMessage(failures, parsed.length, written.length, lead), failures);
+    if (isBatchEvent(event)) {
+      log.operation = "batch";
+      const batch = parseBatchEvent(event);
+      log.batchJobId = batch.jobId;
+      log.records = batch.tasks.length;
+      const allowed = allowedSources(config);
+      const target = targetClient(config);
+      log.credentials = target.mode;
+      const response = await batchResponse(batch, async (rec) => {
+        if (!allowed.includes(rec.bucket)) throw refusal(rec.bucket, allowed);
+        return processRecord(rec, config, target, deadline);
+      });
+      const counts = { Succeeded: 0, TemporaryFailure: 0, PermanentFailure: 0 };
+      for (const r of response.results) counts[r.resultCode] += 1;
+      Object.assign(log, { succeeded: counts.Succeeded, temporaryFailures: counts.TemporaryFailure, permanentFailures: counts.PermanentFailure });
+      if (counts.TemporaryFailure + counts.PermanentFailure > 0) {
+        log.level = "warn";
+        log.failedTasks = response.results.filter((r) => r.resultCode !== "Succeeded").slice(0, 20).map((r) => `${r.taskId}: ${r.resultCode}: ${r.resultString.slice(0, 300)}`);
       }
-      return { records: parsed.length, written, skipped };
-    };
-
-    if (todo.length === 0) return finish();
-    const target = targetClient(config);
-    log.credentials = target.mode;
-    try {
-      await ensureTargetCredentials(target);
-    } catch (err) {
-      // Without credentials no record can be written: fail them all with the one diagnosis.
-      const e = diagnoseAccessDenied(err, { action: "s3:PutObject", bucket: config.bucket, caller: "target-role", config });
-      const lead = `${e?.name ?? errorName(err)}: ${e?.message ?? errorMessage(err)}`;
-      for (const r of todo) failures.push({ index: r.index, bucket: r.bucket, key: r.key, errorName: e?.name ?? errorName(err), message: lead });
-      failures.sort((a, b) => a.index - b.index);
-      return finish(lead);
+      return response;
     }
-    for (const rec of todo) {
-      try {
-        written.push(await processRecord(rec, config, target));
-      } catch (err) {
-        failures.push({ index: rec.index, bucket: rec.bucket, key: rec.key, errorName: errorName(err), message: errorMessage(err) });
-      }
-    }
-    failures.sort((a, b) => a.index - b.index);
-    return finish();
+    log.operation = "process";
+    return processNotification(event, config, log, deadline);
   });

@@ -30,6 +30,10 @@ export interface TargetConfig {
   readonly partition: string;
   readonly functionName?: string;
   readonly executionRoleArn?: string;
+  /** ExpectedBucketOwner of every call to the target bucket (TARGET_BUCKET_OWNER). */
+  readonly bucketOwner?: string;
+  /** metadata-processor's allowlist (SOURCE_BUCKETS); undefined when unset. */
+  readonly sourceBuckets?: readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -149,6 +153,22 @@ export function parseTargetConfig(env: Env): TargetConfig {
     throw new HandlerConfigError(ENV.executionRoleArn, `must be an IAM role ARN or unset; got ${JSON.stringify(executionRoleArn)}`);
   }
 
+  const bucketOwner = optional(env, ENV.bucketOwner);
+  if (bucketOwner !== undefined && !/^\d{12}$/.test(bucketOwner)) {
+    throw new HandlerConfigError(ENV.bucketOwner, `must be the 12-digit id of the account that owns ${ENV.bucket} (sent as ExpectedBucketOwner); got ${JSON.stringify(bucketOwner)}`);
+  }
+
+  let sourceBuckets: string[] | undefined;
+  const rawSources = optional(env, ENV.sourceBuckets);
+  if (rawSources !== undefined) {
+    sourceBuckets = rawSources.split(",").map((b) => b.trim());
+    for (const b of sourceBuckets) {
+      if (!BUCKET_RE.test(b) || b.includes("..")) {
+        throw new HandlerConfigError(ENV.sourceBuckets, `must be a comma-separated list of S3 bucket names (e.g. "prod-data,prod-archive"); ${JSON.stringify(b)} is not a bucket name`);
+      }
+    }
+  }
+
   return {
     bucket,
     prefix,
@@ -164,5 +184,7 @@ export function parseTargetConfig(env: Env): TargetConfig {
     partition: partition ?? partitionOf(region),
     functionName,
     executionRoleArn,
+    bucketOwner,
+    sourceBuckets,
   };
 }

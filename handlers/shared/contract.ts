@@ -19,6 +19,17 @@ export const ENV = {
   region: "TARGET_REGION",
   /** "bucket-owner-full-control" when the target bucket keeps ObjectWriter ownership. */
   objectAcl: "TARGET_OBJECT_ACL",
+  /**
+   * 12-digit id of the account that owns TARGET_BUCKET: sent as
+   * ExpectedBucketOwner on every S3 call to it, so a bucket name now owned by
+   * another account is refused (403) instead of written to.
+   */
+  bucketOwner: "TARGET_BUCKET_OWNER",
+  /**
+   * metadata-processor: comma-separated names of the buckets whose events it
+   * accepts (the s3Trigger bucket); records of any other bucket are refused.
+   */
+  sourceBuckets: "SOURCE_BUCKETS",
   /** Largest body the writer accepts, in bytes. */
   maxBodyBytes: "MAX_BODY_BYTES",
   /** Optional endpoint override (the emulator tier only). */
@@ -39,8 +50,8 @@ export const LAMBDA_ENV = {
   region: "AWS_REGION",
   /** The function's name: RoleSessionName is derived from it. */
   functionName: "AWS_LAMBDA_FUNCTION_NAME",
-  /** "JSON" when the function uses the JSON log format (the module's default). */
-  logFormat: "AWS_LAMBDA_LOG_FORMAT",
+  /** Lambda's advanced logging control: the lowest level the Powertools Logger prints (unset: INFO). */
+  logLevel: "AWS_LAMBDA_LOG_LEVEL",
 } as const;
 
 /** Defaults the handlers apply when the module leaves a variable unset. */

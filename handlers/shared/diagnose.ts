@@ -1,6 +1,6 @@
 import type { TargetConfig } from "./config";
 import { ENV } from "./contract";
-import { AccessDeniedError, errorMessage, errorName, httpStatus } from "./errors";
+import { AccessDeniedError, KmsKeyError, errorMessage, errorName, httpStatus } from "./errors";
 import { isCredentialError } from "./credentials";
 
 /** Which credentials made the call that was denied. */
@@ -43,10 +43,76 @@ function isAccessDenied(err: unknown): boolean {
   return httpStatus(err) === 403 && !NOT_POLICY_403.has(name);
 }
 
+/**
+ * S3's message when KMS refused Decrypt of an object's data key: it names no
+ * key, no action and no KMS - "The ciphertext refers to a customer master key
+ * that does not exist, does not exist in this region, or you are not allowed
+ * to access." - and is a key-policy (or IAM kms:Decrypt) denial, the case
+ * https://repost.aws/knowledge-center/cross-account-access-denied-error-s3 describes.
+ */
+const CIPHERTEXT_RE = /ciphertext refers to a customer master key/i;
+
 function isKmsCaused(err: unknown): boolean {
   const name = errorName(err);
   if (/^KMS[.]|^KMS[A-Z]/.test(name)) return true;
+  if (CIPHERTEXT_RE.test(errorMessage(err))) return true;
   return isAccessDenied(err) && /\bkms:|\bKMS\b|arn:aws[\w-]*:kms:/.test(errorMessage(err));
+}
+
+/**
+ * KMS errors about the key itself, not about permissions: no policy change
+ * fixes them, so they get their own diagnosis (KmsKeyError).
+ * - KMS.DisabledException: the key is disabled.
+ * - KMS.KMSInvalidStateException: pending deletion / pending import / unavailable.
+ * - KMS.NotFoundException "Invalid keyId aws/s3": the AWS managed key aws/s3 of
+ *   the caller's account was chosen (SSE-KMS without a key id); AWS managed keys
+ *   cannot be used across accounts, their key policy cannot be edited.
+ * - KMS.NotFoundException otherwise: no such key in that account and region
+ *   (an alias or bare key id resolves in the CALLER's account).
+ */
+function keyStateDiagnosis(err: unknown, ctx: DenialContext, arns: Record<string, string>): KmsKeyError | undefined {
+  const name = errorName(err);
+  const message = errorMessage(err);
+  const { config } = ctx;
+  const keyArn = KMS_ARN_RE.exec(message)?.[0] ?? (ctx.caller === "execution-role-same-account" ? undefined : config.kmsKeyArn);
+  const key = keyArn ?? "the bucket's default KMS key";
+  if (keyArn) arns.kmsKeyArn = keyArn;
+  const account = keyArn?.split(":")[4];
+  const where = `${ctx.action} on ${arns.resourceArn}`;
+  if (name === "KMS.DisabledException" || /\bis disabled\b/i.test(message)) {
+    return new KmsKeyError(
+      `KMS key ${key} is disabled, so ${where} cannot encrypt/decrypt. No policy change fixes this: enable the key in its account${account ? ` (${account})` : ""} ` +
+        `(aws kms enable-key --key-id ${keyArn ?? "<key-arn>"}) or point ${ENV.kmsKeyArn} and the bucket's default encryption at an enabled key. AWS said: ${said(err)}`,
+      arns,
+      err,
+    );
+  }
+  if (name === "KMS.KMSInvalidStateException" || /pending deletion|pending import/i.test(message)) {
+    return new KmsKeyError(
+      `KMS key ${key} is not usable in its current state (pending deletion, pending import or unavailable), so ${where} failed. ` +
+        `Cancel the deletion (aws kms cancel-key-deletion --key-id ${keyArn ?? "<key-arn>"}, then enable-key) or use another key. AWS said: ${said(err)}`,
+      arns,
+      err,
+    );
+  }
+  if (name === "KMS.NotFoundException" || /^NotFoundException$/.test(name)) {
+    if (/aws\/s3/.test(message)) {
+      return new KmsKeyError(
+        `${where} asked for SSE-KMS with the AWS managed key aws/s3, which cannot be used across accounts (its key policy cannot be changed to trust another account). ` +
+          `Use a customer managed key in the bucket's account: set it as the bucket's default encryption, allow the writing principal kms:GenerateDataKey/kms:Decrypt in its key policy, ` +
+          `and set ${ENV.kmsKeyArn} to its full key ARN. AWS said: ${said(err)}`,
+        arns,
+        err,
+      );
+    }
+    return new KmsKeyError(
+      `KMS key ${key} was not found: it does not exist in that account and region, or was given as an alias / key id, which KMS resolves in the caller's account, not the bucket's. ` +
+        `Set ${ENV.kmsKeyArn} (and the bucket's default encryption) to the full key ARN (arn:aws:kms:<region>:<bucket-account>:key/<id>). AWS said: ${said(err)}`,
+      arns,
+      err,
+    );
+  }
+  return undefined;
 }
 
 function accountOf(arn: string | undefined): string | undefined {
@@ -73,7 +139,7 @@ function executionIdentity(err: unknown, config: TargetConfig): string {
  * message says which policy to check, with the ARNs involved. Returns
  * undefined for any other error (the caller rethrows it unchanged).
  */
-export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDeniedError | undefined {
+export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDeniedError | KmsKeyError | undefined {
   const { config } = ctx;
   // Access-point mode: the "bucket" is an access point ARN (or alias), and objects are <ap arn>/object/<key>.
   const apArn = ctx.bucket.startsWith("arn:") ? ctx.bucket : undefined;
@@ -107,15 +173,22 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
   const arns: Record<string, string> = { principal, bucketArn, resourceArn };
   if (config.roleArn !== undefined && ctx.caller === "target-role") arns.targetRoleArn = config.roleArn;
 
+  // ---- KMS: the key cannot be used at all (disabled, not found, aws/s3 across accounts)
+  const keyState = keyStateDiagnosis(err, ctx, arns);
+  if (keyState) return keyState;
+
   // ---- KMS: the key policy (or the principal's KMS permissions) refused
   if (isKmsCaused(err)) {
     const keyArn = KMS_ARN_RE.exec(errorMessage(err))?.[0] ?? (ctx.caller === "execution-role-same-account" ? undefined : config.kmsKeyArn);
     const key = keyArn ?? `the bucket's default KMS key (${ENV.kmsKeyArn} is unset)`;
     if (keyArn) arns.kmsKeyArn = keyArn;
     const actions = ctx.kmsActions ?? "kms:GenerateDataKey (writes) / kms:Decrypt (reads)";
+    const unnamed = CIPHERTEXT_RE.test(errorMessage(err))
+      ? ` (AWS's message names no key: it is the key the object was encrypted with, HeadObject's SSEKMSKeyId; this message is KMS refusing kms:Decrypt, not S3 or the bucket policy)`
+      : "";
     return new AccessDeniedError(
       "kms",
-      `KMS denied ${principal} the use of ${key} for ${ctx.action} on ${resourceArn}. ` +
+      `KMS denied ${principal} the use of ${key}${unnamed} for ${ctx.action} on ${resourceArn}. ` +
         `Check the KMS key policy of ${key}: it must allow ${principal} ${actions}; ` +
         `when the key is in another account than the principal, the principal's identity policy must also allow ${actions} on the key ARN. ` +
         `AWS said: ${said(err)}`,
@@ -128,10 +201,14 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
   const pattern =
     ctx.key !== undefined ? `${bucketArn}${apArn ? "/object" : ""}/${config.prefix}*` : `${bucketArn} (condition s3:prefix "${config.prefix}*")`;
   const acl = ctx.action === "s3:PutObject" && config.objectAcl !== undefined ? `; with ${ENV.objectAcl}=${config.objectAcl}, s3:PutObjectAcl is needed as well` : "";
-  const missing =
+  let missing =
     ctx.action === "s3:GetObject" || ctx.action === "s3:GetObjectVersion"
       ? " Note: S3 answers AccessDenied instead of 404 when the caller lacks s3:ListBucket, so the object may also not exist."
       : "";
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html: a wrong owner is a plain 403.
+  if (ctx.caller !== "execution-role-same-account" && config.bucketOwner !== undefined) {
+    missing += ` ExpectedBucketOwner ${config.bucketOwner} (${ENV.bucketOwner}) was sent: if ${ctx.bucket} is no longer owned by that account, S3 refuses with this same 403 - check the bucket's owner before changing policies.`;
+  }
   let check: string;
   if (ctx.caller === "target-role") {
     const role = config.roleArn;

@@ -62,6 +62,26 @@ export class ObjectTooLargeError extends Error {
   }
 }
 
+/** `get` (text) of an object whose bytes are not valid UTF-8: returned as nothing rather than as lossy text. */
+export class NotUtf8Error extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotUtf8Error";
+  }
+}
+
+/** The KMS key itself cannot be used (disabled, pending deletion, not found, AWS managed key across accounts): no policy change fixes it. */
+export class KmsKeyError extends Error {
+  constructor(
+    message: string,
+    public readonly arns: Readonly<Record<string, string>>,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+    this.name = "KmsKeyError";
+  }
+}
+
 /** Some records of an S3 event failed; the others were processed. */
 export class RecordsFailedError extends Error {
   constructor(

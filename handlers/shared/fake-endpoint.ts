@@ -4,7 +4,8 @@ import type { AddressInfo } from "net";
 /**
  * Test helper (never bundled: no handler imports it): a local HTTP endpoint
  * that answers like STS (AssumeRole) and S3 (PutObject), for tests that run
- * the real SDK stack through AWS_ENDPOINT_URL instead of aws-sdk-client-mock.
+ * the real SDK stack through AWS_ENDPOINT_URL instead of aws-sdk-client-mock;
+ * HeadObject answers every key with `headEtag` (412 when If-Match differs).
  * Set `stsDenied` / `s3Denied` to get AWS's real AccessDenied bodies.
  */
 
@@ -25,12 +26,18 @@ export interface FakeEndpointOptions {
   /** What PutObject answers. @default "local-etag" / "lv1" */
   readonly etag?: string;
   readonly versionId?: string;
+  /** ETag HeadObject reports for every object. @default "head-etag" */
+  readonly headEtag?: string;
 }
 
 export class FakeAwsEndpoint {
   public readonly seen: SeenRequest[] = [];
   public stsDenied = false;
   public s3Denied = false;
+  /** Accept the request and never answer (a hung connection): "sts" for AssumeRole, "s3" for S3 calls. */
+  public hang: "sts" | "s3" | undefined;
+  /** Lifetime of the credentials AssumeRole hands out (a near-expiry issuer when small). @default 3600000 */
+  public credentialLifetimeMs = 3600_000;
 
   private constructor(
     private readonly server: http.Server,
@@ -50,6 +57,8 @@ export class FakeAwsEndpoint {
   }
 
   public close(): Promise<void> {
+    // Hung requests keep their sockets open: cut them, or close() never returns.
+    this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
@@ -64,7 +73,9 @@ export class FakeAwsEndpoint {
 
   private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse, o: FakeEndpointOptions): void {
     this.seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers: req.headers });
-    if (req.method === "POST" && body.includes("Action=AssumeRole")) {
+    const isSts = req.method === "POST" && body.includes("Action=AssumeRole");
+    if (this.hang === (isSts ? "sts" : "s3")) return; // never answer
+    if (isSts) {
       if (this.stsDenied) {
         const caller = "arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn";
         const target = new URLSearchParams(body).get("RoleArn") ?? "";
@@ -74,11 +85,30 @@ export class FakeAwsEndpoint {
         );
         return;
       }
-      const exp = new Date(Date.now() + 3600_000).toISOString();
+      const exp = new Date(Date.now() + this.credentialLifetimeMs).toISOString();
       res.writeHead(200, { "content-type": "text/xml" });
       res.end(
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${o.accessKeyId ?? "ASIALOCAL"}</AccessKeyId><SecretAccessKey>${o.secretAccessKey ?? "local-secret"}</SecretAccessKey><SessionToken>${o.sessionToken ?? "local-token"}</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId><Arn>${o.assumedRoleArn}</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
       );
+      return;
+    }
+    if (req.method === "HEAD") {
+      const etag = `"${o.headEtag ?? "head-etag"}"`;
+      const ifMatch = req.headers["if-match"];
+      if (ifMatch !== undefined && ifMatch !== etag) {
+        res.writeHead(412);
+        res.end();
+        return;
+      }
+      const version = new URL(req.url ?? "/", "http://x").searchParams.get("versionId");
+      res.writeHead(200, {
+        etag,
+        "content-length": "11",
+        "content-type": "text/csv",
+        "last-modified": "Tue, 04 Mar 2025 05:00:00 GMT",
+        ...(version !== null ? { "x-amz-version-id": version } : {}),
+      });
+      res.end();
       return;
     }
     if (req.method === "PUT") {

@@ -1,20 +1,41 @@
 import { credentialFetches, startInvocation } from "./container";
+import { Deadline, DeadlineExceededError, describeCall } from "./deadline";
 import { errorMessage, errorName } from "./errors";
 import { elapsedMs, writeLog, type InvocationLog } from "./log";
 
 /** The part of the Lambda context the handlers use. */
 export interface InvocationContext {
   readonly awsRequestId?: string;
+  /** Lambda's time left before it kills the invocation: the deadline of every AWS call is derived from it. */
+  getRemainingTimeInMillis?(): number;
+}
+
+/** AWS request ids of a failed SDK call ($metadata.requestId / extendedRequestId), if any. */
+export function awsRequestIds(err: unknown): { awsRequestId?: string; awsExtendedRequestId?: string } {
+  let e: unknown = err;
+  // Our typed errors keep the SDK error as `cause`.
+  for (let i = 0; i < 3 && typeof e === "object" && e !== null; i++) {
+    const meta = (e as { $metadata?: { requestId?: unknown; extendedRequestId?: unknown } }).$metadata;
+    if (meta && typeof meta.requestId === "string") {
+      return { awsRequestId: meta.requestId, ...(typeof meta.extendedRequestId === "string" ? { awsExtendedRequestId: meta.extendedRequestId } : {}) };
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return {};
 }
 
 /**
- * Run one invocation: time it, note cold start and whether the target
- * credentials were fetched from STS during it, and write exactly one log line
- * whatever happens. `fn` fills in operation, bucket, key/prefix and extras.
+ * Run one invocation: time it, derive its deadline, note cold start and
+ * whether the target credentials were fetched from STS during it, and write
+ * exactly one log line whatever happens (errors at ERROR, with the AWS
+ * request id of the failed call). `fn` fills in operation, bucket, key/prefix
+ * and extras, and may lower the level to "warn" for permanent outcomes.
  */
-export async function runInvocation<T>(handler: string, context: InvocationContext | undefined, fn: (log: InvocationLog) => Promise<T>): Promise<T> {
+export async function runInvocation<T>(handler: string, context: InvocationContext | undefined, fn: (log: InvocationLog, deadline: Deadline) => Promise<T>): Promise<T> {
   const start = performance.now();
-  const coldStart = startInvocation();
+  const remaining = typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : undefined;
+  const deadline = new Deadline(remaining);
+  const coldStart = startInvocation(remaining);
   const fetchesBefore = credentialFetches();
   const log: InvocationLog = {
     level: "info",
@@ -26,15 +47,19 @@ export async function runInvocation<T>(handler: string, context: InvocationConte
     outcome: "ok",
   };
   try {
-    return await fn(log);
+    return await fn(log, deadline);
   } catch (err) {
     log.level = "error";
     log.outcome = "error";
     log.errorName = errorName(err);
     const message = errorMessage(err);
     log.errorMessage = message.length > 2000 ? `${message.slice(0, 2000)}...` : message;
+    Object.assign(log, awsRequestIds(err));
+    // Which call did not answer, as its own field (service, operation, bucket or role).
+    if (err instanceof DeadlineExceededError) log.unansweredCall = describeCall(err.call);
     throw err;
   } finally {
+    deadline.dispose();
     log.durationMs = elapsedMs(start);
     log.credentialsRefreshed = credentialFetches() > fetchesBefore;
     writeLog(log);

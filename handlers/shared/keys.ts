@@ -62,16 +62,20 @@ export function validateListPrefix(listPrefix: string, prefix: string): string |
   return p ? `${p}; got ${quote(listPrefix)}` : undefined;
 }
 
-/** ISO-8601 basic UTC timestamp with milliseconds, e.g. 20250102T030405678Z. */
-export function compactTimestamp(d: Date): string {
-  return d.toISOString().replace(/[-:.]/g, "");
-}
-
-/** `<prefix><yyyy>/<mm>/<dd>/<timestamp>-<requestId><ext>` (UTC). */
-export function generatedKey(prefix: string, now: Date, requestId: string, ext: string): string {
-  const iso = now.toISOString();
+/**
+ * `<prefix><requestId><ext>`: derived from the Lambda request id alone, so a
+ * retry of the same request overwrites the object it wrote instead of adding a
+ * second one. Lambda retries an asynchronous invocation's event (twice on
+ * function errors, and for up to 6 hours on throttles,
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html)
+ * with the same request id; no date or time goes into the key because a retry
+ * can run on another day than the first attempt. Request ids are UUIDs, unique
+ * across functions, so no function name is needed. Without a request id
+ * (local runs) the caller passes a random UUID: no retry to deduplicate.
+ */
+export function generatedKey(prefix: string, requestId: string, ext: string): string {
   const rid = requestId.replace(/[^A-Za-z0-9-]/g, "").slice(0, 64) || "norequest";
-  return `${prefix}${iso.slice(0, 4)}/${iso.slice(5, 7)}/${iso.slice(8, 10)}/${compactTimestamp(now)}-${rid}${ext}`;
+  return `${prefix}${rid}${ext}`;
 }
 
 /** S3 event notifications URL-encode keys with "+" for spaces. */

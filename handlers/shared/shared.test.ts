@@ -1,7 +1,7 @@
 import { parseTargetConfig, partitionOf, sessionNameFor } from "./config";
 import { cachedProvider, isCredentialError, type CredentialProvider, type Credentials } from "./credentials";
 import { s3ClientConfig } from "./container";
-import { compactTimestamp, decodeEventKey, generatedKey, metadataDocumentKey, sha256Hex, validateKey, validateListPrefix, validatePrefix } from "./keys";
+import { decodeEventKey, generatedKey, metadataDocumentKey, sha256Hex, validateKey, validateListPrefix, validatePrefix } from "./keys";
 
 describe("keys", () => {
   it("validates full keys under the prefix", () => {
@@ -25,11 +25,10 @@ describe("keys", () => {
     expect(validateListPrefix("", "")).toBeUndefined();
   });
 
-  it("generates dated UTC keys", () => {
-    const d = new Date("2024-12-31T23:59:59.007Z");
-    expect(compactTimestamp(d)).toBe("20241231T235959007Z");
-    expect(generatedKey("p/", d, "c0ffee-1", ".json")).toBe("p/2024/12/31/20241231T235959007Z-c0ffee-1.json");
-    expect(generatedKey("", d, "../x y", ".txt")).toBe("2024/12/31/20241231T235959007Z-xy.txt");
+  it("generates keys from the request id alone (a retry overwrites), sanitized", () => {
+    expect(generatedKey("p/", "c0ffee-1", ".json")).toBe("p/c0ffee-1.json");
+    expect(generatedKey("", "../x y", ".txt")).toBe("xy.txt");
+    expect(generatedKey("", "", ".bin")).toBe("norequest.bin");
   });
 
   it("decodes S3 event keys (+ is a space)", () => {
@@ -71,7 +70,8 @@ describe("config", () => {
     expect(partitionOf("us-east-1")).toBe("aws");
     expect(sessionNameFor("my fn/α")).toBe("my-fn--");
     expect(sessionNameFor(undefined)).toBe("xacct-s3-handler");
-    expect(s3ClientConfig("eu-west-1", undefined)).toEqual({ region: "eu-west-1" });
+    expect(s3ClientConfig("eu-west-1", undefined)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000 } });
+    expect(s3ClientConfig("eu-west-1", undefined, 27_000)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000, requestTimeout: 27_000, throwOnRequestTimeout: true } });
     expect(s3ClientConfig("eu-west-1", "http://localhost:4566")).toMatchObject({ endpoint: "http://localhost:4566", forcePathStyle: true });
   });
 });
@@ -90,13 +90,47 @@ describe("cachedProvider", () => {
     expect(p.stats.fetches).toBe(1);
   });
 
-  it("refetches credentials inside the window, keeps credentials without expiration", async () => {
-    let n = 0;
-    const soon = jest.fn(async () => creds(++n, new Date(Date.now() + 60_000)));
-    const p = cachedProvider(soon as unknown as CredentialProvider, 5 * 60_000);
-    await p();
-    await p();
-    expect(soon).toHaveBeenCalledTimes(2);
+  it("credentials issued with less than the refresh window left are reused until half their life, not refetched on every call", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"], now: new Date("2025-01-01T00:00:00Z") });
+    try {
+      let n = 0;
+      const soon = jest.fn(async () => creds(++n, new Date(Date.now() + 4 * 60_000))); // 4 min left < 5 min window
+      const p = cachedProvider(soon as unknown as CredentialProvider, 5 * 60_000);
+      for (let inv = 0; inv < 20; inv++) {
+        p.beginInvocation();
+        for (let call = 0; call < 3; call++) await p(); // the SDK asks per request
+      }
+      expect(soon).toHaveBeenCalledTimes(1);
+      jest.setSystemTime(Date.now() + 2 * 60_000 + 1); // past half of the 4-minute life
+      p.beginInvocation();
+      await p();
+      await p();
+      expect(soon).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("never calls the source twice in one invocation; keeps credentials without expiration", async () => {
+    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"], now: new Date("2025-01-01T00:00:00Z") });
+    try {
+      let n = 0;
+      // STS hands out credentials already inside the 5-minute window (10 s left)
+      const tiny = jest.fn(async () => creds(++n, new Date(Date.now() + 10_000)));
+      const p = cachedProvider(tiny as unknown as CredentialProvider, 5 * 60_000);
+      p.beginInvocation();
+      await p();
+      jest.setSystemTime(Date.now() + 6_000); // inside even half the life
+      await p();
+      await p();
+      expect(tiny).toHaveBeenCalledTimes(1);
+      expect(p.fetchedThisInvocation).toBe(true);
+      p.beginInvocation();
+      await p();
+      expect(tiny).toHaveBeenCalledTimes(2);
+    } finally {
+      jest.useRealTimers();
+    }
     const forever = jest.fn(async () => creds(1));
     const q = cachedProvider(forever as unknown as CredentialProvider);
     await q();
@@ -104,14 +138,30 @@ describe("cachedProvider", () => {
     expect(forever).toHaveBeenCalledTimes(1);
   });
 
-  it("tags source errors as credential errors and does not cache them", async () => {
+  it("tags source errors as credential errors, repeats them within the invocation without a second call, retries in the next", async () => {
     const boom = new Error("denied");
     const source = jest.fn().mockRejectedValueOnce(boom).mockResolvedValueOnce(creds(2));
     const p = cachedProvider(source as unknown as CredentialProvider);
+    p.beginInvocation();
     await expect(p()).rejects.toBe(boom);
+    await expect(p()).rejects.toBe(boom);
+    expect(source).toHaveBeenCalledTimes(1);
     expect(isCredentialError(boom)).toBe(true);
     expect(isCredentialError(new Error("other"))).toBe(false);
+    p.beginInvocation();
     await expect(p()).resolves.toMatchObject({ accessKeyId: "A2" });
     expect(p.stats.fetches).toBe(2);
+  });
+
+  it("invalidate() makes the next call fetch (after S3's ExpiredToken)", async () => {
+    let n = 0;
+    const source = jest.fn(async () => creds(++n, new Date(Date.now() + 3600_000)));
+    const p = cachedProvider(source as unknown as CredentialProvider);
+    p.beginInvocation();
+    await p();
+    p.beginInvocation();
+    p.invalidate();
+    await expect(p()).resolves.toMatchObject({ accessKeyId: "A2" });
+    expect(source).toHaveBeenCalledTimes(2);
   });
 });

@@ -6,6 +6,7 @@
 import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { mockClient } from "aws-sdk-client-mock";
+export { captureLogs } from "./capture-logs";
 
 export { AssumeRoleCommand, STSClient };
 
@@ -33,12 +34,21 @@ export function awsError(name: string, message: string, status = 403): Error {
   return new S3ServiceException({ name, message, $fault: "client", $metadata: { httpStatusCode: status } });
 }
 
-/** A GetObject Body stand-in (the mixin's transformToString + destroy). */
-export function fakeBody(text: string) {
+/** A GetObject Body stand-in (the mixin's transformToString / transformToByteArray + destroy); text or raw bytes. */
+export function fakeBody(content: string | Uint8Array) {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content);
   return {
-    transformToString: async (encoding?: string) => Buffer.from(text, "utf8").toString((encoding ?? "utf8") as BufferEncoding),
+    transformToString: async (encoding?: string) => bytes.toString((encoding ?? "utf8") as BufferEncoding),
+    transformToByteArray: async () => new Uint8Array(bytes),
     destroy: jest.fn(),
   };
+}
+
+/** PutObject's Body as text (the handlers send bytes). */
+export function bodyText(body: unknown): string {
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) return Buffer.from(body).toString("utf8");
+  throw new Error(`unexpected PutObject Body ${typeof body}`);
 }
 
 const ORIGINAL_ENV = { ...process.env };
@@ -59,15 +69,6 @@ export function setEnv(vars: Record<string, string | undefined>): void {
 export function restoreEnv(): void {
   for (const k of Object.keys(process.env)) if (!(k in ORIGINAL_ENV)) delete process.env[k];
   Object.assign(process.env, ORIGINAL_ENV);
-}
-
-/** Capture console.log: returns the parsed log records (strings are JSON-parsed). */
-export function captureLogs(): { records: () => Record<string, unknown>[]; raw: () => unknown[][] } {
-  const spy = jest.spyOn(console, "log").mockImplementation(() => undefined);
-  return {
-    raw: () => spy.mock.calls,
-    records: () => spy.mock.calls.map((args) => (typeof args[0] === "string" ? JSON.parse(args[0]) : args[0]) as Record<string, unknown>),
-  };
 }
 
 /** Fake only Date (not timers or ticks), so credential expiry can be driven with jest.setSystemTime. */

@@ -10,8 +10,9 @@ import { checkBodySize } from "../shared/s3write";
  *
  *   {"operation":"put", "data": <any JSON>}                       stored as application/json
  *   {"operation":"put", "body": "<text>", "contentType": "text/csv"}  (contentType defaults to text/plain; charset=utf-8)
- *     + optional "key": "<prefix>..."; default <prefix><yyyy>/<mm>/<dd>/<timestamp>-<requestId>.json (UTC)
- *   {"operation":"get", "key": "<prefix>...", "versionId"?: "..."}
+ *   {"operation":"put", "body": "<base64>", "encoding": "base64", "contentType"?: "image/png"}  binary (default application/octet-stream)
+ *     + optional "key": "<prefix>..."; default <prefix><awsRequestId>.json (a retry of the request overwrites it)
+ *   {"operation":"get", "key": "<prefix>...", "versionId"?: "...", "encoding"?: "utf-8" | "base64"}
  *   {"operation":"list", "prefix"?: "<prefix>...", "continuationToken"?: "...", "maxKeys"?: 1..1000}
  *
  * `operation` defaults to "put". Unknown fields are rejected (they are typos).
@@ -21,25 +22,33 @@ export type WriterRequest =
       readonly operation: "put";
       readonly key: string;
       readonly keyGenerated: boolean;
-      readonly body: string;
+      readonly body: Uint8Array;
       readonly contentType: string;
       readonly bytes: number;
+      readonly encoding: BodyEncoding;
     }
-  | { readonly operation: "get"; readonly key: string; readonly versionId?: string }
+  | { readonly operation: "get"; readonly key: string; readonly versionId?: string; readonly encoding: BodyEncoding }
   | { readonly operation: "list"; readonly prefix: string; readonly continuationToken?: string; readonly maxKeys: number };
 
 export type Operation = WriterRequest["operation"];
 
 export const OPERATIONS: readonly Operation[] = ["put", "get", "list"];
 
+/** How `body` travels in the event / result: text (UTF-8) or base64 for binary objects. */
+export type BodyEncoding = "utf-8" | "base64";
+export const ENCODINGS: readonly BodyEncoding[] = ["utf-8", "base64"];
+
 const FIELDS: Record<Operation, readonly string[]> = {
-  put: ["operation", "data", "body", "contentType", "key"],
-  get: ["operation", "key", "versionId"],
+  put: ["operation", "data", "body", "encoding", "contentType", "key"],
+  get: ["operation", "key", "versionId", "encoding"],
   list: ["operation", "prefix", "continuationToken", "maxKeys"],
 };
 
 export const MAX_LIST_KEYS = 1000;
 export const DEFAULT_BODY_CONTENT_TYPE = "text/plain; charset=utf-8";
+export const DEFAULT_BINARY_CONTENT_TYPE = "application/octet-stream";
+/** Canonical base64 (RFC 4648 section 4, with padding): anything else is refused rather than decoded leniently. */
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const CONTENT_TYPE_RE = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w.+-]+=("[^"]*"|[\w.+-]+))*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
@@ -65,8 +74,17 @@ function extensionFor(contentType: string): string {
   return ".bin";
 }
 
+function encodingField(e: Record<string, unknown>): BodyEncoding {
+  const v = e.encoding;
+  if (v === undefined) return "utf-8";
+  if (typeof v !== "string" || !(ENCODINGS as readonly string[]).includes(v.toLowerCase())) {
+    throw new BadEventError("encoding", `must be "utf-8" (text, the default) or "base64" (binary); got ${typeof v === "string" ? JSON.stringify(v.slice(0, 50)) : typeName(v)}`);
+  }
+  return v.toLowerCase() as BodyEncoding;
+}
+
 /** Validate the whole event before any AWS call; throws BadEventError naming the field and the accepted form. */
-export function parseWriterEvent(event: unknown, config: TargetConfig, requestId: string, now: Date): WriterRequest {
+export function parseWriterEvent(event: unknown, config: TargetConfig, requestId: string): WriterRequest {
   if (typeof event !== "object" || event === null || Array.isArray(event)) {
     throw new BadEventError("event", `must be a JSON object such as {"operation":"put","data":{...}}; got ${typeName(event)}`);
   }
@@ -103,30 +121,37 @@ export function parseWriterEvent(event: unknown, config: TargetConfig, requestId
           `"put" needs exactly one of "data" (any JSON value, stored as application/json) or "body" (a string, stored with "contentType")${hasData ? "; got both" : ""}`,
         );
       }
-      let body: string;
+      let text: string;
       let contentType: string;
+      const encoding = encodingField(e);
       if (hasData) {
         if (e.contentType !== undefined) {
           throw new BadEventError("contentType", 'only applies with "body"; "data" is always stored as application/json');
         }
-        body = JSON.stringify(e.data);
+        if (e.encoding !== undefined) throw new BadEventError("encoding", 'only applies with "body"; "data" is always stored as JSON text');
+        text = JSON.stringify(e.data);
         contentType = "application/json";
       } else {
-        body = str(e, "body", 'a string (use "data" for JSON values)') as string;
-        contentType = str(e, "contentType", 'a MIME type string such as "text/csv" or "text/plain; charset=utf-8"') ?? DEFAULT_BODY_CONTENT_TYPE;
+        text = str(e, "body", encoding === "base64" ? "a base64 string" : 'a string (use "data" for JSON values, "encoding": "base64" for binary)') as string;
+        contentType =
+          str(e, "contentType", 'a MIME type string such as "text/csv" or "text/plain; charset=utf-8"') ?? (encoding === "base64" ? DEFAULT_BINARY_CONTENT_TYPE : DEFAULT_BODY_CONTENT_TYPE);
         if (contentType.length > 256 || !CONTENT_TYPE_RE.test(contentType)) {
           throw new BadEventError("contentType", `must be a MIME type such as "text/csv" or "text/plain; charset=utf-8"; got ${JSON.stringify(contentType.slice(0, 100))}`);
         }
       }
-      const bytes = checkBodySize(hasData ? "data" : "body", body, config.maxBodyBytes);
+      if (encoding === "base64" && !BASE64_RE.test(text)) {
+        throw new BadEventError("body", 'must be canonical base64 (A-Z a-z 0-9 + /, "=" padding, no whitespace) with "encoding": "base64"');
+      }
+      const body = encoding === "base64" ? new Uint8Array(Buffer.from(text, "base64")) : new Uint8Array(Buffer.from(text, "utf8"));
+      const bytes = checkBodySize(hasData ? "data" : "body", encoding === "base64" ? body : text, config.maxBodyBytes);
       const given = keyField(false);
-      const key = given ?? generatedKey(config.prefix, now, requestId, extensionFor(contentType));
+      const key = given ?? generatedKey(config.prefix, requestId, extensionFor(contentType));
       if (given === undefined) {
         // The generated key can only be invalid when the prefix is near the 1024-byte limit.
         const problem = validateKey(key, config.prefix);
         if (problem) throw new BadEventError("key", `the generated key is invalid (${problem}); give "key" explicitly`);
       }
-      return { operation, key, keyGenerated: given === undefined, body, contentType, bytes };
+      return { operation, key, keyGenerated: given === undefined, body, contentType, bytes, encoding };
     }
     case "get": {
       const key = keyField(true) as string;
@@ -134,7 +159,8 @@ export function parseWriterEvent(event: unknown, config: TargetConfig, requestId
       if (versionId !== undefined && (versionId === "" || versionId.length > 1024 || CONTROL_CHARS.test(versionId))) {
         throw new BadEventError("versionId", "must be a non-empty version id string (as returned by put) without control characters");
       }
-      return versionId === undefined ? { operation, key } : { operation, key, versionId };
+      const encoding = encodingField(e);
+      return versionId === undefined ? { operation, key, encoding } : { operation, key, versionId, encoding };
     }
     case "list": {
       const prefix = str(e, "prefix", `a string under the configured prefix ${JSON.stringify(config.prefix)}`) ?? config.prefix;

@@ -7,14 +7,17 @@
  * are cached and refreshed 5 minutes before they expire: STS is called once
  * per session, not per invocation.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { randomUUID } from "crypto";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { expectedOwner, sendTarget } from "../shared/calls";
 import type { TargetConfig } from "../shared/config";
-import { ensureTargetCredentials, targetClient, targetConfig, type CredentialMode } from "../shared/container";
+import { targetClient, targetConfig, type CredentialMode } from "../shared/container";
+import type { Deadline } from "../shared/deadline";
 import { diagnoseAccessDenied } from "../shared/diagnose";
-import { ObjectNotFoundError, ObjectTooLargeError, errorName } from "../shared/errors";
+import { NotUtf8Error, ObjectNotFoundError, ObjectTooLargeError, errorName } from "../shared/errors";
 import { runInvocation, type InvocationContext } from "../shared/invocation";
 import { targetPutInput } from "../shared/s3write";
-import { OPERATIONS, parseWriterEvent, type WriterRequest } from "./event";
+import { OPERATIONS, parseWriterEvent, type BodyEncoding, type WriterRequest } from "./event";
 
 export { __resetForTests } from "../shared/container";
 export { parseWriterEvent } from "./event";
@@ -30,8 +33,9 @@ export interface PutResult {
 export interface GetResult {
   readonly bucket: string;
   readonly key: string;
-  /** The object's body decoded as UTF-8. */
+  /** The object's body: its text (encoding "utf-8", refused when the bytes are not UTF-8) or base64 (encoding "base64"). */
   readonly body: string;
+  readonly encoding: BodyEncoding;
   readonly contentType: string | null;
   readonly contentLength: number | null;
   readonly etag: string | null;
@@ -60,33 +64,56 @@ const ACTIONS = {
   list: { action: "s3:ListBucket", kms: undefined },
 } as const;
 
-async function execute(req: WriterRequest, s3: S3Client, config: TargetConfig): Promise<WriterResult> {
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadline): Promise<WriterResult> {
   const Bucket = config.bucket;
+  const owner = expectedOwner(config);
   switch (req.operation) {
     case "put": {
-      const out = await s3.send(new PutObjectCommand(targetPutInput(config, req.key, req.body, req.contentType)));
+      const out = await sendTarget(config, deadline, { service: "S3", operation: "PutObject", bucket: Bucket, key: req.key }, (s3, abortSignal) =>
+        s3.send(new PutObjectCommand(targetPutInput(config, req.key, req.body, req.contentType)), { abortSignal }),
+      );
       return { bucket: Bucket, key: req.key, etag: out.ETag ?? null, versionId: out.VersionId ?? null };
     }
     case "get": {
-      let out;
-      try {
-        out = await s3.send(new GetObjectCommand({ Bucket, Key: req.key, ...(req.versionId !== undefined ? { VersionId: req.versionId } : {}) }));
-      } catch (err) {
-        const name = errorName(err);
-        if (name === "NoSuchKey" || name === "NoSuchVersion" || name === "NotFound") {
-          throw new ObjectNotFoundError(`s3://${Bucket}/${req.key}${req.versionId !== undefined ? ` (version ${req.versionId})` : ""} does not exist (${name})`, err);
+      const call = { service: "S3", operation: "GetObject", bucket: Bucket, key: req.key } as const;
+      const read = await sendTarget(config, deadline, call, async (s3, abortSignal) => {
+        let out;
+        try {
+          out = await s3.send(new GetObjectCommand({ Bucket, Key: req.key, ...(req.versionId !== undefined ? { VersionId: req.versionId } : {}), ...owner }), { abortSignal });
+        } catch (err) {
+          const name = errorName(err);
+          if (name === "NoSuchKey" || name === "NoSuchVersion" || name === "NotFound") {
+            throw new ObjectNotFoundError(`s3://${Bucket}/${req.key}${req.versionId !== undefined ? ` (version ${req.versionId})` : ""} does not exist (${name})`, err);
+          }
+          throw err;
         }
-        throw err;
+        if (out.ContentLength !== undefined && out.ContentLength > config.maxBodyBytes) {
+          (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw new ObjectTooLargeError(`s3://${Bucket}/${req.key} is ${out.ContentLength} bytes, over the limit of ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); it was not read`);
+        }
+        // Reading the body is part of the call: a stalled body stream is cut at the deadline too.
+        const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+        return { out, bytes };
+      });
+      const { out, bytes } = read;
+      let body: string;
+      if (req.encoding === "base64") body = Buffer.from(bytes).toString("base64");
+      else {
+        try {
+          body = UTF8.decode(bytes);
+        } catch {
+          throw new NotUtf8Error(
+            `s3://${Bucket}/${req.key} (${bytes.byteLength} bytes, ${out.ContentType ?? "no content type"}) is not valid UTF-8 text, so it is not returned as text; ask again with "encoding": "base64" to get its bytes`,
+          );
+        }
       }
-      if (out.ContentLength !== undefined && out.ContentLength > config.maxBodyBytes) {
-        (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw new ObjectTooLargeError(`s3://${Bucket}/${req.key} is ${out.ContentLength} bytes, over the limit of ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); it was not read`);
-      }
-      const body = out.Body ? await out.Body.transformToString("utf-8") : "";
       return {
         bucket: Bucket,
         key: req.key,
         body,
+        encoding: req.encoding,
         contentType: out.ContentType ?? null,
         contentLength: out.ContentLength ?? null,
         etag: out.ETag ?? null,
@@ -96,13 +123,17 @@ async function execute(req: WriterRequest, s3: S3Client, config: TargetConfig): 
       };
     }
     case "list": {
-      const out = await s3.send(
-        new ListObjectsV2Command({
-          Bucket,
-          Prefix: req.prefix,
-          MaxKeys: req.maxKeys,
-          ...(req.continuationToken !== undefined ? { ContinuationToken: req.continuationToken } : {}),
-        }),
+      const out = await sendTarget(config, deadline, { service: "S3", operation: "ListObjectsV2", bucket: Bucket }, (s3, abortSignal) =>
+        s3.send(
+          new ListObjectsV2Command({
+            Bucket,
+            Prefix: req.prefix,
+            MaxKeys: req.maxKeys,
+            ...(req.continuationToken !== undefined ? { ContinuationToken: req.continuationToken } : {}),
+            ...owner,
+          }),
+          { abortSignal },
+        ),
       );
       const objects = (out.Contents ?? []).map((o) => ({
         key: o.Key ?? "",
@@ -124,13 +155,14 @@ async function execute(req: WriterRequest, s3: S3Client, config: TargetConfig): 
 
 /** Lambda entry point (`index.handler`). */
 export const handler = async (event: unknown, context?: InvocationContext): Promise<WriterResult> =>
-  runInvocation("writer", context, async (log) => {
+  runInvocation("writer", context, async (log, deadline) => {
     const config = targetConfig();
     log.bucket = config.bucket;
-    const requestId = log.requestId || "local";
+    // Without a Lambda request id (local runs) there is no retry to deduplicate: a random id.
+    const requestId = log.requestId || randomUUID();
     log.operation = operationOf(event);
     // Everything about the event is validated before any AWS call.
-    const req = parseWriterEvent(event, config, requestId, new Date());
+    const req = parseWriterEvent(event, config, requestId);
     log.operation = req.operation;
     if (req.operation === "list") log.prefix = req.prefix;
     else log.key = req.key;
@@ -138,8 +170,7 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
     const target = targetClient(config);
     log.credentials = target.mode;
     try {
-      await ensureTargetCredentials(target);
-      return await execute(req, target.s3, config);
+      return await execute(req, config, deadline);
     } catch (err) {
       throw (
         diagnoseAccessDenied(err, {

@@ -6,6 +6,7 @@
  * parsing of STS/S3 AccessDenied bodies feeds the diagnoses.
  */
 import { FakeAwsEndpoint } from "../shared/fake-endpoint";
+import { captureLogs } from "../shared/capture-logs";
 import { AccessDeniedError } from "../shared/errors";
 import { __resetForTests, handler, type PutResult } from "./index";
 
@@ -23,6 +24,8 @@ beforeEach(() => {
   fake.seen.length = 0;
   fake.stsDenied = false;
   fake.s3Denied = false;
+  fake.hang = undefined;
+  fake.credentialLifetimeMs = 3600_000;
   for (const k of Object.keys(process.env)) if (/^(AWS_|TARGET_|MAX_BODY_BYTES$)/.test(k)) delete process.env[k];
   Object.assign(process.env, {
     TARGET_BUCKET: "reporting-bucket",
@@ -36,8 +39,9 @@ beforeEach(() => {
     AWS_SECRET_ACCESS_KEY: "execution-secret",
     AWS_ENDPOINT_URL: fake.url,
     AWS_MAX_ATTEMPTS: "1",
+    TARGET_BUCKET_OWNER: "222222222222",
   });
-  jest.spyOn(console, "log").mockImplementation(() => undefined);
+  captureLogs();
 });
 
 afterEach(() => {
@@ -66,10 +70,11 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
   const puts = fake.puts;
   expect(puts).toHaveLength(20);
   for (const p of puts) {
-    expect(p.url).toMatch(/^\/reporting-bucket\/incoming\/\d{4}\/\d{2}\/\d{2}\//); // path style
+    expect(p.url).toMatch(/^\/reporting-bucket\/incoming\/s\d+\.json/); // path style, key from the request id
     expect(p.headers.authorization).toMatch(/Credential=ASIALOCAL\/\d{8}\/eu-west-1\/s3\//);
     expect(p.headers["x-amz-security-token"]).toBe("local-token");
     expect(p.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
+    expect(p.headers["x-amz-expected-bucket-owner"]).toBe("222222222222");
     expect(p.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe("arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab");
   }
   expect(results[0]).toMatchObject({ bucket: "reporting-bucket", etag: '"local-etag"', versionId: "lv1" });
@@ -90,4 +95,69 @@ it("diagnoses a real S3 AccessDenied response", async () => {
   expect(err).toBeInstanceOf(AccessDeniedError);
   expect(err.deniedBy).toBe("s3");
   expect(err.arns.resourceArn).toBe("arn:aws:s3:::reporting-bucket/incoming/x.json");
+});
+
+it("an empty body reaches S3 without the SDK's 'Stream of unknown length' warning (a plain \"\" Body printed it)", async () => {
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  await handler({ body: "", key: "incoming/empty.txt" }, { awsRequestId: "empty" });
+  expect(fake.puts).toHaveLength(1);
+  expect(fake.puts[0].headers["content-length"]).toBe("0");
+  expect(warn).not.toHaveBeenCalled();
+});
+
+describe("a hung endpoint (no answer at all)", () => {
+  /** A Lambda context whose function has `ms` left. */
+  const lambdaCtx = (id: string, ms: number) => {
+    const end = Date.now() + ms;
+    return { awsRequestId: id, getRemainingTimeInMillis: () => end - Date.now() };
+  };
+
+  it("S3 hangs: the handler stops before the function's timeout and names the S3 call and bucket", async () => {
+    fake.hang = "s3";
+    const logs = captureLogs();
+    const t0 = Date.now();
+    const err = (await handler({ data: 1, key: "incoming/h.json" }, lambdaCtx("hung-s3", 2000)).catch((e: unknown) => e)) as Error;
+    const took = Date.now() - t0;
+    expect(err.name).toBe("DeadlineExceededError");
+    expect(err.message).toContain("S3 PutObject on s3://reporting-bucket/incoming/h.json did not answer within the 1800 ms left before the function's timeout");
+    expect(took).toBeGreaterThanOrEqual(1700);
+    expect(took).toBeLessThan(2000); // before Lambda would kill it
+    expect(logs.raw()).toHaveLength(1);
+    expect(logs.records()[0]).toMatchObject({
+      level: "error",
+      errorName: "DeadlineExceededError",
+      outcome: "error",
+      key: "incoming/h.json",
+      unansweredCall: "S3 PutObject on s3://reporting-bucket/incoming/h.json",
+    });
+  });
+
+  it("STS hangs: the handler stops in time and names STS AssumeRole of the target role; nothing reaches S3", async () => {
+    fake.hang = "sts";
+    const t0 = Date.now();
+    const err = (await handler({ data: 1 }, lambdaCtx("hung-sts", 1500)).catch((e: unknown) => e)) as Error;
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(err.name).toBe("DeadlineExceededError");
+    expect(err.message).toContain("STS AssumeRole of arn:aws:iam::222222222222:role/xacct-writer did not answer");
+    expect(fake.puts).toHaveLength(0);
+  });
+});
+
+it("the STS socket behind an abandoned call is cut at the client's requestTimeout, without the SDK's [WARN] line", async () => {
+  fake.hang = "sts";
+  const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+  const end = Date.now() + 1200;
+  const err = (await handler({ data: 1 }, { awsRequestId: "cut", getRemainingTimeInMillis: () => end - Date.now() }).catch((e: unknown) => e)) as Error;
+  expect(err.name).toBe("DeadlineExceededError");
+  await new Promise((r) => setTimeout(r, 600)); // past the 1200 ms requestTimeout
+  expect(warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes("requestTimeout"))).toEqual([]);
+});
+
+describe("a near-expiry credential issuer", () => {
+  it("credentials issued with 4 minutes left: 20 invocations make 1 STS call (was 3 per invocation)", async () => {
+    fake.credentialLifetimeMs = 4 * 60_000;
+    for (let i = 0; i < 20; i++) await handler({ data: { i } }, { awsRequestId: `ne${i}` });
+    expect(fake.assumeRoleCalls).toHaveLength(1);
+    expect(fake.puts).toHaveLength(20);
+  });
 });

@@ -1,5 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { AccessDeniedError, BadEventError, HandlerConfigError, ObjectNotFoundError, ObjectTooLargeError } from "../shared/errors";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from "@aws-sdk/client-s3";
+import { AccessDeniedError, BadEventError, HandlerConfigError, KmsKeyError, NotUtf8Error, ObjectNotFoundError, ObjectTooLargeError } from "../shared/errors";
 import {
   AssumeRoleCommand,
   FAKE_SECRET,
@@ -8,6 +8,7 @@ import {
   awsError,
   captureLogs,
   ctx,
+  bodyText,
   fakeBody,
   restoreEnv,
   s3Mock,
@@ -60,34 +61,53 @@ afterEach(() => {
 });
 
 describe("put", () => {
-  it("writes data as JSON under a generated dated key and returns bucket/key/etag/versionId", async () => {
+  it("writes data as JSON under a key generated from the request id and returns bucket/key/etag/versionId", async () => {
     const out = (await handler({ operation: "put", data: { n: 1, s: "é" } }, ctx("req-1"))) as PutResult;
-    const key = "incoming/2025/01/02/20250102T030405678Z-req-1.json";
+    const key = "incoming/req-1.json";
     expect(out).toEqual({ bucket: "reporting-bucket", key, etag: '"etag-1"', versionId: "v1" });
     expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 1);
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toEqual({
+    const input = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect({ ...input, Body: bodyText(input.Body) }).toEqual({
       Bucket: "reporting-bucket",
       Key: key,
       Body: '{"n":1,"s":"é"}',
+      ContentLength: 16,
       ContentType: "application/json",
     });
   });
 
   it("defaults to put when operation is absent", async () => {
     const out = (await handler({ data: [1, 2] }, ctx("req-2"))) as PutResult;
-    expect(out.key).toBe("incoming/2025/01/02/20250102T030405678Z-req-2.json");
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.Body).toBe("[1,2]");
+    expect(out.key).toBe("incoming/req-2.json");
+    expect(bodyText(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.Body)).toBe("[1,2]");
+  });
+
+  it("a Lambda retry of the same request (same awsRequestId, later, even another day) overwrites the same object", async () => {
+    const first = (await handler({ data: { n: 1 } }, ctx("5f1c-retry"))) as PutResult;
+    jest.setSystemTime(Date.parse(T0) + 26 * HOUR);
+    const retry = (await handler({ data: { n: 1 } }, ctx("5f1c-retry"))) as PutResult;
+    expect(retry.key).toBe(first.key);
+    expect(new Set(s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Key)).size).toBe(1);
+  });
+
+  it("without a request id (local run) every put gets its own random key", async () => {
+    const a = (await handler({ data: 1 }, {})) as PutResult;
+    const b = (await handler({ data: 1 }, {})) as PutResult;
+    expect(a.key).toMatch(/^incoming\/[0-9a-f-]{36}\.json$/);
+    expect(a.key).not.toBe(b.key);
   });
 
   it("writes a string body with its content type under an explicit (full) key", async () => {
     const out = (await handler({ operation: "put", body: "a,b\n1,2\n", contentType: "text/csv", key: "incoming/reports/r1.csv" }, ctx("r"))) as PutResult;
     expect(out.key).toBe("incoming/reports/r1.csv");
-    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ Key: "incoming/reports/r1.csv", Body: "a,b\n1,2\n", ContentType: "text/csv" });
+    const input = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(input).toMatchObject({ Key: "incoming/reports/r1.csv", ContentType: "text/csv", ContentLength: 8 });
+    expect(bodyText(input.Body)).toBe("a,b\n1,2\n");
   });
 
   it("generates a .txt key and text/plain for a body without contentType", async () => {
     const out = (await handler({ body: "hello" }, ctx("r-3"))) as PutResult;
-    expect(out.key).toBe("incoming/2025/01/02/20250102T030405678Z-r-3.txt");
+    expect(out.key).toBe("incoming/r-3.txt");
     expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.ContentType).toBe("text/plain; charset=utf-8");
   });
 
@@ -128,6 +148,7 @@ describe("get", () => {
       bucket: "reporting-bucket",
       key: "incoming/a.json",
       body: '{"n":1}',
+      encoding: "utf-8",
       contentType: "application/json",
       contentLength: 7,
       etag: '"etag-g"',
@@ -205,10 +226,10 @@ describe("bad events: BadEventError naming the field, nothing sent to AWS", () =
     ["array event", [{ data: 1 }], "event", /got an array/],
     ["unknown operation", { operation: "delete" }, "operation", /must be one of "put", "get", "list" \(default "put"\); got "delete"/],
     ["non-string operation", { operation: 3 }, "operation", /got a number/],
-    ["unknown field", { data: 1, Key: "incoming/x" }, "Key", /is not a field of operation "put"; accepted fields: operation, data, body, contentType, key/],
+    ["unknown field", { data: 1, Key: "incoming/x" }, "Key", /is not a field of operation "put"; accepted fields: operation, data, body, encoding, contentType, key/],
     ["put without data or body", { operation: "put" }, "data", /needs exactly one of "data" .* or "body"/],
     ["put with data and body", { data: 1, body: "x" }, "data/body", /got both/],
-    ["non-string body", { body: 42 }, "body", /must be a string \(use "data" for JSON values\); got a number/],
+    ["non-string body", { body: 42 }, "body", /must be a string \(use "data" for JSON values, "encoding": "base64" for binary\); got a number/],
     ["contentType with data", { data: 1, contentType: "text/plain" }, "contentType", /only applies with "body"/],
     ["invalid contentType", { body: "x", contentType: "not a type" }, "contentType", /must be a MIME type/],
     ["non-string key", { data: 1, key: 7 }, "key", /must be a full S3 key string under the prefix "incoming\/"; got a number/],
@@ -418,12 +439,44 @@ describe("AccessDenied diagnoses", () => {
     expect(err.arns.kmsKeyArn).toBe(KMS);
   });
 
-  it("KMS.* errors are KMS denials too", async () => {
+  it("KMS.DisabledException: the key is disabled, not a policy denial; says how to enable it", async () => {
     env({ TARGET_KMS_KEY_ARN: KMS });
-    s3Mock.on(PutObjectCommand).rejects(awsError("KMS.DisabledException", "key is disabled", 400));
-    const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
+    s3Mock.on(PutObjectCommand).rejects(awsError("KMS.DisabledException", `${KMS} is disabled.`, 400));
+    const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as KmsKeyError;
+    expect(err).toBeInstanceOf(KmsKeyError);
+    expect(err.message).toContain(`KMS key ${KMS} is disabled`);
+    expect(err.message).toContain(`aws kms enable-key --key-id ${KMS}`);
+    expect(err.message).not.toContain("key policy");
+    expect(err.arns.kmsKeyArn).toBe(KMS);
+  });
+
+  it("KMS.NotFoundException 'Invalid keyId aws/s3': the AWS managed key cannot be used across accounts", async () => {
+    s3Mock.on(PutObjectCommand).rejects(awsError("KMS.NotFoundException", "Invalid keyId aws/s3", 400));
+    const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as KmsKeyError;
+    expect(err).toBeInstanceOf(KmsKeyError);
+    expect(err.message).toContain("AWS managed key aws/s3, which cannot be used across accounts");
+    expect(err.message).toContain("customer managed key in the bucket's account");
+    expect(err.message).toContain("TARGET_KMS_KEY_ARN");
+  });
+
+  it("KMS.NotFoundException for another key: wrong ARN / alias resolved in the caller's account", async () => {
+    env({ TARGET_KMS_KEY_ARN: KMS });
+    s3Mock.on(PutObjectCommand).rejects(awsError("KMS.NotFoundException", `Key '${KMS}' does not exist`, 400));
+    const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as KmsKeyError;
+    expect(err.message).toContain(`KMS key ${KMS} was not found`);
+    expect(err.message).toContain("full key ARN");
+  });
+
+  it("'The ciphertext refers to a customer master key that does not exist...' on get is a KMS Decrypt denial, not a role/bucket policy one", async () => {
+    s3Mock
+      .on(GetObjectCommand)
+      .rejects(awsError("AccessDenied", "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."));
+    const err = (await handler({ operation: "get", key: "incoming/x" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
     expect(err.deniedBy).toBe("kms");
-    expect(err.message).toContain(`KMS key policy of ${KMS}`);
+    expect(err.message).toContain("KMS denied arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn");
+    expect(err.message).toContain("kms:Decrypt");
+    expect(err.message).toContain("names no key: it is the key the object was encrypted with");
+    expect(err.message).not.toContain("Check the permission policy of the target role");
   });
 
   it("other errors pass through unchanged and are logged with their name", async () => {
@@ -454,7 +507,7 @@ describe("logging", () => {
       handler: "writer",
       operation: "put",
       bucket: "reporting-bucket",
-      key: "incoming/2025/01/02/20250102T030405678Z-req-9.json",
+      key: "incoming/req-9.json",
       credentialsRefreshed: true,
       credentials: "assume-role",
       requestId: "req-9",
@@ -468,11 +521,12 @@ describe("logging", () => {
     expect(logs.records()[3]).toMatchObject({ operation: "invalid", errorName: "BadEventError" });
   });
 
-  it("passes the record as an object under Lambda's JSON log format", async () => {
-    env({ AWS_LAMBDA_LOG_FORMAT: "JSON" });
+  it("is a Powertools Logger line: ERROR level for failures, with service and timestamp", async () => {
     await handler({ data: 1 }, ctx("j"));
-    const [[arg]] = logs.raw();
-    expect(arg).toMatchObject({ handler: "writer", requestId: "j", outcome: "ok" });
+    await handler({ operation: "nope" }, ctx("k")).catch(() => undefined);
+    const [ok, bad] = logs.raw().map(([line]) => JSON.parse(line as string) as Record<string, unknown>);
+    expect(ok).toMatchObject({ level: "INFO", service: "xacct-s3", message: "writer put: ok", timestamp: "2025-01-02T03:04:05.678Z", requestId: "j" });
+    expect(bad).toMatchObject({ level: "ERROR", message: "writer invalid: error (BadEventError)", requestId: "k" });
   });
 
   it("sanitizes and truncates the function name into a 64-char RoleSessionName", async () => {
@@ -481,5 +535,128 @@ describe("logging", () => {
     const name = stsMock.commandCalls(AssumeRoleCommand)[0].args[0].input.RoleSessionName as string;
     expect(name).toBe(`fn-${"x".repeat(61)}`);
     expect(name).toHaveLength(64);
+  });
+});
+
+describe("binary bodies (encoding)", () => {
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff, 0xfe]);
+
+  it("put with encoding base64 sends the decoded bytes, application/octet-stream by default", async () => {
+    await handler({ body: png.toString("base64"), encoding: "base64", key: "incoming/i.png" }, ctx("r"));
+    const input = s3Mock.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(Buffer.from(input.Body as Uint8Array).equals(png)).toBe(true);
+    expect(input).toMatchObject({ ContentLength: png.length, ContentType: "application/octet-stream" });
+  });
+
+  it("a generated key for binary gets .bin", async () => {
+    const out = (await handler({ body: png.toString("base64"), encoding: "base64" }, ctx("bin-1"))) as PutResult;
+    expect(out.key).toBe("incoming/bin-1.bin");
+  });
+
+  it.each([
+    ["not base64", { body: "not base64!", encoding: "base64" }, "body", /canonical base64/],
+    ["base64 with whitespace", { body: "iVBO Rw==", encoding: "base64" }, "body", /canonical base64/],
+    ["unknown encoding", { body: "x", encoding: "latin1" }, "encoding", /"utf-8" .* or "base64"/],
+    ["encoding with data", { data: 1, encoding: "base64" }, "encoding", /only applies with "body"/],
+    ["decoded bytes over the limit", { body: Buffer.alloc(1025).toString("base64"), encoding: "base64" }, "body", /is 1025 bytes, over the limit of 1024/],
+  ])("refuses %s", async (_n, event, field, message) => {
+    const err = await handler(event, ctx("r")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadEventError);
+    expect((err as BadEventError).field).toBe(field);
+    expect((err as Error).message).toMatch(message);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+
+  it("get with encoding base64 returns the exact bytes", async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: fakeBody(png) as never, ContentLength: png.length, ContentType: "image/png" });
+    const out = (await handler({ operation: "get", key: "incoming/i.png", encoding: "base64" }, ctx("r"))) as GetResult;
+    expect(out.encoding).toBe("base64");
+    expect(Buffer.from(out.body, "base64").equals(png)).toBe(true);
+  });
+
+  it("get as text of non-UTF-8 bytes is refused with a clear error instead of lossy text", async () => {
+    s3Mock.on(GetObjectCommand).resolves({ Body: fakeBody(png) as never, ContentLength: png.length, ContentType: "image/png" });
+    const err = await handler({ operation: "get", key: "incoming/i.png" }, ctx("r")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotUtf8Error);
+    expect((err as Error).message).toContain('is not valid UTF-8 text, so it is not returned as text; ask again with "encoding": "base64"');
+  });
+
+  it("an empty body is sent as bytes with ContentLength 0 (the real-SDK test checks that no warning is printed)", async () => {
+    await handler({ body: "", key: "incoming/empty.txt" }, ctx("r"));
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input.ContentLength).toBe(0);
+  });
+});
+
+describe("ExpectedBucketOwner (TARGET_BUCKET_OWNER)", () => {
+  it("is sent on put, get and list to the target bucket", async () => {
+    env({ TARGET_BUCKET_OWNER: "222222222222" });
+    s3Mock.on(GetObjectCommand).resolves({ Body: fakeBody("x") as never, ContentLength: 1 });
+    s3Mock.on(ListObjectsV2Command).resolves({});
+    await handler({ data: 1 }, ctx("a"));
+    await handler({ operation: "get", key: "incoming/a.json" }, ctx("b"));
+    await handler({ operation: "list" }, ctx("c"));
+    expect(s3Mock.commandCalls(PutObjectCommand)[0].args[0].input).toMatchObject({ ExpectedBucketOwner: "222222222222" });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0].args[0].input).toMatchObject({ ExpectedBucketOwner: "222222222222" });
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[0].args[0].input).toMatchObject({ ExpectedBucketOwner: "222222222222" });
+  });
+
+  it("a 403 with ExpectedBucketOwner set mentions that the bucket may belong to another account now", async () => {
+    env({ TARGET_BUCKET_OWNER: "222222222222" });
+    s3Mock.on(PutObjectCommand).rejects(awsError("AccessDenied", "Access Denied"));
+    const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
+    expect(err.message).toContain("ExpectedBucketOwner 222222222222 (TARGET_BUCKET_OWNER) was sent");
+  });
+
+  it("is validated as a 12-digit account id", async () => {
+    env({ TARGET_BUCKET_OWNER: "not-an-account" });
+    const err = await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HandlerConfigError);
+    expect((err as Error).message).toMatch(/^TARGET_BUCKET_OWNER: must be the 12-digit id/);
+  });
+});
+
+describe("ExpiredToken from S3", () => {
+  it("refreshes once and retries once when the cache held the session as fresh; later invocations are fine", async () => {
+    await handler({ data: 0 }, ctx("warm")); // session cached
+    let puts = 0;
+    s3Mock.on(PutObjectCommand).callsFake(() => {
+      if (++puts === 1) throw awsError("ExpiredToken", "The provided token has expired.", 400);
+      return { ETag: '"e2"' };
+    });
+    stsMock.on(AssumeRoleCommand).resolves(assumeRoleOutput(new Date(Date.parse(T0) + HOUR), 2));
+    const out = (await handler({ data: 1 }, ctx("x"))) as PutResult;
+    expect(out.etag).toBe('"e2"');
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+    await handler({ data: 2 }, ctx("y"));
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
+    // the retry was signed with the new session
+    const lastPut = s3Mock.send.getCalls().filter((c) => c.args[0] instanceof PutObjectCommand).at(-1);
+    const creds = await (lastPut?.thisValue as S3Client).config.credentials();
+    expect(creds.accessKeyId).toBe("ASIAFAKE2");
+    expect(logs.records()[1]).toMatchObject({ outcome: "ok", credentialsRefreshed: true });
+  });
+
+  it("never calls STS twice in one invocation: ExpiredToken right after a fresh AssumeRole is reported clearly", async () => {
+    s3Mock.on(PutObjectCommand).rejects(awsError("ExpiredToken", "The provided token has expired.", 400));
+    const err = await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e);
+    expect((err as Error).name).toBe("ExpiredCredentialsError");
+    expect((err as Error).message).toContain("not calling STS again (at most one AssumeRole per invocation)");
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 1);
+  });
+
+  it("20 invocations with credentials issued near expiry make 1 STS call, not 3 per invocation", async () => {
+    stsMock.on(AssumeRoleCommand).resolves(assumeRoleOutput(new Date(Date.parse(T0) + 4 * 60_000))); // 4 min < 5 min window
+    for (let i = 0; i < 20; i++) await handler({ data: i }, ctx(`n${i}`));
+    expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+});
+
+describe("log line of a failed call", () => {
+  it("is at ERROR with the AWS request id of the failed S3 call", async () => {
+    const e = new S3ServiceException({ name: "SlowDown", message: "Please reduce your request rate.", $fault: "server", $metadata: { httpStatusCode: 503, requestId: "REQ123", extendedRequestId: "EXT456" } });
+    s3Mock.on(PutObjectCommand).rejects(e);
+    await handler({ data: 1 }, ctx("lambda-req")).catch(() => undefined);
+    expect(logs.records()[0]).toMatchObject({ level: "error", requestId: "lambda-req", awsRequestId: "REQ123", awsExtendedRequestId: "EXT456" });
   });
 });

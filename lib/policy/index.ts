@@ -3,3 +3,4 @@ export * from "./s3-access";
 export * from "./documents";
 export * from "./existing";
 export * from "./access-points";
+export * from "./batch-operations";

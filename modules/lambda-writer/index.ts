@@ -11,10 +11,12 @@ import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notifica
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 import { ENV } from "../../handlers/shared/contract";
 import { ConfigError } from "../../lib/errors";
-import { AssetType, Construct, ITerraformDependable, TerraformAsset } from "../../lib/framework";
+import { AssetType, Construct, ITerraformDependable, TerraformAsset, Token } from "../../lib/framework";
 import { IGrantee } from "../../lib/grantee";
 import {
   assumeRoleStatement,
+  batchOperationsStatements,
+  batchOperationsTrustPolicy,
   BUCKET_OWNER_FULL_CONTROL,
   identityPolicy,
   grantAccessPointArn,
@@ -66,6 +68,14 @@ export interface LambdaTarget {
   readonly objectWriterOwnership?: boolean;
   /** Region of the bucket. @default the function's region */
   readonly region?: string;
+  /**
+   * Id of the account that owns the bucket: the handler sends it as
+   * ExpectedBucketOwner on every S3 call to the bucket (env TARGET_BUCKET_OWNER),
+   * so a bucket name that now belongs to another account is refused (403)
+   * instead of written to.
+   * @default the account of `assumeRole.role` (the assume-role pattern's role lives in the bucket's account); none in the bucket-policy pattern
+   */
+  readonly accountId?: string;
 }
 
 /** Invoke the function on S3 events of a bucket in the function's own account. */
@@ -78,6 +88,33 @@ export interface LambdaS3Trigger {
   readonly prefix?: string;
   /** The resource that creates the bucket, so the notification waits for it. @default none */
   readonly dependable?: ITerraformDependable;
+}
+
+/**
+ * An IAM role for S3 Batch Operations jobs that invoke this function
+ * (LambdaInvoke, e.g. a metadata backfill over an S3 Inventory or CSV
+ * manifest): trusted by batchoperations.s3.amazonaws.com, may invoke this
+ * function only, read manifests under one prefix and write completion reports
+ * under one prefix.
+ */
+export interface LambdaBatchOperations {
+  /** Bucket holding the job manifests (CSV or S3 Inventory manifest.json). */
+  readonly manifestBucketArn: string;
+  /** @default "" (the whole bucket) */
+  readonly manifestPrefix?: string;
+  /** Bucket the job writes its completion report to. @default manifestBucketArn */
+  readonly reportBucketArn?: string;
+  /** @default manifestPrefix */
+  readonly reportPrefix?: string;
+  /** KMS key of an SSE-KMS manifest/report bucket (kms:Decrypt + kms:GenerateDataKey on it, via S3 only). @default none */
+  readonly kmsKeyArn?: string;
+  /**
+   * Region of the manifest/report bucket, for the key's `kms:ViaService`.
+   * @default the key ARN's region, else the provider's region (synth fails if neither is literal)
+   */
+  readonly region?: string;
+  /** @default `${functionName}-batch` */
+  readonly roleName?: string;
 }
 
 export interface LambdaWriterProps {
@@ -128,8 +165,10 @@ export interface LambdaWriterProps {
   readonly logRetentionDays?: number;
   /** Largest object body the writer accepts. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
-  /** Invoke on S3 events of a bucket in this account. @default none */
+  /** Invoke on S3 events of a bucket in this account; its bucket becomes the handler's SOURCE_BUCKETS allowlist. @default none */
   readonly s3Trigger?: LambdaS3Trigger;
+  /** Create a role for S3 Batch Operations jobs that invoke this function. @default none */
+  readonly batchOperations?: LambdaBatchOperations;
   /**
    * Send events that still fail after Lambda's async retries to an SQS queue
    * (on-failure destination).
@@ -163,6 +202,9 @@ export class LambdaWriter extends Construct implements IGrantee {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly archive: DataArchiveFile;
   public readonly failureQueue?: SqsQueue;
+  /** The S3 Batch Operations role (`batchOperations`), for `aws s3control create-job --role-arn`. */
+  public readonly batchRole?: IamRole;
+  public readonly batchRoleArn?: string;
   /** The environment the handler runs with (tokens for apply-time values). */
   public readonly environment: Record<string, string>;
 
@@ -201,6 +243,9 @@ export class LambdaWriter extends Construct implements IGrantee {
     if (props.target.region !== undefined) env[ENV.region] = v.region(f("target.region"), props.target.region);
     if (props.target.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = props.target.kmsKeyArn;
     if (props.target.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
+    const bucketOwner = props.target.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
+    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(props.target.accountId !== undefined ? "target.accountId" : "assumeRole.role (account of its ARN)"), bucketOwner);
+    if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
 
     const statements: Statement[] = [];
     if (props.assumeRole) {
@@ -319,6 +364,38 @@ export class LambdaWriter extends Construct implements IGrantee {
       });
     }
 
+    if (props.batchOperations) {
+      const b = props.batchOperations;
+      const batchRoleName = v.iamName(f("batchOperations.roleName"), b.roleName ?? `${this.functionName}-batch`);
+      const manifestPrefix = v.keyPrefix(f("batchOperations.manifestPrefix"), b.manifestPrefix);
+      const reportPrefix = v.keyPrefix(f("batchOperations.reportPrefix"), b.reportPrefix ?? manifestPrefix);
+      this.batchRoleArn = `arn:${partition}:iam::${accountId}:role/${batchRoleName}`;
+      this.batchRole = new IamRole(this, "batch-role", {
+        provider,
+        name: batchRoleName,
+        description: `S3 Batch Operations jobs invoking Lambda ${this.functionName}`,
+        assumeRolePolicy: renderPolicy(batchOperationsTrustPolicy()),
+        tags,
+      });
+      new IamRolePolicy(this, "batch-policy", {
+        provider,
+        name: "batch-operations",
+        role: this.batchRole.name,
+        policy: renderPolicy(
+          identityPolicy(
+            batchOperationsStatements({
+              functionArn: this.function.arn,
+              manifestBucketArn: b.manifestBucketArn,
+              manifestPrefix,
+              reportBucketArn: b.reportBucketArn ?? b.manifestBucketArn,
+              reportPrefix,
+              ...(b.kmsKeyArn !== undefined ? { kmsKeyArn: b.kmsKeyArn, region: batchKeyRegion(f("batchOperations.region"), b, props.provider) } : {}),
+            }),
+          ),
+        ),
+      });
+    }
+
     if (props.s3Trigger) {
       const t = props.s3Trigger;
       const permission = new LambdaPermission(this, "s3-invoke", {
@@ -359,4 +436,13 @@ export class LambdaWriter extends Construct implements IGrantee {
   public get dependable(): IamRole {
     return this.role;
   }
+}
+
+/** The region the batch role's key is used in (kms:ViaService): the prop, the key ARN's, or the provider's literal region. */
+function batchKeyRegion(field: string, b: LambdaBatchOperations, provider: AwsProvider): string {
+  const r = b.region ?? /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(b.kmsKeyArn ?? "")?.[1] ?? provider.region;
+  if (r === undefined || Token.isUnresolved(r)) {
+    throw new ConfigError(field, 'is required when the key ARN is a reference and the provider has no literal region (the key is granted via S3 in that region only), e.g. "eu-west-1"');
+  }
+  return v.region(field, r);
 }

@@ -79,6 +79,7 @@ describe("LambdaWriter (assume-role pattern)", () => {
       TARGET_ROLE_ARN: TARGET.roleArn,
       TARGET_EXTERNAL_ID: "ext-42",
       TARGET_SESSION_DURATION_SECONDS: "3600",
+      TARGET_BUCKET_OWNER: ACCOUNT_B, // defaults to the target role's account
       MAX_BODY_BYTES: "1048576",
     });
   });
@@ -130,6 +131,39 @@ describe("LambdaWriter options", () => {
       { Sid: "ReadTriggeringObjectVersions", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: "arn:aws:s3:::prod-data/data/*" },
     ]);
     expect(JSON.stringify(statementsOf(parsePolicy(only(writer().tf, "aws_iam_role_policy").policy)))).not.toContain("s3:GetObjectVersion");
+  });
+});
+
+describe("LambdaWriter bucket owner, source allowlist and batch operations", () => {
+  const envOf = (tf: ReturnType<typeof writer>["tf"]) => (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
+
+  it("target.accountId sets TARGET_BUCKET_OWNER (ExpectedBucketOwner); without a role and without it, none is sent", () => {
+    expect(envOf(writer({ target: { bucketName: "data-b", prefix: "in/", accountId: "333333333333" } }).tf).TARGET_BUCKET_OWNER).toBe("333333333333");
+    expect(envOf(writer({ assumeRole: undefined, grants: [WRITE] }).tf).TARGET_BUCKET_OWNER).toBeUndefined();
+    expect(() => writer({ target: { bucketName: "data-b", accountId: "12" } })).toThrow(/LambdaWriter\(writer\)\.target\.accountId/);
+  });
+
+  it("s3Trigger's bucket becomes SOURCE_BUCKETS (the processor refuses other buckets' events)", () => {
+    expect(envOf(writer({ s3Trigger: { bucketName: "prod-data", bucketArn: "arn:aws:s3:::prod-data" } }).tf).SOURCE_BUCKETS).toBe("prod-data");
+    expect(envOf(writer().tf).SOURCE_BUCKETS).toBeUndefined();
+  });
+
+  it("batchOperations: a role trusted by S3 Batch Operations that may invoke this function, read manifests and write reports under one prefix", () => {
+    const { tf } = writer({ batchOperations: { manifestBucketArn: "arn:aws:s3:::prod-data", manifestPrefix: "batch/", kmsKeyArn: KEY } });
+    const roles = Object.values((tf.resource as Record<string, Record<string, Record<string, unknown>>>).aws_iam_role);
+    const batch = roles.find((r) => r.name === "xacct-writer-batch") as Record<string, unknown>;
+    expect(statementsOf(parsePolicy(batch.assume_role_policy))).toEqual([
+      { Sid: "ServiceAssume", Effect: "Allow", Principal: { Service: "batchoperations.s3.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    const policies = Object.values((tf.resource as Record<string, Record<string, Record<string, unknown>>>).aws_iam_role_policy);
+    const p = policies.find((x) => x.name === "batch-operations") as Record<string, unknown>;
+    const st = statementsOf(parsePolicy(p.policy));
+    expect(st.map((x) => [x.Sid, x.Action, x.Resource])).toEqual([
+      ["InvokeProcessor", "lambda:InvokeFunction", expect.stringMatching(/^\$\{aws_lambda_function\.[\w-]+\.arn\}$/)],
+      ["ReadManifest", ["s3:GetObject", "s3:GetObjectVersion"], "arn:aws:s3:::prod-data/batch/*"],
+      ["WriteCompletionReport", "s3:PutObject", "arn:aws:s3:::prod-data/batch/*"],
+      ["ManifestAndReportKey", ["kms:Decrypt", "kms:GenerateDataKey"], KEY],
+    ]);
   });
 });
 
