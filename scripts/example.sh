@@ -4,6 +4,7 @@
 # 2. a copy of examples/consumer-app next to it, installed from the registry + the tarball
 #    (file:../xacct-s3.tgz; nothing from this repository's node_modules)
 # 3. tsc with the example's strict cdktf-init tsconfig, cdktf synth, the example's jest tests
+#    (with access contracts through xacct-s3/access/jest), and the xacct-access bin over cdktf.out
 # 4. EXAMPLE_BROKEN_POLICY=1 cdktf synth must fail with [list-bucket-on-object-arn] and leave no stack JSON
 # KEEP=1 keeps the temporary directory. The cdktf CLI is this repository's (devDependency cdktf-cli).
 # --install-only DIR: steps 1-2 only, into DIR (kept; bench/synth.ts uses it).
@@ -40,8 +41,11 @@ step "cdktf synth"
 "$CDKTF" synth
 ls cdktf.out/stacks/*/cdk.tf.json
 
-step "jest"
+step "jest (incl. access contracts with the xacct-s3/access/jest matchers)"
 npx jest
+
+step "xacct-access (the package's bin) on the synthesized stacks"
+npx xacct-access --outdir cdktf.out --stack reports-share
 
 step "a broken policy stops synth"
 rm -rf cdktf.out
