@@ -92,13 +92,16 @@ export function probeId(q: Probe): string {
   return id;
 }
 
-const resourcePolicies = (q: Probe): NamedPolicy[] => [q.resourcePolicy, q.viaBucket?.resourcePolicy].filter((x): x is NamedPolicy => x !== undefined);
+const resourcePolicies = (q: Probe): NamedPolicy[] =>
+  [q.resourcePolicy, q.viaBucket?.resourcePolicy, q.viaKey?.resourcePolicy].filter((x): x is NamedPolicy => x !== undefined);
 
 /** The class of (principal, probe): equal classes get equal engine results. */
 export function requestClass(p: MatrixPrincipal, q: Probe): string {
   const policies = resourcePolicies(q);
   const specific = [...policies.map((x) => x.document), ...p.identityPolicies.map((x) => x.document)].some(readsPrincipal);
-  const same = `${p.account === q.resourceAccount ? 1 : 0}${q.viaBucket ? (p.account === q.viaBucket.resourceAccount ? 1 : 0) : ""}`;
-  const who = specific || p.kind === "service" ? `${p.arn ?? ""}|${p.principalArn ?? ""}|${p.account ?? ""}` : "";
+  const sameAs = (account: string | undefined): string => (account === undefined ? "" : p.account === account ? "1" : "0");
+  const same = `${sameAs(q.resourceAccount)}${sameAs(q.viaBucket?.resourceAccount)}${sameAs(q.viaKey?.resourceAccount)}`;
+  // The key side of an access point request carries kms:CallerAccount: the caller's account can decide.
+  const who = specific || p.kind === "service" ? `${p.arn ?? ""}|${p.principalArn ?? ""}|${p.account ?? ""}` : q.viaKey ? `account=${p.account ?? ""}` : "";
   return `${identityId(p)}|${same}|${policies.map((x) => matchesOf(x.document, p)).join("/")}|${who}`;
 }

@@ -133,16 +133,25 @@ const ANY_ACTION: NamedPolicy = {
 /**
  * A request through an access point: the access point side, then the bucket
  * side (the bucket policy must consent too, e.g. by delegating to access
- * points of its account with s3:DataAccessPointAccount).
+ * points of its account with s3:DataAccessPointAccount), then for objects of
+ * an SSE-KMS bucket the key side (the KMS call S3 makes for the caller: its
+ * own identity policy and the key policy, with kms:ViaService = S3 and
+ * kms:CallerAccount = the caller's account). Each side must allow; a refusal
+ * is reported with the statements of the side that refused.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html (kms:CallerAccount, kms:ViaService)
  */
 async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaBucket: NonNullable<Probe["viaBucket"]>): Promise<Evaluation> {
   const front = await evaluateOne(principal, probe);
   if (front.decision !== "Allowed") return front;
-  const bucketProbe: Probe = { ...probe, ...viaBucket, viaBucket: undefined };
+  const bucketProbe: Probe = { ...probe, ...viaBucket, viaBucket: undefined, viaKey: undefined };
   const back = await evaluateOne({ ...principal, identityPolicies: [ANY_ACTION] }, bucketProbe);
   const bucketSide = back.deciding.filter((d) => d.policy !== ANY_ACTION.name);
-  return back.decision === "Allowed" ? { decision: "Allowed", deciding: [...front.deciding, ...bucketSide] } : { decision: "Denied", deciding: bucketSide };
+  if (back.decision !== "Allowed") return { decision: "Denied", deciding: bucketSide };
+  if (!probe.viaKey) return { decision: "Allowed", deciding: [...front.deciding, ...bucketSide] };
+  const caller: Record<string, string> = principal.account === undefined ? {} : { "kms:CallerAccount": principal.account };
+  const key = await evaluateOne(principal, { ...probe.viaKey, context: { ...probe.viaKey.context, ...caller } });
+  return key.decision === "Allowed" ? { decision: "Allowed", deciding: [...front.deciding, ...bucketSide, ...key.deciding] } : key;
 }
 
 /** One request: identity and resource policies (with an access point, its bucket's too). */

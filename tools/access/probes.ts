@@ -164,10 +164,14 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
 
 // ------------------------------------------------------------------ S3 access points
 
+/** The KMS call S3 makes with an SSE-KMS bucket's key for an object request. */
+const KMS_ACTION_FOR_OBJECT: Readonly<Record<string, string>> = { "s3:GetObject": "kms:Decrypt", "s3:PutObject": "kms:GenerateDataKey" };
+
 /**
  * Reading, writing and listing through an access point: the access point's
- * ARN as the resource (identity and access point policy), and the same
- * request as the bucket policy sees it (s3:DataAccessPointArn/Account).
+ * ARN as the resource (identity and access point policy), the same request as
+ * the bucket policy sees it (s3:DataAccessPointArn/Account), and for objects
+ * of an SSE-KMS bucket the KMS call S3 makes with its key for the caller.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
  */
 export function accessPointProbes(model: StackModel, extras: StackExtras, ap: AccessPointModel, seeds?: Seeds): Probe[] {
@@ -202,17 +206,30 @@ export function accessPointProbes(model: StackModel, extras: StackExtras, ap: Ac
     resourcePolicy: bucketPolicyViaAp,
     blockPublicAccess: extras.restrictPublicBuckets.has(ap.bucket),
   });
-  const probe = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({
-    action,
-    resource,
-    resourceLabel: label,
-    resourceAccount: ap.account,
-    context: { ...apContext, ...context },
-    contextLabel,
-    resourcePolicy,
-    blockPublicAccess: false,
-    viaBucket: viaBucket(resource, context),
-  });
+  /*
+   * Objects of an SSE-KMS bucket: S3 decrypts (GetObject) or generates a data
+   * key (PutObject) with the bucket's key on the caller's behalf, so the key
+   * policy and the caller's identity policy must allow that KMS call via S3
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+   * "Permissions"). A key the stack does not hold is not known: no key hop.
+   */
+  const key = bucket?.kmsKeyArn ? model.keys.find((k) => k.arn === bucket.kmsKeyArn) : undefined;
+  const viaS3KeyProbes = key ? keyProbes(model, key).filter((p) => p.contextLabel === "via-s3") : [];
+  const probe = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => {
+    const keyHop = viaS3KeyProbes.find((p) => p.action === KMS_ACTION_FOR_OBJECT[action]);
+    return {
+      action,
+      resource,
+      resourceLabel: label,
+      resourceAccount: ap.account,
+      context: { ...apContext, ...context },
+      contextLabel,
+      resourcePolicy,
+      blockPublicAccess: false,
+      viaBucket: viaBucket(resource, context),
+      ...(keyHop ? { viaKey: keyHop } : {}),
+    };
+  };
   const all = [WRONG_PREFIX, ...prefixes];
   return [
     ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, { "s3:prefix": p }, `prefix=${p}`)),

@@ -82,6 +82,13 @@ export interface Probe {
    * s3:DataAccessPoint* context). Both must allow.
    */
   readonly viaBucket?: { readonly resource: string; readonly resourceAccount: string; readonly context: Readonly<Record<string, string>>; readonly resourcePolicy?: NamedPolicy; readonly blockPublicAccess: boolean };
+  /**
+   * Object reads/writes through an access point on an SSE-KMS bucket also need
+   * the bucket's key, used by S3 on the caller's behalf: the key probe
+   * (kms:Decrypt for GetObject, kms:GenerateDataKey for PutObject, via S3),
+   * evaluated with the caller's own identity policies after both S3 sides allowed.
+   */
+  readonly viaKey?: Probe;
 }
 
 export type Decision = "Allowed" | "Denied";
