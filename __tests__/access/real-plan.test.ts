@@ -5,8 +5,8 @@ import { runCli } from "./helpers";
 
 /**
  * Plans made by real terraform (1.11.4, hashicorp/aws 6.48.0-dev built from source as the
- * offline substitute for 6.25.0) against the moto emulator, by `bash e2e/run.sh --stacks
- * bucket-policy` on 2026-11-25, then `terraform show -json`:
+ * offline substitute for 6.25.0) against the moto emulator, by `bash e2e/run.sh` on 2026-11-25
+ * (regenerated after the SSE-KMS pin and kms:ViaService policies), then `terraform show -json`:
  * - bucket-policy.create.plan.json: the first plan (nothing deployed: prior_state empty);
  * - bucket-policy.replan.plan.json: the plan right after apply (prior_state = the deployed state).
  * The provider keys in them are moto's fixed "test" values.
@@ -30,8 +30,12 @@ describe("plans of real terraform", () => {
     expect(s.added.map((c) => c.key)).toEqual(["service/lambda.amazonaws.com sts:AssumeRole role/xacct-direct-writer-exec"]);
     expect(s.unknown.map((u) => `${u.address.split(".")[0]} ${u.attribute}`).sort()).toEqual([
       "aws_iam_role_policy policy",
+      // the key policy's Id carries the Lambda role's unique_id (re-applied when the role is replaced)
+      "aws_kms_key policy",
       "aws_s3_bucket_ownership_controls bucket",
       "aws_s3_bucket_policy bucket",
+      // the bucket policy pins uploads to the key's ARN, and its Id carries the role's unique_id
+      "aws_s3_bucket_policy policy",
       "aws_s3_bucket_public_access_block bucket",
       "aws_s3_bucket_server_side_encryption_configuration bucket",
     ]);
