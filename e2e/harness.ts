@@ -1,7 +1,9 @@
 /**
  * End-to-end harness (see e2e/README.md). Subcommands:
  *
- *   emulator [--stacks a,b] [--no-s3-backend]   moto + every stack through real terraform, then the S3 backend
+ *   emulator [--stacks a,b] [--no-s3-backend] [--serial]
+ *                                                moto + every stack through real terraform (the demo stacks
+ *                                                side by side unless --serial), then the S3 backend
  *   checkov                                      checkov over the default synth
  *   summary                                      one table from the results of this run (and run.sh's phases)
  *
@@ -35,6 +37,25 @@ export interface HarnessOptions {
   readonly afterSynth?: Ctx["afterSynth"];
   /** Substitute providers in use (scripts/providers.sh --substitute). */
   readonly substitutes?: readonly Substitute[];
+  /** One stack after another (--serial), instead of the demo stacks side by side. @default false */
+  readonly serial?: boolean;
+}
+
+/**
+ * The demo stacks deploy disjoint resources (their own buckets, keys, aliases,
+ * roles, functions, log groups and queues; see stacks/), so they run side by
+ * side against one moto: most of a stack's time is terraform waiting on the
+ * provider (the three-account destroy alone waits ~2.5 min for SQS), which
+ * overlaps. Any other stack runs after them, alone.
+ */
+export const CONCURRENT_STACKS: readonly StackName[] = ["assume-role", "bucket-policy", "three-account"];
+
+export async function runStacks<R>(stacks: readonly StackName[], serial: boolean, flow: (stack: StackName) => Promise<R>): Promise<R[]> {
+  const results = new Map<StackName, R>();
+  const together = serial ? [] : stacks.filter((s) => CONCURRENT_STACKS.includes(s));
+  (await Promise.all(together.map(flow))).forEach((r, i) => results.set(together[i], r));
+  for (const stack of stacks.filter((s) => !together.includes(s))) results.set(stack, await flow(stack));
+  return stacks.map((s) => results.get(s) as R);
 }
 
 // ---- shutdown: children and moto die with the harness, whatever happens
@@ -98,10 +119,12 @@ export async function runEmulator(o: HarnessOptions): Promise<RunResults> {
     process.stdout.write(`[${ts()}] ${substitutesNote(ctx.substitutes)}\n`);
   }
   try {
-    for (const stack of o.stacks ?? STACKS) {
-      process.stdout.write(`\n[${ts()}] ===== ${stack}\n`);
-      suites.push(await stackFlow(ctx, stack));
-    }
+    suites.push(
+      ...(await runStacks(o.stacks ?? STACKS, o.serial ?? false, (stack) => {
+        process.stdout.write(`\n[${ts()}] ===== ${stack}${o.serial ? "" : " (started)"}\n`);
+        return stackFlow(ctx, stack);
+      })),
+    );
     if (o.s3Backend ?? true) {
       process.stdout.write(`\n[${ts()}] ===== bucket-policy with the S3 backend\n`);
       suites.push(await s3BackendFlow(ctx));
@@ -190,6 +213,7 @@ async function main(): Promise<number> {
       tfrc,
       stacks,
       s3Backend: !process.argv.includes("--no-s3-backend"),
+      serial: process.argv.includes("--serial"),
       substitutes: parseSubstitutes(process.env.XACCT_E2E_PROVIDER_SUBSTITUTES),
     });
     writeResults(path.join(runDir, "results-1-emulator.json"), r);
@@ -205,7 +229,7 @@ async function main(): Promise<number> {
     return failed(suite) ? 1 : 0;
   }
   if (cmd === "summary") return summary(runDir) ? 0 : 1;
-  process.stderr.write("usage: harness.ts emulator [--stacks a,b] [--no-s3-backend] | checkov | summary\n");
+  process.stderr.write("usage: harness.ts emulator [--stacks a,b] [--no-s3-backend] [--serial] | checkov | summary\n");
   return 2;
 }
 

@@ -3,7 +3,8 @@
 # the bundled handlers against what was deployed, the S3 backend with locking, checkov.
 # `npm run test:e2e` runs this. See e2e/README.md.
 #
-#   bash e2e/run.sh [--stacks assume-role,bucket-policy,three-account] [--no-s3-backend] [--no-emulator] [--no-checkov]
+#   bash e2e/run.sh [--stacks assume-role,bucket-policy,three-account] [--no-s3-backend] [--no-emulator] [--no-checkov] [--serial]
+#     (the demo stacks run side by side against one moto; --serial runs them one after another)
 #
 # Environment:
 #   XACCT_CACHE              cache root (default ~/.cache/xacct): venvs, provider mirror
@@ -40,7 +41,7 @@ HARNESS_ARGS=() RUN_EMULATOR=1 RUN_CHECKOV=1
 while (($#)); do
   case "$1" in
     --stacks) HARNESS_ARGS+=("$1" "$2"); shift 2 ;;
-    --no-s3-backend) HARNESS_ARGS+=("$1"); shift ;;
+    --no-s3-backend|--serial) HARNESS_ARGS+=("$1"); shift ;;
     --no-emulator) RUN_EMULATOR=0; shift ;;
     --no-checkov) RUN_CHECKOV=0; shift ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;

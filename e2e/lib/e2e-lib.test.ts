@@ -2,6 +2,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readSkips } from "../flows/checkov";
+import { CONCURRENT_STACKS, runStacks } from "../harness";
+import type { StackName } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
 import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, type PlanJson } from "./terraform";
 
@@ -160,5 +162,35 @@ describe("provider mirror lookup", () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" } } } }));
     expect(missingFromMirror(path.join(dir, "cdk.tf.json"), rc)).toEqual([]);
+  });
+});
+
+describe("runStacks: the demo stacks side by side, any other stack after them", () => {
+  // A flow that records when each stack starts and ends, finishing in the order of `delays`.
+  const recorder = (delays: Record<string, number>) => {
+    const events: string[] = [];
+    const flow = async (stack: string): Promise<string> => {
+      events.push(`start ${stack}`);
+      await new Promise((r) => setTimeout(r, delays[stack] ?? 0));
+      events.push(`end ${stack}`);
+      return `result ${stack}`;
+    };
+    return { events, flow };
+  };
+  const all = ["assume-role", "bucket-policy", "three-account", "access-points"] as unknown as StackName[];
+
+  it("starts the three demo stacks before any of them ends; another stack starts only after all of them", async () => {
+    const { events, flow } = recorder({ "assume-role": 30, "bucket-policy": 10, "three-account": 20 });
+    const results = await runStacks(all, false, flow);
+    expect(results).toEqual(all.map((s) => `result ${s}`)); // in the order asked, whatever the finishing order
+    expect(events.slice(0, 3).sort()).toEqual(["start assume-role", "start bucket-policy", "start three-account"]);
+    expect(events.indexOf("start access-points")).toBeGreaterThan(events.indexOf("end assume-role"));
+    expect(CONCURRENT_STACKS).toEqual(["assume-role", "bucket-policy", "three-account"]);
+  });
+
+  it("--serial: one after another, in the order asked", async () => {
+    const { events, flow } = recorder({ "assume-role": 20, "bucket-policy": 5 });
+    await runStacks(["assume-role", "bucket-policy"] as StackName[], true, flow);
+    expect(events).toEqual(["start assume-role", "end assume-role", "start bucket-policy", "end bucket-policy"]);
   });
 });
