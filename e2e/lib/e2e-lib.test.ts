@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { accessPointDataPlaneGap, canonicalPolicy, deployedAccessPoints, xmlText } from "../flows/access-points";
 import { readSkips } from "../flows/checkov";
+import { stackSettings } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
 import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, type PlanJson } from "./terraform";
 
@@ -160,5 +162,44 @@ describe("provider mirror lookup", () => {
     const dir = tmp();
     fs.writeFileSync(path.join(dir, "cdk.tf.json"), JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" } } } }));
     expect(missingFromMirror(path.join(dir, "cdk.tf.json"), rc)).toEqual([]);
+  });
+});
+
+describe("access-points flow", () => {
+  test("only the opt-in stack is named in XACCT_STACKS for its synth", () => {
+    expect(stackSettings("access-points")).toEqual({ XACCT_STACKS: "access-points" });
+    expect(stackSettings("assume-role")).toEqual({});
+    expect(stackSettings("three-account")).toEqual({});
+  });
+
+  test("policies compare as JSON: key order does not matter, values and array order do", () => {
+    const a = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"]}]}';
+    expect(canonicalPolicy(a)).toBe(canonicalPolicy('{"Statement":[{"Action":["s3:GetObject","s3:ListBucket"],"Effect":"Allow"}],"Version":"2012-10-17"}'));
+    expect(canonicalPolicy(a)).not.toBe(canonicalPolicy(a.replace("Allow", "Deny")));
+    expect(canonicalPolicy(a)).not.toBe(canonicalPolicy(a.replace('"s3:GetObject","s3:ListBucket"', '"s3:ListBucket","s3:GetObject"')));
+  });
+
+  test("xmlText reads the first element and decodes entities (GetAccessPointPolicy returns the policy escaped)", () => {
+    const xml = "<GetAccessPointPolicyResult><Policy>{&quot;a&quot;:&quot;x&amp;y&quot;}</Policy></GetAccessPointPolicyResult>";
+    expect(xmlText(xml, "Policy")).toBe('{"a":"x&y"}');
+    expect(xmlText(xml, "Bucket")).toBeUndefined();
+  });
+
+  test("deployedAccessPoints reads the managed aws_s3_access_point resources of the state", () => {
+    const state = {
+      values: {
+        root_module: {
+          resources: [
+            { address: "aws_s3_access_point.a", mode: "managed" as const, type: "aws_s3_access_point", name: "a", values: { name: "ap-a", account_id: "222222222222", bucket: "b1", policy: "{}" } },
+            { address: "aws_s3_bucket.b", mode: "managed" as const, type: "aws_s3_bucket", name: "b", values: { bucket: "b1" } },
+          ],
+        },
+      },
+    };
+    expect(deployedAccessPoints(state)).toEqual([{ name: "ap-a", accountId: "222222222222", bucket: "b1", policy: "{}" }]);
+  });
+
+  test("the data-plane gap names the error and the emulator's limitation", () => {
+    expect(accessPointDataPlaneGap("getaddrinfo ENOTFOUND x")).toMatch(/ENOTFOUND.*s3-accesspoint.*caller's account/);
   });
 });
