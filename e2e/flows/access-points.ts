@@ -128,7 +128,8 @@ async function s3Control(ctx: Ctx, creds: Creds, accountId: string, pathname: st
 }
 
 export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite): Promise<StepOutcome> {
-  const aps = deployedAccessPoints(await tf.showJson<StateJson>());
+  const state = await tf.showJson<StateJson>(); // once: each terraform show costs seconds
+  const aps = deployedAccessPoints(state);
   check(aps.length > 0, "no aws_s3_access_point in the state");
   const owner = config.accounts.b.id;
   const creds = await ctx.emu.assumeRole(`arn:aws:iam::${owner}:role/${EMULATOR_DEPLOYER_ROLE}`, "e2e-access-points");
@@ -149,12 +150,12 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   check(JSON.stringify(listed) === JSON.stringify(names), `ListAccessPoints shows ${listed.join(", ")}; terraform deployed ${names.join(", ")}`);
 
   // Data plane through the writer's access point, addressed as AWS does (virtual host).
-  const out = await tf.outputs();
-  const apArn = String(out.writer_access_point_arn);
-  const state = await tf.showJson<StateJson>();
   const fnRes = stateResources(state).find((r) => r.mode === "managed" && r.type === "aws_lambda_function");
   check(fnRes !== undefined, "no aws_lambda_function in the state");
   const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {}) as Record<string, string>;
+  // The writer's target as deployed: its access point's ARN (stacks/access-points.ts).
+  const apArn = env.TARGET_BUCKET ?? "";
+  check(/^arn:aws:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/.test(apArn), `the writer's TARGET_BUCKET is not an access point ARN: ${apArn}`);
   const kmsKeyArn = env.TARGET_KMS_KEY_ARN;
   const sse = kmsKeyArn ? { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: kmsKeyArn } : {};
   const key = `${config.prefix}e2e/${ctx.runId}/${stack}/via-access-point.txt`;
