@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadConfig } from "./lib/config";
+import { ACCESS_POINT_DEMO_CONSUMERS, loadConfig, type ProjectConfig, type StackId } from "./lib/config";
 import { ConfigError } from "./lib/errors";
 import { App } from "./lib/framework";
 import { registerPolicyChecks } from "./lib/checks";
+import { AccessPointShareStack } from "./stacks/access-points";
 import { AssumeRoleStack } from "./stacks/assume-role";
 import { BucketPolicyStack } from "./stacks/bucket-policy";
 import { ThreeAccountStack } from "./stacks/three-account";
@@ -15,10 +16,16 @@ import { ThreeAccountStack } from "./stacks/three-account";
  */
 export function buildApp(app: App = new App()): App {
   const config = loadConfig({ context: app.node.tryGetContext("xacct") });
-  // Only the stacks asked for (setting `stacks`, XACCT_STACKS; default all): settings only
-  // the other stacks use are then never read, so never validated.
-  const build = { "assume-role": AssumeRoleStack, "bucket-policy": BucketPolicyStack, "three-account": ThreeAccountStack } as const;
-  for (const id of config.stacks) new build[id](app, id, config);
+  // Only the stacks asked for (setting `stacks`, XACCT_STACKS; default the three demo stacks,
+  // `access-points` only when listed): settings only the other stacks use are then never read,
+  // so never validated.
+  const build: Record<StackId, (id: string, c: ProjectConfig) => unknown> = {
+    "assume-role": (id, c) => new AssumeRoleStack(app, id, c),
+    "bucket-policy": (id, c) => new BucketPolicyStack(app, id, c),
+    "three-account": (id, c) => new ThreeAccountStack(app, id, c),
+    "access-points": (id, c) => new AccessPointShareStack(app, id, c, { consumers: ACCESS_POINT_DEMO_CONSUMERS }),
+  };
+  for (const id of config.stacks) build[id](id, config);
   registerPolicyChecks(app);
   return app;
 }

@@ -3,8 +3,8 @@
 # the bundled handlers against what was deployed, the S3 backend with locking, checkov.
 # `npm run test:e2e` runs this. See e2e/README.md.
 #
-#   bash e2e/run.sh [--stacks assume-role,bucket-policy,three-account] [--no-s3-backend] [--no-emulator] [--no-checkov] [--serial]
-#     (the demo stacks run side by side against one moto; --serial runs them one after another)
+#   bash e2e/run.sh [--stacks assume-role,bucket-policy,three-account,access-points] [--no-s3-backend] [--no-emulator] [--no-checkov] [--serial]
+#     (the three demo stacks run side by side against one moto, access-points after them; --serial runs them one after another)
 #
 # Environment:
 #   XACCT_CACHE              cache root (default ~/.cache/xacct): venvs, provider mirror

@@ -183,6 +183,15 @@ describe("settings only another stack uses", () => {
     expect(fail(() => loadConfig({ env: { XACCT_ACCOUNT_B: "111111111111" } })).field).toBe("accounts.b.id");
   });
 
+  it("access-points is opt-in: not in the default list, accepted when named, two distinct accounts", () => {
+    expect(loadConfig({ env: {} }).stacks).not.toContain("access-points");
+    const c = loadConfig({ env: { ...threeAccountBroken, XACCT_STACKS: "access-points" } });
+    expect(c.stacks).toEqual(["access-points"]);
+    expect(c.bucketName).toBe("xacct-shared-222222222222-us-east-1");
+    expect(fail(() => loadConfig({ env: { XACCT_ACCOUNT_B: "111111111111", XACCT_STACKS: "access-points" } })).field).toBe("accounts.b.id");
+    expect(fail(() => loadConfig({ env: { XACCT_BUCKET_NAME: "Bad_Name", XACCT_STACKS: "access-points" } })).field).toBe("bucketName");
+  });
+
   it("refuses an unknown stack", () => {
     const e = fail(() => loadConfig({ env: { XACCT_STACKS: "assume-role,three-acount" } }));
     expect(e.field).toBe("stacks");

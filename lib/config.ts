@@ -68,7 +68,7 @@ export interface ProjectConfig {
   readonly accessLogs: boolean;
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
-  /** Demo stacks main.ts builds (default: all). Settings only other stacks use are not validated unless read. */
+  /** Stacks main.ts builds (default: the three demo stacks; `access-points` only when listed). Settings only other stacks use are not validated unless read. */
   readonly stacks: readonly StackId[];
 }
 
@@ -108,9 +108,18 @@ export const KNOWN_KEYS = [
   "stacks",
 ] as const;
 
-/** The demo app's stacks, in the order main.ts builds them. */
-export type StackId = "assume-role" | "bucket-policy" | "three-account";
+/** The demo app's stacks, in the order main.ts builds them: the default of `stacks`. */
+export type StackId = "assume-role" | "bucket-policy" | "three-account" | "access-points";
 export const STACK_IDS: readonly StackId[] = ["assume-role", "bucket-policy", "three-account"];
+/**
+ * Stacks main.ts builds only when `stacks` lists them: `access-points` (the
+ * access-point share of stacks/access-points.ts with ACCESS_POINT_DEMO_CONSUMERS
+ * generated consumers, deployed by the e2e tier). Not in the default synth, so
+ * the README's access matrices and the drift tests keep covering the three demo stacks.
+ */
+export const OPT_IN_STACK_IDS: readonly StackId[] = ["access-points"];
+/** Generated consumers of the opt-in `access-points` stack (a small share: one access point each, plus the writer's). */
+export const ACCESS_POINT_DEMO_CONSUMERS = 3;
 
 /** Environment variables and the setting each one sets. */
 export const ENV_VARS: Record<string, string> = {
@@ -148,7 +157,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_STATE_PROFILE: "backend.profile (s3)",
   XACCT_STATE_ROLE_ARN: "backend.roleArn (s3)",
   XACCT_STATE_KMS_KEY_ID: "backend.kmsKeyId (s3)",
-  XACCT_STACKS: "stacks (comma-separated: assume-role, bucket-policy, three-account)",
+  XACCT_STACKS: "stacks (comma-separated: assume-role, bucket-policy, three-account; opt-in: access-points)",
 };
 
 /**
@@ -371,7 +380,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     if (usedAccounts.has(key)) accounts[key] = account(key);
     else lazy(accounts, key, () => account(key));
   }
-  if (uses("assume-role", "bucket-policy") && accounts.a.id === accounts.b.id) {
+  if (uses("assume-role", "bucket-policy", "access-points") && accounts.a.id === accounts.b.id) {
     throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
   }
   if (uses("three-account")) {
@@ -391,7 +400,10 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     if (uses(stack)) perStack[key] = get();
     else lazy(perStack, key, get);
   };
-  field("bucketName", "assume-role", () => v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`));
+  // access-points shares bucketName with assume-role (deploy one of them at a time per account pair).
+  field("bucketName", uses("access-points") ? "access-points" : "assume-role", () =>
+    v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`),
+  );
   field("targetRoleName", "assume-role", () => v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`));
   field("directBucketName", "bucket-policy", () => v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`));
   field("productionBucketName", "three-account", () =>
@@ -476,6 +488,7 @@ const STACK_ACCOUNTS: Record<StackId, AccountKey[]> = {
   "assume-role": ["a", "b"],
   "bucket-policy": ["a", "b"],
   "three-account": ["development", "production", "reporting"],
+  "access-points": ["a", "b"],
 };
 
 function stackList(value: unknown): StackId[] {
@@ -484,7 +497,7 @@ function stackList(value: unknown): StackId[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError("stacks", `must list demo stacks, e.g. "assume-role,three-account" or ["assume-role"] (got ${JSON.stringify(value)})`);
   }
-  return list.map((x) => v.oneOf("stacks", x, STACK_IDS));
+  return list.map((x) => v.oneOf("stacks", x, [...STACK_IDS, ...OPT_IN_STACK_IDS]));
 }
 
 /** A property validated on first read (then fixed): a setting of a stack this synth does not build. */

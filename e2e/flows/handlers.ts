@@ -63,8 +63,10 @@ function deployerCreds(ctx: Ctx, account: string, who: string): Promise<Creds> {
 }
 
 /** Writer (assume-role / bucket-policy): put, list, get through the handler; the owner account reads the same bytes. */
-export async function writerCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite): Promise<StepOutcome> {
-  const d = await deployed(ctx, tf, "writer");
+export async function writerCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite, bucketOverride?: string): Promise<StepOutcome> {
+  const deployedFn = await deployed(ctx, tf, "writer");
+  // bucketOverride: the same handler and session, with TARGET_BUCKET replaced (an access point the emulator cannot serve -> its bucket).
+  const d = bucketOverride === undefined ? deployedFn : { ...deployedFn, fn: { ...deployedFn.fn, variables: { ...deployedFn.fn.variables, TARGET_BUCKET: bucketOverride } } };
   const bucket = d.fn.variables.TARGET_BUCKET;
   const prefix = d.fn.variables.TARGET_PREFIX ?? "";
   const dir = `${prefix}e2e/${ctx.runId}/${stack}/`;

@@ -1,11 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ProjectConfig } from "../../lib/config";
-import { check, configFor, fromRun, step, synth, terraformEnv, type Ctx, type StackName, type StepOutcome } from "../lib/context";
+import { check, configFor, fromRun, stackSettings, step, synth, terraformEnv, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import { Suite, type SuiteResult } from "../lib/report";
 import { applySubstitutes } from "../lib/substitutes";
 import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, Terraform, type PlanJson } from "../lib/terraform";
 import { accessPlanCheck } from "./access";
+import { accessPointCheck } from "./access-points";
 import { processorCheck, writerCheck } from "./handlers";
 
 /**
@@ -102,6 +103,7 @@ const HANDLER_CHECKS: Record<StackName, HandlerCheck> = {
   "assume-role": writerCheck,
   "bucket-policy": writerCheck,
   "three-account": processorCheck,
+  "access-points": accessPointCheck,
 };
 
 const LATER = ["init", "plan", "apply", "replan", "replace-plan", "handler", "destroy", "empty"];
@@ -112,7 +114,7 @@ function skipRest(suite: Suite, from: string, why: string): void {
 
 export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult> {
   const suite = new Suite(stack);
-  const settings = emulatorSettings(ctx);
+  const settings = emulatorSettings(ctx, stackSettings(stack));
   const stackDir = await synthStep(ctx, suite, stack, `emulator-${stack}`, settings);
   if (!stackDir) {
     skipRest(suite, "init", "synth failed");

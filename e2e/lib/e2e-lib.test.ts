@@ -1,9 +1,10 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { accessPointDataPlaneGap, canonicalPolicy, deployedAccessPoints, xmlText } from "../flows/access-points";
 import { readSkips } from "../flows/checkov";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
-import type { StackName } from "./context";
+import { stackSettings, type StackName } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
 import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, type PlanJson } from "./terraform";
 
@@ -177,7 +178,7 @@ describe("runStacks: the demo stacks side by side, any other stack after them", 
     };
     return { events, flow };
   };
-  const all = ["assume-role", "bucket-policy", "three-account", "access-points"] as unknown as StackName[];
+  const all = ["assume-role", "bucket-policy", "three-account", "access-points"] as StackName[];
 
   it("starts the three demo stacks before any of them ends; another stack starts only after all of them", async () => {
     const { events, flow } = recorder({ "assume-role": 30, "bucket-policy": 10, "three-account": 20 });
@@ -192,5 +193,44 @@ describe("runStacks: the demo stacks side by side, any other stack after them", 
     const { events, flow } = recorder({ "assume-role": 20, "bucket-policy": 5 });
     await runStacks(["assume-role", "bucket-policy"] as StackName[], true, flow);
     expect(events).toEqual(["start assume-role", "end assume-role", "start bucket-policy", "end bucket-policy"]);
+  });
+});
+
+describe("access-points flow", () => {
+  test("only the opt-in stack is named in XACCT_STACKS for its synth", () => {
+    expect(stackSettings("access-points")).toEqual({ XACCT_STACKS: "access-points" });
+    expect(stackSettings("assume-role")).toEqual({});
+    expect(stackSettings("three-account")).toEqual({});
+  });
+
+  test("policies compare as JSON: key order does not matter, values and array order do", () => {
+    const a = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"]}]}';
+    expect(canonicalPolicy(a)).toBe(canonicalPolicy('{"Statement":[{"Action":["s3:GetObject","s3:ListBucket"],"Effect":"Allow"}],"Version":"2012-10-17"}'));
+    expect(canonicalPolicy(a)).not.toBe(canonicalPolicy(a.replace("Allow", "Deny")));
+    expect(canonicalPolicy(a)).not.toBe(canonicalPolicy(a.replace('"s3:GetObject","s3:ListBucket"', '"s3:ListBucket","s3:GetObject"')));
+  });
+
+  test("xmlText reads the first element and decodes entities (GetAccessPointPolicy returns the policy escaped)", () => {
+    const xml = "<GetAccessPointPolicyResult><Policy>{&quot;a&quot;:&quot;x&amp;y&quot;}</Policy></GetAccessPointPolicyResult>";
+    expect(xmlText(xml, "Policy")).toBe('{"a":"x&y"}');
+    expect(xmlText(xml, "Bucket")).toBeUndefined();
+  });
+
+  test("deployedAccessPoints reads the managed aws_s3_access_point resources of the state", () => {
+    const state = {
+      values: {
+        root_module: {
+          resources: [
+            { address: "aws_s3_access_point.a", mode: "managed" as const, type: "aws_s3_access_point", name: "a", values: { name: "ap-a", account_id: "222222222222", bucket: "b1", policy: "{}" } },
+            { address: "aws_s3_bucket.b", mode: "managed" as const, type: "aws_s3_bucket", name: "b", values: { bucket: "b1" } },
+          ],
+        },
+      },
+    };
+    expect(deployedAccessPoints(state)).toEqual([{ name: "ap-a", accountId: "222222222222", bucket: "b1", policy: "{}" }]);
+  });
+
+  test("the data-plane gap names the error and the emulator's limitation", () => {
+    expect(accessPointDataPlaneGap("getaddrinfo ENOTFOUND x")).toMatch(/ENOTFOUND.*s3-accesspoint.*caller's account/);
   });
 });
