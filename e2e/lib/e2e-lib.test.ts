@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { readSkips } from "../flows/checkov";
+import { cdktfArgs } from "./cdktf";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
 import type { StackName } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
@@ -192,5 +193,13 @@ describe("runStacks: the demo stacks side by side, any other stack after them", 
     const { events, flow } = recorder({ "assume-role": 20, "bucket-policy": 5 });
     await runStacks(["assume-role", "bucket-policy"] as StackName[], true, flow);
     expect(events).toEqual(["start assume-role", "end assume-role", "start bucket-policy", "end bucket-policy"]);
+  });
+});
+
+describe("cdktf deploy/destroy of an already synthesized stack", () => {
+  test("names the stack and its outdir, never re-synthesizes, never prompts", () => {
+    const stackDir = path.join("/r", "synth", "emulator-bucket-policy", "stacks", "bucket-policy");
+    expect(cdktfArgs("deploy", stackDir)).toEqual(["deploy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
+    expect(cdktfArgs("destroy", stackDir)).toEqual(["destroy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
   });
 });
