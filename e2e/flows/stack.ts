@@ -5,14 +5,15 @@ import { check, configFor, fromRun, stackSettings, step, synth, terraformEnv, ty
 import { Suite, type SuiteResult } from "../lib/report";
 import { applySubstitutes } from "../lib/substitutes";
 import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, Terraform, type PlanJson } from "../lib/terraform";
+import { cdktf } from "../lib/cdktf";
 import { accessPlanCheck } from "./access";
 import { accessPointCheck } from "./access-points";
 import { processorCheck, writerCheck } from "./handlers";
 
 /**
  * One stack on the emulator, local state:
- * synth -> init -> plan -> apply -> re-plan (no changes) -> replace-plan (a replaced role
- * re-applies the policies naming it) -> handler -> destroy -> state empty.
+ * synth -> init -> plan -> apply (`npx cdktf deploy --skip-synth`) -> re-plan (no changes) -> replace-plan (a replaced role
+ * re-applies the policies naming it) -> handler -> destroy (`npx cdktf destroy --skip-synth`) -> state empty.
  */
 
 /** Settings of an emulator synth (everything else: cdktf.json defaults). */
@@ -87,8 +88,9 @@ export async function replacePlanOutcome(tf: Terraform): Promise<StepOutcome> {
   return { ok: true, detail: details.join("; "), log };
 }
 
-export async function destroySteps(suite: Suite, tf: Terraform): Promise<void> {
-  const destroyed = await step(suite, "destroy", async () => fromRun(await tf.destroy()));
+/** destroy with `terraform destroy`, or with `npx cdktf destroy` (`via: "cdktf"`, the demo stacks). */
+export async function destroySteps(suite: Suite, tf: Terraform, via: "terraform" | "cdktf" = "terraform"): Promise<void> {
+  const destroyed = await step(suite, "destroy", async () => fromRun(await (via === "cdktf" ? cdktf(tf, "destroy") : tf.destroy())));
   if (!destroyed) return suite.skip("empty", "destroy failed");
   await step(suite, "empty", async () => {
     const { result, addresses } = await tf.stateList();
@@ -131,7 +133,8 @@ export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult
     skipRest(suite, "apply", "plan failed");
     return suite.result();
   }
-  const applied = await step(suite, "apply", async () => fromRun(await tf.apply("tfplan")));
+  // The command users run (issue 12); it plans again itself, the saved tfplan is the plan step's check.
+  const applied = await step(suite, "apply", async () => fromRun(await cdktf(tf, "deploy")));
   if (applied) {
     await step(suite, "replan", () => replanOutcome(tf));
     await step(suite, "replace-plan", () => replacePlanOutcome(tf));
@@ -144,6 +147,6 @@ export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult
     suite.skip("handler", "apply failed");
   }
   // Destroy even after a failed apply: whatever was created must go.
-  await destroySteps(suite, tf);
+  await destroySteps(suite, tf, "cdktf");
   return suite.result();
 }

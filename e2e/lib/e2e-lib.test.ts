@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { accessPointDataPlaneGap, canonicalPolicy, deployedAccessPoints, xmlText } from "../flows/access-points";
 import { readSkips } from "../flows/checkov";
+import { cdktfArgs } from "./cdktf";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
 import { stackSettings, type StackName } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
@@ -232,5 +233,13 @@ describe("access-points flow", () => {
 
   test("the data-plane gap names the error and the emulator's limitation", () => {
     expect(accessPointDataPlaneGap("getaddrinfo ENOTFOUND x")).toMatch(/ENOTFOUND.*s3-accesspoint.*caller's account/);
+  });
+});
+
+describe("cdktf deploy/destroy of an already synthesized stack", () => {
+  test("names the stack and its outdir, never re-synthesizes, never prompts", () => {
+    const stackDir = path.join("/r", "synth", "emulator-bucket-policy", "stacks", "bucket-policy");
+    expect(cdktfArgs("deploy", stackDir)).toEqual(["deploy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
+    expect(cdktfArgs("destroy", stackDir)).toEqual(["destroy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
   });
 });

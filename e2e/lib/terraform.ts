@@ -28,6 +28,10 @@ export class Terraform {
     return this.opts.dir;
   }
 
+  public get env(): NodeJS.ProcessEnv {
+    return this.opts.env;
+  }
+
   /** Log file for the next command (`03-apply.log`). */
   public logFor(name: string): string {
     this.seq += 1;
@@ -36,6 +40,11 @@ export class Terraform {
 
   public run(name: string, args: readonly string[], timeoutMs = 10 * 60_000): Promise<RunResult> {
     return run(this.bin, args, { cwd: this.opts.dir, env: this.opts.env, logFile: this.logFor(name), timeoutMs });
+  }
+
+  /** Another command (cdktf) logged in the same sequence as the terraform ones. */
+  public runIn(name: string, cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = 10 * 60_000): Promise<RunResult> {
+    return run(cmd, args, { cwd, env, logFile: this.logFor(name), timeoutMs });
   }
 
   /** Start a command without waiting (the lock tests). */
