@@ -76,6 +76,12 @@ export interface AccessPointPolicyInput {
   readonly prefix: string;
   /** ObjectWriter ownership: writers also need s3:PutObjectAcl. */
   readonly objectWriterOwnership?: boolean;
+  /**
+   * Policy `Id`: the unique id of a principal created in the same stack
+   * (`principalsPolicyId`), so that replacing that role re-applies this policy
+   * as it does the bucket, key and trust policies naming it. @default none
+   */
+  readonly id?: string;
 }
 
 /**
@@ -108,7 +114,7 @@ export function accessPointPolicy(input: AccessPointPolicyInput): PolicyDocument
     Resource: accessPointObjectArn(input.accessPointArn, input.prefix),
     ...(org ? { Condition: org } : {}),
   });
-  return { Version: "2012-10-17", Statement: statements };
+  return { Version: "2012-10-17", ...(input.id ? { Id: input.id } : {}), Statement: statements };
 }
 
 /** Sid of the delegation statement. */

@@ -113,6 +113,15 @@ describe("access-point mode, consumer side", () => {
     expect(model.accessPoints.map((a) => a.name)).toContain(name);
   });
 
+  it("the access point policy of a same-stack role carries the role's unique_id (a replaced role re-applies it); an external role's does not", () => {
+    const aps = Object.values(resourcesOf(tf, "aws_s3_access_point")) as { name: string; policy: string }[];
+    const writerAp = aps.find((a) => a.name === accessPointName("shared-data-b", `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`, "write", "in/"));
+    expect(writerAp?.policy).toMatch(/"Id":"principals-\$\{aws_iam_role\.[^}]+\.unique_id\}"/);
+    const taskAp = aps.find((a) => a.name === accessPointName("shared-data-b", READER, "read", "data/"));
+    expect(taskAp?.policy).toBeDefined();
+    expect(taskAp?.policy).not.toContain('"Id"');
+  });
+
   it("LambdaWriter refuses an access point ARN that is not its grant's", () => {
     expectConfigError(
       () =>

@@ -2,7 +2,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
 import { ConfigError } from "../../lib/errors";
 import { Construct, TerraformResource, Token } from "../../lib/framework";
-import { addDependency } from "../../lib/grantee";
+import { addDependency, principalsPolicyId } from "../../lib/grantee";
 import { accessPointArn, AccessPointLocation, accessPointName, accessPointPolicy, renderPolicy } from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ParsedGrant } from "./grants";
@@ -72,6 +72,8 @@ export class AccessPointSet {
           level: g.level,
           prefix: g.prefix,
           objectWriterOwnership: this.objectWriterOwnership,
+          // A same-stack principal's unique id: replacing the role re-applies this policy too.
+          id: g.grantee ? principalsPolicyId([g.grantee]) : undefined,
         }),
       ),
       // Block Public Access on every access point (S3's default, stated so a plan shows it).
