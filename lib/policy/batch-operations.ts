@@ -1,5 +1,5 @@
 import { serviceTrustPolicy } from "./documents";
-import { objectArn, viaS3Condition } from "./s3-access";
+import { kmsKeyRegion, objectArn, viaS3Condition } from "./s3-access";
 import type { PolicyDocument, Statement } from "./types";
 
 /**
@@ -33,8 +33,6 @@ export interface BatchOperationsAccess {
   readonly region?: string;
 }
 
-/** The key's region (`arn:aws:kms:<region>:...`), or undefined for a key ARN that is a Terraform reference. */
-const regionOfKey = (arn: string): string | undefined => /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(arn)?.[1];
 
 export function batchOperationsStatements(a: BatchOperationsAccess): Statement[] {
   return [
@@ -49,9 +47,12 @@ export function batchOperationsStatements(a: BatchOperationsAccess): Statement[]
             Effect: "Allow" as const,
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: a.kmsKeyArn,
-            ...(a.region ?? regionOfKey(a.kmsKeyArn) ? { Condition: viaS3Condition((a.region ?? regionOfKey(a.kmsKeyArn)) as string) } : {}),
+            ...viaS3ConditionIn(a.region ?? kmsKeyRegion(a.kmsKeyArn)),
           },
         ]
       : []),
   ];
 }
+
+/** The kms:ViaService condition for a known region; none when the region is unknown. */
+const viaS3ConditionIn = (region: string | undefined): Pick<Statement, "Condition"> => (region === undefined ? {} : { Condition: viaS3Condition(region) });

@@ -42,6 +42,9 @@ export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: stri
  */
 export const s3ViaService = (region: string): string => `s3.${region}.amazonaws.com`;
 
+/** The region of a literal KMS key ARN (`arn:<partition>:kms:<region>:...`); undefined for a Terraform reference. */
+export const kmsKeyRegion = (arn: string): string | undefined => /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(arn)?.[1];
+
 /** The condition block that ties a KMS statement to S3 in one region. */
 export const viaS3Condition = (region: string): Condition => ({ StringEquals: { "kms:ViaService": s3ViaService(region) } });
 
@@ -147,7 +150,7 @@ export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?
  */
 export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[] {
   if (grant.kmsKeyArn === undefined || grant.metadataOnly) return [];
-  const region = grant.region ?? /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(grant.kmsKeyArn)?.[1];
+  const region = grant.region ?? kmsKeyRegion(grant.kmsKeyArn);
   if (region === undefined) {
     throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
   }

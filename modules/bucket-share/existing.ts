@@ -23,6 +23,7 @@ import {
   renderPolicy,
   S3Grant,
   Statement,
+  kmsKeyRegion,
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
@@ -170,7 +171,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
     this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
     const literalRegion = props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
-    this.region = this.kmsKeyArn !== undefined ? this.kmsKeyArn.split(":")[3] : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
+    this.region = this.kmsKeyArn !== undefined ? kmsKeyRegion(this.kmsKeyArn) : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
     const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
 
     if (this.policyMode === "merge") {

@@ -28,6 +28,7 @@ import {
   sendToQueueStatement,
   serviceTrustPolicy,
   Statement,
+  kmsKeyRegion,
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
@@ -440,7 +441,7 @@ export class LambdaWriter extends Construct implements IGrantee {
 
 /** The region the batch role's key is used in (kms:ViaService): the prop, the key ARN's, or the provider's literal region. */
 function batchKeyRegion(field: string, b: LambdaBatchOperations, provider: AwsProvider): string {
-  const r = b.region ?? /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(b.kmsKeyArn ?? "")?.[1] ?? provider.region;
+  const r = b.region ?? kmsKeyRegion(b.kmsKeyArn ?? "") ?? provider.region;
   if (r === undefined || Token.isUnresolved(r)) {
     throw new ConfigError(field, 'is required when the key ARN is a reference and the provider has no literal region (the key is granted via S3 in that region only), e.g. "eu-west-1"');
   }

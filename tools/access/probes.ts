@@ -1,5 +1,5 @@
 import { AccessPointModel, asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
-import { grantAsStatement } from "../../lib/policy";
+import { grantAsStatement, kmsKeyRegion } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
@@ -146,7 +146,7 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const grantOps = key.grants.flatMap((g) => g.operations.map((o) => `kms:${o}`));
   // Each action called directly, and as S3 calls it on the principal's behalf
   // (kms:ViaService, which the grants require).
-  const region = key.arn.split(":")[3];
+  const region = kmsKeyRegion(key.arn);
   const direct = { context: {}, contextLabel: "" };
   const viaS3 = { context: { "kms:ViaService": `s3.${region}.amazonaws.com` }, contextLabel: "via-s3" };
   return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].flatMap((action) =>
