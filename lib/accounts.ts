@@ -1,5 +1,5 @@
-import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { ArchiveProvider } from "./framework/archive";
+import { AwsProvider } from "./framework/aws";
 import * as path from "path";
 import { AccountKey, ProjectConfig } from "./config";
 import { Construct, LocalBackend, S3Backend, TerraformStack } from "./framework";

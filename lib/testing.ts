@@ -1,5 +1,5 @@
-import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { ArchiveProvider } from "./framework/archive";
+import { AwsProvider } from "./framework/aws";
 import { ConfigError } from "./errors";
 import { Construct, IConstruct, Testing } from "./framework";
 import { buildStackModel, StackModel, TfJson } from "./model/stack-model";

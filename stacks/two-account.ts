@@ -1,4 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "../lib/framework/aws";
 import { AccountsStack } from "../lib/accounts";
 import { ProjectConfig } from "../lib/config";
 import { Construct, TerraformOutput } from "../lib/framework";

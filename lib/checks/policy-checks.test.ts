@@ -1,10 +1,4 @@
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { IamRole, IamRolePolicy, KmsKey, LambdaFunction, S3Bucket, S3BucketPolicy, S3BucketServerSideEncryptionConfigurationA } from "../framework/aws";
 import { AssumableRole } from "../../modules/assumable-role";
 import { BucketShare } from "../../modules/bucket-share";
 import { Construct, TerraformStack, Testing } from "../framework";

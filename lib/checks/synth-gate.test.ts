@@ -1,9 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
+import { ArchiveProvider } from "../framework/archive";
+import { AwsProvider, IamRolePolicy } from "../framework/aws";
 import { App, Aspects, Construct, TerraformStack } from "../framework";
 import { BucketShare } from "../../modules/bucket-share";
 import { ACCOUNT_A, ACCOUNT_B } from "../testing";

@@ -1,7 +1,8 @@
 import { createHash } from "crypto";
 import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
 import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant, viaS3Condition } from "./s3-access";
-import { AccessLevel, PolicyDocument, Principal, Statement } from "./types";
+import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement } from "./types";
+
 
 /**
  * Access-point mode: every policy document of a bucket shared through S3
@@ -25,14 +26,6 @@ export const ACCESS_POINT_POLICY_LIMIT = 20 * 1024;
 /** KMS limit on a key policy (32 KB). */
 export const KEY_POLICY_LIMIT = 32 * 1024;
 
-/** Where an access point lives: its ARN is `arn:<partition>:s3:<region>:<account>:accesspoint/<name>`. */
-export interface AccessPointLocation {
-  readonly partition: string;
-  readonly region: string;
-  /** The bucket owner's account (access points are created there). */
-  readonly accountId: string;
-  readonly bucketName: string;
-}
 
 const LEVEL_SHORT: Record<AccessLevel, string> = { read: "r", write: "w", readwrite: "rw" };
 const HASH_CHARS = 10;

@@ -1,5 +1,6 @@
 export * from "./types";
 export * from "./s3-access";
+export * from "./identity";
 export * from "./documents";
 export * from "./existing";
 export * from "./access-points";

@@ -1,6 +1,4 @@
-import { AccessLevel, Condition, Statement } from "./types";
-import type { AccessPointLocation } from "./access-points";
-import { accessPointIdentityStatements, grantAccessPointArn } from "./access-points";
+import { AccessLevel, AccessPointLocation, Condition, Statement } from "./types";
 
 /**
  * The access-level model, in one place: which S3 and KMS actions each level
@@ -109,38 +107,6 @@ export function listPrefixCondition(prefix: string): Condition | undefined {
 /** Sid suffix of a HeadObject-only object statement (see {@link S3Grant.metadataOnly}). */
 export const METADATA_ONLY_SID_SUFFIX = "MetadataOnly";
 
-const sidPart = (s: string): string => s.replace(/[^A-Za-z0-9]/g, "");
-
-/**
- * Identity-policy statements (no Principal) for one grant: ListBucket on the
- * bucket ARN, object actions on the prefix, KMS actions on the key.
- */
-export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?: string): Statement[] {
-  const a = LEVEL_ACTIONS[grant.level];
-  const base = sidPart(sidPrefix);
-  // Access-point mode: a cross-account principal reaches the bucket through its access point.
-  const apArn = grantAccessPointArn(grant, principalArn);
-  if (apArn !== undefined) return accessPointIdentityStatements(grant, apArn, base);
-  const out: Statement[] = [];
-  if (a.bucket.length > 0) {
-    const condition = listPrefixCondition(grant.prefix);
-    out.push({
-      Sid: `${base}ListBucket`,
-      Effect: "Allow",
-      Action: a.bucket,
-      Resource: grant.bucketArn,
-      ...(condition ? { Condition: condition } : {}),
-    });
-  }
-  out.push({
-    Sid: `${base}Objects${grant.metadataOnly ? METADATA_ONLY_SID_SUFFIX : ""}`,
-    Effect: "Allow",
-    Action: objectActions(grant.level, grant.objectWriterOwnership),
-    Resource: objectArn(grant.bucketArn, grant.prefix),
-  });
-  out.push(...kmsKeyStatements(grant, base));
-  return out;
-}
 
 /**
  * The identity-side KMS statement of a grant (none for metadata-only grants or

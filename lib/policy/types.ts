@@ -23,3 +23,12 @@ export interface PolicyDocument {
 /** What a principal may do with a bucket: the model every grant in this project uses. */
 export type AccessLevel = "read" | "write" | "readwrite";
 export const ACCESS_LEVELS: readonly AccessLevel[] = ["read", "write", "readwrite"];
+
+/** Where an access point lives: its ARN is `arn:<partition>:s3:<region>:<account>:accesspoint/<name>`. */
+export interface AccessPointLocation {
+  readonly partition: string;
+  readonly region: string;
+  /** The bucket owner's account (access points are created there). */
+  readonly accountId: string;
+  readonly bucketName: string;
+}

@@ -1,4 +1,4 @@
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRole } from "../../lib/framework/aws";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
 import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";

@@ -1,8 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { IamGroup } from "@cdktf/provider-aws/lib/iam-group";
-import { IamGroupPolicy } from "@cdktf/provider-aws/lib/iam-group-policy";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { AwsProvider, IamGroup, IamGroupPolicy, IamRole, IamRolePolicy } from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";

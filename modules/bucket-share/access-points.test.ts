@@ -1,4 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "../../lib/framework/aws";
 import { checkModel } from "../../lib/checks/policy-checks";
 import { statementsOf } from "../../lib/model/stack-model";
 import { Construct, Testing } from "../../lib/framework";

@@ -1,5 +1,4 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3AccessPoint } from "@cdktf/provider-aws/lib/s3-access-point";
+import { AwsProvider, S3AccessPoint } from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
 import { Construct, TerraformResource, Token } from "../../lib/framework";
 import { addDependency, principalsPolicyId } from "../../lib/grantee";

@@ -1,5 +1,4 @@
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3Bucket, S3BucketPublicAccessBlock } from "../../lib/framework/aws";
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
 import { statementsOf } from "../../lib/model/stack-model";
 import { identityStatements } from "../../lib/policy";

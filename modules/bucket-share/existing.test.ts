@@ -1,8 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRole, IamRolePolicy } from "../../lib/framework/aws";
 import { checkModel, Finding } from "../../lib/checks/policy-checks";
 import { registerPolicyChecks } from "../../lib/checks";
 import { App, Construct, TerraformStack, Testing } from "../../lib/framework";

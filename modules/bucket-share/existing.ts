@@ -1,8 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { KmsGrant } from "@cdktf/provider-aws/lib/kms-grant";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { AwsProvider, KmsGrant, S3BucketPolicy } from "../../lib/framework/aws";
 import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, Token } from "../../lib/framework";

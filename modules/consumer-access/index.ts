@@ -1,5 +1,4 @@
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider, IamRolePolicy } from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformLocal } from "../../lib/framework";
 import { IGrantee } from "../../lib/grantee";

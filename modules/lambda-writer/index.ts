@@ -1,14 +1,5 @@
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
-import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
-import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3BucketNotification } from "@cdktf/provider-aws/lib/s3-bucket-notification";
-import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { ArchiveProvider, DataArchiveFile } from "../../lib/framework/archive";
+import { AwsProvider, CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction, LambdaFunctionEventInvokeConfig, LambdaPermission, S3BucketNotification, SqsQueue } from "../../lib/framework/aws";
 import { ENV } from "../../handlers/shared/contract";
 import { ConfigError } from "../../lib/errors";
 import { AssetType, Construct, ITerraformDependable, TerraformAsset, Token } from "../../lib/framework";

@@ -1,5 +1,5 @@
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { DataArchiveFile } from "../../lib/framework/archive";
+import { LambdaFunction } from "../../lib/framework/aws";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
 import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
