@@ -114,5 +114,5 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
-  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model) };
+  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model), acknowledgements: extras.acknowledgements };
 }

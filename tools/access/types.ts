@@ -1,3 +1,4 @@
+import type { AcknowledgementRecord } from "../../lib/checks/acknowledge";
 import type { PolicyDocument } from "../../lib/policy";
 
 /**
@@ -139,4 +140,6 @@ export interface StackMatrix {
   readonly evaluated?: number;
   /** Every evaluated cell, direct and via a hop, in a stable order. */
   readonly cells: readonly Cell[];
+  /** Warnings of the synth-time checks the stack acknowledged, with their reasons. */
+  readonly acknowledgements?: readonly AcknowledgementRecord[];
 }
