@@ -7,7 +7,7 @@ import { lineOfAddress } from "./source-lines";
 
 export const JSON_SCHEMA_VERSION = 1;
 
-const cellLine = (c: Cell): string => `${c.key}${c.external ? "  (cross-account/public)" : ""}\n      ${formatWhy(c)}`;
+const cellLine = (c: Cell): string => `${c.key}${c.external ? "  (cross-account/public)" : c.principal.startsWith("service/") ? "  (AWS service)" : ""}\n      ${formatWhy(c)}`;
 const sourceLine = (d: AccessDiff): string =>
   d.source.kind === "plan" ? `plan ${d.source.file}${d.source.terraformVersion ? ` (terraform ${d.source.terraformVersion})` : ""}` : `${d.source.base} -> ${d.source.head}`;
 

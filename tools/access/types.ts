@@ -124,7 +124,7 @@ export interface Cell {
   readonly via?: Hop;
   /** `principal action resource [context] via role[hopContext]`: what tests and diffs compare. */
   readonly key: string;
-  /** Cross-account or public: the principal (or a hop) is not in the resource's account, or is anonymous or a service. */
+  /** Cross-account or public: the principal (or a hop) is not in the resource's account, or is anonymous. AWS service principals are not external. */
   readonly external: boolean;
 }
 
