@@ -113,7 +113,8 @@ function reportFindings(stack: TerraformStack): string[] {
   }
   // Written into the stack JSON (`"//": { "xacct": { "acknowledgements": [...] } }`), where
   // xacct-access reads them back: a reviewer sees every silenced warning and its reason.
-  stack.addOverride(ACKNOWLEDGEMENTS_OVERRIDE, acknowledged.length ? acknowledged : undefined);
+  // Only when there are some: a stack without acknowledgements keeps its JSON unchanged.
+  if (acknowledged.length) stack.addOverride(ACKNOWLEDGEMENTS_OVERRIDE, acknowledged);
   return errors;
 }
 
