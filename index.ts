@@ -48,9 +48,10 @@ export type { AccessPointLocation, AccessPointPolicyInput, KeyPolicyForm, Scalab
 
 // Synth-time checks (they run on their own once a module is in a stack; see README "Checks").
 export { checkModel, checkStack, ensurePolicyChecks, PolicyChecks, POLICY_SIZE_LIMITS, policySize, registerPolicyChecks, SKIP_POLICY_CHECKS_CONTEXT } from "./lib/checks";
-export type { Finding } from "./lib/checks";
+export type { Finding, Rule } from "./lib/checks";
+export { RULES } from "./lib/checks";
 export { acknowledge, ACKNOWLEDGEMENTS } from "./lib/checks/acknowledge";
-export type { Acknowledgement } from "./lib/checks/acknowledge";
+export type { AcknowledgeableRule, Acknowledgement, AcknowledgementRecord } from "./lib/checks/acknowledge";
 export { buildStackModel } from "./lib/model/stack-model";
 export type { StackModel, TfJson } from "./lib/model/stack-model";
 

@@ -4,6 +4,7 @@ import { ConfigError } from "./errors";
 import { Construct, IConstruct, Testing } from "./framework";
 import { buildStackModel, StackModel, TfJson } from "./model/stack-model";
 import { PolicyDocument } from "./policy";
+import { accountId } from "./validate";
 
 /** Test helpers shared by the module and stack tests (not used at synth). */
 
@@ -17,18 +18,31 @@ export interface Providers {
   readonly archive: ArchiveProvider;
 }
 
+/** The accounts (and region) the test providers are pinned to: pass your team's real account ids. */
+export interface TestAccounts {
+  /** Account of provider `a` (the consumer in the demo stacks). @default ACCOUNT_A (111111111111) */
+  readonly a?: string;
+  /** Account of provider `b` (the bucket owner in the demo stacks). @default ACCOUNT_B (222222222222) */
+  readonly b?: string;
+  /** @default "us-east-1" */
+  readonly region?: string;
+}
+
 /** Aliased providers for accounts A and B, as the stacks create them. */
-export function providers(scope: Construct): Providers {
+export function providers(scope: Construct, accounts: TestAccounts = {}): Providers {
+  const a = accountId("testing accounts.a", accounts.a ?? ACCOUNT_A);
+  const b = accountId("testing accounts.b", accounts.b ?? ACCOUNT_B);
+  const region = accounts.region ?? "us-east-1";
   return {
-    a: new AwsProvider(scope, "account_a", { alias: "account_a", region: "us-east-1", allowedAccountIds: [ACCOUNT_A] }),
-    b: new AwsProvider(scope, "account_b", { alias: "account_b", region: "us-east-1", allowedAccountIds: [ACCOUNT_B] }),
+    a: new AwsProvider(scope, "account_a", { alias: "account_a", region, allowedAccountIds: [a] }),
+    b: new AwsProvider(scope, "account_b", { alias: "account_b", region, allowedAccountIds: [b] }),
     archive: new ArchiveProvider(scope, "archive"),
   };
 }
 
-/** `Testing.synthScope` with providers, parsed. */
-export function synthModule(build: (scope: Construct, p: Providers) => void): { json: string; tf: TfJson; model: StackModel } {
-  const json = Testing.synthScope((scope: IConstruct) => build(scope as Construct, providers(scope as Construct)));
+/** `Testing.synthScope` with providers (pinned to `accounts`), parsed. */
+export function synthModule(build: (scope: Construct, p: Providers) => void, accounts: TestAccounts = {}): { json: string; tf: TfJson; model: StackModel } {
+  const json = Testing.synthScope((scope: IConstruct) => build(scope as Construct, providers(scope as Construct, accounts)));
   const tf = JSON.parse(json) as TfJson;
   return { json, tf, model: buildStackModel(tf) };
 }

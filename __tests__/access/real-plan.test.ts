@@ -28,6 +28,9 @@ describe("plans of real terraform", () => {
     const d = await diffPlanFile(fixture("bucket-policy.create.plan.json"));
     const s = d.stacks[0];
     expect(s.added.map((c) => c.key)).toEqual(["service/lambda.amazonaws.com sts:AssumeRole role/xacct-direct-writer-exec"]);
+    // An AWS service principal in a trust policy is its own class, not cross-account/public.
+    expect(s.added.map((c) => c.external)).toEqual([false]);
+    expect((await runCli("plan", fixture("bucket-policy.create.plan.json"))).out).toContain("role/xacct-direct-writer-exec  (AWS service)");
     expect(s.unknown.map((u) => `${u.address.split(".")[0]} ${u.attribute}`).sort()).toEqual([
       "aws_iam_role_policy policy",
       // the key policy's Id carries the Lambda role's unique_id (re-applied when the role is replaced)

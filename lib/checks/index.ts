@@ -1,11 +1,11 @@
 import { Annotations, App, IAspect, IConstruct, TerraformLocal, TerraformResource, TerraformStack } from "../framework";
 import { buildStackModel, TfJson } from "../model/stack-model";
-import { isAcknowledged } from "./acknowledge";
+import { acknowledgementReason, type AcknowledgementRecord } from "./acknowledge";
 import { checkModel, Finding } from "./policy-checks";
 
-export { checkModel, hasSizeLimit, POLICY_SIZE_LIMITS, policySize } from "./policy-checks";
+export { checkModel, hasSizeLimit, POLICY_SIZE_LIMITS, policySize, RULES, ruleById } from "./policy-checks";
 export type { SizedKind } from "./policy-checks";
-export type { Finding } from "./policy-checks";
+export type { Finding, Rule } from "./policy-checks";
 
 /**
  * Context key that switches the synth-time policy checks off for an app or a
@@ -99,15 +99,26 @@ function reportFindings(stack: TerraformStack): string[] {
     else if (c instanceof TerraformLocal) byAddress.set(`local.${stack.getLogicalId(c)}`, c);
   }
   const errors: string[] = [];
+  const acknowledged: AcknowledgementRecord[] = [];
   for (const f of findings) {
     const target = byAddress.get(f.address) ?? stack;
-    if (f.acknowledgement && isAcknowledged(target, f.acknowledgement)) continue;
+    const reason = f.acknowledgement && acknowledgementReason(target, f.acknowledgement);
+    if (f.acknowledgement && reason) {
+      acknowledged.push({ rule: f.acknowledgement, reason, address: f.address, message: f.message });
+      continue;
+    }
     const text = `[${f.check}] ${f.message}`;
     if (f.level === "error") errors.push(`${text} (at ${f.address})`);
     else if (!target.node.metadata.some((m) => m.data === text)) Annotations.of(target).addWarning(text);
   }
+  // Written into the stack JSON (`"//": { "xacct": { "acknowledgements": [...] } }`), where
+  // xacct-access reads them back: a reviewer sees every silenced warning and its reason.
+  // Only when there are some: a stack without acknowledgements keeps its JSON unchanged.
+  if (acknowledged.length) stack.addOverride(ACKNOWLEDGEMENTS_OVERRIDE, acknowledged);
   return errors;
 }
+
+const ACKNOWLEDGEMENTS_OVERRIDE = "//.xacct.acknowledgements";
 
 /** The findings for one stack, before acknowledgements. */
 export function checkStack(stack: TerraformStack): Finding[] {

@@ -293,7 +293,7 @@ describe("the aspect at synth", () => {
   it("synthesizes when every check passes, and an acknowledged warning stays silent", () => {
     expect(() =>
       synthApp((s, p) =>
-        share(s, p, { grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }], acknowledge: ["account-root-principal"] }),
+        share(s, p, { grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }], acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }] }),
       ),
     ).not.toThrow();
   });

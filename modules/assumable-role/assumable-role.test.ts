@@ -44,7 +44,7 @@ describe("AssumableRole trust policy", () => {
 
   it("refuses an account root unless acknowledged", () => {
     expect(() => role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`] })).toThrow(/trusts every principal of that account/);
-    const { tf } = role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`], acknowledge: ["account-root-principal"] });
+    const { tf } = role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`], acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }] });
     expect(only(tf, "aws_iam_role").assume_role_policy).toContain(`arn:aws:iam::${ACCOUNT_A}:root`);
   });
 
@@ -99,7 +99,7 @@ describe("AssumableRole groups of another account", () => {
         roleName: "dev-upload",
         requireMfa: true,
         access: GRANT,
-        acknowledge: ["account-root-principal"],
+        acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }],
       });
       r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: "Developers" });
     });

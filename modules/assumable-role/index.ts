@@ -2,7 +2,7 @@ import { AwsProvider, IamGroup, IamGroupPolicy, IamRole, IamRolePolicy } from ".
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
-import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
+import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
 import { assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
@@ -53,7 +53,7 @@ export interface AssumableRoleProps {
    * Principals of other accounts that may assume the role: role or user ARNs,
    * or constructs exposing one (`LambdaWriter`). An account root
    * (`arn:aws:iam::<id>:root`, i.e. anyone in that account whom their admins
-   * allow) is refused unless `acknowledge` contains `"account-root-principal"`.
+   * allow) is refused unless `acknowledge` contains `{ rule: "account-root-principal", reason }`.
    * More can be added with `addTrustedPrincipal()`; synth fails if none is.
    * @default []
    */
@@ -116,7 +116,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     this.maxSessionDurationSeconds = v.sessionDuration(f("maxSessionDurationSeconds"), props.maxSessionDurationSeconds ?? 3600);
     this.externalId = props.externalId === undefined ? undefined : v.externalId(f("externalId"), props.externalId);
     this.requireMfa = props.requireMfa ?? false;
-    const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+    const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
 
     this.acknowledgements = acks;
     (props.trustedPrincipals ?? []).forEach((p, i) => this.addTrustedPrincipal(p, `trustedPrincipals[${i}]`));
@@ -208,10 +208,10 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   public addTrustedPrincipal(principal: GranteeLike, field = `trustedPrincipals[${this.trusted.length}]`): void {
     const g = toGrantee(principal);
     const { arn } = v.principalArn(`AssumableRole(${this.node.id}).${field}`, g.principalArn);
-    if (arn.endsWith(":root") && !this.acknowledgements.includes("account-root-principal")) {
+    if (arn.endsWith(":root") && !this.acknowledgements.some((a) => a.rule === "account-root-principal")) {
       throw new ConfigError(
         `AssumableRole(${this.node.id}).${field}`,
-        `"${arn}" trusts every principal of that account; name the role ARN that needs access, or add "account-root-principal" to acknowledge if the whole account is meant`,
+        `"${arn}" trusts every principal of that account; name the role ARN that needs access, or add { rule: "account-root-principal", reason: "..." } to acknowledge if the whole account is meant`,
       );
     }
     this.trusted.push(g);

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AwsProvider, KmsGrant, S3BucketPolicy } from "../../lib/framework/aws";
-import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
+import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, Token } from "../../lib/framework";
 import { addDependency } from "../../lib/grantee";
@@ -170,7 +170,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
     const literalRegion = props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
     this.region = this.kmsKeyArn !== undefined ? kmsKeyRegion(this.kmsKeyArn) : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
-    const acks = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+    const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
 
     if (this.policyMode === "merge") {
       if (props.existingPolicy === undefined) {

@@ -2,7 +2,7 @@ import { AwsProvider, KmsAlias, KmsKey, S3Bucket, S3BucketLifecycleConfiguration
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
 import { addDependency, IGrantee, principalsPolicyId } from "../../lib/grantee";
-import { acknowledge, Acknowledgement, ACKNOWLEDGEMENTS } from "../../lib/checks/acknowledge";
+import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
 import {
   AccessLevel,
   accessLogBucketPolicy,
@@ -199,7 +199,7 @@ export class BucketShare extends Construct implements IBucketShare {
     }
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
-    this.acknowledgements = (props.acknowledge ?? []).map((a, i) => v.oneOf(f(`acknowledge[${i}]`), a, ACKNOWLEDGEMENTS));
+    this.acknowledgements = validateAcknowledgements(f("acknowledge"), props.acknowledge);
     const logs = props.accessLogs === true ? {} : props.accessLogs === false ? undefined : props.accessLogs;
     const logBucketName = logs && v.bucketName(f("accessLogs.bucketName"), logs.bucketName ?? `${this.bucketName}-logs`);
     const logExpirationDays = logs && v.integerInRange(f("accessLogs.expirationDays"), logs.expirationDays ?? 365, 1, 36500);

@@ -35,7 +35,13 @@ function applies(principal: MatrixPrincipal, probe: Probe): boolean {
 /** Principals whose identity policies are the stack's own: the only ones resources outside the stack are asked of. */
 const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-member", "user"]);
 
-const isExternal = (p: MatrixPrincipal, account: string): boolean => p.account === undefined || p.kind === "organization" || p.account !== account;
+/**
+ * Cross-account or public. An AWS service principal (`service/lambda.amazonaws.com` in a trust
+ * policy) is its own class: the service acts for the account that configures it (a Lambda
+ * function's execution role), so a new service trust is not `new-external`.
+ */
+const isExternal = (p: MatrixPrincipal, account: string): boolean =>
+  p.kind !== "service" && (p.account === undefined || p.kind === "organization" || p.account !== account);
 
 /** Engine results by request class and probe: share one between the two sides of a diff. */
 export type EvaluationMemo = Map<string, Evaluation>;
@@ -114,5 +120,5 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
-  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model) };
+  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model), acknowledgements: extras.acknowledgements };
 }

@@ -1,12 +1,13 @@
 import type { Cell } from "./types";
 import { formatWhy } from "./format";
 import { type AccessDiff, type StackDiff, totals } from "./review";
+import { lineOfAddress } from "./source-lines";
 
 /** An access diff as text, a pull-request comment (markdown), JSON or SARIF 2.1.0. */
 
 export const JSON_SCHEMA_VERSION = 1;
 
-const cellLine = (c: Cell): string => `${c.key}${c.external ? "  (cross-account/public)" : ""}\n      ${formatWhy(c)}`;
+const cellLine = (c: Cell): string => `${c.key}${c.external ? "  (cross-account/public)" : c.principal.startsWith("service/") ? "  (AWS service)" : ""}\n      ${formatWhy(c)}`;
 const sourceLine = (d: AccessDiff): string =>
   d.source.kind === "plan" ? `plan ${d.source.file}${d.source.terraformVersion ? ` (terraform ${d.source.terraformVersion})` : ""}` : `${d.source.base} -> ${d.source.head}`;
 
@@ -110,6 +111,8 @@ export interface SarifResult {
   readonly message: { readonly text: string };
   readonly locations: readonly Record<string, unknown>[];
   readonly partialFingerprints: Readonly<Record<string, string>>;
+  /** An acknowledged finding: shown, with the reason, as suppressed. */
+  readonly suppressions?: readonly { readonly kind: "inSource"; readonly justification: string }[];
 }
 
 export const SARIF_RULES = [
@@ -118,11 +121,13 @@ export const SARIF_RULES = [
   { id: "removed-access", text: "Access removed", level: "note" },
   { id: "unknown-policy", text: "Policy value known only after apply", level: "warning" },
   { id: "external-access", text: "Cross-account or public access", level: "note" },
+  { id: "acknowledged-finding", text: "A synth-time check warning acknowledged with a reason", level: "warning" },
 ] as const;
 
+/** A result's location: the file, the line of the Terraform address in it (1 when not found), and the address. */
 export function sarifLocation(uri: string, logical?: string): Record<string, unknown> {
   return {
-    physicalLocation: { artifactLocation: { uri }, region: { startLine: 1 } },
+    physicalLocation: { artifactLocation: { uri }, region: { startLine: lineOfAddress(uri, logical) } },
     ...(logical ? { logicalLocations: [{ fullyQualifiedName: logical, kind: "resource" }] } : {}),
   };
 }

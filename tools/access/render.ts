@@ -1,5 +1,5 @@
 import { accountsLine, formatDecision, formatWhy, select, summaryLine } from "./format";
-import { decidingAddress, JSON_SCHEMA_VERSION, sarifLog, sarifResult } from "./render-diff";
+import { decidingAddress, JSON_SCHEMA_VERSION, type SarifResult, sarifLog, sarifResult } from "./render-diff";
 import type { Cell, StackMatrix } from "./types";
 
 /** The matrix as a plain-text table, a markdown table, or JSON. */
@@ -23,7 +23,8 @@ export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions
       const s = select(m, opts.all);
       const table = s.shown.length ? alignedTable([HEADER, ...s.shown.map((c) => row(c))]) : "(no cells)";
       const unread = (m.notEvaluated ?? []).map((x) => `NOT EVALUATED  ${x}\n`).join("");
-      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}\n${table}\n`;
+      const acks = (m.acknowledgements ?? []).map((a) => `ACKNOWLEDGED  [${a.rule}] ${a.address}: ${a.reason}\n`).join("");
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}${acks}\n${table}\n`;
     })
     .join("\n");
 }
@@ -35,6 +36,13 @@ function markdownRow(c: Cell): string {
   const [principal, action, resource, context, decision] = row(c);
   const cells = [code(principal), code(action), code(resource), code(context), decision, formatWhy(c, code)];
   return `| ${cells.map(md).join(" | ")} |`;
+}
+
+/** The stack's acknowledged check warnings, with their reasons (nothing when it has none). */
+function acknowledgedMarkdown(m: StackMatrix): string[] {
+  const acks = m.acknowledgements ?? [];
+  if (acks.length === 0) return [];
+  return ["Acknowledged check warnings:", "", "| Rule | Resource | Reason |", "| --- | --- | --- |", ...acks.map((a) => `| ${[code(a.rule), code(a.address), a.reason].map(md).join(" | ")} |`), ""];
 }
 
 export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOptions): string {
@@ -50,6 +58,7 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
         "| --- | --- | --- | --- | --- | --- |",
         ...s.shown.map(markdownRow),
         "",
+        ...acknowledgedMarkdown(m),
       ].join("\n");
     })
     .join("\n");
@@ -58,18 +67,29 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
 export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions): string {
   const stacks = matrices.map((m) => {
     const s = select(m, opts.all);
-    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, notEvaluated: m.notEvaluated ?? [], cells: s.shown };
+    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, notEvaluated: m.notEvaluated ?? [], acknowledgements: m.acknowledgements ?? [], cells: s.shown };
   });
   return JSON.stringify({ schema: "xacct-access/matrix", version: JSON_SCHEMA_VERSION, stacks }, null, 2);
 }
 
-/** Every Allowed cross-account or public cell as a SARIF note, pointing at the stack's cdk.tf.json. */
+/**
+ * Every Allowed cross-account or public cell as a SARIF note, and every acknowledged check
+ * warning as a suppressed result carrying its reason, at the line of the deciding resource in
+ * the stack's cdk.tf.json.
+ */
 export function renderSarif(matrices: readonly StackMatrix[], outdir: string): string {
   return sarifLog(
-    matrices.flatMap((m) =>
-      m.cells
-        .filter((c) => c.decision === "Allowed" && c.external)
-        .map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, `${outdir}/stacks/${m.stack}/cdk.tf.json`, decidingAddress(c), `${m.stack} ${c.key}`)),
-    ),
+    matrices.flatMap((m) => {
+      const uri = `${outdir}/stacks/${m.stack}/cdk.tf.json`;
+      return [
+        ...m.cells.filter((c) => c.decision === "Allowed" && c.external).map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, uri, decidingAddress(c), `${m.stack} ${c.key}`)),
+        ...(m.acknowledgements ?? []).map(
+          (a): SarifResult => ({
+            ...sarifResult("acknowledged-finding", `[${a.rule}] ${a.message}`, uri, a.address, `${m.stack} ACK ${a.rule} ${a.address}`),
+            suppressions: [{ kind: "inSource", justification: a.reason }],
+          }),
+        ),
+      ];
+    }),
   );
 }

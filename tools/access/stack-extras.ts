@@ -1,3 +1,4 @@
+import { type AcknowledgementRecord, readAcknowledgements } from "../../lib/checks/acknowledge";
 import type { StackModel, TfJson } from "../../lib/model/stack-model";
 
 /**
@@ -20,6 +21,8 @@ export interface StackExtras {
   readonly notifications: readonly BucketNotificationModel[];
   /** Account id → provider alias (the first alias naming it). */
   readonly aliasOfAccount: Readonly<Record<string, string>>;
+  /** Warnings of the synth-time checks acknowledged in the stack, with their reasons. */
+  readonly acknowledgements: readonly AcknowledgementRecord[];
 }
 
 type Attrs = Record<string, unknown>;
@@ -63,5 +66,6 @@ export function readStackExtras(tf: TfJson, model: StackModel): StackExtras {
     restrictPublicBuckets: restrictPublicBuckets(tf, model),
     notifications: notifications(tf, model),
     aliasOfAccount: aliasOfAccount(model),
+    acknowledgements: readAcknowledgements(tf),
   };
 }

@@ -1,3 +1,4 @@
+import type { AcknowledgementRecord } from "../../lib/checks/acknowledge";
 import type { PolicyDocument } from "../../lib/policy";
 
 /**
@@ -123,7 +124,7 @@ export interface Cell {
   readonly via?: Hop;
   /** `principal action resource [context] via role[hopContext]`: what tests and diffs compare. */
   readonly key: string;
-  /** Cross-account or public: the principal (or a hop) is not in the resource's account, or is anonymous or a service. */
+  /** Cross-account or public: the principal (or a hop) is not in the resource's account, or is anonymous. AWS service principals are not external. */
   readonly external: boolean;
 }
 
@@ -139,4 +140,6 @@ export interface StackMatrix {
   readonly evaluated?: number;
   /** Every evaluated cell, direct and via a hop, in a stable order. */
   readonly cells: readonly Cell[];
+  /** Warnings of the synth-time checks the stack acknowledged, with their reasons. */
+  readonly acknowledgements?: readonly AcknowledgementRecord[];
 }

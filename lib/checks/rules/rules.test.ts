@@ -1,0 +1,182 @@
+import { buildStackModel, type TfJson } from "../../model/stack-model";
+import type { Statement } from "../../policy";
+import { RULES, ruleById, runRules } from ".";
+
+/**
+ * One table per rule: hand-written Terraform JSON (so a broken policy can be fed in), each fixture
+ * with the number of findings the rule must report on it. Account A 111111111111 consumes,
+ * account B 222222222222 owns the bucket `data-b` and its key.
+ */
+const A = "111111111111";
+const B = "222222222222";
+const ROLE_A = `arn:aws:iam::${A}:role/consumer`;
+const KEY_ARN = `arn:aws:kms:us-east-1:${B}:key/k`;
+const doc = (...Statement: Statement[]): string => JSON.stringify({ Version: "2012-10-17", Statement });
+const VIA_S3 = { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } };
+
+interface Parts {
+  /** Inline policy of role `hand` (account B). */
+  role?: Statement[];
+  roleAccount?: "a" | "b";
+  maxSession?: number;
+  bucketPolicy?: Statement[];
+  /** Makes `data-b` SSE-KMS with key `k`, whose policy these statements are. */
+  keyPolicy?: Statement[];
+  ownership?: string;
+  trust?: Statement[];
+  fn?: Record<string, string>;
+}
+
+function tf(p: Parts): TfJson {
+  const provider = (x: "a" | "b"): string => `aws.account_${x}`;
+  const resource: NonNullable<TfJson["resource"]> = {};
+  const add = (type: string, name: string, attrs: Record<string, unknown>): void => {
+    resource[type] = { ...(resource[type] ?? {}), [name]: attrs };
+  };
+  add("aws_s3_bucket", "b", { provider: provider("b"), bucket: "data-b" });
+  if (p.role || p.trust || p.maxSession !== undefined) {
+    const acct = p.roleAccount ?? "b";
+    add("aws_iam_role", "hand", {
+      provider: provider(acct),
+      name: "hand",
+      assume_role_policy: doc(...(p.trust ?? [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "sts:AssumeRole" }])),
+      ...(p.maxSession !== undefined ? { max_session_duration: p.maxSession } : {}),
+    });
+    if (p.role) add("aws_iam_role_policy", "hand", { provider: provider(acct), role: "${aws_iam_role.hand.name}", policy: doc(...p.role) });
+  }
+  if (p.bucketPolicy) add("aws_s3_bucket_policy", "p", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", policy: doc(...p.bucketPolicy) });
+  if (p.keyPolicy) {
+    add("aws_kms_key", "k", { provider: provider("b"), policy: doc(...p.keyPolicy) });
+    add("aws_s3_bucket_server_side_encryption_configuration", "e", {
+      provider: provider("b"),
+      bucket: "${aws_s3_bucket.b.id}",
+      rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }],
+    });
+  }
+  if (p.ownership) add("aws_s3_bucket_ownership_controls", "o", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", rule: [{ object_ownership: p.ownership }] });
+  if (p.fn) add("aws_lambda_function", "f", { provider: provider("b"), function_name: "writer", environment: [{ variables: p.fn }] });
+  return {
+    provider: {
+      aws: [
+        { alias: "account_a", region: "us-east-1", allowed_account_ids: [A] },
+        { alias: "account_b", region: "us-east-1", allowed_account_ids: [B] },
+      ],
+    },
+    resource,
+  };
+}
+
+/** The deny statements BucketShare writes for an SSE-KMS bucket (algorithm, key, SSE-C). */
+const PIN: Statement[] = [
+  { Sid: "Alg", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
+  { Sid: "Key", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN } } },
+  { Sid: "SseC", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } } },
+];
+const KEY_FOR_A: Statement = { Sid: "UseA", Effect: "Allow", Principal: { AWS: ROLE_A }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: VIA_S3 };
+const ROLE_KMS: Statement = { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN, Condition: VIA_S3 };
+const many = Array.from({ length: 600 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`);
+
+type Case = [name: string, parts: Parts, findings: number];
+const TABLES: Record<string, Case[]> = {
+  "policy-size": [
+    ["a small bucket policy", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+    ["a bucket policy naming 600 roles", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: many }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a trust policy naming 600 roles", { trust: [{ Effect: "Allow", Principal: { AWS: many }, Action: "sts:AssumeRole" }] }, 1],
+  ],
+  "list-bucket-on-object-arn": [
+    ["ListBucket on the bucket ARN", { role: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::data-b" }] }, 0],
+    ["ListBucket on object ARNs only", { role: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a Deny of ListBucket on object ARNs", { role: [{ Effect: "Deny", Action: "s3:ListBucket", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+  ],
+  "object-action-on-bucket-arn": [
+    ["GetObject on object ARNs", { role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/in/*" }] }, 0],
+    ["GetObject on the bucket ARN only", { role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b" }] }, 1],
+  ],
+  "wildcard-action": [
+    ["named actions", { role: [{ Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+    ["s3:*", { role: [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a Deny of s3:*", { role: [{ Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+  ],
+  "wildcard-principal": [
+    ["Principal * narrowed by aws:PrincipalOrgID", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } } }] }, 0],
+    ["Principal * with only a TLS condition", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Bool: { "aws:SecureTransport": "true" } } }] }, 1],
+    ['Principal { AWS: "*" }', { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a Null test on a caller key does not narrow", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Null: { "aws:PrincipalOrgID": "false" } } }] }, 1],
+  ],
+  "account-root-principal": [
+    ["a role ARN", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+    ["an account root", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    [
+      "an account root narrowed by aws:PrincipalArn",
+      { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:user/*` } } }] },
+      0,
+    ],
+  ],
+  "kms-identity-grant": [
+    ["a reader with the key", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] }, 0],
+    ["a reader without the key", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a reader of a bucket without KMS", { role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+  ],
+  "kms-key-policy-grant": [
+    ["the bucket and the key grant account A's role", { keyPolicy: [KEY_FOR_A], bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
+    ["the bucket grants account A's role, the key does not", { keyPolicy: [], bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    ["a role of account A in the stack, not in the key policy", { keyPolicy: [], bucketPolicy: PIN, roleAccount: "a", role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] }, 1],
+  ],
+  "kms-without-via-service": [
+    ["a key statement for account A with kms:ViaService", { keyPolicy: [KEY_FOR_A], bucketPolicy: PIN }, 0],
+    ["a key statement for account A without kms:ViaService", { keyPolicy: [{ ...KEY_FOR_A, Condition: undefined }], bucketPolicy: PIN }, 1],
+    ["a role policy on the bucket key without kms:ViaService", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN }] }, 1],
+  ],
+  "object-writer-without-bofc": [
+    ["BucketOwnerEnforced", { ownership: "BucketOwnerEnforced" }, 0],
+    ["ObjectWriter without a bucket-owner-full-control Deny", { ownership: "ObjectWriter" }, 1],
+    [
+      "ObjectWriter with the Deny",
+      { ownership: "ObjectWriter", bucketPolicy: [{ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } }] },
+      0,
+    ],
+  ],
+  "sse-kms-not-pinned": [
+    ["SSE-KMS with all three Deny statements", { keyPolicy: [], bucketPolicy: PIN }, 0],
+    ["SSE-KMS with no bucket policy", { keyPolicy: [] }, 1],
+    ["SSE-KMS without the SSE-C Deny", { keyPolicy: [], bucketPolicy: PIN.slice(0, 2) }, 1],
+  ],
+  "role-chaining-session": [
+    ["one hour", { fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "3600" } }, 0],
+    ["two hours", { fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "7200" } }, 1],
+    ["two hours but no role assumed", { fn: { TARGET_SESSION_DURATION_SECONDS: "7200" } }, 0],
+  ],
+  "session-duration": [
+    ["within the role's maximum", { maxSession: 3600, fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "1800" } }, 0],
+    ["over the role's maximum", { maxSession: 900, fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "1800" } }, 1],
+  ],
+};
+
+describe("the rule registry", () => {
+  it("lists every rule once, each with a table of fixtures here", () => {
+    const ids = RULES.map((r) => r.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(Object.keys(TABLES).sort()).toEqual([...ids].sort());
+  });
+
+  it.each(RULES.map((r) => [r.id, r] as const))("%s has a severity, a one-line explanation and AWS documentation", (_, r) => {
+    expect(["error", "warning"]).toContain(r.severity);
+    expect(r.explanation).toMatch(/^[^\n]{20,200}$/);
+    expect(r.docs.length).toBeGreaterThan(0);
+    for (const url of r.docs) expect(url).toMatch(/^https:\/\/(docs\.aws\.amazon\.com|repost\.aws)\//);
+  });
+});
+
+describe.each(Object.entries(TABLES))("rule %s", (id, cases) => {
+  const rule = ruleById(id);
+  it.each(cases)("%s: %i finding(s)", (_, parts, count) => {
+    const findings = rule?.check(buildStackModel(tf(parts))) ?? [];
+    expect(findings).toHaveLength(count);
+    for (const f of findings) {
+      expect(f.check).toBe(id);
+      expect(f.level).toBe(rule?.severity);
+    }
+    // Each fixture that trips must trip through the full run too (no rule hides another).
+    expect(runRules(buildStackModel(tf(parts))).filter((f) => f.check === id)).toHaveLength(count);
+  });
+});
