@@ -42,17 +42,17 @@ export function loadStackJson(name: string, json: string | TfJson): SynthesizedS
 }
 
 /** The access matrix of one stack. */
-export function matrixOf(stack: SynthesizedStack): Promise<StackMatrix> {
-  return computeMatrix(stack.name, stack.model, stack.extras);
+export function matrixOf(stack: SynthesizedStack, opts: { /** @internal reference mode */ exhaustive?: boolean } = {}): Promise<StackMatrix> {
+  return computeMatrix(stack.name, stack.model, stack.extras, { exhaustive: opts.exhaustive });
 }
 
 /** Access before and after a saved plan (`terraform show -json` output: a file path, its text, or parsed). */
-export async function diffPlan(plan: string | PlanJson, opts: { file?: string; stack?: string } = {}): Promise<AccessDiff> {
+export async function diffPlan(plan: string | PlanJson, opts: { file?: string; stack?: string; /** @internal reference mode (every probe, whole policies): what tests and the benchmark compare with */ exhaustive?: boolean } = {}): Promise<AccessDiff> {
   const json = typeof plan === "string" ? parsePlanJson(plan, opts.file) : plan;
   const sides = planSides(json);
   const file = opts.file ?? "plan.json";
   const stack = opts.stack ?? path.basename(file).replace(/\.json$/, "");
-  return { source: { kind: "plan", file, terraformVersion: sides.terraformVersion }, stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown)] };
+  return { source: { kind: "plan", file, terraformVersion: sides.terraformVersion }, stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown, new Map(), { exhaustive: opts.exhaustive })] };
 }
 
 export function diffPlanFile(file: string): Promise<AccessDiff> {

@@ -1,6 +1,8 @@
+import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import { SESSION_NAME } from "./principals";
 import { OWN_SESSION_NAME } from "./probes";
+import { trimFor, type Trimmed } from "./relevance";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
@@ -57,7 +59,12 @@ function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, str
   return context;
 }
 
-function simulationOf(principal: MatrixPrincipal, probe: Probe): Simulation {
+/** How a request is evaluated: `exhaustive` hands the engine whole resource policies (the reference the trimmed evaluation is tested against). */
+export interface EvaluateOptions {
+  readonly exhaustive?: boolean;
+}
+
+function simulationOf(principal: MatrixPrincipal, probe: Probe, resourcePolicy: PolicyDocument | undefined): Simulation {
   return {
     request: {
       principal: principal.arn ?? loadEngine().anonymousPrincipal,
@@ -68,7 +75,7 @@ function simulationOf(principal: MatrixPrincipal, probe: Probe): Simulation {
     identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: p.document })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    resourcePolicy: probe.resourcePolicy?.document,
+    resourcePolicy,
     additionalSettings: { s3: { blockPublicAccess: probe.blockPublicAccess } },
   };
 }
@@ -79,22 +86,25 @@ function identitySource(principal: MatrixPrincipal, name: string | undefined): N
   return principal.identityPolicies.find((p) => p.name === name);
 }
 
-function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe): DecidingStatement {
+/** The statement's 1-based position in the resource policy as written (the engine saw a trimmed copy). */
+const resourceIndex = (index: number, trimmed: Trimmed | undefined): number => (trimmed ? (trimmed.originalIndex[index - 1] ?? index) : index);
+
+function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {
   if (g.policyType === "resource") {
-    return { effect: "Allow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid: sidOf(g.statementId, g.statementIndex) };
+    return { effect: "Allow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid: sidOf(g.statementId, resourceIndex(g.statementIndex, trimmed)) };
   }
   const p = identitySource(principal, g.policyIdentifier);
   return { effect: "Allow", source: p?.source ?? "identity", policy: g.policyIdentifier, sid: sidOf(g.statementId, g.statementIndex) };
 }
 
-function fromDenial(d: RequestDenial, principal: MatrixPrincipal, probe: Probe): DecidingStatement {
+function fromDenial(d: RequestDenial, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {
   const resource = d.policyType === "resource";
   if (d.denialType === "Implicit") {
     return resource
       ? { effect: "NoAllow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name }
       : { effect: "NoAllow", source: d.policyType === "s3-bpa" ? "s3-bpa" : "identity" };
   }
-  const sid = sidOf(d.statementId, d.statementIndex);
+  const sid = sidOf(d.statementId, resource ? resourceIndex(d.statementIndex, trimmed) : d.statementIndex);
   if (resource) return { effect: "Deny", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid };
   if (d.policyType === "s3-bpa") return { effect: "Deny", source: "s3-bpa", sid };
   const p = identitySource(principal, d.policyIdentifier);
@@ -102,14 +112,15 @@ function fromDenial(d: RequestDenial, principal: MatrixPrincipal, probe: Probe):
 }
 
 /** Explicit denials decide; without one, every policy side that lacked an Allow is listed. */
-function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, probe: Probe): DecidingStatement[] {
+function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement[] {
   const explicit = denials.filter((d) => d.denialType === "Explicit");
-  return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe));
+  return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe, trimmed));
 }
 
-async function evaluateOne(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
+async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: EvaluateOptions): Promise<Evaluation> {
   const { runSimulation, getGrantReasons, getDenialReasons } = loadEngine();
-  const response = await runSimulation(simulationOf(principal, probe), {});
+  const trimmed = probe.resourcePolicy && !opts.exhaustive ? trimFor(probe.resourcePolicy.document, principal) : undefined;
+  const response = await runSimulation(simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document), {});
   if (response.resultType === "error") {
     throw new Error(`iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
   }
@@ -118,9 +129,9 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe): Promise<Ev
   }
   const analysis = response.result.analysis;
   if (response.overallResult === "Allowed") {
-    return { decision: "Allowed", deciding: getGrantReasons(analysis).map((g) => fromGrant(g, principal, probe)) };
+    return { decision: "Allowed", deciding: getGrantReasons(analysis).map((g) => fromGrant(g, principal, probe, trimmed)) };
   }
-  return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe) };
+  return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe, trimmed) };
 }
 
 /** Everything may be asked of the bucket once the access point side (identity + access point policy) allowed it. */
@@ -141,22 +152,22 @@ const ANY_ACTION: NamedPolicy = {
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html (kms:CallerAccount, kms:ViaService)
  */
-async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaBucket: NonNullable<Probe["viaBucket"]>): Promise<Evaluation> {
-  const front = await evaluateOne(principal, probe);
+async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaBucket: NonNullable<Probe["viaBucket"]>, opts: EvaluateOptions): Promise<Evaluation> {
+  const front = await evaluateOne(principal, probe, opts);
   if (front.decision !== "Allowed") return front;
   const bucketProbe: Probe = { ...probe, ...viaBucket, viaBucket: undefined, viaKey: undefined };
-  const back = await evaluateOne({ ...principal, identityPolicies: [ANY_ACTION] }, bucketProbe);
+  const back = await evaluateOne({ ...principal, identityPolicies: [ANY_ACTION] }, bucketProbe, opts);
   const bucketSide = back.deciding.filter((d) => d.policy !== ANY_ACTION.name);
   if (back.decision !== "Allowed") return { decision: "Denied", deciding: bucketSide };
   if (!probe.viaKey) return { decision: "Allowed", deciding: [...front.deciding, ...bucketSide] };
   const caller: Record<string, string> = principal.account === undefined ? {} : { "kms:CallerAccount": principal.account };
-  const key = await evaluateOne(principal, { ...probe.viaKey, context: { ...probe.viaKey.context, ...caller } });
+  const key = await evaluateOne(principal, { ...probe.viaKey, context: { ...probe.viaKey.context, ...caller } }, opts);
   return key.decision === "Allowed" ? { decision: "Allowed", deciding: [...front.deciding, ...bucketSide, ...key.deciding] } : key;
 }
 
 /** One request: identity and resource policies (with an access point, its bucket's too). */
-export async function evaluatePolicies(principal: MatrixPrincipal, probe: Probe): Promise<Evaluation> {
-  return probe.viaBucket ? throughAccessPoint(principal, probe, probe.viaBucket) : evaluateOne(principal, probe);
+export async function evaluatePolicies(principal: MatrixPrincipal, probe: Probe, opts: EvaluateOptions = {}): Promise<Evaluation> {
+  return probe.viaBucket ? throughAccessPoint(principal, probe, probe.viaBucket, opts) : evaluateOne(principal, probe, opts);
 }
 
 export const evaluate = evaluatePolicies;

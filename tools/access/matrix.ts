@@ -3,7 +3,9 @@ import { cellKey } from "./cell-key";
 import { probeId, requestClass } from "./classes";
 import { evaluatePolicies, type Evaluation } from "./evaluate";
 import { principalsOf } from "./principals";
-import { probesOf } from "./probes";
+import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
+import { OBJECT_NAME, probesOf } from "./probes";
+import { allowCandidates, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
@@ -52,9 +54,100 @@ export interface MatrixOptions {
   readonly memo?: EvaluationMemo;
   /** Keep only Allowed cells (what a diff compares): far fewer objects for large plans. */
   readonly allowedOnly?: boolean;
+  /**
+   * Reference mode: every principal asked every probe, whole resource policies
+   * handed to the engine (the engine before issue #22). Without it, a diff
+   * (allowedOnly) skips the probes of prefixes no Allow that applies to the
+   * principal can reach (Denied by construction, counted in `evaluated`), and
+   * every evaluation sees only the resource-policy statements that can apply.
+   */
+  readonly exhaustive?: boolean;
 }
 
-async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean): Promise<DirectCells> {
+/** Bucket probes of one prefix each, grouped by bucket and prefix, with the probes' positions. */
+interface PrunableBucket {
+  readonly shape: BucketShape;
+  readonly account: string;
+  readonly policy: Probe["resourcePolicy"];
+  readonly byPrefix: Map<string, number[]>;
+  readonly count: number;
+}
+
+interface ProbePlan {
+  readonly general: number[];
+  readonly buckets: PrunableBucket[];
+}
+
+/**
+ * Which probes can be skipped: those of a bucket's specific prefixes (never
+ * the wrong-prefix and sample-prefix boundary probes, the no-prefix list, the
+ * bucket actions, access points, keys, roles or resources outside the stack).
+ */
+function planProbes(model: StackModel, probes: readonly Probe[], seeds: Seeds): ProbePlan {
+  const general: number[] = [];
+  const byArn = new Map<string, PrunableBucket>();
+  for (const b of model.buckets) {
+    const specific = probePrefixes(model, b, seeds.prefixes[b.name]).filter((p) => p !== WRONG_PREFIX && p !== WHOLE_BUCKET_SAMPLE_PREFIX);
+    if (specific.length === 0) continue;
+    byArn.set(b.arn, { shape: { arn: b.arn, objectName: OBJECT_NAME, prefixes: prefixIndex(specific) }, account: b.account, policy: undefined, byPrefix: new Map(), count: 0 });
+  }
+  const out: PrunableBucket[] = [];
+  probes.forEach((q, i) => {
+    const prefix = prunablePrefix(q, byArn);
+    if (prefix === undefined) {
+      general.push(i);
+      return;
+    }
+    const [arn, p] = prefix;
+    let bucket = byArn.get(arn) as PrunableBucket;
+    if (bucket.count === 0) {
+      bucket = { ...bucket, policy: q.resourcePolicy };
+      byArn.set(arn, bucket);
+      out.push(bucket);
+    }
+    const list = bucket.byPrefix.get(p) ?? [];
+    list.push(i);
+    bucket.byPrefix.set(p, list);
+    (bucket as { count: number }).count++;
+  });
+  return { general, buckets: out };
+}
+
+function prunablePrefix(q: Probe, buckets: ReadonlyMap<string, PrunableBucket>): [string, string] | undefined {
+  if (q.viaBucket || q.outside || q.assumesRole !== undefined || !q.resource.startsWith("arn:aws:s3:::")) return undefined;
+  const slash = q.resource.indexOf("/");
+  const arn = slash < 0 ? q.resource : q.resource.slice(0, slash);
+  const bucket = buckets.get(arn);
+  if (!bucket || (bucket.count > 0 && bucket.policy !== q.resourcePolicy)) return undefined;
+  let prefix: string | undefined;
+  if (slash < 0) prefix = q.action === "s3:ListBucket" ? q.context["s3:prefix"] : undefined;
+  else if (q.resource.endsWith(OBJECT_NAME)) prefix = q.resource.slice(slash + 1, -OBJECT_NAME.length);
+  return prefix !== undefined && bucket.shape.prefixes.set.has(prefix) ? [arn, prefix] : undefined;
+}
+
+/** The probes to ask the principal (positions, in the probe order), and how many applicable ones were skipped. */
+function probesFor(principal: MatrixPrincipal, probes: readonly Probe[], plan: ProbePlan): { asked: Probe[]; skipped: number } {
+  const picked = [...plan.general];
+  let skipped = 0;
+  for (const b of plan.buckets) {
+    const sameAccount = principal.account === b.account && principal.kind !== "service" && principal.kind !== "anonymous";
+    const candidates = allowCandidates(principal, b.shape, b.policy?.document, sameAccount ? principal.identityPolicies.map((x) => x.document) : undefined);
+    let taken = 0;
+    for (const p of candidates) {
+      const list = b.byPrefix.get(p);
+      if (!list) continue;
+      picked.push(...list);
+      taken += list.length;
+    }
+    // Whether the skipped probes would have been asked at all (same-account probes of "someone else" are not).
+    const first = probes[b.byPrefix.values().next().value?.[0] ?? -1];
+    if (first && applies(principal, first)) skipped += b.count - taken;
+  }
+  picked.sort((x, y) => x - y);
+  return { asked: picked.map((i) => probes[i]), skipped };
+}
+
+async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean, exhaustive: boolean): Promise<DirectCells> {
   const out: DirectCells = { cells: [], probes: [], evaluated: 0 };
   for (const probe of probes) {
     if (!applies(principal, probe)) continue;
@@ -62,7 +155,7 @@ async function directCells(principal: MatrixPrincipal, probes: readonly Probe[],
     const key = `${requestClass(principal, probe)}#${probeId(probe)}`;
     let policies = memo.get(key);
     if (!policies) {
-      policies = await evaluatePolicies(principal, probe);
+      policies = await evaluatePolicies(principal, probe, { exhaustive });
       memo.set(key, policies);
     }
     const { decision, deciding } = policies;
@@ -100,10 +193,14 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   const principals = principalsOf(model, seeds);
   const probes = probesOf(model, extras, seeds);
   const direct = new Map<MatrixPrincipal, DirectCells>();
+  const exhaustive = opts.exhaustive ?? false;
+  const allowedOnly = opts.allowedOnly ?? false;
+  const plan = allowedOnly && !exhaustive ? planProbes(model, probes, seeds) : undefined;
   let evaluated = 0;
   for (const p of principals) {
-    const d = await directCells(p, probes, memo, opts.allowedOnly ?? false);
-    evaluated += d.evaluated;
+    const { asked, skipped } = plan ? probesFor(p, probes, plan) : { asked: probes, skipped: 0 };
+    const d = await directCells(p, asked, memo, allowedOnly, exhaustive);
+    evaluated += d.evaluated + skipped;
     direct.set(p, d);
   }
 

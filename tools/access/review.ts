@@ -1,7 +1,7 @@
 import type { TfJson } from "../../lib/model/stack-model";
 import type { FailOn } from "./args";
 import { stackFromJson, type SynthesizedStack } from "./load";
-import { computeMatrix, type EvaluationMemo } from "./matrix";
+import { computeMatrix, type EvaluationMemo, type MatrixOptions } from "./matrix";
 import type { UnknownValue } from "./plan";
 import { mergeSeeds, seedsOf } from "./seeds";
 import type { Cell, StackMatrix } from "./types";
@@ -61,12 +61,19 @@ export function compareMatrices(before: StackMatrix, after: StackMatrix, unknown
 }
 
 /** Diff one stack given as two parsed Terraform JSONs (either may be empty: created or destroyed). */
-export async function diffStack(name: string, before: TfJson, after: TfJson, unknown: readonly UnknownValue[] = [], memo: EvaluationMemo = new Map()): Promise<StackDiff> {
+export async function diffStack(
+  name: string,
+  before: TfJson,
+  after: TfJson,
+  unknown: readonly UnknownValue[] = [],
+  memo: EvaluationMemo = new Map(),
+  opts: Pick<MatrixOptions, "exhaustive"> = {},
+): Promise<StackDiff> {
   const b: SynthesizedStack = stackFromJson(name, before);
   const a: SynthesizedStack = stackFromJson(name, after);
   const seeds = mergeSeeds(seedsOf(b.model), seedsOf(a.model));
-  const mb = await computeMatrix(name, b.model, b.extras, { seeds, memo, allowedOnly: true });
-  const ma = await computeMatrix(name, a.model, a.extras, { seeds, memo, allowedOnly: true });
+  const mb = await computeMatrix(name, b.model, b.extras, { seeds, memo, allowedOnly: true, ...opts });
+  const ma = await computeMatrix(name, a.model, a.extras, { seeds, memo, allowedOnly: true, ...opts });
   return compareMatrices(mb, ma, unknown);
 }
 

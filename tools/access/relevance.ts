@@ -1,0 +1,248 @@
+import { asList, statementsOf } from "../../lib/model/stack-model";
+import type { PolicyDocument, Statement } from "../../lib/policy";
+import type { MatrixPrincipal } from "./types";
+
+/**
+ * What lets the review scale linearly in principals (issue #22), without
+ * changing a single decision:
+ *
+ * 1. A resource-policy statement whose Principal does not name the requester
+ *    does not take part in its request (neither Allow nor Deny): the engine is
+ *    handed only the statements that can (`trimFor`), so a bucket policy of
+ *    1,000 per-consumer statements costs each consumer its own two. Statement
+ *    positions are mapped back so `#<index>` names stay those of the document.
+ * 2. A request is Allowed only if an Allow statement that applies to the
+ *    principal matches its resource (and, for ListBucket, its s3:prefix):
+ *    cross-account (or anonymous, or a service) only resource-policy statements
+ *    can supply it, since both sides must allow
+ *    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+ *    Probes of other consumers' prefixes that no such statement can match are
+ *    Denied by construction (`allowCandidates`): a diff, which compares
+ *    Allowed cells, does not ask them.
+ */
+
+type Principalish = Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">;
+
+const isWildcardFree = (s: string): boolean => !/[*?]|\$\{/.test(s);
+
+/** Can the statement's Principal (or NotPrincipal) name this principal? Conservative: yes when unsure. */
+export function statementMayApply(s: Statement, p: Principalish): boolean {
+  const raw = s as { Principal?: unknown; NotPrincipal?: unknown };
+  if (raw.NotPrincipal !== undefined || raw.Principal === undefined) return true;
+  if (raw.Principal === "*") return true;
+  if (typeof raw.Principal !== "object" || raw.Principal === null) return true;
+  const entries = raw.Principal as Record<string, unknown>;
+  for (const [type, value] of Object.entries(entries)) {
+    const list = asList(value as string | string[]).map(String);
+    if (type === "AWS") {
+      if (p.kind === "service" || p.kind === "anonymous") {
+        if (list.includes("*")) return true;
+        continue;
+      }
+      for (const e of list) {
+        if (e === "*" || !isWildcardFree(e)) return true;
+        if (p.account && (e === p.account || e.endsWith(`:iam::${p.account}:root`))) return true;
+        if (e === p.principalArn || e === p.arn) return true;
+        // Anything that is neither an account id nor an IAM/STS ARN (a unique id, ...): keep.
+        if (!/^\d{12}$/.test(e) && !/^arn:[\w-]+:(iam|sts)::\d{12}:/.test(e)) return true;
+      }
+    } else if (type === "Service") {
+      if (p.kind === "service" && (list.includes(p.arn ?? "") || list.some((e) => !isWildcardFree(e)))) return true;
+    } else return true; // Federated, CanonicalUser: not modelled here, keep
+  }
+  return false;
+}
+
+export interface Trimmed {
+  readonly document: PolicyDocument;
+  /** 1-based position in the original document of the trimmed document's statement i (1-based): `originalIndex[i - 1]`. */
+  readonly originalIndex: readonly number[];
+}
+
+const trimCache = new WeakMap<object, Map<string, Trimmed>>();
+const principalSignature = (p: Principalish): string => `${p.kind === "service" || p.kind === "anonymous" ? p.kind : "aws"}|${p.arn ?? ""}|${p.principalArn ?? ""}|${p.account ?? ""}`;
+
+/** The statements of a resource policy that can apply to the principal (at least one, so the document stays valid). */
+export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
+  let byPrincipal = trimCache.get(doc);
+  if (!byPrincipal) {
+    byPrincipal = new Map();
+    trimCache.set(doc, byPrincipal);
+  }
+  const sig = principalSignature(p);
+  let t = byPrincipal.get(sig);
+  if (!t) {
+    const all = statementsOf(doc);
+    const kept: number[] = [];
+    all.forEach((s, i) => {
+      if (statementMayApply(s, p)) kept.push(i);
+    });
+    // A statement that does not apply changes nothing; keeping one keeps "a resource policy exists".
+    if (kept.length === 0 && all.length > 0) kept.push(0);
+    t =
+      kept.length === all.length
+        ? { document: doc, originalIndex: all.map((_, i) => i + 1) }
+        : { document: { ...doc, Statement: kept.map((i) => all[i]) } as PolicyDocument, originalIndex: kept.map((i) => i + 1) };
+    byPrincipal.set(sig, t);
+  }
+  return t;
+}
+
+// ------------------------------------------------------------------ which prefixes an Allow can reach
+
+/** IAM's `*` / `?` matching (case-sensitive, as for ARNs and s3:prefix with StringLike). */
+const globCache = new Map<string, RegExp>();
+function glob(pattern: string): RegExp {
+  let re = globCache.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+    globCache.set(pattern, re);
+  }
+  return re;
+}
+
+/** The prefixes of a bucket as probed, sorted, for range lookups. */
+export interface PrefixIndex {
+  readonly sorted: readonly string[];
+  readonly set: ReadonlySet<string>;
+}
+
+export const prefixIndex = (prefixes: Iterable<string>): PrefixIndex => {
+  const sorted = [...new Set(prefixes)].sort();
+  return { sorted, set: new Set(sorted) };
+};
+
+function lowerBound(xs: readonly string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The prefixes π for which `subject(π)` can match `pattern`, where subject(π)
+ * starts with π: every π starting with the pattern's literal head, and every π
+ * the head starts with; each candidate then checked against the full pattern.
+ */
+function matchingPrefixes(index: PrefixIndex, pattern: string, subject: (prefix: string) => string, out: Set<string>): void {
+  if (/\$\{/.test(pattern)) {
+    for (const p of index.sorted) out.add(p);
+    return;
+  }
+  const cut = pattern.search(/[*?]/);
+  const head = cut < 0 ? pattern : pattern.slice(0, cut);
+  const re = glob(pattern);
+  const check = (p: string): void => {
+    if (re.test(subject(p))) out.add(p);
+  };
+  for (let k = 0; k < head.length; k++) if (index.set.has(head.slice(0, k))) check(head.slice(0, k));
+  for (let i = lowerBound(index.sorted, head); i < index.sorted.length && index.sorted[i].startsWith(head); i++) check(index.sorted[i]);
+}
+
+const PREFIX_OPERATORS = /^(StringLike|StringEquals)$/;
+
+/** Values of the statement's s3:prefix conditions, or undefined when they do not bound it (absent, or an operator read here as "anything"). */
+function prefixBound(s: Statement): string[] | undefined {
+  let values: string[] | undefined;
+  for (const [op, byKey] of Object.entries(s.Condition ?? {})) {
+    for (const [k, v] of Object.entries(byKey)) {
+      if (k.toLowerCase() !== "s3:prefix") continue;
+      if (!PREFIX_OPERATORS.test(op)) return undefined;
+      const vs = asList(v as string | string[]).map(String);
+      // Several operators on the key: all must hold; any one bounds it (a superset is fine).
+      values = values ?? vs;
+    }
+  }
+  return values;
+}
+
+export interface BucketShape {
+  readonly arn: string;
+  readonly objectName: string;
+  readonly prefixes: PrefixIndex;
+}
+
+const candidateCache = new WeakMap<object, Map<string, ReadonlySet<string>>>();
+
+/**
+ * The prefixes of the bucket that this Allow statement can grant something on:
+ * an object under the prefix (its Resource matches `<bucket>/<prefix><object>`),
+ * or listing it (Resource matches the bucket and s3:prefix can be the prefix).
+ */
+function statementCandidates(s: Statement, bucket: BucketShape): ReadonlySet<string> {
+  let byBucket = candidateCache.get(s);
+  if (!byBucket) {
+    byBucket = new Map();
+    candidateCache.set(s, byBucket);
+  }
+  let out = byBucket.get(bucket.arn) as Set<string> | undefined;
+  if (out) return out;
+  out = new Set<string>();
+  const raw = s as { NotResource?: unknown; Resource?: unknown };
+  if (raw.NotResource !== undefined || raw.Resource === undefined) {
+    for (const p of bucket.prefixes.sorted) out.add(p);
+  } else {
+    for (const r of asList(s.Resource)) {
+      objectPrefixes(bucket, r, out);
+      // listing
+      if (glob(r).test(bucket.arn) || /\$\{/.test(r)) {
+        const bound = prefixBound(s);
+        if (bound === undefined) for (const p of bucket.prefixes.sorted) out.add(p);
+        else for (const v of bound) matchingPrefixes(bucket.prefixes, v, (p) => p, out);
+      }
+    }
+  }
+  byBucket.set(bucket.arn, out);
+  return out;
+}
+
+function objectPrefixes(bucket: BucketShape, pattern: string, out: Set<string>): void {
+  const head = `${bucket.arn}/`;
+  if (/\$\{/.test(pattern)) {
+    for (const p of bucket.prefixes.sorted) out.add(p);
+    return;
+  }
+  const cut = pattern.search(/[*?]/);
+  const literal = cut < 0 ? pattern : pattern.slice(0, cut);
+  if (literal.length <= head.length) {
+    // The literal part stops at or before the key: check every prefix of the bucket (cached per statement).
+    if (!head.startsWith(literal)) return;
+    const re = glob(pattern);
+    for (const p of bucket.prefixes.sorted) if (re.test(`${head}${p}${bucket.objectName}`)) out.add(p);
+    return;
+  }
+  if (!literal.startsWith(head)) return;
+  const keyPattern = pattern.slice(head.length);
+  matchingPrefixes(bucket.prefixes, keyPattern, (p) => `${p}${bucket.objectName}`, out);
+}
+
+/** Can the statement's actions include an S3 action? (NotAction: yes.) */
+function mayGrantS3(s: Statement): boolean {
+  const raw = s as { NotAction?: unknown };
+  if (raw.NotAction !== undefined) return true;
+  return asList(s.Action).some((a) => {
+    const colon = a.indexOf(":");
+    return colon < 0 || glob(a.slice(0, colon).toLowerCase()).test("s3");
+  });
+}
+
+/**
+ * The bucket's prefixes on which the principal can be Allowed anything: those
+ * some Allow statement that may apply can reach. `identity`: the principal's
+ * identity statements count (same account); cross-account only the resource
+ * policy's can make a request Allowed.
+ */
+export function allowCandidates(p: Principalish, bucket: BucketShape, resourcePolicy: PolicyDocument | undefined, identity: readonly PolicyDocument[] | undefined): Set<string> {
+  const out = new Set<string>();
+  const add = (s: Statement): void => {
+    if (s.Effect !== "Allow" || !mayGrantS3(s)) return;
+    for (const x of statementCandidates(s, bucket)) out.add(x);
+  };
+  if (resourcePolicy) for (const s of statementsOf(resourcePolicy)) if (statementMayApply(s, p)) add(s);
+  for (const d of identity ?? []) for (const s of statementsOf(d)) add(s);
+  return out;
+}
