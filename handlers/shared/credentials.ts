@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import type { TargetConfig } from "./config";
 import type { HttpHandlerOptions } from "./container";
 import { errorName } from "./errors";
-import { instrumentClient } from "./throttle";
+import { instrumentClient, throttlesOf } from "./throttle";
 
 /** The SDK's AwsCredentialIdentity (the fields the S3 client signs with). */
 export interface Credentials {
@@ -168,7 +168,9 @@ export function cachedProvider(
           // Still-valid held credentials beat a failed refresh (throttled, hung, denied).
           if (valid(current) && mine === inv && !mine.signal?.aborted) {
             backoffUntil = Date.now() + backoffMs;
-            return fallBack(`refresh failed (${errorName(reason)}): using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);
+            const t = throttlesOf("STS", "AssumeRole");
+            const why = t !== undefined ? `STS ${t.answer} x${t.attempts}${reason instanceof RefreshTimeoutError ? ", then cut at the refresh budget" : ""}` : errorName(reason);
+            return fallBack(`refresh failed (${why}): using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);
           }
           throw reason;
         },
