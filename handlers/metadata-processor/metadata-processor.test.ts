@@ -94,7 +94,7 @@ describe("metadata documents", () => {
       { Bucket: PROD, Key: "b.txt", IfMatch: '"e-b"', ChecksumMode: "ENABLED" },
     ]);
     // version id when versioned, the event's ETag otherwise
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/reports/Q1 summary(1).csv@3HL4kqtJlcpXroDTDmJ.json", "metadata/prod-data/b.txt@e-b.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/reports/Q1 summary(1).csv@3HL4kqtJlcpXroDTDmJ.json", "metadata/prod-data/b.txt@null.json"]);
     expect(puts()[0]).toMatchObject({ Bucket: "reporting-data", ContentType: "application/json" });
     expect(doc(puts()[0])).toEqual({
       sourceBucket: PROD,
@@ -123,7 +123,7 @@ describe("metadata documents", () => {
     expect(out.records).toBe(2);
     expect(out.written.map((w) => [w.index, w.sourceKey, w.key])).toEqual([
       [0, "reports/Q1 summary(1).csv", "metadata/prod-data/reports/Q1 summary(1).csv@3HL4kqtJlcpXroDTDmJ.json"],
-      [1, "b.txt", "metadata/prod-data/b.txt@e-b.json"],
+      [1, "b.txt", "metadata/prod-data/b.txt@null.json"],
     ]);
     expect(out.skipped).toEqual([]);
     expect(out.permanent).toEqual([]);
@@ -145,9 +145,9 @@ describe("metadata documents", () => {
     const long = `deep/${"é".repeat(600)}.csv`; // > 1024 bytes once prefixed
     await handler(event(record({ key: encodeURIComponent(long), eTag: "e1" }), record({ key: "x/../y.csv", eTag: "e2" })), ctx("r"));
     const [k1, k2] = puts().map((p) => p.Key as string);
-    expect(k1).toBe(`metadata/prod-data/_sha256/${sha256Hex(long)}@e1.json`);
+    expect(k1).toBe(`metadata/prod-data/_sha256/${sha256Hex(long)}@null.json`);
     expect(utf8Bytes(k1)).toBeLessThanOrEqual(1024);
-    expect(k2).toBe(`metadata/prod-data/_sha256/${sha256Hex("x/../y.csv")}@e2.json`);
+    expect(k2).toBe(`metadata/prod-data/_sha256/${sha256Hex("x/../y.csv")}@null.json`);
     expect(doc(puts()[0]).sourceKey).toBe(long);
   });
 
@@ -166,7 +166,7 @@ describe("failures", () => {
       event(record({ key: "ok-1.csv", eTag: "e1" }), record({ key: "bad.csv", eTag: "e2" }), record({ key: "ok-2.csv", eTag: "e3" })),
       ctx("r"),
     ).catch((e: unknown) => e)) as RecordsFailedError;
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok-1.csv@e1.json", "metadata/prod-data/ok-2.csv@e3.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok-1.csv@null.json", "metadata/prod-data/ok-2.csv@null.json"]);
     expect(err).toBeInstanceOf(RecordsFailedError);
     expect(err.message).toMatch(/^1 of 3 records failed transiently \(2 written\): \[1\] s3:\/\/prod-data\/bad\.csv: AccessDeniedError: S3 denied s3:GetObject on arn:aws:s3:::prod-data\/bad\.csv/);
     expect(err.message).toContain("Check the execution role's identity policy: it must allow s3:GetObject on arn:aws:s3:::prod-data/*");
@@ -176,9 +176,9 @@ describe("failures", () => {
   });
 
   it("a failed write is diagnosed against the reporting role and bucket", async () => {
-    s3Mock.on(PutObjectCommand, { Key: "metadata/prod-data/b.csv@e2.json" }).rejects(awsError("AccessDenied", "Access Denied"));
+    s3Mock.on(PutObjectCommand, { Key: "metadata/prod-data/b.csv@null.json" }).rejects(awsError("AccessDenied", "Access Denied"));
     const err = (await handler(event(record({ key: "a.csv", eTag: "e1" }), record({ key: "b.csv", eTag: "e2" })), ctx("r")).catch((e: unknown) => e)) as RecordsFailedError;
-    expect(err.message).toContain("[1] s3://prod-data/b.csv: AccessDeniedError: S3 denied s3:PutObject on arn:aws:s3:::reporting-data/metadata/prod-data/b.csv@e2.json");
+    expect(err.message).toContain("[1] s3://prod-data/b.csv: AccessDeniedError: S3 denied s3:PutObject on arn:aws:s3:::reporting-data/metadata/prod-data/b.csv@null.json");
     expect(err.message).toContain(`Check the permission policy of the target role ${ROLE}`);
     expect(puts()).toHaveLength(2); // both attempted
   });
@@ -186,7 +186,7 @@ describe("failures", () => {
   it("a malformed record is a permanent outcome: recorded, the valid ones written, the invocation does not fail", async () => {
     const broken = { eventSource: "aws:s3", eventName: "ObjectCreated:Put", s3: { bucket: { name: PROD }, object: {} } };
     const out = (await handler(event(record({ key: "a.csv", eTag: "e1" }), broken, record({ key: "bad%ZZ", eTag: "e3" })), ctx("r"))) as ProcessSummary;
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/a.csv@e1.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/a.csv@null.json"]);
     expect(out.permanent.map((p) => [p.index, p.errorName])).toEqual([
       [1, "BadEventError"],
       [2, "BadEventError"],
@@ -247,7 +247,7 @@ describe("event shape", () => {
   });
 
   it("a record from another source is a permanent failure with a clear message", async () => {
-    const out = (await handler(event({ eventSource: "aws:sqs", eventName: "x" }), ctx("r"))) as ProcessSummary;
+    const out = (await handler(event({ eventSource: "aws:sns", eventName: "x" }), ctx("r"))) as ProcessSummary;
     expect(out.permanent[0].message).toContain('Records[0].eventSource: must be "aws:s3"');
   });
 
@@ -266,7 +266,7 @@ describe("event shape", () => {
       { index: 0, reason: "eventName ObjectTagging:Put is neither ObjectCreated:* nor ObjectRemoved:*" },
       { index: 1, reason: "s3://reporting-data/metadata/x.json is under this processor's own output prefix" },
     ]);
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/c.csv@e.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/c.csv@null.json"]);
   });
 });
 
@@ -300,7 +300,7 @@ describe("clients and credentials", () => {
       skipped: 0,
       failed: 0,
       permanent: 0,
-      keys: ["metadata/prod-data/a.csv@e.json"],
+      keys: ["metadata/prod-data/a.csv@null.json"],
       requestId: "req-7",
       outcome: "ok",
       credentials: "assume-role",
@@ -346,7 +346,7 @@ describe("deadline", () => {
     expect(err).toBeInstanceOf(RecordsFailedError);
     expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: "DeadlineExceededError" })]);
     expect(err.message).toContain("S3 HeadObject on s3://prod-data/hung.csv did not answer");
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok.csv@e.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok.csv@null.json"]);
   });
 });
 
@@ -363,7 +363,7 @@ describe("exact version (unversioned buckets)", () => {
   it("the document named after an ETag holds that ETag's HEAD (never another version's size)", async () => {
     s3Mock.on(HeadObjectCommand).callsFake((input: { IfMatch?: string }) => ({ ETag: input.IfMatch, ContentLength: 42 }));
     await handler(event(record({ key: "k.csv", eTag: "etag1" })), ctx("r"));
-    expect(puts()[0].Key).toBe("metadata/prod-data/k.csv@etag1.json");
+    expect(puts()[0].Key).toBe("metadata/prod-data/k.csv@null.json");
     expect(doc(puts()[0])).toMatchObject({ etag: "etag1", size: 42 });
   });
 });
@@ -407,7 +407,7 @@ describe("deletions (s3:ObjectRemoved:*)", () => {
     const e = event(removed({ key: "u.csv", eventName: "ObjectRemoved:Delete" }));
     await handler(e, ctx("r1"));
     await handler(e, ctx("r2"));
-    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/u.csv@deleted-0055AED6DCD90281E6.json", "metadata/prod-data/u.csv@deleted-0055AED6DCD90281E6.json"]);
+    expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/u.csv@null.json", "metadata/prod-data/u.csv@null.json"]);
   });
 });
 
@@ -423,7 +423,7 @@ describe("source bucket allowlist (SOURCE_BUCKETS)", () => {
   it("accepts several buckets", async () => {
     setEnv({ ...BASE, SOURCE_BUCKETS: `${PROD}, prod-archive` });
     await handler(event(record({ key: "x.csv", eTag: "e", bucket: "prod-archive" })), ctx("r"));
-    expect(puts()[0].Key).toBe("metadata/prod-archive/x.csv@e.json");
+    expect(puts()[0].Key).toBe("metadata/prod-archive/x.csv@null.json");
   });
 
   it("without SOURCE_BUCKETS the processor refuses to run (ConfigError naming the variable)", async () => {
@@ -489,7 +489,7 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
   it("unversioned task (s3VersionId null): keyed by the HEAD's ETag, which the document describes", async () => {
     await handler(batchEvent([task("t1", "b.txt")]), ctx("b"));
     expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).toEqual({ Bucket: PROD, Key: "b.txt", ChecksumMode: "ENABLED" });
-    expect(puts()[0].Key).toBe("metadata/prod-data/b.txt@etag-of-b.txt.json");
+    expect(puts()[0].Key).toBe("metadata/prod-data/b.txt@null.json");
   });
 
   it("per-task results: gone object and other buckets PermanentFailure, throttling TemporaryFailure; the invocation itself succeeds", async () => {

@@ -1,8 +1,9 @@
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { parseTargetConfig, type TargetConfig } from "./config";
 import { LAMBDA_ENV } from "./contract";
-import { assumeRoleProvider, type CachedCredentialProvider } from "./credentials";
+import { assumeRoleProvider, type CachedCredentialProvider, type InvocationCredentials } from "./credentials";
 import type { Deadline } from "./deadline";
+import { instrumentClient, resetThrottles } from "./throttle";
 
 /**
  * Per-container state: the configuration and the clients are created on the
@@ -62,10 +63,10 @@ export function s3ClientConfig(region: string, endpoint: string | undefined, req
 export function createTargetClient(config: TargetConfig, requestTimeoutMs?: number, reuse?: CachedCredentialProvider): TargetClient {
   const base = s3ClientConfig(config.region, config.endpoint, requestTimeoutMs);
   if (config.roleArn === undefined) {
-    return { s3: new S3Client(base), mode: "execution-role" };
+    return { s3: instrumentClient(new S3Client(base)), mode: "execution-role" };
   }
   const credentials = reuse ?? assumeRoleProvider(config, httpHandlerOptions(requestTimeoutMs));
-  return { s3: new S3Client({ ...base, credentials }), mode: "assume-role", credentials };
+  return { s3: instrumentClient(new S3Client({ ...base, credentials })), mode: "assume-role", credentials };
 }
 
 interface State {
@@ -73,17 +74,25 @@ interface State {
   target?: TargetClient;
   source?: S3Client;
   invocations: number;
+  /** The current invocation's deadline. */
+  deadline?: Deadline;
   /** Request timeout of the clients: the time the first invocation had left. */
   requestTimeoutMs?: number;
 }
 
 let state: State = { invocations: 0 };
 
-/** Counts this invocation (true for the container's first one) and opens its one-STS-call budget. */
-export function startInvocation(remainingMs?: number): boolean {
+/**
+ * Counts this invocation (true for the container's first one), opens its
+ * one-STS-call budget (the STS call aborted by `deadline`; one still pending
+ * from an earlier invocation is dropped) and forgets earlier throttles.
+ */
+export function startInvocation(remainingMs?: number, deadline?: Deadline): boolean {
   state.invocations += 1;
   if (state.invocations === 1 && remainingMs !== undefined && Number.isFinite(remainingMs)) state.requestTimeoutMs = remainingMs;
-  state.target?.credentials?.beginInvocation();
+  resetThrottles();
+  state.deadline = deadline;
+  state.target?.credentials?.beginInvocation(deadline?.signal, deadline?.at);
   return state.invocations === 1;
 }
 
@@ -93,7 +102,12 @@ export function targetConfig(): TargetConfig {
 }
 
 export function targetClient(config: TargetConfig): TargetClient {
-  return (state.target ??= createTargetClient(config, state.requestTimeoutMs));
+  if (state.target === undefined) {
+    state.target = createTargetClient(config, state.requestTimeoutMs);
+    // Built during the container's first invocation: that invocation's budget and deadline.
+    state.target.credentials?.beginInvocation(state.deadline?.signal, state.deadline?.at);
+  }
+  return state.target;
 }
 
 /**
@@ -111,7 +125,7 @@ export function renewTargetClient(config: TargetConfig): TargetClient {
 
 /** Client for buckets of the function's own account, with the execution role's default credentials (no assume). */
 export function sourceClient(config: TargetConfig): S3Client {
-  return (state.source ??= new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint, state.requestTimeoutMs)));
+  return (state.source ??= instrumentClient(new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint, state.requestTimeoutMs))));
 }
 
 /** Fetches (or reuses) the target credentials before any S3 call, within the deadline; STS errors surface here. */
@@ -123,6 +137,16 @@ export async function ensureTargetCredentials(target: TargetClient, deadline: De
 /** STS calls made so far by this container's target provider (0 without a role). */
 export function credentialFetches(): number {
   return state.target?.credentials?.stats.fetches ?? 0;
+}
+
+/** What the current invocation did with the target credentials (undefined without a role). */
+export function credentialInvocation(): InvocationCredentials | undefined {
+  return state.target?.credentials?.invocation;
+}
+
+/** Invocations of this container that fell back to held credentials after a failed refresh. */
+export function credentialFallbacks(): number {
+  return state.target?.credentials?.stats.fallbacks ?? 0;
 }
 
 /** Test-only: forget the container's configuration, clients and cached credentials. */

@@ -13,6 +13,9 @@
  * handler stops in time and says which call did not answer.
  */
 
+import { errorName, httpStatus } from "./errors";
+import { isThrottle, throttlesOf } from "./throttle";
+
 /** The call in flight, named in the DeadlineExceededError. */
 export interface CallDescription {
   readonly service: "S3" | "STS";
@@ -43,6 +46,33 @@ export class DeadlineExceededError extends Error {
           : `Check that the function can reach S3 (VPC: a NAT gateway or an S3 gateway endpoint) and the bucket's region.`),
     );
     this.name = "DeadlineExceededError";
+  }
+}
+
+/**
+ * The call was throttled (S3 503 SlowDown, STS Throttling, 429 ...): named
+ * with the answer and the attempts the SDK made, instead of "did not answer".
+ * Transient: a later retry (at a lower rate) may succeed.
+ */
+export class ThrottledError extends Error {
+  constructor(
+    public readonly call: CallDescription,
+    /** e.g. "503 SlowDown". */
+    public readonly answer: string,
+    /** Attempts the SDK made (the first one and its retries). */
+    public readonly attempts: number,
+    /** The invocation's deadline passed while the SDK was still retrying. */
+    public readonly deadlinePassed: boolean,
+    cause?: unknown,
+  ) {
+    const what = call.service === "S3" ? "S3 request-rate throttling of this prefix (S3 scales per prefix; it answers 503 SlowDown while it does)" : `${call.service} API throttling (request rate over the account's quota)`;
+    super(
+      `${describeCall(call)} was throttled: ${call.service} answered ${answer} to ${attempts} attempt${attempts === 1 ? "" : "s"} (the first and ${Math.max(0, attempts - 1)} retr${attempts === 2 ? "y" : "ies"})` +
+        (deadlinePassed ? "; the function's deadline passed while the SDK was still retrying" : "; the SDK gave up retrying") +
+        `. This is ${what}, not a network problem: lower the request rate (fewer concurrent invocations, e.g. reserved concurrency or a queue's maximum concurrency), spread keys over more prefixes, or let the retry of the event run later.`,
+      cause !== undefined ? { cause } : undefined,
+    );
+    this.name = "ThrottledError";
   }
 }
 
@@ -83,9 +113,9 @@ export class Deadline {
   /** Run `fn`, rejecting with a DeadlineExceededError naming `call` if the deadline passes first. */
   public run<T>(call: CallDescription, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.budgetMs === Infinity) return fn(this.signal);
-    if (this.expired) return Promise.reject(new DeadlineExceededError(call, this.budgetMs));
+    if (this.expired) return Promise.reject(this.deadlineError(call));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => reject(new DeadlineExceededError(call, this.budgetMs));
+      const onAbort = (): void => reject(this.deadlineError(call));
       this.signal.addEventListener("abort", onAbort, { once: true });
       // (A thenable or a plain value, and a synchronous throw, all become one promise.)
       new Promise<T>((r) => r(fn(this.signal))).then(
@@ -96,10 +126,20 @@ export class Deadline {
         (err: unknown) => {
           this.signal.removeEventListener("abort", onAbort);
           // The SDK's own AbortError after our abort: report the deadline instead.
-          reject(this.expired ? new DeadlineExceededError(call, this.budgetMs) : err);
+          if (this.expired) reject(this.deadlineError(call));
+          else if (isThrottle(err)) {
+            const attempts = (err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? throttlesOf(call.service, call.operation)?.attempts ?? 1;
+            reject(new ThrottledError(call, `${httpStatus(err) ?? "?"} ${errorName(err)}`, attempts, false, err));
+          } else reject(err);
         },
       );
     });
+  }
+
+  /** At the deadline: a ThrottledError when the SDK's attempts of this call were throttled, else a DeadlineExceededError. */
+  private deadlineError(call: CallDescription): Error {
+    const t = throttlesOf(call.service, call.operation);
+    return t !== undefined ? new ThrottledError(call, t.answer, t.attempts, true) : new DeadlineExceededError(call, this.budgetMs);
   }
 
   public dispose(): void {

@@ -62,6 +62,14 @@ export class ObjectTooLargeError extends Error {
   }
 }
 
+/** `get` whose encoded JSON response would be over Lambda's 6,291,556-byte synchronous response limit. */
+export class ResponseTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ResponseTooLargeError";
+  }
+}
+
 /** `get` (text) of an object whose bytes are not valid UTF-8: returned as nothing rather than as lossy text. */
 export class NotUtf8Error extends Error {
   constructor(message: string) {

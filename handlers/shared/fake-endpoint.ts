@@ -36,6 +36,9 @@ export class FakeAwsEndpoint {
   public s3Denied = false;
   /** Accept the request and never answer (a hung connection): "sts" for AssumeRole, "s3" for S3 calls. */
   public hang: "sts" | "s3" | undefined;
+  /** Answer AssumeRole with 400 Throttling / S3 calls with 503 SlowDown. */
+  public stsThrottled = false;
+  public s3Throttled = false;
   /** Lifetime of the credentials AssumeRole hands out (a near-expiry issuer when small). @default 3600000 */
   public credentialLifetimeMs = 3600_000;
 
@@ -75,6 +78,16 @@ export class FakeAwsEndpoint {
     this.seen.push({ method: req.method ?? "", url: req.url ?? "", body, headers: req.headers });
     const isSts = req.method === "POST" && body.includes("Action=AssumeRole");
     if (this.hang === (isSts ? "sts" : "s3")) return; // never answer
+    if (isSts && this.stsThrottled) {
+      res.writeHead(400, { "content-type": "text/xml" });
+      res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r4</RequestId></ErrorResponse>`);
+      return;
+    }
+    if (!isSts && this.s3Throttled) {
+      res.writeHead(503, { "content-type": "application/xml" });
+      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>r5</RequestId></Error>`);
+      return;
+    }
     if (isSts) {
       if (this.stsDenied) {
         const caller = "arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn";

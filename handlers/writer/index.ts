@@ -14,7 +14,7 @@ import type { TargetConfig } from "../shared/config";
 import { targetClient, targetConfig, type CredentialMode } from "../shared/container";
 import type { Deadline } from "../shared/deadline";
 import { diagnoseAccessDenied } from "../shared/diagnose";
-import { NotUtf8Error, ObjectNotFoundError, ObjectTooLargeError, errorName } from "../shared/errors";
+import { NotUtf8Error, ObjectNotFoundError, ObjectTooLargeError, ResponseTooLargeError, errorName } from "../shared/errors";
 import { runInvocation, type InvocationContext } from "../shared/invocation";
 import { targetPutInput } from "../shared/s3write";
 import { OPERATIONS, parseWriterEvent, type BodyEncoding, type WriterRequest } from "./event";
@@ -109,7 +109,7 @@ async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadl
           );
         }
       }
-      return {
+      const result: GetResult = {
         bucket: Bucket,
         key: req.key,
         body,
@@ -121,6 +121,8 @@ async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadl
         versionId: out.VersionId ?? null,
         metadata: { ...(out.Metadata ?? {}) },
       };
+      checkResponseSize(result, `s3://${Bucket}/${req.key}`, bytes.byteLength, req.encoding);
+      return result;
     }
     case "list": {
       const out = await sendTarget(config, deadline, { service: "S3", operation: "ListObjectsV2", bucket: Bucket }, (s3, abortSignal) =>
@@ -151,6 +153,29 @@ async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadl
       };
     }
   }
+}
+
+/**
+ * Lambda's limit on a synchronous invocation's response: 6 MB, 6,291,556
+ * bytes of the JSON-encoded response ("Invocation payload (request and
+ * response): 6 MB each for request and response (synchronous)",
+ * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html;
+ * over it Lambda answers "Response payload size exceeded maximum allowed
+ * payload size (6291556 bytes)"). JSON escaping (a NUL byte is 6 characters,
+ * "\u0000") and base64 (4/3) make the response larger than the object, so the
+ * limit is applied to the encoded response itself.
+ */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+
+/** Throws ResponseTooLargeError when the JSON of `result` is over MAX_RESPONSE_BYTES. */
+export function checkResponseSize(result: GetResult, where: string, objectBytes: number, encoding: BodyEncoding): void {
+  const size = Buffer.byteLength(JSON.stringify(result), "utf8");
+  if (size <= MAX_RESPONSE_BYTES) return;
+  throw new ResponseTooLargeError(
+    `get of ${where} (${objectBytes} bytes, as ${encoding}) would make a ${size}-byte response, over Lambda's synchronous response limit of ${MAX_RESPONSE_BYTES} bytes` +
+      `${encoding === "base64" ? " (base64 adds a third)" : " (JSON escaping of control characters and quotes adds bytes)"}; ` +
+      "read it in parts (a smaller object, or a range of it) or give the caller a presigned GET URL for the object instead of its body.",
+  );
 }
 
 /** Lambda entry point (`index.handler`). */
