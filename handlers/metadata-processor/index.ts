@@ -329,14 +329,21 @@ const GONE = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);
  * overwritten since the event answers 412 instead of describing the newer
  * content under the older ETag's document key (HeadObject IfMatch:
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
- * ChecksumMode ENABLED returns the stored checksums (for SSE-KMS objects this
- * needs kms:Decrypt, which the source grant carries).
+ *
+ * No ChecksumMode: on an SSE-KMS object that has a checksum (S3 now gives every
+ * new object a default CRC64NVME checksum), ChecksumMode ENABLED needs
+ * kms:Decrypt ("If you enable checksum mode and the object is uploaded with a
+ * checksum and encrypted with an Key Management Service (KMS) key, you must
+ * have permission to use the kms:Decrypt action to retrieve the checksum":
+ * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html#API_HeadObject_RequestSyntax,
+ * ChecksumMode). The processor's source grant is metadata-only (no kms:Decrypt,
+ * so it can never read an object body), so it must not ask: the document's
+ * `checksum` is then whatever HeadObject reports without it (usually null).
  */
 async function headExactVersion(rec: SourceRecord, config: TargetConfig, deadline: Deadline): Promise<HeadObjectCommandOutput> {
   const input = {
     Bucket: rec.bucket,
     Key: rec.key,
-    ChecksumMode: "ENABLED" as const,
     ...(rec.versionId !== undefined ? { VersionId: rec.versionId } : rec.eTag !== undefined ? { IfMatch: `"${bareEtag(rec.eTag)}"` } : {}),
   };
   try {

@@ -90,8 +90,8 @@ describe("metadata documents", () => {
 
     // URL-decoded keys reach HeadObject
     expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input)).toEqual([
-      { Bucket: PROD, Key: "reports/Q1 summary(1).csv", VersionId: "3HL4kqtJlcpXroDTDmJ", ChecksumMode: "ENABLED" },
-      { Bucket: PROD, Key: "b.txt", IfMatch: '"e-b"', ChecksumMode: "ENABLED" },
+      { Bucket: PROD, Key: "reports/Q1 summary(1).csv", VersionId: "3HL4kqtJlcpXroDTDmJ" },
+      { Bucket: PROD, Key: "b.txt", IfMatch: '"e-b"' },
     ]);
     // version id when versioned, the event's ETag otherwise
     expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/reports/Q1 summary(1).csv@3HL4kqtJlcpXroDTDmJ.json", "metadata/prod-data/b.txt@null.json"]);
@@ -488,7 +488,7 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
 
   it("unversioned task (s3VersionId null): keyed by the HEAD's ETag, which the document describes", async () => {
     await handler(batchEvent([task("t1", "b.txt")]), ctx("b"));
-    expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).toEqual({ Bucket: PROD, Key: "b.txt", ChecksumMode: "ENABLED" });
+    expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).toEqual({ Bucket: PROD, Key: "b.txt" });
     expect(puts()[0].Key).toBe("metadata/prod-data/b.txt@null.json");
   });
 

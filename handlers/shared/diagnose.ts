@@ -205,6 +205,17 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
     ctx.action === "s3:GetObject" || ctx.action === "s3:GetObjectVersion"
       ? " Note: S3 answers AccessDenied instead of 404 when the caller lacks s3:ListBucket, so the object may also not exist."
       : "";
+  // The bucket policy's SSE pin (DenyPutWithOtherKmsKey, lib/policy/documents.ts) compares
+  // x-amz-server-side-encryption-aws-kms-key-id as sent, so a key named by alias or key id is
+  // refused with a plain 403 (S3 condition keys:
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html).
+  if (ctx.action === "s3:PutObject") {
+    const sent = config.kmsKeyArn;
+    const notArn = sent !== undefined && !/^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\//.test(sent);
+    missing += notArn
+      ? ` ${ENV.kmsKeyArn}=${sent} is not a key ARN: the bucket policy pins writes to the key ARN and compares the SSE-KMS key id as sent, so an alias or key id is refused; name the key by its full ARN (arn:aws:kms:<region>:<account>:key/<id>).`
+      : " If the bucket policy pins SSE-KMS to its key, the key must be named by its full key ARN (not an alias or key id) in x-amz-server-side-encryption-aws-kms-key-id, or omitted so the bucket default applies.";
+  }
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html: a wrong owner is a plain 403.
   if (ctx.caller !== "execution-role-same-account" && config.bucketOwner !== undefined) {
     missing += ` ExpectedBucketOwner ${config.bucketOwner} (${ENV.bucketOwner}) was sent: if ${ctx.bucket} is no longer owned by that account, S3 refuses with this same 403 - check the bucket's owner before changing policies.`;

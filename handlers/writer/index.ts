@@ -199,7 +199,9 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
     } catch (err) {
       throw (
         diagnoseAccessDenied(err, {
-          action: ACTIONS[req.operation].action,
+          // GetObject of a specific version is authorized as s3:GetObjectVersion, not s3:GetObject
+          // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, Permissions / Versioning).
+          action: req.operation === "get" && req.versionId !== undefined ? "s3:GetObjectVersion" : ACTIONS[req.operation].action,
           kmsActions: ACTIONS[req.operation].kms,
           bucket: config.bucket,
           key: req.operation === "list" ? undefined : req.key,

@@ -428,6 +428,29 @@ describe("AccessDenied diagnoses", () => {
     expect(err.message).toContain("lacks s3:ListBucket");
   });
 
+  it("S3 get of a version: names s3:GetObjectVersion, the action that authorizes it", async () => {
+    s3Mock.on(GetObjectCommand).rejects(awsError("AccessDenied", "Access Denied"));
+    const err = (await handler({ operation: "get", key: "incoming/x", versionId: "v7" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
+    expect(err.message).toContain("S3 denied s3:GetObjectVersion on arn:aws:s3:::reporting-bucket/incoming/x");
+    expect(err.message).toContain("it must allow s3:GetObjectVersion on arn:aws:s3:::reporting-bucket/incoming/*");
+  });
+
+  it("S3 put with TARGET_KMS_KEY_ARN given as an alias: says the SSE pin needs the key ARN", async () => {
+    env({ TARGET_KMS_KEY_ARN: "alias/s3/reporting-bucket" });
+    s3Mock.on(PutObjectCommand).rejects(awsError("AccessDenied", "Access Denied"));
+    const err = (await handler({ data: 1, key: "incoming/x.json" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
+    expect(err.message).toContain("TARGET_KMS_KEY_ARN=alias/s3/reporting-bucket is not a key ARN");
+    expect(err.message).toContain("name the key by its full ARN");
+  });
+
+  it("S3 put with the key ARN: still reminds that the pin compares the key id as sent", async () => {
+    env({ TARGET_KMS_KEY_ARN: KMS });
+    s3Mock.on(PutObjectCommand).rejects(awsError("AccessDenied", "Access Denied"));
+    const err = (await handler({ data: 1, key: "incoming/x.json" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
+    expect(err.message).not.toContain("is not a key ARN");
+    expect(err.message).toContain("must be named by its full key ARN");
+  });
+
   it("KMS-caused AccessDenied: points at the key policy, with the key ARN", async () => {
     env({ TARGET_KMS_KEY_ARN: KMS });
     s3Mock
