@@ -129,6 +129,8 @@ export async function batchResponse(batch: BatchInvocation, run: (rec: SourceRec
         return { taskId: task.taskId, resultCode: "Succeeded", resultString: `s3://${w.bucket}/${w.key}` };
       } catch (err) {
         const text = `${errorName(err)}: ${errorMessage(err)}`;
+        // The version's document exists already (described by its event, or its tombstone): the task's goal is met.
+        if (err instanceof Error && err.name === "AlreadyDescribed") return { taskId: task.taskId, resultCode: "Succeeded", resultString: err.message };
         return { taskId: task.taskId, resultCode: isPermanent(err) ? "PermanentFailure" : "TemporaryFailure", resultString: text.length > 1000 ? `${text.slice(0, 1000)}...` : text };
       }
     }),

@@ -63,6 +63,16 @@ describe("tombstones win over older creates", () => {
   });
 });
 
+describe("batch backfill of a version already described", () => {
+  it("a task whose document exists (412 on If-None-Match) Succeeds: the version is described, nothing is overwritten", async () => {
+    s3Mock.on(PutObjectCommand, { IfNoneMatch: "*" }).rejects(precondition());
+    const r = (await handler({ invocationSchemaVersion: "2.0", invocationId: "i", job: { id: "j" }, tasks: [{ taskId: "t", s3Key: "k.csv", s3VersionId: "v1", s3Bucket: "prod-data" }] }, ctx("b"))) as BatchResponse;
+    expect(r.results[0]).toMatchObject({ taskId: "t", resultCode: "Succeeded" });
+    expect(r.results[0].resultString).toContain("exists already");
+    expect(puts()).toHaveLength(1);
+  });
+});
+
 describe("unversioned buckets: @null.json, ordered by sequencer", () => {
   const existing = (sequencer: string, deleted = false) => ({ Body: fakeBody(JSON.stringify({ sequencer, deleted })) as never, ETag: '"old"' });
 
