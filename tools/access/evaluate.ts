@@ -1,3 +1,4 @@
+import * as path from "path";
 import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import { SESSION_NAME } from "./principals";
@@ -25,11 +26,66 @@ export class EngineMissingError extends Error {}
 
 let engine: Engine | undefined;
 
+type ResourceTypesForAction = (service: string, action: string, resource: string) => Promise<unknown>;
+
+/**
+ * The representative of an S3 ARN's shape: which resource types of an action
+ * an `arn:aws:s3:::` ARN matches depends only on whether it names a bucket or
+ * an object (the patterns are `arn:${Partition}:s3:::${BucketName}` and
+ * `...:::${BucketName}/${ObjectName}`), not on the names. Other ARNs are their own shape.
+ */
+export const s3ArnShape = (resource: string): string =>
+  /^arn:aws:s3:::[^/]+\/.+$/.test(resource) ? "arn:aws:s3:::bucket/key" : /^arn:aws:s3:::[^/*?]+$/.test(resource) ? "arn:aws:s3:::bucket" : resource;
+
+/**
+ * Profiled on the per-consumer plans of `npm run bench:access` (issue #22):
+ * half of every simulation went to the engine matching the request's ARN
+ * against the action's resource-type patterns, twice per request, with the
+ * same answer for every ARN of one shape. Memoize it by (service, action,
+ * ARN shape) in the engine's own module (the pinned version's CJS export,
+ * called through its exports object); if that module is not where this
+ * version has it, nothing is changed. `__tests__/access/engine-memo.test.ts`
+ * checks the memo answers as the engine does.
+ */
+function memoizeResourceTypes(): void {
+  let file: string;
+  try {
+    file = require.resolve(ENGINE_PACKAGE);
+  } catch {
+    return;
+  }
+  const mod = (() => {
+    try {
+      return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as { getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true } };
+    } catch {
+      return undefined;
+    }
+  })();
+  const original = mod?.getResourceTypesForAction;
+  if (!mod || typeof original !== "function" || original.memoized) return;
+  const cache = new Map<string, Promise<unknown>>();
+  const memo = Object.assign(
+    (service: string, action: string, resource: string): Promise<unknown> => {
+      const key = `${service}|${action}|${s3ArnShape(resource)}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = original(service, action, resource);
+        cache.set(key, hit);
+        hit.catch(() => cache.delete(key));
+      }
+      return hit;
+    },
+    { memoized: true as const, original },
+  );
+  mod.getResourceTypesForAction = memo;
+}
+
 /** The engine, loaded on first use; a clear error naming the install command when it is not installed. */
 export function loadEngine(load: (id: string) => unknown = require): Engine {
   if (engine) return engine;
   try {
     engine = load(ENGINE_PACKAGE) as Engine;
+    if (load === require) memoizeResourceTypes();
   } catch (e) {
     throw new EngineMissingError(
       `the access review needs the IAM policy engine ${ENGINE_PACKAGE} (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed ` +

@@ -6,7 +6,7 @@ import { guardrailsKey, type Guardrails } from "./guardrails";
 import { principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
 import { OBJECT_NAME, probesOf } from "./probes";
-import { allowCandidates, prefixIndex, type BucketShape } from "./relevance";
+import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
@@ -156,6 +156,8 @@ async function directCells(principal: MatrixPrincipal, probes: readonly Probe[],
   for (const probe of probes) {
     if (!applies(principal, probe)) continue;
     out.evaluated++;
+    // A diff compares Allowed cells only: a cross-account request no resource-policy Allow can apply to is Denied by construction.
+    if (allowedOnly && !eval_.exhaustive && deniedByConstruction(principal, probe)) continue;
     // Guardrails differ by account: with them, principals of one class but other accounts are asked apart.
     const key = `${guard ? `${guard}|${principal.account ?? ""}|${principal.kind}|` : ""}${requestClass(principal, probe)}#${probeId(probe)}`;
     let policies = memo.get(key);
