@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadConfig, OPT_IN_STACK_IDS, type ProjectConfig } from "../../lib/config";
+import { loadConfig, OPT_IN_STACK_IDS, type ProjectConfig } from "../../app/config";
 import { Emulator } from "./aws";
 import { cleanEnv, run, tail, type RunResult } from "./proc";
 import type { Suite } from "./report";

@@ -1,9 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ACCESS_POINT_DEMO_CONSUMERS, loadConfig, type ProjectConfig, type StackId } from "./lib/config";
-import { ConfigError } from "./lib/errors";
-import { App } from "./lib/framework";
-import { registerPolicyChecks } from "./lib/checks";
+import { ACCESS_POINT_DEMO_CONSUMERS, loadConfig, type ProjectConfig, type StackId } from "./config";
+import { ConfigError } from "../lib/errors";
+import { App } from "../lib/framework";
+import { registerPolicyChecks } from "../lib/checks";
 import { AccessPointShareStack } from "./stacks/access-points";
 import { AssumeRoleStack } from "./stacks/assume-role";
 import { BucketPolicyStack } from "./stacks/bucket-policy";

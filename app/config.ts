@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "./errors";
-import { AccessLevel, ACCESS_LEVELS } from "./policy";
-import * as v from "./validate";
+import { ConfigError } from "../lib/errors";
+import { AccessLevel, ACCESS_LEVELS } from "../lib/policy";
+import * as v from "../lib/validate";
 
 /**
  * The project's one configuration source, typed and validated.
