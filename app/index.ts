@@ -10,9 +10,9 @@ import { BucketPolicyStack } from "./stacks/bucket-policy";
 import { ThreeAccountStack } from "./stacks/three-account";
 
 /**
- * Entry point of `cdktf synth` / `cdktf deploy` (see cdktf.json "app").
- * Configuration errors and failed policy checks end the run with one clear
- * message, and leave no half-written stack behind in cdktf.out.
+ * The repository's demo app (not part of the package): its stacks, built from
+ * the project configuration (app/config.ts). The top-level main.ts (cdktf.json
+ * "app") runs `main()`.
  */
 export function buildApp(app: App = new App()): App {
   const config = loadConfig({ context: app.node.tryGetContext("xacct") });
@@ -30,7 +30,12 @@ export function buildApp(app: App = new App()): App {
   return app;
 }
 
-function main(): void {
+/**
+ * Entry point of `cdktf synth` / `cdktf deploy` (main.ts, see cdktf.json "app").
+ * Configuration errors and failed policy checks end the run with one clear
+ * message, and leave no half-written stack behind in cdktf.out.
+ */
+export function main(): void {
   // The cdktf CLI asks synth to carry on past error annotations and write the
   // stacks anyway; we stop instead, so a failed check leaves nothing to deploy.
   delete process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS;
@@ -48,5 +53,3 @@ function main(): void {
     process.exit(1);
   }
 }
-
-if (require.main === module) main();
