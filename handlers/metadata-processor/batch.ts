@@ -21,7 +21,7 @@
  */
 import { BadEventError, errorMessage, errorName } from "../shared/errors";
 import { decodeEventKey } from "../shared/keys";
-import type { SourceRecord, WrittenDocument } from "./records";
+import type { SourceRecord, WrittenDocument } from "./index";
 import { isPermanent } from "./outcomes";
 
 export type BatchResultCode = "Succeeded" | "TemporaryFailure" | "PermanentFailure";

@@ -40,12 +40,29 @@ import { decodeEventKey, metadataDocumentKey } from "../shared/keys";
 import { bareEtag, checkBodySize, targetPutInput } from "../shared/s3write";
 import { isBatchEvent, parseBatchEvent, batchResponse, type BatchResponse } from "./batch";
 import { PermanentRecordError, isPermanent } from "./outcomes";
-import type { SourceRecord, WrittenDocument } from "./records";
 export { PermanentRecordError, isPermanent } from "./outcomes";
 
 export { __resetForTests } from "../shared/container";
 export type { BatchResponse } from "./batch";
-export type { SourceRecord, WrittenDocument } from "./records";
+
+/** One validated record (S3 event record or Batch Operations task), key URL-decoded. */
+export interface SourceRecord {
+  readonly index: number;
+  /** "ObjectCreated:Put", "ObjectRemoved:DeleteMarkerCreated", ... or "BatchOperations:LambdaInvoke". */
+  readonly eventName: string;
+  readonly eventTime: string | null;
+  readonly region: string | null;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly eTag?: string;
+  readonly size?: number;
+  readonly sequencer?: string;
+  /** responseElements["x-amz-request-id"]: the S3 request that caused the event. */
+  readonly s3RequestId?: string;
+  /** requestParameters.sourceIPAddress. */
+  readonly sourceIp?: string;
+}
 
 /** What every document records about the event (or batch task) behind it. */
 export interface EventFields {
@@ -100,6 +117,17 @@ export interface TombstoneDocument extends EventFields {
   /** ObjectRemoved:DeleteMarkerCreated: versionId is the delete marker's; the older versions still exist. */
   readonly deleteMarker: boolean;
   readonly versionId: string | null;
+}
+
+export interface WrittenDocument {
+  readonly index: number;
+  readonly sourceBucket: string;
+  readonly sourceKey: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string | null;
+  readonly versionId: string | null;
+  readonly tombstone: boolean;
 }
 
 /** A record that can never succeed: recorded, not retried. */

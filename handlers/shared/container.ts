@@ -3,7 +3,6 @@ import { parseTargetConfig, type TargetConfig } from "./config";
 import { LAMBDA_ENV } from "./contract";
 import { assumeRoleProvider, type CachedCredentialProvider, type InvocationCredentials } from "./credentials";
 import type { Deadline } from "./deadline";
-import type { HttpHandlerOptions } from "./http-options";
 import { instrumentClient, resetThrottles } from "./throttle";
 
 /**
@@ -38,6 +37,12 @@ export function httpHandlerOptions(requestTimeoutMs: number | undefined): HttpHa
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)), throwOnRequestTimeout: true } : {}),
   };
+}
+
+export interface HttpHandlerOptions {
+  connectionTimeout: number;
+  requestTimeout?: number;
+  throwOnRequestTimeout?: boolean;
 }
 
 /** S3 client options for a region and an optional endpoint override (emulator tier). */

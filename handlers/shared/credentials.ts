@@ -1,7 +1,7 @@
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import type { TargetConfig } from "./config";
-import type { HttpHandlerOptions } from "./http-options";
+import type { HttpHandlerOptions } from "./container";
 import { errorName } from "./errors";
 import { instrumentClient, throttlesOf } from "./throttle";
 
