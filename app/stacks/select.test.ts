@@ -2,7 +2,7 @@ import { buildApp } from "..";
 import { ACCESS_POINT_DEMO_CONSUMERS } from "../config";
 import { Testing, TerraformStack } from "../../lib/framework";
 
-/** main.ts builds only the stacks the `stacks` setting names, so other stacks' settings are never read. */
+/** buildApp (app/index.ts) builds only the stacks the `stacks` setting names, so other stacks' settings are never read. */
 describe("stack selection (setting stacks / XACCT_STACKS)", () => {
   const built = (xacct: Record<string, unknown>): string[] =>
     buildApp(Testing.app({ context: { xacct } }))
