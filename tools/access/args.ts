@@ -15,9 +15,9 @@ export interface AccessArgs {
   /** `diff`: the base synth output to compare `outdir` with. */
   readonly base?: string;
   readonly failOn: FailOn;
-  /** Re-synthesize THIS repository's demo app first (always). */
+  /** Run the app command of ./cdktf.json first (always), as `cdktf synth` would. */
   readonly synth: boolean;
-  /** Re-synthesize THIS repository's demo app when its sources are newer (what `npm run access` here passes; never for a user's app). */
+  /** Run the app command of ./cdktf.json first when a file of the app is newer than the stacks (what `npm run access` here passes). */
   readonly synthIfStale: boolean;
   /** Write the markdown matrices between `<!-- access:start/end -->` in this file. */
   readonly write?: string;
@@ -64,8 +64,9 @@ export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>].
                     account unless mapped. Access a guardrail refuses is Denied (it names the policy), never NEW
   --guardrail-map <file>  {"ous": {"ou-…": ["<account>", …]}, "policies": {"<policy name>": ["<account>" | "ou-…", …]}}
   --write <file>    put the markdown matrices between <!-- access:start --> and <!-- access:end --> in <file>
-  --synth-if-stale  (this repository only) synthesize the demo app first when its sources changed
-  --synth           (this repository only) synthesize the demo app first
+  --synth-if-stale  first run the "app" command of ./cdktf.json (as cdktf synth does, into --outdir)
+                    when a file of the app changed after the stacks were synthesized
+  --synth           first run the "app" command of ./cdktf.json, always
 
   exit codes: 0 no new access, 3 new access (see --fail-on), 2 usage or input error, 1 other failure`;
 

@@ -9,6 +9,7 @@ import { writeBetweenMarkers } from "./markers";
 import { computeMatrix } from "./matrix";
 import { PlanInputError } from "./plan";
 import { renderMarkdown } from "./render";
+import { AppSynthError, CdktfProjectError } from "./run-app";
 import { failsOn } from "./review";
 import type { StackMatrix } from "./types";
 
@@ -65,9 +66,14 @@ export async function runAccessCli(argv: readonly string[], out: (s: string) => 
       return EXIT.usage;
     }
     // Input the user can fix (a missing/unreadable plan, no stacks, no engine): one message, usage exit code.
-    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError || e instanceof GuardrailInputError) {
+    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError || e instanceof GuardrailInputError || e instanceof CdktfProjectError) {
       err(e.message);
       return EXIT.usage;
+    }
+    // The app of cdktf.json failed (--synth, --synth-if-stale): its own message, no stack trace of ours.
+    if (e instanceof AppSynthError) {
+      err(e.message);
+      return EXIT.error;
     }
     err((e as Error).message);
     return EXIT.error;
