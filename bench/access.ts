@@ -9,12 +9,16 @@
  *    each on its own prefix; the plan adds 5 principals and removes 2. Run at
  *    N = 250 and N = 1,000: the time per cell (principals × probes, both
  *    sides) at the two sizes shows whether the cost is linear.
+ * 3. The same with every consumer on its own prefix (bench/access-plans.ts: the
+ *    shape our grants produce), at 250 and 1,000 principals over 10 buckets, and
+ *    with --large 10,000 over 100 buckets. Wall and CPU time (the machine may be shared).
  * Goal: each ≤ 2 s on the team machine. Peak memory: the process's max RSS.
  */
 import { performance } from "perf_hooks";
 import { diffPlan, loadStackJson, matrixOf } from "../tools/access";
 import { synthStacks } from "../app/synth";
 import { planJson, type FixtureResource } from "../__tests__/access/plan-fixture";
+import { generatedPlan as perConsumerPlan } from "./access-plans";
 
 const OWNER = "111111111111";
 const BUCKETS = 10;
@@ -68,20 +72,32 @@ async function main(): Promise<void> {
   const ms = performance.now() - t1;
   rows.push({ what: "matrix of the 3 demo stacks", ms, cells, usPerCell: (ms * 1000) / cells, note: `synth ${synthMs.toFixed(0)} ms not included` });
 
-  for (const n of [250, 1000]) {
-    const plan = generatedPlan(n);
+  // The shared-prefix shape (all consumers of a bucket on one prefix) and the shape our grants
+  // produce (each consumer its own prefix: two statements per grant, bench/access-plans.ts).
+  const large = process.argv.includes("--large");
+  const cases: { n: number; buckets: number; perConsumer: boolean }[] = [
+    { n: 250, buckets: BUCKETS, perConsumer: false },
+    { n: 1000, buckets: BUCKETS, perConsumer: false },
+    { n: 250, buckets: BUCKETS, perConsumer: true },
+    { n: 1000, buckets: BUCKETS, perConsumer: true },
+    ...(large ? [{ n: 10_000, buckets: 100, perConsumer: true }] : []),
+  ];
+  for (const { n, buckets, perConsumer } of cases) {
+    const plan = perConsumer ? perConsumerPlan(n, buckets) : generatedPlan(n);
     const t = performance.now();
+    const cpu0 = process.cpuUsage();
     const d = await diffPlan(JSON.stringify(plan), { file: `generated-${n}.json` });
     const planMs = performance.now() - t;
+    const cpu = process.cpuUsage(cpu0);
     const s = d.stacks[0];
     // cells evaluated: principals × probes on both sides (the diff keeps only Allowed ones)
     const evaluated = s.cellsEvaluated;
     rows.push({
-      what: `plan diff: ${n} principals, ${BUCKETS} buckets`,
+      what: `plan diff: ${n} principals, ${buckets} buckets, ${perConsumer ? "own prefix each" : "one prefix per bucket"}`,
       ms: planMs,
       cells: evaluated,
       usPerCell: (planMs * 1000) / evaluated,
-      note: `${s.added.length} NEW, ${s.removed.length} REMOVED, ${s.unchanged} UNCHANGED`,
+      note: `cpu ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms; ${s.added.length} NEW, ${s.removed.length} REMOVED, ${s.unchanged} UNCHANGED`,
     });
   }
   if (process.argv.includes("--json")) {
@@ -89,7 +105,7 @@ async function main(): Promise<void> {
     return;
   }
   for (const r of rows) {
-    process.stdout.write(`${r.what.padEnd(40)} ${r.ms.toFixed(0).padStart(6)} ms  ${String(r.cells).padStart(8)} cells  ${r.usPerCell.toFixed(2).padStart(7)} µs/cell  ${r.note}\n`);
+    process.stdout.write(`${r.what.padEnd(66)} ${r.ms.toFixed(0).padStart(6)} ms  ${String(r.cells).padStart(8)} cells  ${r.usPerCell.toFixed(2).padStart(7)} µs/cell  ${r.note}\n`);
   }
   process.stdout.write(`peak memory (max RSS of the process): ${maxRssMiB()} MiB\n`);
 }
