@@ -53,6 +53,58 @@ export function statementMayApply(s: Statement, p: Principalish): boolean {
   return false;
 }
 
+/**
+ * The statements of a document that can apply to a principal, found through an
+ * index instead of a scan: a statement whose Principal is only exact AWS
+ * account ids, root ARNs or IAM/STS ARNs is filed under those (root ARNs
+ * under their account); every other statement is a candidate for everyone.
+ * `statementMayApply` still decides each candidate, so the answer is the
+ * scan's; the cost per principal is its own statements, not the document's
+ * (a bucket policy of 1,000 consumers' statements, issue #22).
+ */
+interface StatementIndex {
+  readonly always: readonly number[];
+  readonly byKey: ReadonlyMap<string, readonly number[]>;
+}
+
+const indexCache = new WeakMap<object, StatementIndex>();
+
+function indexOf(doc: PolicyDocument): StatementIndex {
+  let idx = indexCache.get(doc);
+  if (idx) return idx;
+  const always: number[] = [];
+  const byKey = new Map<string, number[]>();
+  statementsOf(doc).forEach((st, i) => {
+    const raw = st as { Principal?: unknown; NotPrincipal?: unknown };
+    const pr = raw.Principal;
+    const entries = pr !== null && typeof pr === "object" && raw.NotPrincipal === undefined && Object.keys(pr).length === 1 && "AWS" in pr ? asList((pr as { AWS: string | string[] }).AWS).map(String) : undefined;
+    const keys = entries?.map((e) => (/^\d{12}$/.test(e) ? e : (/^arn:[\w-]+:iam::(\d{12}):root$/.exec(e)?.[1] ?? (/^arn:[\w-]+:(iam|sts)::\d{12}:/.test(e) && isWildcardFree(e) ? e : undefined))));
+    if (!keys || keys.some((k) => k === undefined)) {
+      always.push(i);
+      return;
+    }
+    for (const k of new Set(keys as string[])) {
+      const list = byKey.get(k) ?? [];
+      list.push(i);
+      byKey.set(k, list);
+    }
+  });
+  idx = { always, byKey };
+  indexCache.set(doc, idx);
+  return idx;
+}
+
+/** Positions (ascending) of the statements that can apply to the principal. */
+function applicable(doc: PolicyDocument, p: Principalish): number[] {
+  const all = statementsOf(doc);
+  // Services and the anonymous principal are never named by an exact AWS entry: scan (they are few).
+  if (p.kind === "service" || p.kind === "anonymous") return all.flatMap((st, i) => (statementMayApply(st, p) ? [i] : []));
+  const idx = indexOf(doc);
+  const candidates = new Set(idx.always);
+  for (const k of [p.account, p.principalArn, p.arn]) if (k !== undefined) for (const i of idx.byKey.get(k) ?? []) candidates.add(i);
+  return [...candidates].sort((x, y) => x - y).filter((i) => statementMayApply(all[i], p));
+}
+
 export interface Trimmed {
   readonly document: PolicyDocument;
   /** Whether any Allow statement of the document can apply to the principal. */
@@ -75,10 +127,7 @@ export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
   let t = byPrincipal.get(sig);
   if (!t) {
     const all = statementsOf(doc);
-    const kept: number[] = [];
-    all.forEach((s, i) => {
-      if (statementMayApply(s, p)) kept.push(i);
-    });
+    const kept = applicable(doc, p);
     const anyAllow = kept.some((i) => all[i].Effect === "Allow");
     // A statement that does not apply changes nothing; keeping one keeps "a resource policy exists".
     if (kept.length === 0 && all.length > 0) kept.push(0);
@@ -259,7 +308,10 @@ export function allowCandidates(p: Principalish, bucket: BucketShape, resourcePo
     if (s.Effect !== "Allow" || !mayGrantS3(s)) return;
     for (const x of statementCandidates(s, bucket)) out.add(x);
   };
-  if (resourcePolicy) for (const s of statementsOf(resourcePolicy)) if (statementMayApply(s, p)) add(s);
+  if (resourcePolicy) {
+    const all = statementsOf(resourcePolicy);
+    for (const i of applicable(resourcePolicy, p)) add(all[i]);
+  }
   for (const d of identity ?? []) for (const s of statementsOf(d)) add(s);
   return out;
 }
