@@ -1,7 +1,7 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, accessPointArn, AccessPointLocation, accessPointName, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
+import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
 import * as v from "../../lib/validate";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
@@ -80,21 +80,14 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
   return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, grantee, dependable: grantee.dependable };
 }
 
-/** The identity-side half of a grant on a shared bucket. */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "accessPointLocation" | "region">, level: AccessLevel, prefix = ""): S3Grant {
+/** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region">, level: AccessLevel, prefix = ""): S3Grant {
   return {
     ...(share.region !== undefined ? { region: share.region } : {}),
-    ...(share.accessPointLocation ? { accessPoint: share.accessPointLocation } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
     level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
     kmsKeyArn: share.kmsKeyArn,
     objectWriterOwnership: share.objectOwnership === "ObjectWriter",
   };
-}
-
-/** The access point of a parsed grant (access-point mode): its ARN, for the identity half returned by addGrant(). */
-export function accessPointOf(loc: AccessPointLocation, g: ParsedGrant): Pick<S3Grant, "accessPointArn"> {
-  const who = g.organization?.organizationId ?? g.group?.principals[0];
-  return who === undefined ? {} : { accessPointArn: accessPointArn(loc, accessPointName(loc.bucketName, who, g.level, g.prefix)) };
 }
