@@ -145,9 +145,12 @@ export function delegationStatement(bucketArn: string, ownerAccountId: string, o
  * number of consumers.
  */
 export function accessPointBucketPolicy(input: Omit<BucketPolicyInput, "grants" | "organizationGrants"> & { readonly ownerAccountId: string; readonly objectWriterOwnership?: boolean }): PolicyDocument {
-  const { ownerAccountId, objectWriterOwnership, ...rest } = input;
+  const { ownerAccountId, objectWriterOwnership, additionalStatements, ...rest } = input;
   const base = bucketPolicy({ ...rest, grants: [], organizationGrants: [] });
-  return { ...base, Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl)] };
+  return {
+    ...base,
+    Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl), ...(additionalStatements ?? [])],
+  };
 }
 
 /**

@@ -23,7 +23,23 @@ import {
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
-import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+import {
+  BucketShareGrant,
+  consumerGrant,
+  duplicateSids,
+  IBucketShare,
+  isShareConsumer,
+  OBJECT_OWNERSHIPS,
+  ObjectOwnership,
+  ParsedGrant,
+  parseGrant,
+  resourceStatement,
+  ShareConsumer,
+  ShareGrant,
+  ShareGrantOptions,
+  shareGrantOf,
+  shareS3Grant,
+} from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
 
 /**
@@ -157,6 +173,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public readonly accessPointLocation?: AccessPointLocation;
   /** How the grants reach AWS (see {@link ExistingBucketShareProps.mode}). */
   private readonly mode: ShareMode;
+  /** Statements of `addToResourcePolicy()`. */
+  private readonly extraStatements: Statement[] = [];
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -283,6 +301,36 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * (its own IAM policy is enough). Returns the identity-side grant.
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const g = this.record(grant, field);
+    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+  }
+
+  /**
+   * Grant `consumer` a level on a prefix, both sides at once: the
+   * bucket-policy statements (merged or emitted) and the KMS grant or
+   * emitted key-policy statements, and the identity side when the consumer
+   * is a construct of this app ({@link IShareConsumer}). Returns the grant,
+   * whose `address` is what the consumer passes as `Bucket`.
+   */
+  public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
+    const g = this.record(consumerGrant(consumer, options), "grant()");
+    const grant = shareGrantOf(this, this.mode.name, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
+    return grant;
+  }
+
+  /**
+   * Add a statement the modules do not make to the bucket-policy statements
+   * (merged into the managed policy with `policy: "merge"`, emitted with
+   * `"emit"`), counted by the `policy-size` check and read by the access
+   * review. It must name a Principal and only this bucket's ARNs.
+   */
+  public addToResourcePolicy(statement: Statement): void {
+    this.extraStatements.push(resourceStatement(`${this.label}.addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
+  }
+
+  /** Record the resource side of one grant (bucket-policy statements, KMS grant, mode resources). */
+  private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(this.label, field, grant, this.accountId);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
@@ -294,7 +342,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       }
     }
     this.mode.addGrant(g);
-    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+    return g;
   }
 
   /** The identity-side half of a grant on this bucket (carries the key ARN). */
@@ -311,13 +359,19 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public grantPolicy(): PolicyDocument {
     // With the bucket's key known, uploads are pinned to it (deny AES256, a foreign key, aws/s3, SSE-C;
     // requests without encryption headers still get the bucket default), as for a new bucket.
-    return this.mode.bucketPolicy({
+    const ours = this.mode.bucketPolicy({
       bucketArn: this.bucketArn,
       grants: this.principalGroups,
       organizationGrants: this.orgGrants,
       requireBucketOwnerFullControl: this.requireBofc,
       kmsKeyArn: this.kmsKeyArn,
+      additionalStatements: this.extraStatements,
     });
+    const dup = duplicateSids(ours);
+    if (dup.length) {
+      throw new ConfigError(`${this.label}.addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
+    }
+    return ours;
   }
 
   /** Key-policy statements the key's owners must add: Organization grants, and the principals too with `keyAccess: "emit"`. */
@@ -331,7 +385,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   }
 
   private mergedPolicy(): PolicyDocument {
-    const merged = mergePolicy(this.keep, this.grantPolicy());
+    const ours = this.grantPolicy();
+    const merged = mergePolicy(this.keep, ours);
     if (merged.collisions.length) {
       throw new ConfigError(
         `${this.label}.existingPolicy`,

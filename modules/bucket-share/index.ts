@@ -3,14 +3,30 @@ import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
 import { addDependency, IGrantee, principalsPolicyId } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
-import { AccessLevel, accessLogBucketPolicy, AccessPointLocation, BucketGrantGroup, OrganizationGrant, renderPolicy, S3Grant } from "../../lib/policy";
+import { AccessLevel, accessLogBucketPolicy, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, renderPolicy, S3Grant, Statement } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
-import { BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+import {
+  BucketShareGrant,
+  consumerGrant,
+  duplicateSids,
+  IBucketShare,
+  isShareConsumer,
+  OBJECT_OWNERSHIPS,
+  ObjectOwnership,
+  ParsedGrant,
+  parseGrant,
+  resourceStatement,
+  ShareConsumer,
+  ShareGrant,
+  ShareGrantOptions,
+  shareGrantOf,
+  shareS3Grant,
+} from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
 
-export type { BucketShareGrant, IBucketShare, ObjectOwnership } from "./grants";
+export type { BucketShareGrant, IBucketShare, IShareConsumer, ObjectOwnership, ShareConsumer, ShareGrant, ShareGrantOptions } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
 export { ExistingBucketShare } from "./existing";
 export type { ShareMode, ShareModeFactory, ShareModeHost } from "./modes";
@@ -161,6 +177,8 @@ export class BucketShare extends Construct implements IBucketShare {
   public readonly accessPointLocation?: AccessPointLocation;
   /** How the grants reach AWS (see {@link BucketShareProps.mode}). */
   private readonly mode: ShareMode;
+  /** Statements of `addToResourcePolicy()`. */
+  private readonly extraStatements: Statement[] = [];
   /** Region of the bucket and key. */
   public readonly region: string;
   /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
@@ -314,14 +332,17 @@ export class BucketShare extends Construct implements IBucketShare {
       policy: Lazy.stringValue({
         produce: () =>
           renderPolicy(
-            this.mode.bucketPolicy({
-              bucketArn: this.bucketArn,
-              grants: this.principalGroups,
-              organizationGrants: this.orgGrants,
-              requireBucketOwnerFullControl: requireBofc,
-              kmsKeyArn: this.kmsKeyArn,
-              id: principalsPolicyId(this.grantees),
-            }),
+            this.checkedPolicy(
+              this.mode.bucketPolicy({
+                bucketArn: this.bucketArn,
+                grants: this.principalGroups,
+                organizationGrants: this.orgGrants,
+                requireBucketOwnerFullControl: requireBofc,
+                kmsKeyArn: this.kmsKeyArn,
+                id: principalsPolicyId(this.grantees),
+                additionalStatements: this.extraStatements,
+              }),
+            ),
           ),
       }),
       // Block Public Access first: AWS evaluates a new policy against it.
@@ -416,6 +437,38 @@ export class BucketShare extends Construct implements IBucketShare {
    * the principal's own policy needs.
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const g = this.record(grant, field);
+    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+  }
+
+  /**
+   * Grant `consumer` a level on a prefix, both sides at once (the model:
+   * aws-cdk's `Grant.addToPrincipalOrResource`): the bucket (or access
+   * point) and key policies name it, and a consumer construct of this app
+   * ({@link IShareConsumer}: `LambdaWriter`, `ConsumerAccess`) gets the
+   * identity side too. Returns the grant, whose `address` is what the
+   * consumer passes as `Bucket` (the access point ARN in access-point mode).
+   */
+  public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
+    const g = this.record(consumerGrant(consumer, options), "grant()");
+    const grant = shareGrantOf(this, this.mode.name, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
+    return grant;
+  }
+
+  /**
+   * Add a statement the modules do not make to the bucket policy (e.g. a
+   * deny of your own, or a grant to an AWS service): merged into the one
+   * document after the module's statements, counted by the `policy-size`
+   * check and read by the access review like the rest. It must name a
+   * Principal and only this bucket's ARNs; a Sid used twice fails synth.
+   */
+  public addToResourcePolicy(statement: Statement): void {
+    this.extraStatements.push(resourceStatement(`BucketShare(${this.node.id}).addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
+  }
+
+  /** Record the resource side of one grant (bucket, key and mode resources). */
+  private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(`BucketShare(${this.node.id})`, field, grant, this.accountId);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) this.principalGroups.push(g.group);
@@ -423,7 +476,15 @@ export class BucketShare extends Construct implements IBucketShare {
     if (g.dependable) this.dependOnGrantee(g.dependable);
     // Access-point mode: the grant's own access point; its ARN is known before the resource exists.
     this.mode.addGrant(g);
-    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+    return g;
+  }
+
+  private checkedPolicy(doc: PolicyDocument): PolicyDocument {
+    const dup = duplicateSids(doc);
+    if (dup.length) {
+      throw new ConfigError(`BucketShare(${this.node.id}).addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
+    }
+    return doc;
   }
 
   /** AWS rejects a bucket or key policy naming a principal that does not exist yet. */
