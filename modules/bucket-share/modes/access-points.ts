@@ -75,6 +75,12 @@ class AccessPointMode implements ShareMode {
   }
 }
 
+/**
+ * Access-point mode (`mode: accessPointMode`, or `accessPoints: true`): one
+ * S3 Access Point per grant, the bucket policy delegating to the owning
+ * account's access points; consumers of other accounts address their access
+ * point (`share.grant(...).address`). Needs a literal region.
+ */
 export const accessPointMode: ShareModeFactory = {
   name: "access-points",
   create: (host) => new AccessPointMode(host),

@@ -36,6 +36,11 @@ class BucketPolicyMode implements ShareMode {
   }
 }
 
+/**
+ * Bucket-policy mode (the default of `BucketShare` and
+ * `BucketShare.fromExistingBucket`): grants are statements of the bucket
+ * policy, consumers address the bucket by name.
+ */
 export const bucketPolicyMode: ShareModeFactory = {
   name: "bucket-policy",
   create: (host) => new BucketPolicyMode(host),

@@ -26,9 +26,11 @@ export interface ShareModeHost {
   /** The bucket's literal name. */
   readonly bucketName: string;
   readonly bucketArn: string;
-  /** Region of the bucket, when literal. */
+  /**
+   * Region of the bucket, when literal.
+   * @default none (a mode that needs it validates the provider's region)
+   */
   readonly region?: string;
-  readonly kmsKeyArn?: string;
   /** The bucket keeps ObjectWriter ownership. */
   readonly objectWriterOwnership: boolean;
 }
@@ -43,7 +45,10 @@ export interface ShareMode {
    * principal that does not exist yet).
    */
   readonly bucketPolicyNamesPrincipals: boolean;
-  /** Set when consumers address access points of this location (the legacy `accessPointLocation` of the shares). */
+  /**
+   * Set when consumers address access points of this location (the shares' `accessPointLocation`).
+   * @default none (consumers address the bucket)
+   */
   readonly accessPointLocation?: AccessPointLocation;
   /**
    * The share's resources exist: create the per-grant resources of the
