@@ -8,7 +8,7 @@ import { accessPointName, DELEGATION_SID, Statement } from "../../lib/policy";
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, Providers, resourcesOf, synthModule } from "../../lib/testing";
 import { ConsumerAccess } from "../consumer-access";
 import { LambdaCode, LambdaWriter, LambdaWriterProps } from "../lambda-writer";
-import { accessPointMode, BucketShare, bucketPolicyMode, IBucketShare, ShareGrant, ShareModeFactory } from ".";
+import { accessPointMode, BucketShare, bucketPolicyMode, IBucketShare, ShareGrant, ShareMode, ShareModeFactory } from ".";
 
 /**
  * `share.grant(consumer, { level, prefix })`: both sides of a grant in one
@@ -110,6 +110,42 @@ describe("share modes", () => {
       }).json;
     expect(build({ mode: accessPointMode })).toBe(build({ accessPoints: true }));
     expect(build({ mode: bucketPolicyMode })).toBe(build({}));
+  });
+  it("a mode is one object implementing ShareMode: the share uses it for the bucket policy, the address and the identity side", () => {
+    // A third mode outside the library's files: bucket-policy mode plus a marker statement, addressed by an alias.
+    const tagged: ShareModeFactory = {
+      name: "tagged",
+      create: (host) => {
+        const base = bucketPolicyMode.create(host);
+        const mode: ShareMode = {
+          name: "tagged",
+          bucketPolicyNamesPrincipals: true,
+          activate: (d) => base.activate(d),
+          addGrant: (g) => base.addGrant(g),
+          bucketPolicy: (input) => {
+            const doc = base.bucketPolicy(input);
+            return { ...doc, Statement: [...doc.Statement, { Sid: "TaggedMode", Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: `${host.bucketArn}/*` }] };
+          },
+          keyPolicy: (input) => base.keyPolicy(input),
+          address: () => `${host.bucketName}-alias`,
+          identityGrant: (g, parsed) => base.identityGrant(g, parsed),
+        };
+        return mode;
+      },
+    };
+    let grant: ShareGrant | undefined;
+    const { tf } = synthModule((scope, p) => {
+      grant = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, mode: tagged }).grant(WRITER_ROLE, { level: "read" });
+    });
+    expect(grant).toMatchObject({ mode: "tagged", address: `${BUCKET}-alias` });
+    expect(bucketPolicyOf(tf).Statement.map((s) => s.Sid)).toContain("TaggedMode");
+  });
+  it("a mode that is not a ShareModeFactory fails naming mode", () => {
+    expectConfigError(
+      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, mode: "access-points" as unknown as ShareModeFactory })),
+      "BucketShare(share).mode",
+      "not a share mode",
+    );
   });
   it("accessPoints: true with another mode fails naming accessPoints", () => {
     expectConfigError(
