@@ -313,8 +313,9 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * whose `address` is what the consumer passes as `Bucket`.
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    const g = this.record(consumerGrant(consumer, options), "grant()");
-    const grant = shareGrantOf(this, this.mode.name, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    const granted = consumerGrant(consumer, options);
+    const g = this.record(granted, "grant()");
+    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
     if (isShareConsumer(consumer)) consumer.bindGrant(grant);
     return grant;
   }

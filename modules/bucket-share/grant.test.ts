@@ -54,6 +54,7 @@ describe.each([
       expect(grant?.region).toBe("us-east-1");
       if (kind === "existing") expect(grant?.kmsKeyArn).toBe(KEY);
       expect(grant?.accessPointArn).toBe(modeName === "access-points" ? ap : undefined);
+      expect(grant?.principalArn).toBe(WRITER_ROLE);
       expect(grant?.s3Grant).toMatchObject({ level: "write", prefix: "in/", bucketArn: `arn:aws:s3:::${BUCKET}` });
     });
 
@@ -197,6 +198,18 @@ describe("LambdaWriter addressing its grant", () => {
     });
     expect(envOf(viaProp.tf)).toEqual(envOf(viaBind.tf));
     expect(rolePolicyOf(viaProp.tf)).toEqual(rolePolicyOf(viaBind.tf));
+  });
+
+  it("a grant made for another principal, passed as access, fails naming access", () => {
+    expectConfigError(
+      () =>
+        synthModule((scope, p) => {
+          const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, accessPoints: true });
+          writer(scope, p, { roleName: "grant-writer-exec", access: s.grant(`arn:aws:iam::${ACCOUNT_A}:role/someone-else`, { level: "write", prefix: "in/" }) });
+        }),
+      "LambdaWriter(w).access",
+      "someone-else",
+    );
   });
 
   it("your own code with only a read grant works (share.grant, access, and the old target + grants)", () => {

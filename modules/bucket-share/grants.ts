@@ -147,6 +147,8 @@ export interface ShareGrant {
   readonly region?: string;
   /** The owning account. */
   readonly accountId: string;
+  /** The principal granted (role or user ARN). @default none (an Organization grant) */
+  readonly principalArn?: string;
   /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
   readonly objectWriterOwnership: boolean;
   /** The share's mode (`bucket-policy`, `access-points`). */
@@ -183,6 +185,7 @@ export function consumerGrant(consumer: ShareConsumer, options: ShareGrantOption
 export function shareGrantOf(
   share: Pick<IBucketShare, "bucketName" | "bucketArn" | "kmsKeyArn" | "region" | "accountId" | "objectOwnership">,
   mode: string,
+  granted: BucketShareGrant,
   g: ParsedGrant,
   address: string,
   s3Grant: S3Grant,
@@ -197,6 +200,7 @@ export function shareGrantOf(
     ...(share.kmsKeyArn !== undefined ? { kmsKeyArn: share.kmsKeyArn } : {}),
     ...(share.region !== undefined ? { region: share.region } : {}),
     accountId: share.accountId,
+    ...(granted.principal !== undefined ? { principalArn: toGrantee(granted.principal).principalArn } : {}),
     objectWriterOwnership: share.objectOwnership === "ObjectWriter",
     mode,
     s3Grant,

@@ -450,8 +450,9 @@ export class BucketShare extends Construct implements IBucketShare {
    * consumer passes as `Bucket` (the access point ARN in access-point mode).
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    const g = this.record(consumerGrant(consumer, options), "grant()");
-    const grant = shareGrantOf(this, this.mode.name, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    const granted = consumerGrant(consumer, options);
+    const g = this.record(granted, "grant()");
+    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
     if (isShareConsumer(consumer)) consumer.bindGrant(grant);
     return grant;
   }

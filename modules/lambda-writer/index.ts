@@ -249,6 +249,15 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     this.builtin = code.kind === "builtin";
     (props.grants ?? []).forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
     const access = props.access === undefined ? [] : Array.isArray(props.access) ? (props.access as readonly ShareGrant[]) : [props.access as ShareGrant];
+    access.forEach((g, i) => {
+      // A grant made for another principal: its bucket / access point policy does not name this role.
+      if (g.principalArn !== undefined && g.principalArn !== this.roleArn) {
+        throw new ConfigError(
+          f(Array.isArray(props.access) ? `access[${i}]` : "access"),
+          `is a grant for ${g.principalArn}, not for this function's execution role ${this.roleArn}: every call would be AccessDenied. Grant this function (share.grant(writer, ...), or share.grant("${this.roleArn}", ...)) or set roleName to match`,
+        );
+      }
+    });
     this.bound.push(...access);
 
     if (props.assumeRole) {
