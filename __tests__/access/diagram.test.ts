@@ -18,7 +18,7 @@ const batch = nodeId("role", "xacct-metadata-processor-batch");
 const prod = nodeId("bucket", PROD_BUCKET);
 const reports = nodeId("bucket", REPORTING_BUCKET);
 
-/** The three-account design (README, stacks/three-account.ts), edge by edge. */
+/** The three-account design (README, app/stacks/three-account.ts), edge by edge. */
 const EXPECTED_EDGES = [
   { from: developers, to: upload, label: "AssumeRole (MFA)" },
   { from: testers, to: view, label: "AssumeRole (MFA)" },
