@@ -43,8 +43,9 @@ export interface ConsumerAccessProps {
  * The identity half of cross-account access for a role that already exists in
  * the consuming account: one `aws_iam_role_policy` on it holding exactly the
  * S3 + KMS statements of its grants and/or `sts:AssumeRole` on the roles it may
- * assume. It is an {@link IGrantee}, so `share.addGrant({ principal: consumer, level, prefix })`
- * names the role in the bucket policy (and in a KMS grant for an existing key).
+ * assume. It is an {@link IShareConsumer}: `share.grant(consumer, { level, prefix })`
+ * names the role in the bucket policy (and in a KMS grant for an existing key)
+ * and adds the matching S3 + KMS statements here, in one call.
  */
 export class ConsumerAccess extends Construct implements IShareConsumer {
   public readonly roleArn: string;

@@ -50,6 +50,9 @@ export interface LambdaTarget {
    * (`BucketShare` `accessPoints: true`), the ARN of the function's access
    * point (checked against its grant) or that access point's alias. The
    * handler passes it as the S3 `Bucket` parameter, which AWS SDK v3 accepts in all three forms.
+   * The bucket name of an access-point share fails synth (every call would be
+   * AccessDenied): leave `target` out and use `share.grant(writer, ...)`,
+   * whose grant knows the address.
    */
   readonly bucketName: string;
   /** @default "" (the whole bucket) */
