@@ -10,7 +10,10 @@
  * (lib/boundaries.test.ts).
  */
 
-// Modules (one construct per folder) and their props/interfaces.
+// Modules (one construct per folder) and their props/interfaces. The bucket share's
+// grant call (`share.grant(consumer, { level, prefix })` -> ShareGrant, IShareConsumer),
+// its extension point (`addToResourcePolicy`) and its modes (bucketPolicyMode,
+// accessPointMode; the ShareMode interface) come with it.
 export * from "./modules/bucket-share";
 export * from "./modules/assumable-role";
 export * from "./modules/lambda-writer";
@@ -36,7 +39,7 @@ export {
   serviceTrustPolicy,
 } from "./lib/policy";
 export type { BucketGrantGroup, BucketPolicyInput, KeyPolicyInput, OrganizationGrant, RoleTrustInput } from "./lib/policy";
-// Access-point mode (BucketShare accessPoints: true) and the key policy that scales past per-principal statements.
+// Access-point mode's policy builders (BucketShare mode: accessPointMode) and the key policy that scales past per-principal statements.
 export {
   accessPointArn,
   accessPointBucketPolicy,

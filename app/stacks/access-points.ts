@@ -1,6 +1,5 @@
 import { ProjectConfig } from "../config";
 import { Construct, TerraformOutput } from "../../lib/framework";
-import { grantAccessPointArn } from "../../lib/policy";
 import { BucketShare } from "../../modules/bucket-share";
 import { LambdaWriter } from "../../modules/lambda-writer";
 import { TwoAccountStack } from "./two-account";
@@ -46,9 +45,6 @@ export class AccessPointShareStack extends TwoAccountStack {
     });
     const share = this.share;
     const writerRole = `${config.namePrefix}-ap-writer-exec`;
-    const grant = share.s3Grant("write", config.prefix);
-    // The access point the writer's grant will get (deterministic from principal, level and prefix).
-    const accessPointArn = grantAccessPointArn(grant, `arn:aws:iam::${config.accounts.a.id}:role/${writerRole}`) as string;
     const writer = new LambdaWriter(this, "writer", {
       provider: this.accountA,
       archiveProvider: this.archiveProvider,
@@ -56,12 +52,11 @@ export class AccessPointShareStack extends TwoAccountStack {
       functionName: `${config.namePrefix}-ap-writer`,
       roleName: writerRole,
       handler: "writer",
-      // The access point ARN as the Bucket parameter (AWS SDK v3 accepts it).
-      target: { bucketName: accessPointArn, prefix: config.prefix, kmsKeyArn: share.kmsKeyArn },
-      grants: [grant],
     });
-    share.addGrant({ principal: writer, level: "write", prefix: config.prefix });
+    // The writer's own access point, its policy and the writer's role policy; the writer
+    // addresses the access point ARN as the Bucket parameter (AWS SDK v3 accepts it).
+    const grant = share.grant(writer, { level: "write", prefix: config.prefix });
     this.exportOutputs(share, writer);
-    new TerraformOutput(this, "writer_access_point_arn", { value: accessPointArn });
+    new TerraformOutput(this, "writer_access_point_arn", { value: grant.address });
   }
 }

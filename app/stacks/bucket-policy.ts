@@ -20,10 +20,9 @@ export class BucketPolicyStack extends TwoAccountStack {
       accountId: config.accounts.a.id,
       functionName: `${config.namePrefix}-direct-writer`,
       handler: "writer",
-      target: { bucketName: share.bucketName, prefix: config.prefix, kmsKeyArn: share.kmsKeyArn },
-      grants: [share.s3Grant(config.accessLevel, config.prefix)],
     });
-    share.addGrant({ principal: writer, level: config.accessLevel, prefix: config.prefix });
+    // Both sides at once: the bucket and key policies name the writer, its role policy and target follow.
+    share.grant(writer, { level: config.accessLevel, prefix: config.prefix });
 
     this.exportOutputs(share, writer);
   }

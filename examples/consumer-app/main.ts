@@ -4,7 +4,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AssumableRole, BucketShare, ConsumerAccess, IBucketShare, LambdaCode, LambdaWriter } from "xacct-s3";
+import { AssumableRole, BucketShare, ConsumerAccess, IBucketShare, LambdaCode, LambdaWriter, ShareGrant } from "xacct-s3";
 
 /**
  * A platform team's own cdktf app: the data team (account DATA) owns an
@@ -27,6 +27,8 @@ const provider = (scope: Construct, id: string, account: string): AwsProvider =>
 /** The data team's side: their existing bucket shared, an Organization grant, an assumable role. */
 export class ReportsShareStack extends TerraformStack {
   public readonly share: IBucketShare;
+  /** Grants made here for the functions of the analytics stack: level, prefix and address stated once. */
+  public readonly grants: { readonly ingest: ShareGrant; readonly summaryReads: ShareGrant; readonly summaryWrites: ShareGrant };
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -38,16 +40,19 @@ export class ReportsShareStack extends TerraformStack {
     this.share = BucketShare.fromExistingBucket(this, "reports", { provider: data, accountId: DATA, bucketName: BUCKET, kmsKeyArn: KEY_ARN, policy: "emit" });
 
     // An ECS task role of the analytics account reads reports/ (both halves: bucket + identity).
-    const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, accountId: ANALYTICS, roleArn: ECS_TASK_ROLE, grants: [this.share.s3Grant("read", "reports/")] });
-    this.share.addGrant({ principal: viewer, level: "read", prefix: "reports/" });
+    const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, accountId: ANALYTICS, roleArn: ECS_TASK_ROLE });
+    this.share.grant(viewer, { level: "read", prefix: "reports/" });
 
     // Every account of the organization may read the published part.
-    this.share.addGrant({ organizationId: ORGANIZATION, level: "read", prefix: "published/" });
+    this.share.grant({ organizationId: ORGANIZATION }, { level: "read", prefix: "published/" });
 
-    // The functions of the other stack, by role ARN (their execution roles are `<function>-exec`).
-    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${INGEST_FUNCTION}-exec`, level: "write", prefix: "incoming/" });
-    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "read", prefix: "reports/" });
-    this.share.addGrant({ principal: `arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, level: "write", prefix: "summaries/" });
+    // The functions of the other stack, by role ARN (their execution roles are `<function>-exec`):
+    // the resource side here; the grant objects carry the identity side to the other stack.
+    this.grants = {
+      ingest: this.share.grant(`arn:aws:iam::${ANALYTICS}:role/${INGEST_FUNCTION}-exec`, { level: "write", prefix: "incoming/" }),
+      summaryReads: this.share.grant(`arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, { level: "read", prefix: "reports/" }),
+      summaryWrites: this.share.grant(`arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, { level: "write", prefix: "summaries/" }),
+    };
 
     // Auditors assume a read-only role in the data account: ExternalId, MFA, 2 h sessions at most.
     new AssumableRole(this, "auditor", {
@@ -70,7 +75,7 @@ export interface FunctionsOptions {
 
 /** The analytics team's functions: their own TypeScript handler and a Python handler. */
 export class AnalyticsFunctionsStack extends TerraformStack {
-  constructor(scope: Construct, id: string, share: IBucketShare, opts: FunctionsOptions = {}) {
+  constructor(scope: Construct, id: string, grants: ReportsShareStack["grants"], opts: FunctionsOptions = {}) {
     super(scope, id);
     const analytics = provider(this, "analytics", ANALYTICS);
     const archive = new ArchiveProvider(this, "archive");
@@ -81,8 +86,8 @@ export class AnalyticsFunctionsStack extends TerraformStack {
       accountId: ANALYTICS,
       functionName: INGEST_FUNCTION,
       code: LambdaCode.fromEntry(path.join(__dirname, "handlers", "ingest", "index.ts")),
-      target: { bucketName: share.bucketName, prefix: "incoming/", kmsKeyArn: share.kmsKeyArn },
-      grants: [share.s3Grant("write", "incoming/")],
+      // Writes where its grant says (TARGET_BUCKET / TARGET_PREFIX from the grant).
+      access: grants.ingest,
     });
 
     new LambdaWriter(this, "summary", {
@@ -91,9 +96,8 @@ export class AnalyticsFunctionsStack extends TerraformStack {
       accountId: ANALYTICS,
       functionName: SUMMARY_FUNCTION,
       code: LambdaCode.fromDirectory(path.join(__dirname, "handlers", "py-report"), { handler: "app.handler", runtime: "python3.12" }),
-      // Reads reports/, writes its summary under summaries/ (TARGET_PREFIX).
-      target: { bucketName: share.bucketName, prefix: "summaries/", kmsKeyArn: share.kmsKeyArn },
-      grants: [share.s3Grant("read", "reports/"), share.s3Grant("write", "summaries/")],
+      // Reads reports/, writes its summary under summaries/ (the grant that can write is the TARGET_PREFIX).
+      access: [grants.summaryReads, grants.summaryWrites],
       environment: { REPORTS_PREFIX: "reports/" },
     });
 
@@ -113,7 +117,7 @@ export class AnalyticsFunctionsStack extends TerraformStack {
 
 export function buildApp(app: App, opts: FunctionsOptions = {}): App {
   const shared = new ReportsShareStack(app, "reports-share");
-  new AnalyticsFunctionsStack(app, "analytics-functions", shared.share, opts);
+  new AnalyticsFunctionsStack(app, "analytics-functions", shared.grants, opts);
   return app;
 }
 

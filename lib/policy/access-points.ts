@@ -33,9 +33,14 @@ export const ACCESS_POINT_NAME_MAX = 50;
 
 /**
  * A valid, deterministic access point name for one grant: a readable part
- * (the role name, or the Organization id), the level, and a hash of
+ * (the last segment of the principal's ARN, i.e. the role or user name, or
+ * the Organization id), the level, and a hash of
  * bucket + principal + level + prefix, so two grants never share a name and
  * re-synthesizing gives the same names (no replacement at apply).
+ * `principalOrOrg` is the principal's full ARN
+ * (`arn:aws:iam::111111111111:role/reader`, not `reader`: the hash is of the
+ * ARN, so a name gives another access point) or the Organization id (`o-...`).
+ * You rarely need this: `share.grant(...)` returns the grant's `address`.
  * Rules (S3 "Naming rules for access points"): 3-50 characters, lowercase
  * letters, digits and hyphens, beginning and ending with a letter or digit,
  * not beginning with `xn--`, not ending with `-s3alias`; unique per account
@@ -145,9 +150,12 @@ export function delegationStatement(bucketArn: string, ownerAccountId: string, o
  * number of consumers.
  */
 export function accessPointBucketPolicy(input: Omit<BucketPolicyInput, "grants" | "organizationGrants"> & { readonly ownerAccountId: string; readonly objectWriterOwnership?: boolean }): PolicyDocument {
-  const { ownerAccountId, objectWriterOwnership, ...rest } = input;
+  const { ownerAccountId, objectWriterOwnership, additionalStatements, ...rest } = input;
   const base = bucketPolicy({ ...rest, grants: [], organizationGrants: [] });
-  return { ...base, Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl)] };
+  return {
+    ...base,
+    Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl), ...(additionalStatements ?? [])],
+  };
 }
 
 /**

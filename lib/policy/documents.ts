@@ -57,6 +57,12 @@ export interface BucketPolicyInput {
   readonly kmsKeyArn?: string;
   /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
   readonly id?: string;
+  /**
+   * Statements the modules do not make (`share.addToResourcePolicy()`),
+   * appended after the module's own, in the same document.
+   * @default []
+   */
+  readonly additionalStatements?: readonly Statement[];
 }
 
 /** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
@@ -146,6 +152,7 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
       ...grantStatements(bucketArn, g.level, g.prefix, "*", `Org${i + 1}`, { "aws:PrincipalOrgID": g.organizationId }, input.requireBucketOwnerFullControl),
     );
   });
+  statements.push(...(input.additionalStatements ?? []));
   return doc(statements, input.id);
 }
 

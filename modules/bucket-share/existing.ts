@@ -8,10 +8,8 @@ import { addDependency } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingBucketMarker } from "../../lib/model/stack-model";
 import {
   AccessLevel,
-  accessPointBucketPolicy,
   AccessPointLocation,
   BucketGrantGroup,
-  bucketPolicy,
   keyUseStatements,
   kmsGrantOperations,
   mergePolicy,
@@ -25,8 +23,24 @@ import {
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
-import { AccessPointSet, accessPointRegion } from "./access-points";
-import { accessPointOf, BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, shareS3Grant } from "./grants";
+import {
+  BucketShareGrant,
+  consumerGrant,
+  duplicateSids,
+  IBucketShare,
+  isShareConsumer,
+  OBJECT_OWNERSHIPS,
+  ObjectOwnership,
+  ParsedGrant,
+  parseGrant,
+  resourceStatement,
+  ShareConsumer,
+  ShareGrant,
+  ShareGrantOptions,
+  shareGrantOf,
+  shareS3Grant,
+} from "./grants";
+import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
 
 /**
  * How the grant statements reach the existing bucket's policy:
@@ -107,9 +121,15 @@ export interface ExistingBucketShareProps {
    * one access point per grant on the existing bucket, and the merged or
    * emitted bucket-policy statements only delegate to the owning account's
    * access points. Consumers then address their access point, not the bucket.
+   * Shorthand for `mode: accessPointMode`.
    * @default false
    */
   readonly accessPoints?: boolean;
+  /**
+   * How grants reach AWS, as for a new bucket (`BucketShareProps.mode`).
+   * @default bucketPolicyMode (accessPointMode with `accessPoints: true`)
+   */
+  readonly mode?: ShareModeFactory;
   /** Region of the bucket (access point ARNs, kms:ViaService). @default the key ARN's region, else the provider's region */
   readonly region?: string;
 }
@@ -151,8 +171,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public readonly region?: string;
   /** Where the access points live (access-point mode only). */
   public readonly accessPointLocation?: AccessPointLocation;
-  /** The access points, one per grant (access-point mode only). */
-  public readonly accessPoints?: AccessPointSet;
+  /** How the grants reach AWS (see {@link ExistingBucketShareProps.mode}). */
+  private readonly mode: ShareMode;
+  /** Statements of `addToResourcePolicy()`. */
+  private readonly extraStatements: Statement[] = [];
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -191,10 +213,20 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       this.keep = [];
     }
 
-    if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
-      this.accessPointLocation = { partition: this.partition, region: this.region ?? accessPointRegion(f("region"), props.region, props.provider), accountId: this.accountId, bucketName: this.bucketName };
-      this.accessPoints = new AccessPointSet(this, this.label, this.accessPointLocation, props.provider, this.bucketName, this.objectOwnership === "ObjectWriter");
-    }
+    this.mode = resolveShareMode(this.label, props).create({
+      scope: this,
+      label: this.label,
+      provider: props.provider,
+      partition: this.partition,
+      accountId: this.accountId,
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      region: this.region,
+      objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+    });
+    this.accessPointLocation = this.mode.accessPointLocation;
+    // Nothing of the bucket is created here: per-grant resources need not wait.
+    this.mode.activate([]);
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
 
@@ -269,48 +301,78 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * (its own IAM policy is enough). Returns the identity-side grant.
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const g = this.record(grant, field);
+    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+  }
+
+  /**
+   * Grant `consumer` a level on a prefix, both sides at once: the
+   * bucket-policy statements (merged or emitted) and the KMS grant or
+   * emitted key-policy statements, and the identity side when the consumer
+   * is a construct of this app ({@link IShareConsumer}). Returns the grant,
+   * whose `address` is what the consumer passes as `Bucket`.
+   */
+  public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
+    const granted = consumerGrant(consumer, options);
+    const g = this.record(granted, "grant()");
+    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
+    return grant;
+  }
+
+  /**
+   * Add a statement the modules do not make to the bucket-policy statements
+   * (merged into the managed policy with `policy: "merge"`, emitted with
+   * `"emit"`), counted by the `policy-size` check and read by the access
+   * review. It must name a Principal and only this bucket's ARNs.
+   */
+  public addToResourcePolicy(statement: Statement): void {
+    this.extraStatements.push(resourceStatement(`${this.label}.addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
+  }
+
+  /** Record the resource side of one grant (bucket-policy statements, KMS grant, mode resources). */
+  private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(this.label, field, grant, this.accountId);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
       this.principalGroups.push(g.group);
       if (this.kmsKeyArn && this.keyAccess === "grant") this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
-      if (g.dependable) {
+      if (g.dependable && this.mode.bucketPolicyNamesPrincipals) {
         if (this.bucketPolicy) addDependency(this.bucketPolicy, g.dependable);
         else this.pendingDependables.push(g.dependable);
       }
     }
-    if (this.accessPoints && this.accessPointLocation) {
-      this.accessPoints.add(g);
-      return { ...this.s3Grant(g.level, g.prefix), ...accessPointOf(this.accessPointLocation, g) };
-    }
-    return this.s3Grant(g.level, g.prefix);
+    this.mode.addGrant(g);
+    return g;
   }
 
   /** The identity-side half of a grant on this bucket (carries the key ARN). */
   public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
-    return shareS3Grant(this, level, prefix);
+    return this.mode.identityGrant(shareS3Grant(this, level, prefix));
+  }
+
+  /** The access points, one per grant (access-point mode only). */
+  public get accessPoints(): AccessPointSet | undefined {
+    return accessPointsOf(this.mode);
   }
 
   /** The grant statements (TLS-only deny, BOFC deny, grants) as one document: what is merged or emitted. */
   public grantPolicy(): PolicyDocument {
-    if (this.accessPointLocation) {
-        return accessPointBucketPolicy({
-        bucketArn: this.bucketArn,
-        requireBucketOwnerFullControl: this.requireBofc,
-        ownerAccountId: this.accountId,
-        objectWriterOwnership: this.objectOwnership === "ObjectWriter",
-        kmsKeyArn: this.kmsKeyArn,
-      });
-    }
     // With the bucket's key known, uploads are pinned to it (deny AES256, a foreign key, aws/s3, SSE-C;
     // requests without encryption headers still get the bucket default), as for a new bucket.
-    return bucketPolicy({
+    const ours = this.mode.bucketPolicy({
       bucketArn: this.bucketArn,
       grants: this.principalGroups,
       organizationGrants: this.orgGrants,
       requireBucketOwnerFullControl: this.requireBofc,
       kmsKeyArn: this.kmsKeyArn,
+      additionalStatements: this.extraStatements,
     });
+    const dup = duplicateSids(ours);
+    if (dup.length) {
+      throw new ConfigError(`${this.label}.addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
+    }
+    return ours;
   }
 
   /** Key-policy statements the key's owners must add: Organization grants, and the principals too with `keyAccess: "emit"`. */
@@ -324,7 +386,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   }
 
   private mergedPolicy(): PolicyDocument {
-    const merged = mergePolicy(this.keep, this.grantPolicy());
+    const ours = this.grantPolicy();
+    const merged = mergePolicy(this.keep, ours);
     if (merged.collisions.length) {
       throw new ConfigError(
         `${this.label}.existingPolicy`,

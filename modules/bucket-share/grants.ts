@@ -1,7 +1,7 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, accessPointArn, AccessPointLocation, accessPointName, BucketGrantGroup, OrganizationGrant, S3Grant } from "../../lib/policy";
+import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
 import * as v from "../../lib/validate";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
@@ -50,6 +50,22 @@ export interface IBucketShare {
   addGrant(grant: BucketShareGrant): S3Grant;
   /** The identity-side half of a grant on this bucket (S3 + KMS actions), for the consumer's own policy. */
   s3Grant(level: AccessLevel, prefix?: string): S3Grant;
+  /**
+   * Grant `consumer` a level on a prefix, both sides at once: the resource
+   * side (bucket / access point / key policy, or the emitted statements and
+   * KMS grants of an existing bucket) and, when the consumer is a construct
+   * of this app that takes it ({@link IShareConsumer}: `LambdaWriter`,
+   * `ConsumerAccess`), the identity side. Returns the grant, which knows the
+   * address the consumer must use (bucket name or access point ARN).
+   */
+  grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant;
+  /**
+   * Add a statement the modules do not make to the bucket policy (merged
+   * into the one document: a new bucket's policy, or the merged / emitted
+   * statements of an existing one). Counted by the policy-size check and
+   * seen by the access review like every other statement.
+   */
+  addToResourcePolicy(statement: Statement): void;
 }
 
 /** A validated grant: an Organization grant, a cross-account principal group, or nothing (a principal of the owning account). */
@@ -80,11 +96,10 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
   return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, grantee, dependable: grantee.dependable };
 }
 
-/** The identity-side half of a grant on a shared bucket. */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "accessPointLocation" | "region">, level: AccessLevel, prefix = ""): S3Grant {
+/** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region">, level: AccessLevel, prefix = ""): S3Grant {
   return {
     ...(share.region !== undefined ? { region: share.region } : {}),
-    ...(share.accessPointLocation ? { accessPoint: share.accessPointLocation } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),
     level: v.oneOf("BucketShare.s3Grant.level", level, ACCESS_LEVELS),
@@ -93,8 +108,133 @@ export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn"
   };
 }
 
-/** The access point of a parsed grant (access-point mode): its ARN, for the identity half returned by addGrant(). */
-export function accessPointOf(loc: AccessPointLocation, g: ParsedGrant): Pick<S3Grant, "accessPointArn"> {
-  const who = g.organization?.organizationId ?? g.group?.principals[0];
-  return who === undefined ? {} : { accessPointArn: accessPointArn(loc, accessPointName(loc.bucketName, who, g.level, g.prefix)) };
+/** The level and prefix of {@link IBucketShare.grant}. */
+export interface ShareGrantOptions {
+  /** `read` = GetObject + ListBucket, `write` = PutObject, `readwrite` = both. */
+  readonly level: AccessLevel;
+  /**
+   * Restrict the grant to keys under this prefix (`incoming/`).
+   * @default "" (the whole bucket)
+   */
+  readonly prefix?: string;
+}
+
+/**
+ * The result of {@link IBucketShare.grant}: both sides of one grant, and
+ * where the consumer must send its requests. Pass it to a consumer of
+ * another app (`new LambdaWriter(..., { access: grant })`,
+ * `consumerAccess.addS3Grant(grant.s3Grant)`) when `grant()` could not bind it.
+ */
+export interface ShareGrant {
+  readonly level: AccessLevel;
+  /** `""` for the whole bucket, otherwise a normalised prefix ending in `/`. */
+  readonly prefix: string;
+  /**
+   * What the consumer passes as the S3 `Bucket` parameter: the bucket name,
+   * or in access-point mode (for a consumer of another account) its access
+   * point's ARN, which AWS SDK v3 accepts as `Bucket`
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-access-points.html).
+   */
+  readonly address: string;
+  /** The access point of this grant (access-point mode, consumer of another account). @default none */
+  readonly accessPointArn?: string;
+  readonly bucketName: string;
+  /** `arn:<partition>:s3:::<name>` */
+  readonly bucketArn: string;
+  /** The bucket's customer managed key. @default none (SSE-S3) */
+  readonly kmsKeyArn?: string;
+  /** Region of the bucket. @default none (not literal: an existing bucket without key, region or literal provider region) */
+  readonly region?: string;
+  /** The owning account. */
+  readonly accountId: string;
+  /** The principal granted (role or user ARN). @default none (an Organization grant) */
+  readonly principalArn?: string;
+  /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
+  readonly objectWriterOwnership: boolean;
+  /** The share's mode (`bucket-policy`, `access-points`). */
+  readonly mode: string;
+  /** The identity side: S3 + KMS statements for the consumer's own policy (`identityStatements`). */
+  readonly s3Grant: S3Grant;
+}
+
+/**
+ * A construct of this app that can take the identity side of a grant:
+ * `share.grant(consumer, ...)` names its principal on the resource side and
+ * hands it the {@link ShareGrant} (`LambdaWriter`, `ConsumerAccess`).
+ */
+export interface IShareConsumer extends IGrantee {
+  bindGrant(grant: ShareGrant): void;
+}
+
+/** Who {@link IBucketShare.grant} grants: a consumer construct, a principal (ARN or IGrantee), or every principal of an Organization. */
+export type ShareConsumer = IShareConsumer | GranteeLike | { readonly organizationId: string };
+
+export const isShareConsumer = (c: ShareConsumer): c is IShareConsumer =>
+  typeof c === "object" && c !== null && typeof (c as Partial<IShareConsumer>).bindGrant === "function";
+
+/** The consumer as a `BucketShareGrant` (what `parseGrant` validates). */
+export function consumerGrant(consumer: ShareConsumer, options: ShareGrantOptions): BucketShareGrant {
+  const base = { level: options.level, prefix: options.prefix };
+  if (typeof consumer === "object" && consumer !== null && "organizationId" in consumer && !("principalArn" in consumer)) {
+    return { ...base, organizationId: consumer.organizationId };
+  }
+  return { ...base, principal: consumer as GranteeLike };
+}
+
+/** The ShareGrant of a validated grant; `address` and `s3Grant` come from the share's mode. */
+export function shareGrantOf(
+  share: Pick<IBucketShare, "bucketName" | "bucketArn" | "kmsKeyArn" | "region" | "accountId" | "objectOwnership">,
+  mode: string,
+  granted: BucketShareGrant,
+  g: ParsedGrant,
+  address: string,
+  s3Grant: S3Grant,
+): ShareGrant {
+  return {
+    level: g.level,
+    prefix: g.prefix,
+    address,
+    ...(s3Grant.accessPointArn !== undefined ? { accessPointArn: s3Grant.accessPointArn } : {}),
+    bucketName: share.bucketName,
+    bucketArn: share.bucketArn,
+    ...(share.kmsKeyArn !== undefined ? { kmsKeyArn: share.kmsKeyArn } : {}),
+    ...(share.region !== undefined ? { region: share.region } : {}),
+    accountId: share.accountId,
+    ...(granted.principal !== undefined ? { principalArn: toGrantee(granted.principal).principalArn } : {}),
+    objectWriterOwnership: share.objectOwnership === "ObjectWriter",
+    mode,
+    s3Grant,
+  };
+}
+
+/**
+ * Validate a statement for {@link IBucketShare.addToResourcePolicy}: a
+ * bucket policy statement names a Principal and only this bucket's ARNs
+ * (S3 rejects a policy with another resource: "Policy has invalid resource").
+ */
+export function resourceStatement(field: string, statement: Statement, bucketArn: string): Statement {
+  if (typeof statement !== "object" || statement === null || (statement.Effect !== "Allow" && statement.Effect !== "Deny") || statement.Action === undefined) {
+    throw new ConfigError(field, 'is not a policy statement: give Effect ("Allow" | "Deny"), Principal, Action and Resource');
+  }
+  if (statement.Principal === undefined) {
+    throw new ConfigError(`${field}.Principal`, 'is required in a bucket policy statement (e.g. { AWS: "arn:aws:iam::111111111111:role/reader" })');
+  }
+  const resources = statement.Resource === undefined ? [] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+  const foreign = resources.filter((r) => r !== bucketArn && !r.startsWith(`${bucketArn}/`));
+  if (resources.length === 0 || foreign.length > 0) {
+    throw new ConfigError(`${field}.Resource`, `must name this bucket only (${bucketArn} or ${bucketArn}/<key pattern>)${foreign.length ? `; got ${foreign.join(", ")}` : ""}: S3 rejects a bucket policy naming other resources`);
+  }
+  return { ...statement };
+}
+
+/** Sids used twice in a document (AWS rejects the policy). */
+export function duplicateSids(doc: PolicyDocument): string[] {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const s of doc.Statement) {
+    if (typeof s.Sid !== "string" || s.Sid === "") continue;
+    if (seen.has(s.Sid)) dup.add(s.Sid);
+    seen.add(s.Sid);
+  }
+  return [...dup];
 }

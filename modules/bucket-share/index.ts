@@ -3,27 +3,34 @@ import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
 import { addDependency, IGrantee, principalsPolicyId } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
-import {
-  AccessLevel,
-  accessLogBucketPolicy,
-  accessPointBucketPolicy,
-  AccessPointLocation,
-  bucketPolicy,
-  BucketGrantGroup,
-  OrganizationGrant,
-  renderPolicy,
-  S3Grant,
-  scalableKeyPolicy,
-} from "../../lib/policy";
+import { AccessLevel, accessLogBucketPolicy, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, renderPolicy, S3Grant, Statement } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
-import { AccessPointSet } from "./access-points";
-import { accessPointOf, BucketShareGrant, IBucketShare, OBJECT_OWNERSHIPS, ObjectOwnership, parseGrant, ParsedGrant, shareS3Grant } from "./grants";
+import {
+  BucketShareGrant,
+  consumerGrant,
+  duplicateSids,
+  IBucketShare,
+  isShareConsumer,
+  OBJECT_OWNERSHIPS,
+  ObjectOwnership,
+  ParsedGrant,
+  parseGrant,
+  resourceStatement,
+  ShareConsumer,
+  ShareGrant,
+  ShareGrantOptions,
+  shareGrantOf,
+  shareS3Grant,
+} from "./grants";
+import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
 
-export type { BucketShareGrant, IBucketShare, ObjectOwnership } from "./grants";
+export type { BucketShareGrant, IBucketShare, IShareConsumer, ObjectOwnership, ShareConsumer, ShareGrant, ShareGrantOptions } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
 export { ExistingBucketShare } from "./existing";
+export type { ShareMode, ShareModeFactory, ShareModeHost } from "./modes";
+export { accessPointMode, bucketPolicyMode } from "./modes";
 
 /**
  * Opt-in audit trail of who read or wrote which object: S3 server access logs
@@ -127,10 +134,18 @@ export interface BucketShareProps {
    * ceiling of the 20 KB bucket policy to 10,000 access points per account
    * and region. Consumers then address the ACCESS POINT (its ARN or alias as
    * the Bucket parameter), not the bucket name: that is why this is never
-   * switched on silently. See lib/policy/access-points.ts.
+   * switched on silently. See lib/policy/access-points.ts. Shorthand for
+   * `mode: accessPointMode`.
    * @default false
    */
   readonly accessPoints?: boolean;
+  /**
+   * How grants reach AWS: {@link bucketPolicyMode} (statements of the bucket
+   * policy) or {@link accessPointMode} (one access point per grant; same as
+   * `accessPoints: true`).
+   * @default bucketPolicyMode (accessPointMode with `accessPoints: true`)
+   */
+  readonly mode?: ShareModeFactory;
 }
 
 /**
@@ -160,9 +175,10 @@ export class BucketShare extends Construct implements IBucketShare {
   public readonly accountId: string;
   /** Where the access points live (access-point mode only). */
   public readonly accessPointLocation?: AccessPointLocation;
-  /** The access points, one per grant (access-point mode only). */
-  public readonly accessPoints?: AccessPointSet;
-  private readonly pendingAccessPoints: ParsedGrant[] = [];
+  /** How the grants reach AWS (see {@link BucketShareProps.mode}). */
+  private readonly mode: ShareMode;
+  /** Statements of `addToResourcePolicy()`. */
+  private readonly extraStatements: Statement[] = [];
   /** Region of the bucket and key. */
   public readonly region: string;
   /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
@@ -194,9 +210,18 @@ export class BucketShare extends Construct implements IBucketShare {
     const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     const noncurrentDays = v.integerInRange(f("noncurrentVersionExpirationDays"), props.noncurrentVersionExpirationDays ?? 90, 1, 36500);
     const deletionWindow = v.integerInRange(f("kmsDeletionWindowDays"), props.kmsDeletionWindowDays ?? 30, 7, 30);
-    if (v.flag(f("accessPoints"), props.accessPoints ?? false)) {
-      this.accessPointLocation = { partition, region: this.region, accountId: this.accountId, bucketName: this.bucketName };
-    }
+    this.mode = resolveShareMode(`BucketShare(${id})`, props).create({
+      scope: this,
+      label: `BucketShare(${id})`,
+      provider: props.provider,
+      partition,
+      accountId: this.accountId,
+      bucketName: this.bucketName,
+      bucketArn: this.bucketArn,
+      region: this.region,
+      objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+    });
+    this.accessPointLocation = this.mode.accessPointLocation;
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
     this.acknowledgements = validateAcknowledgements(f("acknowledge"), props.acknowledge);
@@ -267,15 +292,14 @@ export class BucketShare extends Construct implements IBucketShare {
         policy: Lazy.stringValue({
           produce: () =>
             renderPolicy(
-              // Per-principal statements while they fit in 32 KB, consumer accounts via S3 past that.
-              scalableKeyPolicy({
+              this.mode.keyPolicy({
                 partition,
                 region: this.region,
                 ownerAccountId: this.accountId,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
                 id: principalsPolicyId(this.grantees),
-              }).document,
+              }),
             ),
         }),
         tags,
@@ -308,23 +332,17 @@ export class BucketShare extends Construct implements IBucketShare {
       policy: Lazy.stringValue({
         produce: () =>
           renderPolicy(
-            this.accessPointLocation
-              ? accessPointBucketPolicy({
-                  bucketArn: this.bucketArn,
-                  requireBucketOwnerFullControl: requireBofc,
-                  ownerAccountId: this.accountId,
-                  objectWriterOwnership: this.objectOwnership === "ObjectWriter",
-                  kmsKeyArn: this.kmsKeyArn,
-                  id: principalsPolicyId(this.grantees),
-                })
-              : bucketPolicy({
-                  bucketArn: this.bucketArn,
-                  grants: this.principalGroups,
-                  organizationGrants: this.orgGrants,
-                  requireBucketOwnerFullControl: requireBofc,
-                  kmsKeyArn: this.kmsKeyArn,
-                  id: principalsPolicyId(this.grantees),
-                }),
+            this.checkedPolicy(
+              this.mode.bucketPolicy({
+                bucketArn: this.bucketArn,
+                grants: this.principalGroups,
+                organizationGrants: this.orgGrants,
+                requireBucketOwnerFullControl: requireBofc,
+                kmsKeyArn: this.kmsKeyArn,
+                id: principalsPolicyId(this.grantees),
+                additionalStatements: this.extraStatements,
+              }),
+            ),
           ),
       }),
       // Block Public Access first: AWS evaluates a new policy against it.
@@ -339,12 +357,13 @@ export class BucketShare extends Construct implements IBucketShare {
     // Grants passed as props were recorded before the resources existed.
     this.pendingDependables.forEach((d) => this.dependOnGrantee(d));
     this.pendingDependables.length = 0;
-    if (this.accessPointLocation) {
-      // The literal name, ordered after the bucket and its Block Public Access by dependsOn.
-      this.accessPoints = new AccessPointSet(this, `BucketShare(${id})`, this.accessPointLocation, provider, this.bucketName, this.objectOwnership === "ObjectWriter", [this.bucket, pab]);
-      this.pendingAccessPoints.forEach((g) => this.accessPoints?.add(g));
-      this.pendingAccessPoints.length = 0;
-    }
+    // Per-grant resources of the mode (access points), ordered after the bucket and its Block Public Access.
+    this.mode.activate([this.bucket, pab]);
+  }
+
+  /** The access points, one per grant (access-point mode only). */
+  public get accessPoints(): AccessPointSet | undefined {
+    return accessPointsOf(this.mode);
   }
 
   /**
@@ -418,18 +437,55 @@ export class BucketShare extends Construct implements IBucketShare {
    * the principal's own policy needs.
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
+    const g = this.record(grant, field);
+    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+  }
+
+  /**
+   * Grant `consumer` a level on a prefix, both sides at once (the model:
+   * aws-cdk's `Grant.addToPrincipalOrResource`): the bucket (or access
+   * point) and key policies name it, and a consumer construct of this app
+   * ({@link IShareConsumer}: `LambdaWriter`, `ConsumerAccess`) gets the
+   * identity side too. Returns the grant, whose `address` is what the
+   * consumer passes as `Bucket` (the access point ARN in access-point mode).
+   */
+  public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
+    const granted = consumerGrant(consumer, options);
+    const g = this.record(granted, "grant()");
+    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
+    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
+    return grant;
+  }
+
+  /**
+   * Add a statement the modules do not make to the bucket policy (e.g. a
+   * deny of your own, or a grant to an AWS service): merged into the one
+   * document after the module's statements, counted by the `policy-size`
+   * check and read by the access review like the rest. It must name a
+   * Principal and only this bucket's ARNs; a Sid used twice fails synth.
+   */
+  public addToResourcePolicy(statement: Statement): void {
+    this.extraStatements.push(resourceStatement(`BucketShare(${this.node.id}).addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
+  }
+
+  /** Record the resource side of one grant (bucket, key and mode resources). */
+  private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(`BucketShare(${this.node.id})`, field, grant, this.accountId);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) this.principalGroups.push(g.group);
     if (g.grantee) this.grantees.push(g.grantee);
     if (g.dependable) this.dependOnGrantee(g.dependable);
-    if (this.accessPointLocation) {
-      // Access-point mode: the grant's own access point; its ARN is known before the resource exists.
-      if (this.accessPoints) this.accessPoints.add(g);
-      else this.pendingAccessPoints.push(g);
-      return { ...this.s3Grant(g.level, g.prefix), ...accessPointOf(this.accessPointLocation, g) };
+    // Access-point mode: the grant's own access point; its ARN is known before the resource exists.
+    this.mode.addGrant(g);
+    return g;
+  }
+
+  private checkedPolicy(doc: PolicyDocument): PolicyDocument {
+    const dup = duplicateSids(doc);
+    if (dup.length) {
+      throw new ConfigError(`BucketShare(${this.node.id}).addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
     }
-    return this.s3Grant(g.level, g.prefix);
+    return doc;
   }
 
   /** AWS rejects a bucket or key policy naming a principal that does not exist yet. */
@@ -438,7 +494,7 @@ export class BucketShare extends Construct implements IBucketShare {
       this.pendingDependables.push(d);
       return;
     }
-    if (!this.accessPointLocation) addDependency(this.bucketPolicy, d);
+    if (this.mode.bucketPolicyNamesPrincipals) addDependency(this.bucketPolicy, d);
     if (this.kmsKey) addDependency(this.kmsKey, d);
   }
 
@@ -448,7 +504,7 @@ export class BucketShare extends Construct implements IBucketShare {
    * the KMS actions match what the bucket and key policies allow.
    */
   public s3Grant(level: AccessLevel, prefix = ""): S3Grant {
-    return shareS3Grant(this, level, prefix);
+    return this.mode.identityGrant(shareS3Grant(this, level, prefix));
   }
 
   /**

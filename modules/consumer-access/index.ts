@@ -1,13 +1,12 @@
 import { AwsProvider, IamRolePolicy } from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformLocal } from "../../lib/framework";
-import { IGrantee } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingRoleMarker } from "../../lib/model/stack-model";
 import { AccessLevel, assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, S3Grant, Statement } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import type { IAssumableRoleTarget } from "../assumable-role";
-import type { BucketShareGrant, IBucketShare } from "../bucket-share/grants";
+import type { IBucketShare, IShareConsumer, ShareGrant } from "../bucket-share/grants";
 
 export interface ConsumerAccessProps {
   /** AWS provider of the consuming account (where the role exists). */
@@ -24,8 +23,8 @@ export interface ConsumerAccessProps {
   /**
    * Identity halves of bucket grants, from `share.s3Grant(level, prefix)` (S3
    * actions on the bucket/prefix and the KMS actions on its key). The bucket's
-   * side is `share.addGrant({ principal: consumer, ... })`, or use `useBucket()`
-   * for both at once. More can be added with `addS3Grant()`.
+   * side is `share.addGrant({ principal: consumer, ... })`, or use
+   * `share.grant(consumer, { level, prefix })` for both at once. More can be added with `addS3Grant()`.
    * @default []
    */
   readonly grants?: readonly S3Grant[];
@@ -44,10 +43,11 @@ export interface ConsumerAccessProps {
  * The identity half of cross-account access for a role that already exists in
  * the consuming account: one `aws_iam_role_policy` on it holding exactly the
  * S3 + KMS statements of its grants and/or `sts:AssumeRole` on the roles it may
- * assume. It is an {@link IGrantee}, so `share.addGrant({ principal: consumer, level, prefix })`
- * names the role in the bucket policy (and in a KMS grant for an existing key).
+ * assume. It is an {@link IShareConsumer}: `share.grant(consumer, { level, prefix })`
+ * names the role in the bucket policy (and in a KMS grant for an existing key)
+ * and adds the matching S3 + KMS statements here, in one call.
  */
-export class ConsumerAccess extends Construct implements IGrantee {
+export class ConsumerAccess extends Construct implements IShareConsumer {
   public readonly roleArn: string;
   /** The role name, parsed from the ARN (the path is not part of it). */
   public readonly roleName: string;
@@ -98,6 +98,11 @@ export class ConsumerAccess extends Construct implements IGrantee {
     return this.roleArn;
   }
 
+  /** IShareConsumer: take the identity side of a share grant (called by `share.grant(consumer, ...)`). */
+  public bindGrant(grant: ShareGrant): void {
+    this.addS3Grant(grant.s3Grant);
+  }
+
   /** Add the identity half of a grant (`share.s3Grant(level, prefix)`). */
   public addS3Grant(grant: S3Grant, field = `grants[${this.grants.length}]`): void {
     v.keyPrefix(`ConsumerAccess(${this.node.id}).${field}.prefix`, grant.prefix);
@@ -113,13 +118,11 @@ export class ConsumerAccess extends Construct implements IGrantee {
   /**
    * Both halves at once: grant this role `level` on `prefix` of the shared
    * bucket (bucket policy / KMS) and add the matching S3 + KMS statements to
-   * the role. Returns the identity-side grant.
+   * the role. Returns the identity-side grant. Same as
+   * `share.grant(consumer, { level, prefix }).s3Grant`.
    */
   public useBucket(share: IBucketShare, level: AccessLevel, prefix = ""): S3Grant {
-    const grant: BucketShareGrant = { principal: this, level, prefix };
-    const s3 = share.addGrant(grant);
-    this.addS3Grant(s3);
-    return s3;
+    return share.grant(this, { level, prefix }).s3Grant;
   }
 
   private statements(): Statement[] {

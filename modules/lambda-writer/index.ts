@@ -2,8 +2,7 @@ import { ArchiveProvider, DataArchiveFile } from "../../lib/framework/archive";
 import { AwsProvider, CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction, LambdaFunctionEventInvokeConfig, LambdaPermission, S3BucketNotification, SqsQueue } from "../../lib/framework/aws";
 import { ENV } from "../../handlers/shared/contract";
 import { ConfigError } from "../../lib/errors";
-import { AssetType, Construct, ITerraformDependable, TerraformAsset, Token } from "../../lib/framework";
-import { IGrantee } from "../../lib/grantee";
+import { AssetType, Construct, ITerraformDependable, Lazy, TerraformAsset, Token } from "../../lib/framework";
 import {
   assumeRoleStatement,
   batchOperationsStatements,
@@ -24,6 +23,7 @@ import {
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import type { IAssumableRoleTarget } from "../assumable-role";
+import type { IShareConsumer, ShareGrant } from "../bucket-share/grants";
 import { BuiltinHandler, LambdaCode } from "./code";
 
 export { LambdaCode } from "./code";
@@ -50,6 +50,9 @@ export interface LambdaTarget {
    * (`BucketShare` `accessPoints: true`), the ARN of the function's access
    * point (checked against its grant) or that access point's alias. The
    * handler passes it as the S3 `Bucket` parameter, which AWS SDK v3 accepts in all three forms.
+   * The bucket name of an access-point share fails synth (every call would be
+   * AccessDenied): leave `target` out and use `share.grant(writer, ...)`,
+   * whose grant knows the address.
    */
   readonly bucketName: string;
   /** @default "" (the whole bucket) */
@@ -130,7 +133,24 @@ export interface LambdaWriterProps {
    * @default none
    */
   readonly handler?: BuiltinHandler;
-  readonly target: LambdaTarget;
+  /**
+   * Where the handler reads and writes (env TARGET_BUCKET, TARGET_PREFIX, ...).
+   * Leave it out and let a share grant set it: `share.grant(writer, { level, prefix })`
+   * or `access`; the grant knows the address (the bucket name, or the access
+   * point ARN in access-point mode). Of several bound grants, the first that
+   * can write is the target (the first one when all are read-only). A writer
+   * with neither fails synth.
+   * @default the target of the bound share grant
+   */
+  readonly target?: LambdaTarget;
+  /**
+   * Share grants made for this function (`share.grant(...)` returns them):
+   * their identity side goes into the execution role's policy, and the first
+   * that can write (else the first) is the target when `target` is not set.
+   * `share.grant(writer, ...)` binds a grant by itself: no need to pass it here too.
+   * @default []
+   */
+  readonly access?: ShareGrant | readonly ShareGrant[];
   /** Assume-role pattern. Without it, the execution role itself must hold a grant on the target bucket. */
   readonly assumeRole?: LambdaAssumeRoleProps;
   /**
@@ -183,7 +203,7 @@ export interface LambdaWriterProps {
  * any runtime; see {@link LambdaCode}) zipped by the archive provider, and its
  * configuration (the environment contract of handlers/shared/contract.ts).
  */
-export class LambdaWriter extends Construct implements IGrantee {
+export class LambdaWriter extends Construct implements IShareConsumer {
   public readonly role: IamRole;
   public readonly roleName: string;
   /** Literal execution role ARN: what bucket, key and trust policies name. */
@@ -197,8 +217,15 @@ export class LambdaWriter extends Construct implements IGrantee {
   /** The S3 Batch Operations role (`batchOperations`), for `aws s3control create-job --role-arn`. */
   public readonly batchRole?: IamRole;
   public readonly batchRoleArn?: string;
-  /** The environment the handler runs with (tokens for apply-time values). */
-  public readonly environment: Record<string, string>;
+  /** Share grants bound to this function (`access`, `share.grant(writer, ...)`). */
+  private readonly bound: ShareGrant[] = [];
+  private readonly props: LambdaWriterProps;
+  private readonly partition: string;
+  private readonly maxBody: number;
+  /** Built-in handlers need a write grant covering the target; your own code takes any level. */
+  private readonly builtin: boolean;
+  private readonly assumeRoleEnv: Record<string, string> = {};
+  private readonly assumeRoleStatements: Statement[] = [];
 
   constructor(scope: Construct, id: string, props: LambdaWriterProps) {
     super(scope, id);
@@ -219,27 +246,23 @@ export class LambdaWriter extends Construct implements IGrantee {
     const timeout = v.integerInRange(f("timeoutSeconds"), props.timeoutSeconds ?? 30, 1, 900);
     const retention = v.logRetention(f("logRetentionDays"), props.logRetentionDays ?? 30);
     const maxBody = v.integerInRange(f("maxBodyBytes"), props.maxBodyBytes ?? 1024 * 1024, 1, 6 * 1024 * 1024);
-    // A bucket name, or (access-point mode) an access point ARN or alias: AWS SDK v3 takes each as `Bucket`.
-    const bucket = v.bucketOrAccessPoint(f("target.bucketName"), props.target.bucketName);
-    const prefix = v.keyPrefix(f("target.prefix"), props.target.prefix);
-    const grants = props.grants ?? [];
-    grants.forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
+    this.props = props;
+    this.partition = partition;
+    this.maxBody = maxBody;
+    this.builtin = code.kind === "builtin";
+    (props.grants ?? []).forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
+    const access = props.access === undefined ? [] : Array.isArray(props.access) ? (props.access as readonly ShareGrant[]) : [props.access as ShareGrant];
+    access.forEach((g, i) => {
+      // A grant made for another principal: its bucket / access point policy does not name this role.
+      if (g.principalArn !== undefined && g.principalArn !== this.roleArn) {
+        throw new ConfigError(
+          f(Array.isArray(props.access) ? `access[${i}]` : "access"),
+          `is a grant for ${g.principalArn}, not for this function's execution role ${this.roleArn}: every call would be AccessDenied. Grant this function (share.grant(writer, ...), or share.grant("${this.roleArn}", ...)) or set roleName to match`,
+        );
+      }
+    });
+    this.bound.push(...access);
 
-    // ---- how the handler reaches the target bucket
-    const env: Record<string, string> = {
-      [ENV.executionRoleArn]: this.roleArn,
-      [ENV.bucket]: bucket,
-      [ENV.prefix]: prefix,
-      [ENV.maxBodyBytes]: String(maxBody),
-    };
-    if (props.target.region !== undefined) env[ENV.region] = v.region(f("target.region"), props.target.region);
-    if (props.target.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = props.target.kmsKeyArn;
-    if (props.target.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
-    const bucketOwner = props.target.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
-    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(props.target.accountId !== undefined ? "target.accountId" : "assumeRole.role (account of its ARN)"), bucketOwner);
-    if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
-
-    const statements: Statement[] = [];
     if (props.assumeRole) {
       const target = props.assumeRole.role;
       const duration = v.chainedSessionDuration(f("assumeRole.sessionDurationSeconds"), props.assumeRole.sessionDurationSeconds ?? 3600);
@@ -252,32 +275,15 @@ export class LambdaWriter extends Construct implements IGrantee {
       if (target.requireMfa) {
         throw new ConfigError(f("assumeRole.role"), `${target.roleArn} requires MFA, which a Lambda function cannot present; use a role without requireMfa for workloads`);
       }
-      env[ENV.roleArn] = target.roleArn;
-      env[ENV.sessionDurationSeconds] = String(duration);
-      if (target.externalId !== undefined) env[ENV.externalId] = target.externalId;
-      statements.push(assumeRoleStatement(target.roleArn));
-    } else {
-      const targetArn = `arn:${partition}:s3:::${bucket}`;
-      const writes = (g: S3Grant): boolean => g.level !== "read" && prefix.startsWith(g.prefix);
-      // Access-point mode: the target is the access point of this function's grant (or its alias, which
-      // only AWS knows: then any access-point write grant covering the prefix is taken as the one).
-      const covering = bucket.startsWith("arn:")
-        ? grants.find((g) => writes(g) && grantAccessPointArn(g, this.roleArn) === bucket)
-        : bucket.endsWith("-s3alias")
-          ? grants.find((g) => writes(g) && g.accessPoint !== undefined)
-          : grants.find((g) => g.bucketArn === targetArn && writes(g));
-      if (!covering) {
-        throw new ConfigError(
-          f("grants"),
-          `no write grant covers the target s3://${bucket}/${prefix}: pass bucketShare.s3Grant("write" | "readwrite", "${prefix}") in grants (bucket-policy pattern) or set assumeRole (assume-role pattern)`,
-        );
-      }
+      this.assumeRoleEnv[ENV.roleArn] = target.roleArn;
+      this.assumeRoleEnv[ENV.sessionDurationSeconds] = String(duration);
+      if (target.externalId !== undefined) this.assumeRoleEnv[ENV.externalId] = target.externalId;
+      this.assumeRoleStatements.push(assumeRoleStatement(target.roleArn));
     }
-    grants.forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`, this.roleArn)));
-    if (props.s3Trigger) {
-      statements.push(objectVersionsStatement(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)));
-    }
-
+    // A target given (or a grant passed in `access`): check it now, where the mistake is made.
+    const initial = this.resolveTarget();
+    if (initial !== undefined) this.checkTarget(initial);
+    const env = this.environment;
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
     const provider = props.provider;
 
@@ -296,7 +302,7 @@ export class LambdaWriter extends Construct implements IGrantee {
       retentionInDays: retention,
       tags,
     });
-    statements.unshift(logsStatement(this.logGroup.arn));
+    const logs = logsStatement(this.logGroup.arn);
 
     let failureQueue: SqsQueue | undefined;
     if (props.onFailureQueue) {
@@ -307,7 +313,6 @@ export class LambdaWriter extends Construct implements IGrantee {
         sqsManagedSseEnabled: true,
         tags,
       });
-      statements.push(sendToQueueStatement(failureQueue.arn));
     }
     this.failureQueue = failureQueue;
 
@@ -315,7 +320,24 @@ export class LambdaWriter extends Construct implements IGrantee {
       provider,
       name: "execution",
       role: this.role.name,
-      policy: renderPolicy(identityPolicy(statements)),
+      // Rendered at synth time, so grants bound later (share.grant(writer, ...)) are included.
+      policy: Lazy.stringValue({
+        produce: () => {
+          const target = this.resolveTarget();
+          if (target === undefined) {
+            throw new ConfigError(
+              f("target"),
+              "is not set and no share grant is bound: call share.grant(writer, { level, prefix }) (the grant names the bucket or access point to address), pass access: share.grant(...), or set target",
+            );
+          }
+          this.checkTarget(target);
+          const statements: Statement[] = [logs, ...this.assumeRoleStatements];
+          this.allGrants().forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`, this.roleArn)));
+          if (props.s3Trigger) statements.push(objectVersionsStatement(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)));
+          if (failureQueue) statements.push(sendToQueueStatement(failureQueue.arn));
+          return renderPolicy(identityPolicy(statements));
+        },
+      }),
     });
 
     // ---- code: bundle or directory -> asset in the stack dir -> archive_file zip
@@ -328,11 +350,10 @@ export class LambdaWriter extends Construct implements IGrantee {
       outputFileMode: "0644",
     });
 
-    this.environment = { ...env, ...(props.environment ?? {}) };
     this.function = new LambdaFunction(this, "function", {
       provider,
       functionName: this.functionName,
-      description: `Writes to s3://${bucket}/${prefix}${props.assumeRole ? ` as ${props.assumeRole.role.roleArn}` : ""}`,
+      description: this.description(),
       role: this.role.arn,
       runtime: resolved.runtime,
       architectures: [architecture],
@@ -341,7 +362,7 @@ export class LambdaWriter extends Construct implements IGrantee {
       sourceCodeHash: this.archive.outputBase64Sha256,
       memorySize,
       timeout,
-      environment: { variables: this.environment },
+      environment: { variables: env },
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
       tags,
       dependsOn: [this.rolePolicy, this.logGroup],
@@ -412,6 +433,97 @@ export class LambdaWriter extends Construct implements IGrantee {
         ],
         dependsOn: [permission, ...(t.dependable ? [t.dependable] : [])],
       });
+    }
+  }
+
+  /** The environment the handler runs with (tokens for apply-time values). */
+  public get environment(): Record<string, string> {
+    const f = (name: string): string => `LambdaWriter(${this.node.id}).${name}`;
+    const props = this.props;
+    const target = this.resolveTarget();
+    const env: Record<string, string> = { [ENV.executionRoleArn]: this.roleArn };
+    if (target !== undefined) {
+      // A bucket name, or (access-point mode) an access point ARN or alias: AWS SDK v3 takes each as `Bucket`.
+      env[ENV.bucket] = v.bucketOrAccessPoint(f("target.bucketName"), target.bucketName);
+      env[ENV.prefix] = v.keyPrefix(f("target.prefix"), target.prefix);
+    }
+    env[ENV.maxBodyBytes] = String(this.maxBody);
+    if (target?.region !== undefined) env[ENV.region] = v.region(f("target.region"), target.region);
+    if (target?.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = target.kmsKeyArn;
+    if (target?.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
+    const bucketOwner = target?.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
+    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(target?.accountId !== undefined ? "target.accountId" : "assumeRole.role (account of its ARN)"), bucketOwner);
+    if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
+    return { ...env, ...this.assumeRoleEnv, ...(props.environment ?? {}) };
+  }
+
+  /**
+   * IShareConsumer: take the identity side of a share grant (called by
+   * `share.grant(writer, ...)`). The function's target, environment and role
+   * policy follow it (see {@link LambdaWriterProps.target}).
+   */
+  public bindGrant(grant: ShareGrant): void {
+    this.bound.push(grant);
+    if (this.props.target === undefined) {
+      this.function.putEnvironment({ variables: this.environment });
+      this.function.description = this.description();
+    }
+  }
+
+  /** `target`, else the first bound grant that can write, else the first bound grant. */
+  private resolveTarget(): LambdaTarget | undefined {
+    if (this.props.target !== undefined) return this.props.target;
+    const g = this.bound.find((x) => x.level !== "read") ?? this.bound[0];
+    if (g === undefined) return undefined;
+    return { bucketName: g.address, prefix: g.prefix, kmsKeyArn: g.kmsKeyArn, ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}) };
+  }
+
+  /** The execution role's S3 grants: `grants`, then the bound share grants' identity sides. */
+  private allGrants(): S3Grant[] {
+    return [...(this.props.grants ?? []), ...this.bound.map((g) => g.s3Grant)];
+  }
+
+  private description(): string {
+    const t = this.resolveTarget();
+    const where = t === undefined ? "its share grant's bucket" : `s3://${t.bucketName}/${t.prefix ?? ""}`;
+    return `Writes to ${where}${this.props.assumeRole ? ` as ${this.props.assumeRole.role.roleArn}` : ""}`;
+  }
+
+  /**
+   * Without assume-role, the execution role itself must hold a grant on the
+   * target: a write grant for the built-in handlers (they write there), any
+   * level for your own code. A bucket shared in access-point mode must be
+   * addressed through this function's access point.
+   */
+  private checkTarget(target: LambdaTarget): void {
+    const f = (name: string): string => `LambdaWriter(${this.node.id}).${name}`;
+    const bucket = v.bucketOrAccessPoint(f("target.bucketName"), target.bucketName);
+    const prefix = v.keyPrefix(f("target.prefix"), target.prefix);
+    if (this.props.assumeRole) return;
+    const grants = this.allGrants();
+    const targetArn = `arn:${this.partition}:s3:::${bucket}`;
+    const viaAccessPoint = grants.find((g) => g.bucketArn === targetArn && grantAccessPointArn(g, this.roleArn) !== undefined);
+    if (viaAccessPoint) {
+      throw new ConfigError(
+        f("target.bucketName"),
+        `"${bucket}" is shared in access-point mode: this function must address its access point ${grantAccessPointArn(viaAccessPoint, this.roleArn)}, every call to the bucket name is AccessDenied. Leave target out and call share.grant(writer, { level, prefix }) (or pass access: share.grant(...)): the grant knows the address`,
+      );
+    }
+    const fits = (g: S3Grant): boolean => (!this.builtin || g.level !== "read") && prefix.startsWith(g.prefix);
+    // Access-point mode: the target is the access point of this function's grant (or its alias, which
+    // only AWS knows: then any access-point grant covering the prefix is taken as the one).
+    const covering = bucket.startsWith("arn:")
+      ? grants.find((g) => fits(g) && grantAccessPointArn(g, this.roleArn) === bucket)
+      : bucket.endsWith("-s3alias")
+        ? grants.find((g) => fits(g) && g.accessPoint !== undefined)
+        : grants.find((g) => g.bucketArn === targetArn && fits(g));
+    if (!covering) {
+      throw new ConfigError(
+        f("grants"),
+        this.builtin
+          ? `no write grant covers the target s3://${bucket}/${prefix}: the built-in handler writes there. Call share.grant(writer, { level: "write" | "readwrite", prefix: "${prefix}" }), pass bucketShare.s3Grant("write" | "readwrite", "${prefix}") in grants (bucket-policy pattern) or set assumeRole (assume-role pattern)`
+          : `no grant covers the target s3://${bucket}/${prefix}: call share.grant(writer, { level, prefix: "${prefix}" }), pass bucketShare.s3Grant(level, "${prefix}") in grants, or set assumeRole`,
+      );
     }
   }
 
