@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, Testing, TerraformStack } from "cdktf";
-import { AUDITORS, BUCKET, buildApp, ECS_TASK_ROLE, KEY_ARN, ORGANIZATION } from "./main";
+import { ANALYTICS, AUDITORS, BUCKET, buildApp, DATA, ECS_TASK_ROLE, KEY_ARN, LANDING_AUDIT_FUNCTION, LANDING_BUCKET, ORGANIZATION, UPLOADER_FUNCTION } from "./main";
 
 type Tf = { resource?: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, { value: unknown }> };
 type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
@@ -68,6 +68,46 @@ describe("the example app, built on the installed xacct-s3 package", () => {
     for (const f of [ts, py]) expect(String(f?.source_code_hash)).toMatch(/data\.archive_file\./);
   });
 
+  describe("the landing bucket in access-point mode", () => {
+    const landing = stacks["landing"];
+    const fn = (name: string): { environment?: { variables?: Record<string, string> }[] | { variables?: Record<string, string> } } =>
+      resources(landing, "aws_lambda_function").find((f) => f.function_name === name) as never;
+    const env = (name: string): Record<string, string> => {
+      const e = fn(name).environment;
+      return (Array.isArray(e) ? e[0]?.variables : e?.variables) ?? {};
+    };
+    /** The statements of the execution role of construct `id` (its role policy names the role by reference). */
+    const rolePolicy = (id: string): Statement[] => resources(landing, "aws_iam_role_policy").flatMap((p) => (String(p.role).includes(`aws_iam_role.${id}_role`) ? statements(p.policy) : []));
+    const apArn = (env: Record<string, string>): string => env.TARGET_BUCKET;
+
+    it("creates one access point per consumer, in the data account, for the bucket", () => {
+      const aps = resources(landing, "aws_s3_access_point");
+      expect(aps).toHaveLength(2);
+      for (const ap of aps) expect(ap).toMatchObject({ bucket: expect.stringContaining(LANDING_BUCKET) });
+    });
+
+    it("each Lambda addresses its own access point (not the bucket name), from its grant alone", () => {
+      const up = env(UPLOADER_FUNCTION);
+      const audit = env(LANDING_AUDIT_FUNCTION);
+      for (const e of [up, audit]) expect(apArn(e)).toMatch(new RegExp(`^arn:aws:s3:us-east-1:${DATA}:accesspoint/`));
+      expect(apArn(up)).not.toBe(apArn(audit));
+      expect(up.TARGET_PREFIX).toBe("uploads/");
+      expect(audit.TARGET_PREFIX).toBe("uploads/");
+    });
+
+    it("the built-in writer may put through its access point; the team's own code only reads through its own", () => {
+      const up = rolePolicy("uploader");
+      const audit = rolePolicy("landing-audit");
+      expect(up.length).toBeGreaterThan(0);
+      expect(audit.length).toBeGreaterThan(0);
+      const resOf = (st: Statement[], action: string): string[] => st.filter((s) => list(s.Action).includes(action)).flatMap((s) => list(s.Resource));
+      expect(resOf(up, "s3:PutObject").some((r) => r.startsWith(`${apArn(env(UPLOADER_FUNCTION))}/object/uploads/`))).toBe(true);
+      expect(resOf(audit, "s3:GetObject").some((r) => r.startsWith(`${apArn(env(LANDING_AUDIT_FUNCTION))}/object/uploads/`))).toBe(true);
+      expect(resOf(audit, "s3:PutObject")).toEqual([]);
+      expect(JSON.stringify(landing)).toContain(ANALYTICS);
+    });
+  });
+
   it("a deliberately broken policy stops synth with the check id, and no stack JSON is written", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "example-broken-"));
     const app = buildApp(new App({ outdir }), { brokenPolicy: true });
@@ -77,9 +117,9 @@ describe("the example app, built on the installed xacct-s3 package", () => {
     expect(written).toEqual([]);
   });
 
-  it("the same app without the broken policy synthesizes both stacks", () => {
+  it("the same app without the broken policy synthesizes every stack", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "example-clean-"));
     buildApp(new App({ outdir })).synth();
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["analytics-functions", "reports-share"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["analytics-functions", "landing", "reports-share"]);
   });
 });

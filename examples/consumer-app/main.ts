@@ -20,6 +20,9 @@ export const ECS_TASK_ROLE = `arn:aws:iam::${ANALYTICS}:role/report-viewer-task`
 export const AUDITORS = `arn:aws:iam::${ANALYTICS}:role/auditors`;
 export const INGEST_FUNCTION = "acme-ingest";
 export const SUMMARY_FUNCTION = "acme-report-summary";
+export const LANDING_BUCKET = "acme-landing";
+export const UPLOADER_FUNCTION = "acme-uploader";
+export const LANDING_AUDIT_FUNCTION = "acme-landing-audit";
 
 const provider = (scope: Construct, id: string, account: string): AwsProvider =>
   new AwsProvider(scope, id, { alias: id, region: "us-east-1", allowedAccountIds: [account] });
@@ -115,9 +118,41 @@ export class AnalyticsFunctionsStack extends TerraformStack {
   }
 }
 
+/**
+ * A new bucket of the data team in access-point mode (one S3 Access Point per
+ * consumer, the bucket policy only delegates to them): the built-in writer
+ * handler uploads through its access point, and the team's own read-only code
+ * reads through its own. Neither names an access point: the grant gives each
+ * Lambda its address.
+ */
+export class LandingStack extends TerraformStack {
+  public readonly share: BucketShare;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const data = provider(this, "data", DATA);
+    const analytics = provider(this, "analytics", ANALYTICS);
+    const archive = new ArchiveProvider(this, "archive");
+    this.share = new BucketShare(this, "landing", { provider: data, accountId: DATA, region: "us-east-1", bucketName: LANDING_BUCKET, accessPoints: true, forceDestroy: true });
+
+    const uploader = new LambdaWriter(this, "uploader", { provider: analytics, archiveProvider: archive, accountId: ANALYTICS, functionName: UPLOADER_FUNCTION, handler: "writer" });
+    this.share.grant(uploader, { level: "write", prefix: "uploads/" });
+
+    const audit = new LambdaWriter(this, "landing-audit", {
+      provider: analytics,
+      archiveProvider: archive,
+      accountId: ANALYTICS,
+      functionName: LANDING_AUDIT_FUNCTION,
+      code: LambdaCode.fromEntry(path.join(__dirname, "handlers", "landing-audit", "index.ts")),
+    });
+    this.share.grant(audit, { level: "read", prefix: "uploads/" });
+  }
+}
+
 export function buildApp(app: App, opts: FunctionsOptions = {}): App {
   const shared = new ReportsShareStack(app, "reports-share");
   new AnalyticsFunctionsStack(app, "analytics-functions", shared.grants, opts);
+  new LandingStack(app, "landing");
   return app;
 }
 
