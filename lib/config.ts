@@ -7,8 +7,8 @@ import * as v from "./validate";
 /**
  * The project's one configuration source, typed and validated.
  *
- * Precedence (later wins): built-in defaults < `cdktf.json` `context.xacct`
- * < the JSON file named by `XACCT_CONFIG` < individual `XACCT_*` environment
+ * Precedence (later wins): built-in defaults, then `cdktf.json` `context.xacct`,
+ * then the JSON file named by `XACCT_CONFIG`, then individual `XACCT_*` environment
  * variables. `help` and the README list every setting.
  */
 

@@ -44,7 +44,7 @@ export function bucketName(field: string, value: unknown): string {
   return value;
 }
 
-/** IAM role / group names: 1-64 characters of [A-Za-z0-9+=,.@_-]. */
+/** IAM role / group names: 1-64 characters of `[A-Za-z0-9+=,.@_-]`. */
 export function iamName(field: string, value: unknown, max = 64): string {
   if (typeof value !== "string" || !new RegExp(`^[\\w+=,.@-]{1,${max}}$`).test(value)) {
     throw new ConfigError(
@@ -117,7 +117,7 @@ export function sessionDuration(field: string, value: unknown): number {
   return value;
 }
 
-/** sts:ExternalId: 2-1224 characters of [\w+=,.@:/-]. */
+/** sts:ExternalId: 2-1224 characters of `[\w+=,.@:/-]`. */
 export function externalId(field: string, value: unknown): string {
   if (typeof value !== "string" || !/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
     throw new ConfigError(field, `must be 2-1224 characters of letters, digits and + = , . @ : / _ - (got ${JSON.stringify(value)})`);

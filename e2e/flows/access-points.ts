@@ -76,7 +76,7 @@ export function accessPointDataPlaneGap(error: string): string {
   return `writer with its access point ARN as deployed: ${error.slice(0, 160)} (moto serves access point data requests only on <name>-<account>.s3-accesspoint.<region> hosts, resolved in the caller's account: see e2e/README.md)`;
 }
 
-/** What SignatureV4 hands its hash (@smithy/types SourceData). */
+/** What SignatureV4 hands its hash (`@smithy/types` SourceData). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
 function bytes(d: SourceData): string | Uint8Array {

@@ -71,7 +71,7 @@ export function partitionOf(region: string): string {
   return "aws";
 }
 
-/** RoleSessionName from the function name: [\w+=,.@-] only, 2-64 characters. */
+/** RoleSessionName from the function name: `[\w+=,.@-]` only, 2-64 characters. */
 export function sessionNameFor(functionName: string | undefined): string {
   const cleaned = (functionName ?? "").replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
   return cleaned.length >= 2 ? cleaned : "xacct-s3-handler";

@@ -6,7 +6,7 @@ import { trimFor, type Trimmed } from "./relevance";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
- * One request through the IAM policy engine (@cloud-copilot/iam-simulate):
+ * One request through the IAM policy engine (`@cloud-copilot/iam-simulate`):
  * identity policies of the principal, the resource policy of the target,
  * same-/cross-account rules, KMS and STS trust semantics.
  *
