@@ -215,7 +215,7 @@ function merge(base: Raw, over: Raw): Raw {
   const out: Raw = { ...base };
   for (const [k, val] of Object.entries(over)) {
     if (val === undefined) continue;
-    out[k] = isObject(val) && isObject(out[k]) ? merge(out[k] as Raw, val) : val;
+    out[k] = isObject(val) && isObject(out[k]) ? merge(out[k], val) : val;
   }
   return out;
 }

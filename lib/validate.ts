@@ -78,6 +78,7 @@ export function keyPrefix(field: string, value: unknown): string {
   if (value.split("/").some((part) => part === ".." || part === ".")) {
     throw new ConfigError(field, `"${value}" must not contain "." or ".." path segments; name the prefix directly, e.g. "incoming/"`);
   }
+  // eslint-disable-next-line no-control-regex
   if (/[*?\u0000-\u001f\\]|\/\//.test(value)) {
     throw new ConfigError(field, `"${value}" must not contain wildcards (* ?), backslashes, control characters or "//"`);
   }

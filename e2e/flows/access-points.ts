@@ -43,7 +43,7 @@ export function deployedAccessPoints(state: StateJson): DeployedAccessPoint[] {
       name: String(r.values.name),
       accountId: String(r.values.account_id),
       bucket: String(r.values.bucket),
-      policy: String(r.values.policy ?? ""),
+      policy: typeof r.values.policy === "string" ? r.values.policy : "",
     }));
 }
 
@@ -152,7 +152,7 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   // Data plane through the writer's access point, addressed as AWS does (virtual host).
   const fnRes = stateResources(state).find((r) => r.mode === "managed" && r.type === "aws_lambda_function");
   check(fnRes !== undefined, "no aws_lambda_function in the state");
-  const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {}) as Record<string, string>;
+  const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {});
   // The writer's target as deployed: its access point's ARN (stacks/access-points.ts).
   const apArn = env.TARGET_BUCKET ?? "";
   check(/^arn:aws:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/.test(apArn), `the writer's TARGET_BUCKET is not an access point ARN: ${apArn}`);

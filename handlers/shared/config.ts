@@ -138,7 +138,7 @@ export function parseTargetConfig(env: Env): TargetConfig {
 
   const endpoint = optional(env, ENV.endpoint);
   if (endpoint !== undefined) {
-    let ok = false;
+    let ok: boolean;
     try {
       const url = new URL(endpoint);
       ok = url.protocol === "http:" || url.protocol === "https:";

@@ -53,7 +53,7 @@ export function matrixOfSubject(subject: AccessSubject): Promise<StackMatrix> {
       try {
         tf = JSON.parse(subject) as TfJson;
       } catch (e) {
-        throw new Error(`expected the JSON string of Testing.synth(stack), got text that is not JSON (${(e as Error).message})`);
+        throw new Error(`expected the JSON string of Testing.synth(stack), got text that is not JSON (${(e as Error).message})`, { cause: e });
       }
       m = fromTf("stack", tf);
       byString.set(subject, m);
