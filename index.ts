@@ -7,6 +7,8 @@
  * exported here is internal and may change without notice. The repository's
  * demo app (main.ts, stacks/, lib/config.ts, lib/accounts.ts) is not part of
  * the package.
+ *
+ * @packageDocumentation
  */
 
 // Modules (one construct per folder) and their props/interfaces.

@@ -9,6 +9,8 @@
  * (AGPL-3.0, loaded on first use; README "Licence of the access review").
  * Nothing here synthesizes an app: give it your synthesized cdktf.out, a
  * `Testing.synth(stack)` JSON string, or a `terraform show -json` plan.
+ *
+ * @packageDocumentation
  */
 export * from "./api";
 export { runAccessCli } from "./cli";

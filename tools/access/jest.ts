@@ -21,6 +21,8 @@
  * `context` is the probe's context label (`prefix=data/`, `mfa`, `no-tls`, ...):
  * omitted, it means the request without extra context.
  * Cells reached through sts:AssumeRole count for the principal that assumed.
+ *
+ * @packageDocumentation
  */
 import type { TfJson } from "../../lib/model/stack-model";
 import { diffAllowed } from "./diff";
