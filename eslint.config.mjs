@@ -48,8 +48,6 @@ export default tseslint.config(
           allow: [
             // Lazy: the jest matchers load cdktf only when a matcher is given a stack (tools/access/jest.ts).
             "^\\.\\./\\.\\./lib/framework$",
-            // Lazy, and never followed by the packer: the in-process synth of the demo app (tools/access/load.ts; goes with issue #16 item 1).
-            "^\\./synth$",
           ],
         },
       ],
@@ -58,9 +56,7 @@ export default tseslint.config(
   {
     // The boundary: library folders (not their tests) never import the demo app.
     files: LIBRARY,
-    // tools/access/synth.ts synthesizes the demo app in process today (`import { buildApp } from "../../main"`); issue #16 item 1
-    // replaces it by running cdktf.json's app command as a process. Delete this exemption with that file.
-    ignores: [...TESTS, "tools/access/synth.ts"],
+    ignores: TESTS,
     rules: {
       "import-x/no-restricted-paths": [
         "error",

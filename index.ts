@@ -5,8 +5,9 @@
  * their props, the access levels and grant types, the policy builders the
  * modules use, the synth-time checks and the test helpers. Anything not
  * exported here is internal and may change without notice. The repository's
- * demo app (main.ts, stacks/, lib/config.ts, lib/accounts.ts) is not part of
- * the package.
+ * demo app (app/: its stacks, configuration and accounts; main.ts starts it)
+ * is not part of the package, and no library folder imports it
+ * (lib/boundaries.test.ts).
  *
  * @packageDocumentation
  */

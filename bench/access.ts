@@ -13,7 +13,7 @@
  */
 import { performance } from "perf_hooks";
 import { diffPlan, loadStackJson, matrixOf } from "../tools/access";
-import { synthStacks } from "../tools/access/synth";
+import { synthStacks } from "../app/synth";
 import { planJson, type FixtureResource } from "../__tests__/access/plan-fixture";
 
 const OWNER = "111111111111";

@@ -13,7 +13,7 @@
  *    (zip CLI at the default level 6, like Terraform's archive provider; the
  *    archiver package when zip is absent): bundle bytes and zip bytes.
  * 3. Module init: time to require() the bundled index.js in a fresh `node`
- *    process, median of 7 runs.
+ *    process, median of 10 runs.
  * 4. Powertools decision: the writer bundled twice with the same esbuild
  *    options - as shipped (Powertools Logger) and with the Logger swapped for a
  *    10-line console shim - and the difference in zip bytes and median init
@@ -23,6 +23,10 @@
  *    local fake STS/S3 endpoint (real SDK, real HTTP on 127.0.0.1): records per
  *    second and S3 calls per record, for 1-record events (what S3 sends) and
  *    10-record events.
+ * 6. Credential states: the writer warm with fresh, near-expiry and expired
+ *    (clock skew) sessions, STS throttling and STS hung: STS requests per
+ *    1,000 invocations and per invocation (issue 18's goal: at most one).
+ * 7. RSS before and after 10,000 warm writer invocations.
  * Targets: ≤ 1 STS call per 1,000 warm invocations; zip ≤ 300 KB (300,000 bytes); init ≤ 100 ms.
  */
 import { execFileSync, spawnSync } from "child_process";
@@ -42,10 +46,10 @@ import { handler as processorHandler } from "../handlers/metadata-processor";
 import { seedHandler } from "./seed001";
 
 const WARM = 1000;
-const INIT_RUNS = 7;
+const INIT_RUNS = 10;
 /** Interleaved init runs per variant for the Powertools A/B (its difference is small next to machine noise). */
 const AB_RUNS = 25;
-const TARGETS = { stsPer1000Warm: 1, zipBytes: 300_000, initMs: 100, powertoolsInitMs: 15, powertoolsZipBytes: 100_000 };
+const TARGETS = { stsPer1000Warm: 1, maxStsPerInvocation: 1, zipBytes: 300_000, initMs: 100, powertoolsInitMs: 15, powertoolsZipBytes: 100_000 };
 const HANDLERS = ["writer", "metadata-processor"];
 const asJson = process.argv.includes("--json");
 
@@ -355,6 +359,147 @@ async function processorThroughput(): Promise<Throughput[]> {
   }
 }
 
+// ---------------------------------------------------------------- credential states (real SDK, fake STS/S3)
+interface CredentialStateResult {
+  readonly state: string;
+  /** What the fake STS does in this state. */
+  readonly how: string;
+  readonly invocations: number;
+  readonly ok: number;
+  /** AssumeRole calls (first attempts). */
+  readonly stsCalls: number;
+  /** HTTP requests to STS, the SDK's retries included. */
+  readonly stsRequests: number;
+  readonly stsPer1000: number;
+  readonly maxStsPerInvocation: number;
+}
+
+/**
+ * The writer (real SDK stack, AWS_ENDPOINT_URL = the local fake) warm in each
+ * credential state issue 18 names, 1,000 invocations each after a cold start:
+ * STS HTTP requests (SDK retries included) per 1,000 and the most any one
+ * invocation made. Time is moved with Date.now (the handler and the fake read
+ * the same clock), so "near expiry" and the back-off are real code paths.
+ */
+async function credentialStates(): Promise<CredentialStateResult[]> {
+  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" });
+  const saved = { ...process.env };
+  const realNow = Date.now;
+  const states: { state: string; how: string; lifetimeMs: number; after: () => void; n: number }[] = [
+    { state: "fresh", how: "1 h sessions", lifetimeMs: 3600_000, after: () => undefined, n: WARM },
+    { state: "near expiry", how: "4 min sessions, clock moved past half their life", lifetimeMs: 4 * 60_000, after: () => undefined, n: WARM },
+    { state: "expired (clock skew)", how: "sessions that look expired on arrival (local clock 1 min ahead)", lifetimeMs: -60_000, after: () => undefined, n: WARM },
+    { state: "STS throttling", how: "near expiry, then every AssumeRole answered 400 Throttling", lifetimeMs: 4 * 60_000, after: () => void (fake.stsThrottled = true), n: WARM },
+    { state: "STS hung", how: "near expiry, then every AssumeRole left unanswered", lifetimeMs: 4 * 60_000, after: () => void (fake.hang = "sts"), n: WARM },
+  ];
+  // One AssumeRole call = its first HTTP attempt (the SDK numbers its retries: amz-sdk-request: attempt=N).
+  const calls = (): number => fake.assumeRoleCalls.filter((r) => /^attempt=1;/.test(String(r.headers["amz-sdk-request"] ?? "attempt=1;"))).length;
+  const out: CredentialStateResult[] = [];
+  try {
+    writerEnv();
+    Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url, AWS_MAX_ATTEMPTS: "3" });
+    for (const st of states) {
+      __resetForTests();
+      fake.reset();
+      fake.credentialLifetimeMs = st.lifetimeMs;
+      const ctx = (id: string) => {
+        const end = Date.now() + 10_000;
+        return { awsRequestId: id, getRemainingTimeInMillis: () => end - Date.now() };
+      };
+      await quietly(() => writerHandler({ data: {} }, ctx("cold")));
+      // past half the life of a 4-minute session: due for refresh, still valid
+      if (st.lifetimeMs > 0 && st.lifetimeMs < 3600_000) {
+        const shifted = realNow() + st.lifetimeMs / 2 + 1000;
+        const t0 = realNow();
+        Date.now = () => shifted + (realNow() - t0);
+      }
+      st.after();
+      let ok = 0;
+      let maxPer = 0;
+      const before = calls();
+      const requestsBefore = fake.assumeRoleCalls.length;
+      await quietly(async () => {
+        for (let i = 0; i < st.n; i++) {
+          const b = calls();
+          const r = await writerHandler({ data: { i } }, ctx(`w${i}`)).then(
+            () => true,
+            () => false,
+          );
+          if (r) ok += 1;
+          maxPer = Math.max(maxPer, calls() - b);
+        }
+      });
+      Date.now = realNow;
+      const sts = calls() - before;
+      const requests = fake.assumeRoleCalls.length - requestsBefore;
+      out.push({ state: st.state, how: st.how, invocations: st.n, ok, stsCalls: sts, stsRequests: requests, stsPer1000: (sts * 1000) / st.n, maxStsPerInvocation: maxPer });
+    }
+    return out;
+  } finally {
+    Date.now = realNow;
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await fake.close();
+  }
+}
+
+interface RssResult {
+  readonly invocations: number;
+  readonly rssBeforeMiB: number;
+  readonly rssAfterMiB: number;
+  readonly heapBeforeMiB: number;
+  readonly heapAfterMiB: number;
+}
+
+/**
+ * RSS and heap (after a forced GC) before and after 10,000 warm writer
+ * invocations against the fake endpoint, in a fresh `node --expose-gc`
+ * process (this one holds the mocks' call records of the sections above):
+ * growth would be a leak per invocation.
+ */
+function rssAfterInvocations(): RssResult {
+  const out = execFileSync(process.execPath, ["--expose-gc", "-r", "ts-node/register/transpile-only", __filename, "--rss-child"], {
+    encoding: "utf8",
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = out.split("\n").find((l) => l.startsWith("RSS_RESULT ")) as string;
+  return JSON.parse(line.slice("RSS_RESULT ".length)) as RssResult;
+}
+
+async function rssChild(count = 10_000): Promise<RssResult> {
+  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" });
+  const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
+  const gc = (): void => (global as { gc?: () => void }).gc?.();
+  // the real SDK stack here: no aws-sdk-client-mock
+  s3Mock.restore();
+  stsMock.restore();
+  seedStsMock.restore();
+  try {
+    writerEnv();
+    Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url });
+    __resetForTests();
+    await quietly(async () => {
+      for (let i = 0; i < 200; i++) await writerHandler({ data: { i } }, { awsRequestId: `warmup-${i}` });
+    });
+    fake.seen.length = 0;
+    gc();
+    const before = process.memoryUsage();
+    await quietly(async () => {
+      for (let i = 0; i < count; i++) {
+        await writerHandler({ data: { i } }, { awsRequestId: `rss-${i}` });
+        if (i % 1000 === 0) fake.seen.length = 0; // the fake's own request log is not the handler's memory
+      }
+    });
+    fake.seen.length = 0;
+    gc();
+    const after = process.memoryUsage();
+    return { invocations: count, rssBeforeMiB: mib(before.rss), rssAfterMiB: mib(after.rss), heapBeforeMiB: mib(before.heapUsed), heapAfterMiB: mib(after.heapUsed) };
+  } finally {
+    await fake.close();
+  }
+}
+
 // ---------------------------------------------------------------- report
 const pass = (ok: boolean): string => (ok ? "PASS" : "FAIL");
 const n = (x: number): string => x.toLocaleString("en-US");
@@ -375,6 +520,8 @@ async function main(): Promise<void> {
   seedStsMock.restore();
 
   const throughput = await processorThroughput();
+  const states = await credentialStates();
+  const rss = rssAfterInvocations();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "bench-handlers-"));
   const bundles: BundleResult[] = [];
   let powertools: PowertoolsCost;
@@ -395,11 +542,14 @@ async function main(): Promise<void> {
     bundles,
     powertools,
     processorThroughput: throughput,
+    credentialStates: states,
+    rss,
     targets: TARGETS,
     verdict: {
       stsPer1000Warm: ours.stsPer1000Warm <= TARGETS.stsPer1000Warm,
       zip: bundles.every((b) => b.zipBytes <= TARGETS.zipBytes),
       init: bundles.every((b) => b.initMsMedian <= TARGETS.initMs),
+      atMostOneStsCallPerInvocation: states.every((st) => st.maxStsPerInvocation <= TARGETS.maxStsPerInvocation),
     },
   };
 
@@ -450,10 +600,19 @@ async function main(): Promise<void> {
       ...throughput.map((t) => [String(t.recordsPerEvent), n(t.records), n(t.recordsPerSecond), t.s3CallsPerRecord.toFixed(2), String(t.stsCalls)]),
     ]),
   );
+  console.log(`\nwriter credential states — real SDK against the local fake STS/S3, 1 cold + ${n(WARM)} warm invocations each; a call is one AssumeRole with its SDK retries (AWS_MAX_ATTEMPTS=3), counted by the amz-sdk-request header\n`);
+  console.log(
+    pad([
+      ["state", "invocations ok", "STS calls", "STS HTTP requests", "STS calls / 1,000", "max STS calls / invocation", "how"],
+      ...states.map((st) => [st.state, `${n(st.ok)}/${n(st.invocations)}`, n(st.stsCalls), n(st.stsRequests), String(st.stsPer1000), String(st.maxStsPerInvocation), st.how]),
+    ]),
+  );
+  console.log(`goal: at most ${TARGETS.maxStsPerInvocation} STS call per invocation in every state -> ${pass(result.verdict.atMostOneStsCallPerInvocation)}`);
+  console.log(`\nRSS after ${n(rss.invocations)} warm writer invocations (real SDK, fake endpoint): RSS ${rss.rssBeforeMiB} -> ${rss.rssAfterMiB} MiB, heap after GC ${rss.heapBeforeMiB} -> ${rss.heapAfterMiB} MiB (fresh node --expose-gc process)`);
   console.log(`\nmeasured on ${result.platform}; Lambda CPU scales with memory (256 MB is a fraction of a vCPU), so init there is slower than here.\n`);
 }
 
-main().catch((err: unknown) => {
+(process.argv.includes("--rss-child") ? rssChild().then((r) => console.log(`RSS_RESULT ${JSON.stringify(r)}`)) : main()).catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -6,7 +6,7 @@
  *
  * Each row is a REAL `app.synth()` of one stack (what `cdktf synth` runs:
  * constructs → Terraform JSON written to a temporary cdktf.out, with the
- * synth-time policy checks registered as in main.ts), then the written JSON
+ * synth-time policy checks registered as in app/index.ts), then the written JSON
  * is read back for the figures: the largest bucket policy, access point
  * policy and key policy in characters (each against its AWS limit),
  * resources created, wall and CPU time of the synth, and the process's peak

@@ -43,7 +43,7 @@ export interface HarnessOptions {
 
 /**
  * The demo stacks deploy disjoint resources (their own buckets, keys, aliases,
- * roles, functions, log groups and queues; see stacks/), so they run side by
+ * roles, functions, log groups and queues; see app/stacks/), so they run side by
  * side against one moto: most of a stack's time is terraform waiting on the
  * provider (the three-account destroy alone waits ~2.5 min for SQS), which
  * overlaps. Any other stack runs after them, alone.

@@ -33,7 +33,7 @@ describe("the packed package", () => {
   it("ships only dist/ (JS, .d.ts, declaration maps, bundles), the README and package.json", () => {
     expect(files.filter((f) => !/^dist\/.*\.(js|d\.ts|d\.ts\.map|inputs\.json)$/.test(f) && !["README.md", "package.json"].includes(f))).toEqual([]);
     // tools/: only the access review (xacct-s3/access, xacct-s3/access/jest, the xacct-access bin)
-    expect(files.filter((f) => /\.test\.|^dist\/(e2e|bench|stacks|scripts)\/|^dist\/tools\/(?!access\/)|^dist\/main\./.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.test\.|^dist\/(e2e|bench|app|scripts)\/|^dist\/tools\/(?!access\/)|^dist\/main\./.test(f))).toEqual([]);
   });
 
   it("ships the access review's entry points: the xacct-access bin, xacct-s3/access and xacct-s3/access/jest", () => {
@@ -42,7 +42,9 @@ describe("the packed package", () => {
       expect(files).toContain(pkg.exports[sub].default.replace(/^\.\//, ""));
       expect(files).toContain(pkg.exports[sub].types.replace(/^\.\//, ""));
     }
-    expect(files.filter((f) => /^dist\/tools\/access\/synth\./.test(f))).toEqual([]);
+    // --synth-if-stale runs the app command of the user's cdktf.json (run-app.js); no in-process synth of the demo app ships.
+    expect(files).toContain("dist/tools/access/run-app.js");
+    expect(files.filter((f) => /^dist\/(tools\/access\/synth|app\/)/.test(f))).toEqual([]);
   });
 
   it("ships the prebuilt handler bundles and the entry point the package.json names", () => {

@@ -1,31 +1,13 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { BucketShare } from "../../modules/bucket-share";
-import { App, TerraformStack } from "../../lib/framework";
-import { ACCOUNT_A, ACCOUNT_B } from "../../lib/testing";
+import { synthAcknowledgedShare } from "../../lib/checks/acknowledge.fixture";
 import { runCli } from "./helpers";
 
 /** Acknowledged check warnings are part of the review: every output of xacct-access shows them with their reason. */
 
 const REASON = "the partner account decides which of its roles read";
 
-function synthDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-ack-cli-"));
-  const app = new App({ outdir: dir });
-  const stack = new TerraformStack(app, "acks");
-  const provider = new AwsProvider(stack, "b", { alias: "b", region: "us-east-1", allowedAccountIds: [ACCOUNT_B] });
-  new BucketShare(stack, "share", {
-    provider,
-    accountId: ACCOUNT_B,
-    bucketName: "data-b",
-    grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }],
-    acknowledge: [{ rule: "account-root-principal", reason: REASON }],
-  });
-  app.synth();
-  return dir;
-}
+const synthDir = (): string => synthAcknowledgedShare([{ rule: "account-root-principal", reason: REASON }]).dir;
 
 describe("xacct-access shows acknowledgements", () => {
   const dir = synthDir();

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { ACCESS_MARKERS, runAccessCli } from "../../tools/access/cli";
 import { replaceBetweenMarkers } from "../../tools/access/markers";
-import { synthToOutdir } from "../../tools/access/synth";
+import { synthToOutdir } from "../../app/synth";
 import { runDiagramCli } from "../../tools/diagram/cli";
 import { BUCKET_POLICY_EXPECTED } from "./expected";
 

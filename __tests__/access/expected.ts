@@ -1,6 +1,6 @@
 /**
  * The intended access of each stack, written by hand from the design (README,
- * stacks/*.ts), as the Allowed cells of the access matrix over its probe set.
+ * app/stacks/*.ts), as the Allowed cells of the access matrix over its probe set.
  * Everything not listed must be Denied: other principals of the same accounts,
  * a third account, anonymous, requests without TLS, the wrong prefix, listing
  * without a prefix, DeleteObject/DeleteBucket/PutBucketPolicy, AssumeRole

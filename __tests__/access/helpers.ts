@@ -4,7 +4,7 @@ import type { MatrixDiff } from "../../tools/access/diff";
 import { runAccessCli } from "../../tools/access/cli";
 import { stackFromJson } from "../../tools/access/load";
 import { computeMatrix } from "../../tools/access/matrix";
-import { synthStacks } from "../../tools/access/synth";
+import { synthStacks } from "../../app/synth";
 import type { Cell, StackMatrix } from "../../tools/access/types";
 
 /** Shared by the access-matrix tests: synthesize, compute, compare, mutate. */

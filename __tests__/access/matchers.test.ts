@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { TerraformStack, Testing } from "../../lib/framework";
-import { buildApp } from "../../main";
+import { buildApp } from "../../app";
 import { loadEngine } from "../../tools/access/evaluate";
 import { toAllow, toDeny, toGrantExactly } from "../../tools/access/jest";
 import { BUCKET_POLICY_EXPECTED, DIRECT_BUCKET, DIRECT_EXEC } from "./expected";

@@ -2,8 +2,8 @@ import { createHash, createHmac, type Hash, type Hmac } from "crypto";
 import * as path from "path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { EMULATOR_DEPLOYER_ROLE } from "../../lib/accounts";
-import type { ProjectConfig } from "../../lib/config";
+import { EMULATOR_DEPLOYER_ROLE } from "../../app/accounts";
+import type { ProjectConfig } from "../../app/config";
 import type { Creds } from "../lib/aws";
 import { check, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import type { Suite } from "../lib/report";
@@ -153,7 +153,7 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   const fnRes = stateResources(state).find((r) => r.mode === "managed" && r.type === "aws_lambda_function");
   check(fnRes !== undefined, "no aws_lambda_function in the state");
   const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {});
-  // The writer's target as deployed: its access point's ARN (stacks/access-points.ts).
+  // The writer's target as deployed: its access point's ARN (app/stacks/access-points.ts).
   const apArn = env.TARGET_BUCKET ?? "";
   check(/^arn:aws:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/.test(apArn), `the writer's TARGET_BUCKET is not an access point ARN: ${apArn}`);
   const kmsKeyArn = env.TARGET_KMS_KEY_ARN;

@@ -1,7 +1,7 @@
 import * as path from "path";
 import { bundleHandler } from "../../lib/bundle";
-import { EMULATOR_DEPLOYER_ROLE } from "../../lib/accounts";
-import type { ProjectConfig } from "../../lib/config";
+import { EMULATOR_DEPLOYER_ROLE } from "../../app/accounts";
+import type { ProjectConfig } from "../../app/config";
 import { accountOfArn, eventKey, type Creds } from "../lib/aws";
 import { check, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import { archivedSources, deployedFunction, invokeBundled, sha256, synthesizedLogFormat, type DeployedFunction, type Outcome } from "../lib/handler";

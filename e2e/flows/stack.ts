@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { ProjectConfig } from "../../lib/config";
+import type { ProjectConfig } from "../../app/config";
 import { check, configFor, fromRun, stackSettings, step, synth, terraformEnv, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import { Suite, type SuiteResult } from "../lib/report";
 import { applySubstitutes } from "../lib/substitutes";

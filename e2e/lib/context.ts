@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { loadConfig, OPT_IN_STACK_IDS, type ProjectConfig } from "../../lib/config";
+import { loadConfig, OPT_IN_STACK_IDS, type ProjectConfig } from "../../app/config";
 import { Emulator } from "./aws";
 import { cleanEnv, run, tail, type RunResult } from "./proc";
 import type { Suite } from "./report";
@@ -14,7 +14,7 @@ export type StackName = (typeof STACKS)[number];
 
 /**
  * Settings a stack's synth needs beyond emulatorSettings(): an opt-in stack
- * (OPT_IN_STACK_IDS, not in main.ts's default list) must be named in XACCT_STACKS
+ * (OPT_IN_STACK_IDS, not in the demo app's default list, app/config.ts) must be named in XACCT_STACKS
  * to be built at all; the demo stacks keep the default synth (all three).
  */
 export function stackSettings(stack: StackName): Record<string, string> {
@@ -49,7 +49,7 @@ export function synthEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...cleanEnv(SETTINGS_ENV), ...extra };
 }
 
-/** The project configuration a synth with `extra` sees (same sources as main.ts: cdktf.json context + env). */
+/** The project configuration a synth with `extra` sees (same sources as the demo app (app/config.ts): cdktf.json context + env). */
 export function configFor(extra: Record<string, string>): ProjectConfig {
   const cdktf = JSON.parse(fs.readFileSync(path.join(REPO, "cdktf.json"), "utf8")) as { context?: { xacct?: unknown } };
   return loadConfig({ context: cdktf.context?.xacct, env: synthEnv(extra), cwd: REPO });

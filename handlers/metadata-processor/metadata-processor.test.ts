@@ -486,7 +486,7 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
     expect(logs.records()[0]).toMatchObject({ operation: "batch", batchJobId: "f3cc4f60-61f6-4a2b-8a21-d07600c373ce", succeeded: 1, level: "info" });
   });
 
-  it("unversioned task (s3VersionId null): keyed by the HEAD's ETag, which the document describes", async () => {
+  it("unversioned task (s3VersionId null): HEAD without a version id, keyed `@null` (the one live document of an unversioned key)", async () => {
     await handler(batchEvent([task("t1", "b.txt")]), ctx("b"));
     expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).toEqual({ Bucket: PROD, Key: "b.txt" });
     expect(puts()[0].Key).toBe("metadata/prod-data/b.txt@null.json");

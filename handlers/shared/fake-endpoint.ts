@@ -64,6 +64,17 @@ export class FakeAwsEndpoint {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
+  /** Forget the requests seen and clear every fault (between tests). */
+  public reset(): void {
+    this.seen.length = 0;
+    this.stsDenied = false;
+    this.s3Denied = false;
+    this.hang = undefined;
+    this.stsThrottled = false;
+    this.s3Throttled = false;
+    this.credentialLifetimeMs = 3600_000;
+  }
+
   /** AssumeRole requests seen so far. */
   public get assumeRoleCalls(): SeenRequest[] {
     return this.seen.filter((s) => s.method === "POST" && s.body.includes("Action=AssumeRole"));

@@ -5,29 +5,14 @@
  * the endpoint override, path-style addressing, and that real SDK error
  * parsing of STS/S3 AccessDenied bodies feeds the diagnoses.
  */
-import { FakeAwsEndpoint } from "../shared/fake-endpoint";
-import { captureLogs } from "../shared/capture-logs";
+import { useFakeEndpoint } from "../shared/fake-endpoint-suite";
 import { AccessDeniedError } from "../shared/errors";
 import { __resetForTests, handler, type PutResult } from "./index";
 
-let fake: FakeAwsEndpoint;
-const saved = { ...process.env };
-
-beforeAll(async () => {
-  fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/stack-fn" });
-});
-
-afterAll(() => fake.close());
-
-beforeEach(() => {
-  __resetForTests();
-  fake.seen.length = 0;
-  fake.stsDenied = false;
-  fake.s3Denied = false;
-  fake.hang = undefined;
-  fake.credentialLifetimeMs = 3600_000;
-  for (const k of Object.keys(process.env)) if (/^(AWS_|TARGET_|MAX_BODY_BYTES$)/.test(k)) delete process.env[k];
-  Object.assign(process.env, {
+const suite = useFakeEndpoint({
+  endpoint: { assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/stack-fn" },
+  reset: __resetForTests,
+  env: {
     TARGET_BUCKET: "reporting-bucket",
     TARGET_PREFIX: "incoming/",
     TARGET_ROLE_ARN: "arn:aws:iam::222222222222:role/xacct-writer",
@@ -37,24 +22,16 @@ beforeEach(() => {
     AWS_LAMBDA_FUNCTION_NAME: "stack-fn",
     AWS_ACCESS_KEY_ID: "AKIDEXECUTION",
     AWS_SECRET_ACCESS_KEY: "execution-secret",
-    AWS_ENDPOINT_URL: fake.url,
     AWS_MAX_ATTEMPTS: "1",
     TARGET_BUCKET_OWNER: "222222222222",
-  });
-  captureLogs();
-});
-
-afterEach(() => {
-  jest.restoreAllMocks();
-  for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-  Object.assign(process.env, saved);
+  },
 });
 
 it("assumes the role once (via the endpoint override) and signs every PutObject with the cached session", async () => {
   const results: PutResult[] = [];
   for (let i = 0; i < 20; i++) results.push((await handler({ data: { i } }, { awsRequestId: `s${i}` })) as PutResult);
 
-  const sts = fake.assumeRoleCalls;
+  const sts = suite.fake.assumeRoleCalls;
   expect(sts).toHaveLength(1);
   const form = new URLSearchParams(sts[0].body);
   expect(Object.fromEntries(form)).toMatchObject({
@@ -67,7 +44,7 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
   // the STS call is signed with the execution role's credentials, for the target region
   expect(sts[0].headers.authorization).toMatch(/Credential=AKIDEXECUTION\/\d{8}\/eu-west-1\/sts\//);
 
-  const puts = fake.puts;
+  const puts = suite.fake.puts;
   expect(puts).toHaveLength(20);
   for (const p of puts) {
     expect(p.url).toMatch(/^\/reporting-bucket\/incoming\/s\d+\.json/); // path style, key from the request id
@@ -81,16 +58,16 @@ it("assumes the role once (via the endpoint override) and signs every PutObject 
 });
 
 it("diagnoses a real STS AccessDenied response", async () => {
-  fake.stsDenied = true;
+  suite.fake.stsDenied = true;
   const err = (await handler({ data: 1 }, { awsRequestId: "d" }).catch((e: unknown) => e)) as AccessDeniedError;
   expect(err).toBeInstanceOf(AccessDeniedError);
   expect(err.deniedBy).toBe("sts");
   expect(err.arns.executionIdentity).toBe("arn:aws:sts::111111111111:assumed-role/stack-fn-exec/stack-fn");
-  expect(fake.puts).toHaveLength(0);
+  expect(suite.fake.puts).toHaveLength(0);
 });
 
 it("diagnoses a real S3 AccessDenied response", async () => {
-  fake.s3Denied = true;
+  suite.fake.s3Denied = true;
   const err = (await handler({ data: 1, key: "incoming/x.json" }, { awsRequestId: "d" }).catch((e: unknown) => e)) as AccessDeniedError;
   expect(err).toBeInstanceOf(AccessDeniedError);
   expect(err.deniedBy).toBe("s3");
@@ -100,8 +77,8 @@ it("diagnoses a real S3 AccessDenied response", async () => {
 it("an empty body reaches S3 without the SDK's 'Stream of unknown length' warning (a plain \"\" Body printed it)", async () => {
   const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
   await handler({ body: "", key: "incoming/empty.txt" }, { awsRequestId: "empty" });
-  expect(fake.puts).toHaveLength(1);
-  expect(fake.puts[0].headers["content-length"]).toBe("0");
+  expect(suite.fake.puts).toHaveLength(1);
+  expect(suite.fake.puts[0].headers["content-length"]).toBe("0");
   expect(warn).not.toHaveBeenCalled();
 });
 
@@ -113,8 +90,7 @@ describe("a hung endpoint (no answer at all)", () => {
   };
 
   it("S3 hangs: the handler stops before the function's timeout and names the S3 call and bucket", async () => {
-    fake.hang = "s3";
-    const logs = captureLogs();
+    suite.fake.hang = "s3";
     const t0 = Date.now();
     const err = (await handler({ data: 1, key: "incoming/h.json" }, lambdaCtx("hung-s3", 2000)).catch((e: unknown) => e)) as Error;
     const took = Date.now() - t0;
@@ -122,8 +98,8 @@ describe("a hung endpoint (no answer at all)", () => {
     expect(err.message).toContain("S3 PutObject on s3://reporting-bucket/incoming/h.json did not answer within the 1800 ms left before the function's timeout");
     expect(took).toBeGreaterThanOrEqual(1700);
     expect(took).toBeLessThan(2000); // before Lambda would kill it
-    expect(logs.raw()).toHaveLength(1);
-    expect(logs.records()[0]).toMatchObject({
+    expect(suite.logs.raw()).toHaveLength(1);
+    expect(suite.logs.records()[0]).toMatchObject({
       level: "error",
       errorName: "DeadlineExceededError",
       outcome: "error",
@@ -133,18 +109,18 @@ describe("a hung endpoint (no answer at all)", () => {
   });
 
   it("STS hangs: the handler stops in time and names STS AssumeRole of the target role; nothing reaches S3", async () => {
-    fake.hang = "sts";
+    suite.fake.hang = "sts";
     const t0 = Date.now();
     const err = (await handler({ data: 1 }, lambdaCtx("hung-sts", 1500)).catch((e: unknown) => e)) as Error;
     expect(Date.now() - t0).toBeLessThan(1500);
     expect(err.name).toBe("DeadlineExceededError");
     expect(err.message).toContain("STS AssumeRole of arn:aws:iam::222222222222:role/xacct-writer did not answer");
-    expect(fake.puts).toHaveLength(0);
+    expect(suite.fake.puts).toHaveLength(0);
   });
 });
 
 it("the STS socket behind an abandoned call is cut at the client's requestTimeout, without the SDK's [WARN] line", async () => {
-  fake.hang = "sts";
+  suite.fake.hang = "sts";
   const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
   const end = Date.now() + 1200;
   const err = (await handler({ data: 1 }, { awsRequestId: "cut", getRemainingTimeInMillis: () => end - Date.now() }).catch((e: unknown) => e)) as Error;
@@ -155,9 +131,9 @@ it("the STS socket behind an abandoned call is cut at the client's requestTimeou
 
 describe("a near-expiry credential issuer", () => {
   it("credentials issued with 4 minutes left: 20 invocations make 1 STS call (was 3 per invocation)", async () => {
-    fake.credentialLifetimeMs = 4 * 60_000;
+    suite.fake.credentialLifetimeMs = 4 * 60_000;
     for (let i = 0; i < 20; i++) await handler({ data: { i } }, { awsRequestId: `ne${i}` });
-    expect(fake.assumeRoleCalls).toHaveLength(1);
-    expect(fake.puts).toHaveLength(20);
+    expect(suite.fake.assumeRoleCalls).toHaveLength(1);
+    expect(suite.fake.puts).toHaveLength(20);
   });
 });

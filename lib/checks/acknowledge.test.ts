@@ -1,6 +1,3 @@
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { AssumableRole } from "../../modules/assumable-role";
 import { BucketShare } from "../../modules/bucket-share";
@@ -8,24 +5,11 @@ import { ConfigError } from "../errors";
 import { App, TerraformStack } from "../framework";
 import { ACCOUNT_A, ACCOUNT_B, expectConfigError } from "../testing";
 import { readAcknowledgements } from "./acknowledge";
+import { synthAcknowledgedShare } from "./acknowledge.fixture";
 
 /** Acknowledgements carry a reason, and the reason lands in the synthesized stack. */
 
-function synth(acknowledge: unknown): { dir: string; json: Record<string, unknown> } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-ack-"));
-  const app = new App({ outdir: dir });
-  const stack = new TerraformStack(app, "acks");
-  const provider = new AwsProvider(stack, "b", { alias: "b", region: "us-east-1", allowedAccountIds: [ACCOUNT_B] });
-  new BucketShare(stack, "share", {
-    provider,
-    accountId: ACCOUNT_B,
-    bucketName: "data-b",
-    grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }],
-    acknowledge: acknowledge as never,
-  });
-  app.synth();
-  return { dir, json: JSON.parse(fs.readFileSync(path.join(dir, "stacks", "acks", "cdk.tf.json"), "utf8")) as Record<string, unknown> };
-}
+const synth = (acknowledge: unknown): { dir: string; json: Record<string, unknown> } => synthAcknowledgedShare(acknowledge);
 
 describe("acknowledgements", () => {
   it("refuse a bare rule id, naming the field and the form with a reason", () => {

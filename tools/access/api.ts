@@ -14,6 +14,7 @@ import * as path from "path";
 import type { TfJson } from "../../lib/model/stack-model";
 import { type OutputFormat, UsageError } from "./args";
 import { loadStacks, stackFromJson, type SynthesizedStack } from "./load";
+import { mapGuardrails, readGuardrail, readGuardrailMap, type Guardrails } from "./guardrails";
 import { computeMatrix } from "./matrix";
 import { parsePlanJson, planSides, readPlanFile, type PlanJson } from "./plan";
 import { renderJson, renderMarkdown, renderSarif, renderText } from "./render";
@@ -31,6 +32,8 @@ export { cellKey, type CellIdentity } from "./cell-key";
 export { PlanInputError, POLICY_RESOURCE_TYPES } from "./plan";
 export { NoStacksError, ageLine } from "./load";
 export { EngineMissingError, ENGINE_PACKAGE, ENGINE_VERSION } from "./evaluate";
+export { GuardrailInputError, mapGuardrails, readGuardrail, readGuardrailMap } from "./guardrails";
+export type { GuardrailKind, GuardrailMap, GuardrailPolicy, Guardrails } from "./guardrails";
 export { compareMatrices, failsOn, totals };
 
 /** The synthesized stacks of a cdktf.out directory, read as they are (never synthesized). */
@@ -44,35 +47,45 @@ export function loadStackJson(name: string, json: string | TfJson): SynthesizedS
 }
 
 /** The access matrix of one stack. */
-export function matrixOf(stack: SynthesizedStack, opts: { /** @internal reference mode */ exhaustive?: boolean } = {}): Promise<StackMatrix> {
-  return computeMatrix(stack.name, stack.model, stack.extras, { exhaustive: opts.exhaustive });
+export function matrixOf(stack: SynthesizedStack, opts: { /** @internal reference mode */ exhaustive?: boolean; /** The organisation's SCPs and RCPs ({@link readGuardrails}). */ guardrails?: Guardrails } = {}): Promise<StackMatrix> {
+  return computeMatrix(stack.name, stack.model, stack.extras, { exhaustive: opts.exhaustive, guardrails: opts.guardrails });
 }
 
 /** Access before and after a saved plan (`terraform show -json` output: a file path, its text, or parsed). */
-export async function diffPlan(plan: string | PlanJson, opts: { file?: string; stack?: string; /** @internal reference mode (every probe, whole policies): what tests and the benchmark compare with */ exhaustive?: boolean } = {}): Promise<AccessDiff> {
+export async function diffPlan(
+  plan: string | PlanJson,
+  opts: { file?: string; stack?: string; /** @internal reference mode (every probe, whole policies): what tests and the benchmark compare with */ exhaustive?: boolean; guardrails?: Guardrails } = {},
+): Promise<AccessDiff> {
   const json = typeof plan === "string" ? parsePlanJson(plan, opts.file) : plan;
   const sides = planSides(json);
   const file = opts.file ?? "plan.json";
   const stack = opts.stack ?? path.basename(file).replace(/\.json$/, "");
-  return { source: { kind: "plan", file, terraformVersion: sides.terraformVersion }, stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown, new Map(), { exhaustive: opts.exhaustive })] };
+  return { source: { kind: "plan", file, terraformVersion: sides.terraformVersion }, stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown, new Map(), { exhaustive: opts.exhaustive, guardrails: opts.guardrails })] };
 }
 
-export function diffPlanFile(file: string): Promise<AccessDiff> {
-  return diffPlan(readPlanFile(file), { file });
+export function diffPlanFile(file: string, opts: { guardrails?: Guardrails } = {}): Promise<AccessDiff> {
+  return diffPlan(readPlanFile(file), { file, guardrails: opts.guardrails });
 }
 
 /** NEW/REMOVED access between two synth outputs (e.g. main's and a branch's cdktf.out); `stacks` limits the comparison. */
-export async function diffSynthDirs(base: string, head: string, stacks: readonly string[] = [], log?: (line: string) => void): Promise<AccessDiff> {
-  return diffStackLists(base, loadSynthDir(base, log && ((s) => log(`base: ${s}`))), head, loadSynthDir(head, log), stacks);
+export async function diffSynthDirs(base: string, head: string, stacks: readonly string[] = [], log?: (line: string) => void, opts: { guardrails?: Guardrails } = {}): Promise<AccessDiff> {
+  return diffStackLists(base, loadSynthDir(base, log && ((s) => log(`base: ${s}`))), head, loadSynthDir(head, log), stacks, opts);
 }
 
 /** The diff of two loaded stack sets; `stacks` limits it, and names a stack on neither side as a usage error. */
-export async function diffStackLists(base: string, baseStacks: SynthesizedStack[], head: string, headStacks: SynthesizedStack[], stacks: readonly string[] = []): Promise<AccessDiff> {
+export async function diffStackLists(
+  base: string,
+  baseStacks: SynthesizedStack[],
+  head: string,
+  headStacks: SynthesizedStack[],
+  stacks: readonly string[] = [],
+  opts: { guardrails?: Guardrails } = {},
+): Promise<AccessDiff> {
   const known = new Set([...baseStacks, ...headStacks].map((s) => s.name));
   const unknown = stacks.filter((n) => !known.has(n));
   if (unknown.length) throw new UsageError(`no stack ${unknown.join(", ")}; stacks: ${[...known].sort().join(", ")}`);
   const pick = (set: SynthesizedStack[]): SynthesizedStack[] => (stacks.length ? set.filter((s) => stacks.includes(s.name)) : set);
-  return { source: { kind: "synth", base, head }, stacks: await diffStackSets(pick(baseStacks), pick(headStacks)) };
+  return { source: { kind: "synth", base, head }, stacks: await diffStackSets(pick(baseStacks), pick(headStacks), opts) };
 }
 
 /** Render matrices (`all`: denied probes too). */
@@ -89,4 +102,15 @@ export function renderDiff(diff: AccessDiff, format: OutputFormat): string {
   if (format === "markdown") return renderDiffMarkdown(diff);
   if (format === "sarif") return renderDiffSarif(diff);
   return renderDiffText(diff);
+}
+
+/**
+ * The organisation's guardrails from files: `scp` and `rcp` each a list of
+ * files holding one policy document or the saved output of
+ * `aws organizations describe-policy`; `map` (optional) says which accounts
+ * or OUs each policy applies to (default: every account).
+ */
+export function readGuardrails(files: { scp?: readonly string[]; rcp?: readonly string[]; map?: string }): Guardrails {
+  const policies = [...(files.scp ?? []).map((f) => readGuardrail("scp", f)), ...(files.rcp ?? []).map((f) => readGuardrail("rcp", f))];
+  return mapGuardrails(policies, files.map === undefined ? undefined : readGuardrailMap(files.map));
 }

@@ -15,12 +15,18 @@ export interface AccessArgs {
   /** `diff`: the base synth output to compare `outdir` with. */
   readonly base?: string;
   readonly failOn: FailOn;
-  /** Re-synthesize THIS repository's demo app first (always). */
+  /** Run the app command of ./cdktf.json first (always), as `cdktf synth` would. */
   readonly synth: boolean;
-  /** Re-synthesize THIS repository's demo app when its sources are newer (what `npm run access` here passes; never for a user's app). */
+  /** Run the app command of ./cdktf.json first when a file of the app is newer than the stacks (what `npm run access` here passes). */
   readonly synthIfStale: boolean;
   /** Write the markdown matrices between `<!-- access:start/end -->` in this file. */
   readonly write?: string;
+  /** `--scp FILE` (repeatable): service control policies every cell is decided with. */
+  readonly scp: string[];
+  /** `--rcp FILE` (repeatable): resource control policies. */
+  readonly rcp: string[];
+  /** `--guardrail-map FILE`: which accounts (or OUs) each SCP/RCP applies to; default every account. */
+  readonly guardrailMap?: string;
   readonly help: boolean;
 }
 
@@ -51,9 +57,16 @@ export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>].
   --sarif           SARIF 2.1.0, for code-scanning UIs
   --fail-on <when>  plan/diff exit code 3 on: new-external (default: NEW cross-account or public access,
                     or policy values unknown until apply), new-any (any NEW cell), never
+  --scp <file>      a service control policy of the organisation (repeatable): one policy document or the
+                    saved output of aws organizations describe-policy; applies to the principals of every
+                    account unless --guardrail-map says otherwise. A deny-list SCP sits beside FullAWSAccess
+  --rcp <file>      a resource control policy (repeatable; same forms): applies to the resources of every
+                    account unless mapped. Access a guardrail refuses is Denied (it names the policy), never NEW
+  --guardrail-map <file>  {"ous": {"ou-…": ["<account>", …]}, "policies": {"<policy name>": ["<account>" | "ou-…", …]}}
   --write <file>    put the markdown matrices between <!-- access:start --> and <!-- access:end --> in <file>
-  --synth-if-stale  (this repository only) synthesize the demo app first when its sources changed
-  --synth           (this repository only) synthesize the demo app first
+  --synth-if-stale  first run the "app" command of ./cdktf.json (as cdktf synth does, into --outdir)
+                    when a file of the app changed after the stacks were synthesized
+  --synth           first run the "app" command of ./cdktf.json, always
 
   exit codes: 0 no new access, 3 new access (see --fail-on), 2 usage or input error, 1 other failure`;
 
@@ -73,6 +86,9 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
   let base: string | undefined;
   let failOn: FailOn = "new-external";
   let help = false;
+  const scp: string[] = [];
+  const rcp: string[] = [];
+  let guardrailMap: string | undefined;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
@@ -91,6 +107,9 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     else if (a === "--outdir") outdir = value(i++, a);
     else if (a === "--write") write = value(i++, a);
     else if (a === "--base") base = value(i++, a);
+    else if (a === "--scp") scp.push(value(i++, a));
+    else if (a === "--rcp") rcp.push(value(i++, a));
+    else if (a === "--guardrail-map") guardrailMap = value(i++, a);
     else if (a === "--fail-on") {
       const v = value(i++, a);
       if (!FAIL_ON.includes(v as FailOn)) throw new UsageError(`--fail-on takes ${FAIL_ON.join(", ")}, not ${JSON.stringify(v)}`);
@@ -107,7 +126,8 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     if (command === "plan" && !planFile) throw new UsageError("plan needs the JSON of a saved plan: xacct-access plan plan.json");
     if (command === "diff" && !base) throw new UsageError("diff needs --base <dir>: the synthesized stacks to compare with");
     if (command !== "diff" && base) throw new UsageError("--base belongs to the diff command");
+    if (guardrailMap && !scp.length && !rcp.length) throw new UsageError("--guardrail-map maps the policies of --scp/--rcp files: give at least one");
     if (write && (command !== "matrix" || (format !== "text" && format !== "markdown"))) throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
   }
-  return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, help };
+  return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, scp, rcp, guardrailMap, help };
 }

@@ -81,12 +81,27 @@ function identityId(p: MatrixPrincipal): string {
   return id;
 }
 
+const docIds = new WeakMap<object, string>();
+/** A policy document's content id, computed once per document object (probes of one bucket share theirs). */
+function docId(doc: object): string {
+  let id = docIds.get(doc);
+  if (id === undefined) {
+    id = `doc${intern(JSON.stringify(doc))}`;
+    docIds.set(doc, id);
+  }
+  return id;
+}
+
 const probeIds = new WeakMap<Probe, string>();
-/** A probe's identity: the request and every policy document it involves. */
+/**
+ * A probe's identity: the request and every policy document it involves.
+ * Documents enter by content id: stringifying a 1,000-statement bucket policy
+ * into each of its thousands of probes made this quadratic (issue #22 profile).
+ */
 export function probeId(q: Probe): string {
   let id = probeIds.get(q);
   if (id === undefined) {
-    id = intern(JSON.stringify(q));
+    id = intern(JSON.stringify(q, (key: string, value: unknown) => (key === "resourcePolicy" && value !== null && typeof value === "object" ? { ...(value as NamedPolicy), document: docId((value as NamedPolicy).document) } : value)));
     probeIds.set(q, id);
   }
   return id;

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 import * as path from "path";
-import { diffPlanFile, diffStackLists, renderDiff, renderMatrices } from "./api";
+import { diffPlanFile, diffStackLists, readGuardrails, renderDiff, renderMatrices } from "./api";
 import { AccessArgs, EXIT, parseAccessArgs, UsageError, USAGE } from "./args";
 import { EngineMissingError } from "./evaluate";
+import { GuardrailInputError } from "./guardrails";
 import { loadStacks, NoStacksError, SynthesizedStack } from "./load";
 import { writeBetweenMarkers } from "./markers";
 import { computeMatrix } from "./matrix";
 import { PlanInputError } from "./plan";
 import { renderMarkdown } from "./render";
+import { AppSynthError, CdktfProjectError } from "./run-app";
 import { failsOn } from "./review";
 import type { StackMatrix } from "./types";
 
@@ -24,21 +26,23 @@ function chooseStacks(stacks: SynthesizedStack[], names: readonly string[]): Syn
 const synthPolicy = (args: AccessArgs): "always" | "if-stale" | "never" => (args.synth ? "always" : args.synthIfStale ? "if-stale" : "never");
 
 async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const guardrails = args.scp.length || args.rcp.length ? readGuardrails({ scp: args.scp, rcp: args.rcp, map: args.guardrailMap }) : undefined;
+  if (guardrails) err(`guardrails: ${guardrails.policies.map((p) => `${p.kind.toUpperCase()} ${p.name} (${p.accounts ? p.accounts.join(", ") : "every account"})`).join("; ")}`);
   if (args.command === "plan") {
-    const diff = await diffPlanFile(args.planFile as string);
+    const diff = await diffPlanFile(args.planFile as string, { guardrails });
     out(renderDiff(diff, args.format));
     return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
   }
   if (args.command === "diff") {
     const base = loadStacks(path.resolve(args.base as string), { log: (s) => err(`base: ${s}`) });
     const head = loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err });
-    const diff = await diffStackLists(args.base as string, base, args.outdir, head, args.stacks);
+    const diff = await diffStackLists(args.base as string, base, args.outdir, head, args.stacks, { guardrails });
     out(renderDiff(diff, args.format));
     return failsOn(diff, args.failOn) ? EXIT.newAccess : EXIT.ok;
   }
   const stacks = chooseStacks(loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err }), args.stacks);
   const matrices: StackMatrix[] = [];
-  for (const s of stacks) matrices.push(await computeMatrix(s.name, s.model, s.extras));
+  for (const s of stacks) matrices.push(await computeMatrix(s.name, s.model, s.extras, { guardrails }));
   if (args.write) {
     const changed = writeBetweenMarkers(args.write, ACCESS_MARKERS, renderMarkdown(matrices, { all: args.all }));
     err(`${args.write}: access matrices ${changed ? "updated" : "unchanged"}`);
@@ -62,9 +66,14 @@ export async function runAccessCli(argv: readonly string[], out: (s: string) => 
       return EXIT.usage;
     }
     // Input the user can fix (a missing/unreadable plan, no stacks, no engine): one message, usage exit code.
-    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError) {
+    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError || e instanceof GuardrailInputError || e instanceof CdktfProjectError) {
       err(e.message);
       return EXIT.usage;
+    }
+    // The app of cdktf.json failed (--synth, --synth-if-stale): its own message, no stack trace of ours.
+    if (e instanceof AppSynthError) {
+      err(e.message);
+      return EXIT.error;
     }
     err((e as Error).message);
     return EXIT.error;

@@ -1,7 +1,9 @@
+import * as path from "path";
 import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import { SESSION_NAME } from "./principals";
 import { OWN_SESSION_NAME } from "./probes";
+import { levelsFor, organizationContext, type Guardrails } from "./guardrails";
 import { trimFor, type Trimmed } from "./relevance";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
@@ -24,11 +26,67 @@ export class EngineMissingError extends Error {}
 
 let engine: Engine | undefined;
 
+type ResourceTypesForAction = (service: string, action: string, resource: string) => Promise<unknown>;
+
+/**
+ * The representative of an S3 ARN's shape: which resource types of an action
+ * an `arn:aws:s3:::` ARN matches depends only on whether it names a bucket or
+ * an object (the patterns are `arn:${Partition}:s3:::${BucketName}` and
+ * `...:::${BucketName}/${ObjectName}`), not on the names. Other ARNs are their own shape.
+ */
+export const s3ArnShape = (resource: string): string =>
+  /^arn:aws:s3:::[^/]+\/.+$/.test(resource) ? "arn:aws:s3:::bucket/key" : /^arn:aws:s3:::[^/*?]+$/.test(resource) ? "arn:aws:s3:::bucket" : resource;
+
+/**
+ * Profiled on the per-consumer plans of `npm run bench:access` (issue #22):
+ * half of every simulation went to the engine matching the request's ARN
+ * against the action's resource-type patterns, twice per request, with the
+ * same answer for every ARN of one shape. Memoize it by (service, action,
+ * ARN shape) in the engine's own module (the pinned version's CJS export,
+ * called through its exports object); if that module is not where this
+ * version has it, nothing is changed. `__tests__/access/engine-memo.test.ts`
+ * checks the memo answers as the engine does.
+ */
+function memoizeResourceTypes(): void {
+  let file: string;
+  try {
+    file = require.resolve(ENGINE_PACKAGE);
+  } catch {
+    return;
+  }
+  const mod = (() => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine package, loaded only when it is installed
+      return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as { getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true } };
+    } catch {
+      return undefined;
+    }
+  })();
+  const original = mod?.getResourceTypesForAction;
+  if (!mod || typeof original !== "function" || original.memoized) return;
+  const cache = new Map<string, Promise<unknown>>();
+  const memo = Object.assign(
+    (service: string, action: string, resource: string): Promise<unknown> => {
+      const key = `${service}|${action}|${s3ArnShape(resource)}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = original(service, action, resource);
+        cache.set(key, hit);
+        hit.catch(() => cache.delete(key));
+      }
+      return hit;
+    },
+    { memoized: true as const, original },
+  );
+  mod.getResourceTypesForAction = memo;
+}
+
 /** The engine, loaded on first use; a clear error naming the install command when it is not installed. */
 export function loadEngine(load: (id: string) => unknown = require): Engine {
   if (engine) return engine;
   try {
     engine = load(ENGINE_PACKAGE) as Engine;
+    if (load === require) memoizeResourceTypes();
   } catch (e) {
     throw new EngineMissingError(
       `the access review needs the IAM policy engine ${ENGINE_PACKAGE} (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed ` +
@@ -49,12 +107,16 @@ export const DEFAULT_CONTEXT: Readonly<Record<string, string>> = { "aws:SecureTr
 /** An IAM user's name (`aws:username` exists only for IAM users), from its ARN. */
 const userNameOf = (arn: string | undefined): string | undefined => /^arn:[^:]+:iam::\d{12}:user\/(?:.*\/)?([^/]+)$/.exec(arn ?? "")?.[1];
 
-function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, string> {
+function contextOf(principal: MatrixPrincipal, probe: Probe, guardrails: Guardrails | undefined): Record<string, string> {
   const who: Record<string, string> =
     principal.principalArn && principal.account ? { "aws:PrincipalArn": principal.principalArn, "aws:PrincipalAccount": principal.account } : {};
+  // AWS puts aws:PrincipalIsAWSService in every request (the data-perimeter policies test it):
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+  who["aws:PrincipalIsAWSService"] = principal.kind === "service" ? "true" : "false";
   const userName = userNameOf(principal.principalArn);
   if (userName !== undefined) who["aws:username"] = userName;
-  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...principal.context, ...probe.context };
+  const org = principal.kind === "service" || principal.kind === "anonymous" ? {} : organizationContext(guardrails, principal.account, probe.resourceAccount);
+  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...org, ...principal.context, ...probe.context };
   if (context["sts:RoleSessionName"] === OWN_SESSION_NAME) context["sts:RoleSessionName"] = userName ?? SESSION_NAME;
   return context;
 }
@@ -62,19 +124,21 @@ function contextOf(principal: MatrixPrincipal, probe: Probe): Record<string, str
 /** How a request is evaluated: `exhaustive` hands the engine whole resource policies (the reference the trimmed evaluation is tested against). */
 export interface EvaluateOptions {
   readonly exhaustive?: boolean;
+  /** The organisation's SCPs and RCPs (`--scp`, `--rcp`): SCPs of the principal's account, RCPs of the resource's. */
+  readonly guardrails?: Guardrails;
 }
 
-function simulationOf(principal: MatrixPrincipal, probe: Probe, resourcePolicy: PolicyDocument | undefined): Simulation {
+function simulationOf(principal: MatrixPrincipal, probe: Probe, resourcePolicy: PolicyDocument | undefined, guardrails: Guardrails | undefined): Simulation {
   return {
     request: {
       principal: principal.arn ?? loadEngine().anonymousPrincipal,
       action: probe.action,
       resource: { resource: probe.resource, accountId: probe.resourceAccount },
-      contextVariables: contextOf(principal, probe),
+      contextVariables: contextOf(principal, probe, guardrails),
     },
     identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: p.document })),
-    serviceControlPolicies: [],
-    resourceControlPolicies: [],
+    serviceControlPolicies: levelsFor(guardrails, "scp", principal.account, principal.kind),
+    resourceControlPolicies: levelsFor(guardrails, "rcp", probe.resourceAccount, principal.kind),
     resourcePolicy,
     additionalSettings: { s3: { blockPublicAccess: probe.blockPublicAccess } },
   };
@@ -89,6 +153,9 @@ function identitySource(principal: MatrixPrincipal, name: string | undefined): N
 /** The statement's 1-based position in the resource policy as written (the engine saw a trimmed copy). */
 const resourceIndex = (index: number, trimmed: Trimmed | undefined): number => (trimmed ? (trimmed.originalIndex[index - 1] ?? index) : index);
 
+/** `scp:<name>` (the level's orgIdentifier, guardrails.ts) → the policy's name. */
+const guardrailName = (identifier: string | undefined): string | undefined => identifier?.replace(/^(scp|rcp):/, "");
+
 function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {
   if (g.policyType === "resource") {
     return { effect: "Allow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid: sidOf(g.statementId, resourceIndex(g.statementIndex, trimmed)) };
@@ -99,6 +166,11 @@ function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe, tr
 
 function fromDenial(d: RequestDenial, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {
   const resource = d.policyType === "resource";
+  if (d.policyType === "scp" || d.policyType === "rcp") {
+    return d.denialType === "Implicit"
+      ? { effect: "NoAllow", source: d.policyType, policy: guardrailName(d.identifier) }
+      : { effect: "Deny", source: d.policyType, policy: d.policyIdentifier, sid: sidOf(d.statementId, d.statementIndex) };
+  }
   if (d.denialType === "Implicit") {
     return resource
       ? { effect: "NoAllow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name }
@@ -120,7 +192,7 @@ function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, p
 async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: EvaluateOptions): Promise<Evaluation> {
   const { runSimulation, getGrantReasons, getDenialReasons } = loadEngine();
   const trimmed = probe.resourcePolicy && !opts.exhaustive ? trimFor(probe.resourcePolicy.document, principal) : undefined;
-  const response = await runSimulation(simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document), {});
+  const response = await runSimulation(simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document, opts.guardrails), {});
   if (response.resultType === "error") {
     throw new Error(`iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
   }
@@ -129,7 +201,9 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: Evalu
   }
   const analysis = response.result.analysis;
   if (response.overallResult === "Allowed") {
-    return { decision: "Allowed", deciding: getGrantReasons(analysis).map((g) => fromGrant(g, principal, probe, trimmed)) };
+    // The guardrails only limit: an Allow of theirs (FullAWSAccess) is never what grants.
+    const grants = getGrantReasons(analysis).filter((g) => g.policyType !== "scp" && g.policyType !== "rcp");
+    return { decision: "Allowed", deciding: grants.map((g) => fromGrant(g, principal, probe, trimmed)) };
   }
   return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe, trimmed) };
 }

@@ -17,6 +17,8 @@ const SOURCE_LABEL: Record<DecidingStatement["source"], string> = {
   managed: "managed policy",
   "access-point": "access point policy",
   "not-in-stack": "resource policy not in the stack (assumed to allow: the owner decides)",
+  scp: "service control policy",
+  rcp: "resource control policy",
 };
 
 export const sourceLabel = (s: PolicySource | "identity" | "resource"): string => SOURCE_LABEL[s];

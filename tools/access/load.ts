@@ -1,10 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildStackModel, StackModel, TfJson } from "../../lib/model/stack-model";
+import { readCdktfProject, runCdktfApp } from "./run-app";
 import { readStackExtras, StackExtras } from "./stack-extras";
-
-/** This repository (the demo app's sources); only `--synth`/`--synth-if-stale` look at it. */
-const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 
 /** Synthesized stacks read back from `cdktf.out` (or from JSON in memory), with their model. */
 
@@ -35,25 +33,24 @@ export function readStacks(outdir: string): SynthesizedStack[] {
   return stackNames(outdir).map((name) => stackFromJson(name, JSON.parse(fs.readFileSync(stackFile(outdir, name), "utf8")) as TfJson));
 }
 
-/** What the synthesized stacks are made from: a change to any of these makes `cdktf.out` stale. */
-export const SYNTH_SOURCES = ["main.ts", "cdktf.json", "lib", "modules", "stacks", "handlers"] as const;
-
 interface DatedFile {
   readonly file: string;
   readonly mtimeMs: number;
 }
 
-/** The most recently modified file under `paths` (files or directories), test files aside. */
-function newestFile(paths: readonly string[]): DatedFile | undefined {
+/** Not sources of the app: dependencies, dot-directories (`.git`; `.gen` aside: generated bindings are), test files. */
+const skipped = (name: string): boolean => name === "node_modules" || (name.startsWith(".") && name !== ".gen") || /\.test\.[cm]?[jt]sx?$/.test(name);
+
+/** The most recently modified file under `dir`, the skipped names and the directories in `exclude` (absolute) aside. */
+function newestFile(dir: string, exclude: readonly string[]): DatedFile | undefined {
   let best: DatedFile | undefined;
-  for (const p of paths) {
-    if (!fs.existsSync(p)) continue;
-    const st = fs.statSync(p);
-    const f = st.isDirectory()
-      ? newestFile(fs.readdirSync(p).map((name) => path.join(p, name)))
-      : /\.test\.ts$/.test(p)
-        ? undefined
-        : { file: p, mtimeMs: st.mtimeMs };
+  for (const name of fs.readdirSync(dir)) {
+    if (skipped(name)) continue;
+    const p = path.join(dir, name);
+    if (exclude.includes(p)) continue;
+    const st = fs.statSync(p, { throwIfNoEntry: false });
+    if (!st) continue;
+    const f = st.isDirectory() ? newestFile(p, exclude) : st.isFile() ? { file: p, mtimeMs: st.mtimeMs } : undefined;
     if (f && (!best || f.mtimeMs > best.mtimeMs)) best = f;
   }
   return best;
@@ -61,18 +58,19 @@ function newestFile(paths: readonly string[]): DatedFile | undefined {
 
 /**
  * Why the stacks in `outdir` cannot be used as they are: none there, or a
- * source file (tests aside) changed after the oldest stack was written.
- * `undefined` when they are current.
+ * file of the app in `root` (the directory of its cdktf.json; node_modules,
+ * dot-directories, test files and the outdirs aside) changed after the
+ * oldest stack was written. `undefined` when they are current.
  */
-export function staleReason(outdir: string, root: string, sources: readonly string[] = SYNTH_SOURCES): string | undefined {
+export function staleReason(outdir: string, root: string, exclude: readonly string[] = []): string | undefined {
   const names = stackNames(outdir);
   if (names.length === 0) return `no synthesized stacks in ${outdir}`;
   const oldest = Math.min(...names.map((n) => fs.statSync(stackFile(outdir, n)).mtimeMs));
-  const newest = newestFile(sources.map((s) => path.join(root, s)));
+  const newest = newestFile(root, [path.resolve(outdir), ...exclude.map((d) => path.resolve(d))]);
   return newest && newest.mtimeMs > oldest ? `${path.relative(root, newest.file)} changed after ${outdir} was synthesized` : undefined;
 }
 
-/** When to synthesize THIS repository's demo app into `outdir` before reading it: never for a user's stacks. */
+/** When to run the app of cdktf.json (as `cdktf synth` does) into `outdir` before reading it. */
 export type SynthPolicy = "never" | "if-stale" | "always";
 
 export class NoStacksError extends Error {}
@@ -95,25 +93,23 @@ export function ageLine(outdir: string, now = Date.now()): string {
 }
 
 /**
- * The stacks in `outdir`, read as they are (their age goes to `log`). Only
- * this repository's own scripts pass `synth: "if-stale"` (re-synthesize the
- * demo app when its sources are newer) or `"always"`: a user's `cdktf.out`
- * is never synthesized over with our app.
+ * The stacks in `outdir`, read as they are (their age goes to `log`).
+ * `synth: "if-stale"` (`--synth-if-stale`) first runs the app command of the
+ * cdktf.json in `root` (default: the current directory) when a file of the
+ * app is newer than the stacks, `"always"` (`--synth`) every time: any
+ * user's app, as `cdktf synth` would run it (run-app.ts). A failing app
+ * throws `AppSynthError` with its own message.
  * Progress goes to `log` (stderr in the CLIs) so stdout stays parseable.
  */
 export function loadStacks(outdir: string, opts: { synth?: SynthPolicy; log?: (line: string) => void; root?: string } = {}): SynthesizedStack[] {
   const policy = opts.synth ?? "never";
-  const root = opts.root ?? PROJECT_ROOT;
-  if (policy !== "never" && !fs.existsSync(path.join(root, "main.ts"))) {
-    // Installed from the package (dist/), there is no demo app to synthesize, and a user's app must never get ours.
-    throw new NoStacksError("--synth and --synth-if-stale synthesize the xacct-s3 repository's own demo app and work only in its checkout: run cdktf synth for your app instead");
-  }
-  const stale = policy === "always" ? "asked for (--synth)" : policy === "if-stale" ? staleReason(outdir, root) : undefined;
-  if (stale) {
-    opts.log?.(`synthesizing the stacks into ${outdir} (${stale}) ...`);
-    // Lazily: the demo app (main.ts) is loaded only for this repository's own runs.
-    // (typed by hand: a type import would pull the demo app into the package build)
-    (require("./synth") as { synthToOutdir(outdir: string): void }).synthToOutdir(outdir);
+  if (policy !== "never") {
+    const project = readCdktfProject(path.resolve(opts.root ?? process.cwd()));
+    const stale = policy === "always" ? "asked for (--synth)" : staleReason(outdir, project.dir, [project.output]);
+    if (stale) {
+      opts.log?.(`synthesizing the stacks into ${outdir} with ${JSON.stringify(project.app)} (${stale}) ...`);
+      runCdktfApp(project, outdir, opts.log);
+    }
   }
   if (stackNames(outdir).length === 0) {
     throw new NoStacksError(`no synthesized stacks in ${outdir}: expected ${path.join(outdir, "stacks", "<stack>", "cdk.tf.json")}; run cdktf synth (or pass --outdir <dir>)`);

@@ -1,11 +1,12 @@
 import type { StackModel } from "../../lib/model/stack-model";
 import { cellKey } from "./cell-key";
 import { probeId, requestClass } from "./classes";
-import { evaluatePolicies, type Evaluation } from "./evaluate";
+import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evaluate";
+import { guardrailsKey, type Guardrails } from "./guardrails";
 import { principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
 import { OBJECT_NAME, probesOf } from "./probes";
-import { allowCandidates, prefixIndex, type BucketShape } from "./relevance";
+import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
@@ -62,6 +63,8 @@ export interface MatrixOptions {
    * every evaluation sees only the resource-policy statements that can apply.
    */
   readonly exhaustive?: boolean;
+  /** The organisation's SCPs and RCPs: every cell is decided with them (a cell only they refuse names them). */
+  readonly guardrails?: Guardrails;
 }
 
 /** Bucket probes of one prefix each, grouped by bucket and prefix, with the probes' positions. */
@@ -147,15 +150,19 @@ function probesFor(principal: MatrixPrincipal, probes: readonly Probe[], plan: P
   return { asked: picked.map((i) => probes[i]), skipped };
 }
 
-async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean, exhaustive: boolean): Promise<DirectCells> {
+async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean, eval_: EvaluateOptions): Promise<DirectCells> {
+  const guard = guardrailsKey(eval_.guardrails);
   const out: DirectCells = { cells: [], probes: [], evaluated: 0 };
   for (const probe of probes) {
     if (!applies(principal, probe)) continue;
     out.evaluated++;
-    const key = `${requestClass(principal, probe)}#${probeId(probe)}`;
+    // A diff compares Allowed cells only: a cross-account request no resource-policy Allow can apply to is Denied by construction.
+    if (allowedOnly && !eval_.exhaustive && deniedByConstruction(principal, probe)) continue;
+    // Guardrails differ by account: with them, principals of one class but other accounts are asked apart.
+    const key = `${guard ? `${guard}|${principal.account ?? ""}|${principal.kind}|` : ""}${requestClass(principal, probe)}#${probeId(probe)}`;
     let policies = memo.get(key);
     if (!policies) {
-      policies = await evaluatePolicies(principal, probe, { exhaustive });
+      policies = await evaluatePolicies(principal, probe, eval_);
       memo.set(key, policies);
     }
     const { decision, deciding } = policies;
@@ -199,7 +206,7 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   let evaluated = 0;
   for (const p of principals) {
     const { asked, skipped } = plan ? probesFor(p, probes, plan) : { asked: probes, skipped: 0 };
-    const d = await directCells(p, asked, memo, allowedOnly, exhaustive);
+    const d = await directCells(p, asked, memo, allowedOnly, { exhaustive, guardrails: opts.guardrails });
     evaluated += d.evaluated + skipped;
     direct.set(p, d);
   }

@@ -55,6 +55,8 @@ export function statementMayApply(s: Statement, p: Principalish): boolean {
 
 export interface Trimmed {
   readonly document: PolicyDocument;
+  /** Whether any Allow statement of the document can apply to the principal. */
+  readonly anyAllow: boolean;
   /** 1-based position in the original document of the trimmed document's statement i (1-based): `originalIndex[i - 1]`. */
   readonly originalIndex: readonly number[];
 }
@@ -77,15 +79,30 @@ export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
     all.forEach((s, i) => {
       if (statementMayApply(s, p)) kept.push(i);
     });
+    const anyAllow = kept.some((i) => all[i].Effect === "Allow");
     // A statement that does not apply changes nothing; keeping one keeps "a resource policy exists".
     if (kept.length === 0 && all.length > 0) kept.push(0);
     t =
       kept.length === all.length
-        ? { document: doc, originalIndex: all.map((_, i) => i + 1) }
-        : { document: { ...doc, Statement: kept.map((i) => all[i]) }, originalIndex: kept.map((i) => i + 1) };
+        ? { document: doc, anyAllow, originalIndex: all.map((_, i) => i + 1) }
+        : { document: { ...doc, Statement: kept.map((i) => all[i]) }, anyAllow, originalIndex: kept.map((i) => i + 1) };
     byPrincipal.set(sig, t);
   }
   return t;
+}
+
+/**
+ * Point 2 above for a whole resource: a principal of another account whose
+ * request no Allow statement of the resource's policy can apply to is Denied
+ * on every probe of that resource (bucket, key, role trust), whatever its own
+ * identity policies say. Conservative: false for access points (their bucket
+ * and key sides are separate requests), services, the anonymous principal,
+ * same-account principals and resources whose policy is not in the stack.
+ */
+export function deniedByConstruction(p: Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">, q: { resourceAccount: string; viaBucket?: unknown; resourcePolicy?: { document: PolicyDocument; source: string } }): boolean {
+  if (q.viaBucket !== undefined || !q.resourcePolicy || q.resourcePolicy.source === "not-in-stack") return false;
+  if (p.kind === "service" || p.kind === "anonymous" || p.account === undefined || p.account === q.resourceAccount) return false;
+  return !trimFor(q.resourcePolicy.document, p).anyAllow;
 }
 
 // ------------------------------------------------------------------ which prefixes an Allow can reach

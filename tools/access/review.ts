@@ -67,7 +67,7 @@ export async function diffStack(
   after: TfJson,
   unknown: readonly UnknownValue[] = [],
   memo: EvaluationMemo = new Map(),
-  opts: Pick<MatrixOptions, "exhaustive"> = {},
+  opts: Pick<MatrixOptions, "exhaustive" | "guardrails"> = {},
 ): Promise<StackDiff> {
   const b: SynthesizedStack = stackFromJson(name, before);
   const a: SynthesizedStack = stackFromJson(name, after);
@@ -78,11 +78,11 @@ export async function diffStack(
 }
 
 /** Stacks matched by name; a stack on one side only is compared with nothing. */
-export async function diffStackSets(base: readonly SynthesizedStack[], head: readonly SynthesizedStack[]): Promise<StackDiff[]> {
+export async function diffStackSets(base: readonly SynthesizedStack[], head: readonly SynthesizedStack[], opts: Pick<MatrixOptions, "guardrails"> = {}): Promise<StackDiff[]> {
   const names = [...new Set([...base.map((s) => s.name), ...head.map((s) => s.name)])].sort();
   const tf = (set: readonly SynthesizedStack[], n: string): TfJson => set.find((s) => s.name === n)?.tf ?? {};
   const out: StackDiff[] = [];
-  for (const n of names) out.push(await diffStack(n, tf(base, n), tf(head, n)));
+  for (const n of names) out.push(await diffStack(n, tf(base, n), tf(head, n), [], new Map(), opts));
   return out;
 }
 

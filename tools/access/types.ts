@@ -19,7 +19,9 @@ export type PolicySource =
   | "user-inline"
   | "managed"
   | "access-point"
-  | "not-in-stack";
+  | "not-in-stack"
+  | "scp"
+  | "rcp";
 
 /** A policy as the matrix hands it to the engine. */
 export interface NamedPolicy {

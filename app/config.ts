@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "./errors";
-import { AccessLevel, ACCESS_LEVELS } from "./policy";
-import * as v from "./validate";
+import { ConfigError } from "../lib/errors";
+import { AccessLevel, ACCESS_LEVELS } from "../lib/policy";
+import * as v from "../lib/validate";
 
 /**
  * The project's one configuration source, typed and validated.
@@ -68,7 +68,7 @@ export interface ProjectConfig {
   readonly accessLogs: boolean;
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
-  /** Stacks main.ts builds (default: the three demo stacks; `access-points` only when listed). Settings only other stacks use are not validated unless read. */
+  /** Stacks the demo app (app/index.ts buildApp) builds (default: the three demo stacks; `access-points` only when listed). Settings only other stacks use are not validated unless read. */
   readonly stacks: readonly StackId[];
 }
 
@@ -108,12 +108,12 @@ export const KNOWN_KEYS = [
   "stacks",
 ] as const;
 
-/** The demo app's stacks, in the order main.ts builds them: the default of `stacks`. */
+/** The demo app's stacks, in the order buildApp (app/index.ts) builds them: the default of `stacks`. */
 export type StackId = "assume-role" | "bucket-policy" | "three-account" | "access-points";
 export const STACK_IDS: readonly StackId[] = ["assume-role", "bucket-policy", "three-account"];
 /**
- * Stacks main.ts builds only when `stacks` lists them: `access-points` (the
- * access-point share of stacks/access-points.ts with ACCESS_POINT_DEMO_CONSUMERS
+ * Stacks buildApp (app/index.ts) builds only when `stacks` lists them: `access-points` (the
+ * access-point share of app/stacks/access-points.ts with ACCESS_POINT_DEMO_CONSUMERS
  * generated consumers, deployed by the e2e tier). Not in the default synth, so
  * the README's access matrices and the drift tests keep covering the three demo stacks.
  */

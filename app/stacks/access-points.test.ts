@@ -1,7 +1,7 @@
-import { checkModel, hasSizeLimit, policySize, POLICY_SIZE_LIMITS } from "../lib/checks";
-import { loadConfig } from "../lib/config";
-import { Testing } from "../lib/framework";
-import { buildStackModel, TfJson } from "../lib/model/stack-model";
+import { checkModel, hasSizeLimit, policySize, POLICY_SIZE_LIMITS } from "../../lib/checks";
+import { loadConfig } from "../config";
+import { Testing } from "../../lib/framework";
+import { buildStackModel, TfJson } from "../../lib/model/stack-model";
 import { AccessPointShareStack, generatedConsumers } from "./access-points";
 
 /** The access-point example stack with a few hundred generated consumers, synthesized as the app would. */

@@ -1,6 +1,6 @@
-import { ProjectConfig } from "../lib/config";
-import { Construct } from "../lib/framework";
-import { LambdaWriter } from "../modules/lambda-writer";
+import { ProjectConfig } from "../config";
+import { Construct } from "../../lib/framework";
+import { LambdaWriter } from "../../modules/lambda-writer";
 import { TwoAccountStack } from "./two-account";
 
 /**

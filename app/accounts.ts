@@ -1,8 +1,8 @@
-import { ArchiveProvider } from "./framework/archive";
-import { AwsProvider } from "./framework/aws";
+import { ArchiveProvider } from "../lib/framework/archive";
+import { AwsProvider } from "../lib/framework/aws";
 import * as path from "path";
 import { AccountKey, ProjectConfig } from "./config";
-import { Construct, LocalBackend, S3Backend, TerraformStack } from "./framework";
+import { Construct, LocalBackend, S3Backend, TerraformStack } from "../lib/framework";
 
 /** Role every provider assumes in its account when the target is the emulator (moto maps it to that account). */
 export const EMULATOR_DEPLOYER_ROLE = "xacct-emulator-deployer";

@@ -1,8 +1,8 @@
-import { ProjectConfig } from "../lib/config";
-import { Construct, TerraformOutput } from "../lib/framework";
-import { grantAccessPointArn } from "../lib/policy";
-import { BucketShare } from "../modules/bucket-share";
-import { LambdaWriter } from "../modules/lambda-writer";
+import { ProjectConfig } from "../config";
+import { Construct, TerraformOutput } from "../../lib/framework";
+import { grantAccessPointArn } from "../../lib/policy";
+import { BucketShare } from "../../modules/bucket-share";
+import { LambdaWriter } from "../../modules/lambda-writer";
 import { TwoAccountStack } from "./two-account";
 
 export interface AccessPointShareOptions {

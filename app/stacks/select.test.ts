@@ -1,8 +1,8 @@
-import { buildApp } from "../main";
-import { ACCESS_POINT_DEMO_CONSUMERS } from "../lib/config";
-import { Testing, TerraformStack } from "../lib/framework";
+import { buildApp } from "..";
+import { ACCESS_POINT_DEMO_CONSUMERS } from "../config";
+import { Testing, TerraformStack } from "../../lib/framework";
 
-/** main.ts builds only the stacks the `stacks` setting names, so other stacks' settings are never read. */
+/** buildApp (app/index.ts) builds only the stacks the `stacks` setting names, so other stacks' settings are never read. */
 describe("stack selection (setting stacks / XACCT_STACKS)", () => {
   const built = (xacct: Record<string, unknown>): string[] =>
     buildApp(Testing.app({ context: { xacct } }))

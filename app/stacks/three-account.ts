@@ -1,9 +1,9 @@
-import { AccountsStack } from "../lib/accounts";
-import { ProjectConfig } from "../lib/config";
-import { Construct, TerraformOutput } from "../lib/framework";
-import { AssumableRole } from "../modules/assumable-role";
-import { BucketShare } from "../modules/bucket-share";
-import { LambdaWriter } from "../modules/lambda-writer";
+import { AccountsStack } from "../accounts";
+import { ProjectConfig } from "../config";
+import { Construct, TerraformOutput } from "../../lib/framework";
+import { AssumableRole } from "../../modules/assumable-role";
+import { BucketShare } from "../../modules/bucket-share";
+import { LambdaWriter } from "../../modules/lambda-writer";
 
 /**
  * Seed 004's layout, from the same three modules:

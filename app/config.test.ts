@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ENV_VARS, KNOWN_KEYS, loadConfig } from "./config";
-import { ConfigError } from "./errors";
+import { ConfigError } from "../lib/errors";
 
 const fail = (fn: () => unknown): ConfigError => {
   try {

@@ -2,9 +2,9 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { buildApp } from "../main";
-import { TerraformStack, Testing } from "../lib/framework";
-import { TfJson } from "../lib/model/stack-model";
+import { buildApp } from "..";
+import { TerraformStack, Testing } from "../../lib/framework";
+import { TfJson } from "../../lib/model/stack-model";
 
 /** Build the app with a given context, and return each stack's synthesized JSON. */
 function synthAll(context: Record<string, unknown> = {}): Record<string, TfJson> {
@@ -185,7 +185,7 @@ describe("cdktf synth with bad configuration", () => {
   const runMain = (env: Record<string, string>) => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-out-"));
     const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "main.ts"], {
-      cwd: path.resolve(__dirname, ".."),
+      cwd: path.resolve(__dirname, "..", ".."),
       env: { ...process.env, CDKTF_OUTDIR: outdir, ...env },
       encoding: "utf8",
     });

@@ -1,7 +1,7 @@
-import { ProjectConfig } from "../lib/config";
-import { Construct, TerraformOutput } from "../lib/framework";
-import { AssumableRole } from "../modules/assumable-role";
-import { LambdaWriter } from "../modules/lambda-writer";
+import { ProjectConfig } from "../config";
+import { Construct, TerraformOutput } from "../../lib/framework";
+import { AssumableRole } from "../../modules/assumable-role";
+import { LambdaWriter } from "../../modules/lambda-writer";
 import { TwoAccountStack } from "./two-account";
 
 /**

@@ -1,12 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
-import { App, TerraformStack, Testing } from "../../lib/framework";
-import type { TfJson } from "../../lib/model/stack-model";
-import { buildApp } from "../../main";
+import { App, TerraformStack, Testing } from "../lib/framework";
+import type { TfJson } from "../lib/model/stack-model";
+import { buildApp } from ".";
 
-/** Synthesis of the project's stacks, in process (what `cdktf synth` runs, without the CLI). */
+/**
+ * The demo app's stacks synthesized in process (what `cdktf synth` runs,
+ * without the CLI): for tests and benchmarks that read the demo stacks' JSON.
+ * The library never imports this (tools/access runs an app's command instead).
+ */
 
-export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+const PROJECT_ROOT = path.resolve(__dirname, "..");
 
 /** Every stack of the app built with `context.xacct = context`, as parsed Terraform JSON (nothing written). */
 export function synthStacks(context: Record<string, unknown> = {}): Record<string, TfJson> {

@@ -1,9 +1,9 @@
-import { AwsProvider } from "../lib/framework/aws";
-import { AccountsStack } from "../lib/accounts";
-import { ProjectConfig } from "../lib/config";
-import { Construct, TerraformOutput } from "../lib/framework";
-import { BucketShare } from "../modules/bucket-share";
-import { LambdaWriter } from "../modules/lambda-writer";
+import { AwsProvider } from "../../lib/framework/aws";
+import { AccountsStack } from "../accounts";
+import { ProjectConfig } from "../config";
+import { Construct, TerraformOutput } from "../../lib/framework";
+import { BucketShare } from "../../modules/bucket-share";
+import { LambdaWriter } from "../../modules/lambda-writer";
 
 /** What the two-account stacks share: providers `account_a`/`account_b`, B's bucket, the common outputs. */
 export abstract class TwoAccountStack extends AccountsStack {
