@@ -8,6 +8,8 @@
  * demo app (app/: its stacks, configuration and accounts; main.ts starts it)
  * is not part of the package, and no library folder imports it
  * (lib/boundaries.test.ts).
+ *
+ * @packageDocumentation
  */
 
 // Modules (one construct per folder) and their props/interfaces. The bucket share's

@@ -7,8 +7,8 @@ import * as v from "../lib/validate";
 /**
  * The project's one configuration source, typed and validated.
  *
- * Precedence (later wins): built-in defaults < `cdktf.json` `context.xacct`
- * < the JSON file named by `XACCT_CONFIG` < individual `XACCT_*` environment
+ * Precedence (later wins): built-in defaults, then `cdktf.json` `context.xacct`,
+ * then the JSON file named by `XACCT_CONFIG`, then individual `XACCT_*` environment
  * variables. `help` and the README list every setting.
  */
 
@@ -215,7 +215,7 @@ function merge(base: Raw, over: Raw): Raw {
   const out: Raw = { ...base };
   for (const [k, val] of Object.entries(over)) {
     if (val === undefined) continue;
-    out[k] = isObject(val) && isObject(out[k]) ? merge(out[k] as Raw, val) : val;
+    out[k] = isObject(val) && isObject(out[k]) ? merge(out[k], val) : val;
   }
   return out;
 }

@@ -15,7 +15,7 @@ const PROJECT_ROOT = path.resolve(__dirname, "..");
 /** Every stack of the app built with `context.xacct = context`, as parsed Terraform JSON (nothing written). */
 export function synthStacks(context: Record<string, unknown> = {}): Record<string, TfJson> {
   const app = Testing.app({ context: { xacct: context } });
-  buildApp(app as App);
+  buildApp(app);
   const out: Record<string, TfJson> = {};
   for (const c of app.node.children) if (TerraformStack.isStack(c)) out[c.node.id] = JSON.parse(Testing.synth(c)) as TfJson;
   return out;

@@ -18,7 +18,7 @@
  *    options - as shipped (Powertools Logger) and with the Logger swapped for a
  *    10-line console shim - and the difference in zip bytes and median init
  *    time over 25 interleaved fresh-process runs each.
- *    Issue 11's rule: keep Powertools unless it costs > 15 ms init or > 100 KB zip.
+ *    Issue 11's rule: keep Powertools unless it costs over 15 ms init or 100 KB zip.
  * 5. Processor throughput: one warm metadata-processor container against the
  *    local fake STS/S3 endpoint (real SDK, real HTTP on 127.0.0.1): records per
  *    second and S3 calls per record, for 1-record events (what S3 sends) and
@@ -27,7 +27,7 @@
  *    (clock skew) sessions, STS throttling and STS hung: STS requests per
  *    1,000 invocations and per invocation (issue 18's goal: at most one).
  * 7. RSS before and after 10,000 warm writer invocations.
- * Targets: <= 1 STS call per 1,000 warm invocations; zip <= 300 KB (300,000 bytes); init <= 100 ms.
+ * Targets: ≤ 1 STS call per 1,000 warm invocations; zip ≤ 300 KB (300,000 bytes); init ≤ 100 ms.
  */
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
@@ -235,7 +235,7 @@ async function measureBundle(name: string, work: string): Promise<BundleResult> 
 
 // ---------------------------------------------------------------- Powertools decision
 
-/** Stand-in for @aws-lambda-powertools/logger with the calls log.ts makes: one JSON line per call. */
+/** Stand-in for `@aws-lambda-powertools/logger` with the calls log.ts makes: one JSON line per call. */
 const LOGGER_SHIM = `export class Logger {
   constructor(o) { this.service = (o && o.serviceName) || "service"; }
   line(level, message, extra) { console.log(JSON.stringify({ level, message, service: this.service, timestamp: new Date().toISOString(), ...extra })); }

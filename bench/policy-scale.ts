@@ -5,7 +5,7 @@
  * machine-readable output, `--max N` to stop at N consumers).
  *
  * Each row is a REAL `app.synth()` of one stack (what `cdktf synth` runs:
- * constructs -> Terraform JSON written to a temporary cdktf.out, with the
+ * constructs → Terraform JSON written to a temporary cdktf.out, with the
  * synth-time policy checks registered as in app/index.ts), then the written JSON
  * is read back for the figures: the largest bucket policy, access point
  * policy and key policy in characters (each against its AWS limit),

@@ -6,7 +6,7 @@
  *
  * Each case runs the app process the way `cdktf synth` does (the "app"
  * command, CDKTF_OUTDIR set), N times interleaved with the other cases, in
- * fresh processes; the median wall time is compared. Goal (issue 9): demo <=
+ * fresh processes; the median wall time is compared. Goal (issue 9): demo ≤
  * 1.5x the 1-bucket app with the same runner.
  */
 import { execFileSync, spawnSync } from "child_process";

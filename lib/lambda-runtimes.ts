@@ -87,11 +87,11 @@ export function lambdaRuntime(field: string, value: unknown, families?: readonly
   if (info.status === "blocked") {
     throw new ConfigError(
       field,
-      `"${value}" is a deprecated Lambda runtime: Lambda blocks creating (and then updating) functions on it, so apply would fail; use ${info.use}`,
+      `"${String(value)}" is a deprecated Lambda runtime: Lambda blocks creating (and then updating) functions on it, so apply would fail; use ${info.use}`,
     );
   }
   if (families && !families.includes(info.family)) {
-    throw new ConfigError(field, `"${value}" is a ${info.family} runtime, but ${why || "this code source"} needs one of ${allowed.join(", ")}`);
+    throw new ConfigError(field, `"${String(value)}" is a ${info.family} runtime, but ${why || "this code source"} needs one of ${allowed.join(", ")}`);
   }
   return { runtime: value as string, family: info.family };
 }

@@ -42,7 +42,7 @@ export function providers(scope: Construct, accounts: TestAccounts = {}): Provid
 
 /** `Testing.synthScope` with providers (pinned to `accounts`), parsed. */
 export function synthModule(build: (scope: Construct, p: Providers) => void, accounts: TestAccounts = {}): { json: string; tf: TfJson; model: StackModel } {
-  const json = Testing.synthScope((scope: IConstruct) => build(scope as Construct, providers(scope as Construct, accounts)));
+  const json = Testing.synthScope((scope: IConstruct) => build(scope, providers(scope, accounts)));
   const tf = JSON.parse(json) as TfJson;
   return { json, tf, model: buildStackModel(tf) };
 }

@@ -44,7 +44,7 @@ export function bucketName(field: string, value: unknown): string {
   return value;
 }
 
-/** IAM role / group names: 1-64 characters of [A-Za-z0-9+=,.@_-]. */
+/** IAM role / group names: 1-64 characters of `[A-Za-z0-9+=,.@_-]`. */
 export function iamName(field: string, value: unknown, max = 64): string {
   if (typeof value !== "string" || !new RegExp(`^[\\w+=,.@-]{1,${max}}$`).test(value)) {
     throw new ConfigError(
@@ -78,6 +78,7 @@ export function keyPrefix(field: string, value: unknown): string {
   if (value.split("/").some((part) => part === ".." || part === ".")) {
     throw new ConfigError(field, `"${value}" must not contain "." or ".." path segments; name the prefix directly, e.g. "incoming/"`);
   }
+  // eslint-disable-next-line no-control-regex
   if (/[*?\u0000-\u001f\\]|\/\//.test(value)) {
     throw new ConfigError(field, `"${value}" must not contain wildcards (* ?), backslashes, control characters or "//"`);
   }
@@ -117,7 +118,7 @@ export function sessionDuration(field: string, value: unknown): number {
   return value;
 }
 
-/** sts:ExternalId: 2-1224 characters of [\w+=,.@:/-]. */
+/** sts:ExternalId: 2-1224 characters of `[\w+=,.@:/-]`. */
 export function externalId(field: string, value: unknown): string {
   if (typeof value !== "string" || !/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
     throw new ConfigError(field, `must be 2-1224 characters of letters, digits and + = , . @ : / _ - (got ${JSON.stringify(value)})`);

@@ -110,7 +110,7 @@ export function boundaryViolations(files: readonly string[] = libraryFiles(), ro
 
 /**
  * The runtime import circles among `files`: one per strongly connected
- * component (Tarjan), as a path a -> b -> ... -> a with the line of each import.
+ * component (Tarjan), as a path `a -> b -> ... -> a` with the line of each import.
  */
 export function importCircles(files: readonly string[] = libraryFiles(), root = ROOT): string[][] {
   const nodes = new Set(files);

@@ -1,7 +1,9 @@
 /**
  * Compares two synthesized outdirs (cdktf vs cdktn) stack by stack: prints every difference and
  * fails (exit 1) on any difference not explained by the framework or provider versions.
+ * ```sh
  *   ts-node scripts/compare-synth.ts <cdktf.out of cdktf> <cdktf.out of cdktn>
+ * ```
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -6,11 +6,11 @@
  * Why two packages and not one: npm peer dependencies cannot be conditional (a package that names
  * cdktf and cdktn as peers makes npm install both, or neither when both are optional, and then
  * nothing tells a user which one it needs), and our .d.ts files reference one framework's classes
- * (`AwsProvider` of @cdktf/provider-aws is not assignable to the @cdktn one: TS2322 on every
+ * (`AwsProvider` of `@cdktf/provider-aws` is not assignable to the `@cdktn` one: TS2322 on every
  * provider prop), and at run time the constructs must come from the app's framework copy.
  *
  *   ts-node scripts/flavours.ts pack-all DIR          npm run pack:all -- DIR (one "<flavour> <tgz>" line each)
- *   ts-node scripts/flavours.ts build cdktn           dist/ -> dist-cdktn/ (dist/ must be built)
+ *   ts-node scripts/flavours.ts build cdktn           dist/ → dist-cdktn/ (dist/ must be built)
  *   ts-node scripts/flavours.ts example cdktn SRC DST  the cdktn copy of examples/consumer-app
  */
 import { execFileSync } from "child_process";
@@ -32,7 +32,7 @@ export interface Flavour {
   readonly exampleDevDependencies: Readonly<Record<string, string>>;
 }
 
-/** cdktf -> cdktn: the framework, its CLI and the two prebuilt providers we use. */
+/** cdktf → cdktn: the framework, its CLI and the two prebuilt providers we use. */
 export const CDKTN_RENAMES: ReadonlyArray<readonly [string, string]> = [
   ["cdktf", "cdktn"],
   ["cdktf-cli", "cdktn-cli"],
@@ -73,7 +73,7 @@ export const CDKTN_PEERS: Readonly<Record<string, string>> = {
   "@cdktn/provider-aws": "^25.7.0",
   "@cdktn/provider-archive": "^14.0.1",
 };
-/** cdktn-cli 0.24.0 declares engines node >=22.19.0 (its providers >=22.11.0); the app runs on that Node. */
+/** cdktn-cli 0.24.0 declares engines node `>=22.19.0` (its providers `>=22.11.0`); the app runs on that Node. */
 export const CDKTN_NODE = ">=22.19.0";
 
 // ---------------------------------------------------------------- specifiers
@@ -199,7 +199,7 @@ export function cdktnPackageJson(pkg: PackageJson): PackageJson {
   };
 }
 
-/** dist/ (already built) -> dist-cdktn/: the package.json, README, and dist/ with the specifiers rewritten. */
+/** dist/ (already built) → dist-cdktn/: the package.json, README, and dist/ with the specifiers rewritten. */
 export function buildCdktn(root: string): { dir: string; files: number; rewritten: number } {
   const src = path.join(root, "dist");
   if (!fs.existsSync(path.join(src, "index.js"))) throw new Error(`${src}/index.js is missing: run npm run build first (pack:all does).`);

@@ -86,11 +86,11 @@ describe("npm run diagram", () => {
   });
 });
 
-describe("README", () => {
-  it("shows the access matrices of the current code (regenerate with npm run access -- --markdown --write README.md)", async () => {
+describe("docs/demo.md", () => {
+  it("shows the access matrices of the current code (regenerate with npm run access -- --markdown --write docs/demo.md)", async () => {
     const r = await access("--markdown");
     expect(r.code).toBe(0);
-    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-    expect(replaceBetweenMarkers(readme, ACCESS_MARKERS, r.out, "README.md")).toBe(readme);
+    const demo = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "demo.md"), "utf8");
+    expect(replaceBetweenMarkers(demo, ACCESS_MARKERS, r.out, "docs/demo.md")).toBe(demo);
   });
 });

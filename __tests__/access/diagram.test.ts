@@ -18,7 +18,7 @@ const batch = nodeId("role", "xacct-metadata-processor-batch");
 const prod = nodeId("bucket", PROD_BUCKET);
 const reports = nodeId("bucket", REPORTING_BUCKET);
 
-/** The three-account design (README, app/stacks/three-account.ts), edge by edge. */
+/** The three-account design (docs/demo.md, the demo app's three-account stack), edge by edge. */
 const EXPECTED_EDGES = [
   { from: developers, to: upload, label: "AssumeRole (MFA)" },
   { from: testers, to: view, label: "AssumeRole (MFA)" },
@@ -75,11 +75,11 @@ describe("three-account diagram", () => {
   });
 });
 
-describe("README", () => {
+describe("docs/demo.md", () => {
   it("shows the diagram of the current code (regenerate with npm run diagram)", () => {
     const s = stackFromJson("three-account", synthesized()["three-account"]);
     const block = fenced(renderMermaid(buildGraph(s.model, s.extras)));
-    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
-    expect(replaceBetweenMarkers(readme, "diagram:three-account", block, "README.md")).toBe(readme);
+    const demo = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "demo.md"), "utf8");
+    expect(replaceBetweenMarkers(demo, "diagram:three-account", block, "docs/demo.md")).toBe(demo);
   });
 });

@@ -6,6 +6,7 @@ import { ENGINE_PACKAGE, loadEngine, s3ArnShape } from "../../tools/access/evalu
 type Fn = ((service: string, action: string, resource: string) => Promise<{ key: string }[]>) & { memoized?: true; original?: Fn };
 
 const mod = (): { getResourceTypesForAction: Fn } =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(path.join(path.dirname(require.resolve(ENGINE_PACKAGE)), "simulation_engine", "resourceTypes.js")) as { getResourceTypesForAction: Fn };
 
 describe("engine resource-type memo", () => {

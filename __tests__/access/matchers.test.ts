@@ -1,6 +1,6 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { App, TerraformStack, Testing } from "../../lib/framework";
+import { TerraformStack, Testing } from "../../lib/framework";
 import { buildApp } from "../../app";
 import { loadEngine } from "../../tools/access/evaluate";
 import { toAllow, toDeny, toGrantExactly } from "../../tools/access/jest";
@@ -21,7 +21,7 @@ describe("access matchers", () => {
 
   it("over a cdktf stack", async () => {
     const app = Testing.app({ context: { xacct: {} } });
-    buildApp(app as App);
+    buildApp(app);
     const stack = app.node.children.find((c) => TerraformStack.isStack(c) && c.node.id === "bucket-policy") as TerraformStack;
     await expect(stack).toAllow(DIRECT_EXEC, "s3:ListBucket", DIRECT_BUCKET, "prefix=incoming/");
     await expect(stack).toDeny(DIRECT_EXEC, "s3:ListBucket", DIRECT_BUCKET, "no-prefix");
@@ -64,6 +64,7 @@ describe("licence: the AGPL engine is an optional peer dependency, loaded lazily
     };
     // a fresh module instance, so the engine cached by the other tests does not answer
     jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const fresh = require("../../tools/access/evaluate") as { loadEngine: typeof loadEngine };
       expect(() => fresh.loadEngine(missing)).toThrow(
         "the access review needs the IAM policy engine @cloud-copilot/iam-simulate (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed (Cannot find module '@cloud-copilot/iam-simulate'). Install it next to xacct-s3: npm install --save-dev @cloud-copilot/iam-simulate@0.1.173",

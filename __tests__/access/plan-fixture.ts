@@ -73,7 +73,7 @@ export function planJson(opts: {
     format_version: "1.2",
     terraform_version: "1.11.4",
     planned_values: { root_module: { resources: planned.map(asState) as never } },
-    resource_changes: changes as never,
+    resource_changes: changes,
     prior_state: { values: { root_module: { resources: opts.before.map(asState) as never } } },
     configuration: {
       provider_config: Object.fromEntries(
@@ -89,7 +89,7 @@ export function planJson(opts: {
             },
           },
         ]),
-      ) as never,
+      ),
       root_module: {
         resources: all.map((r) => ({
           address: address(r),
@@ -128,7 +128,7 @@ export function resourcesOfStack(tf: TfJson, resolve: (s: string) => string): { 
   const resources: FixtureResource[] = [];
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     for (const [name, attrs] of Object.entries(byName)) {
-      const { provider, ...values } = attrs as Record<string, unknown>;
+      const { provider, ...values } = attrs;
       resources.push({ type, name, values: asPlanValues(values), provider: typeof provider === "string" ? provider : "aws" });
     }
   }

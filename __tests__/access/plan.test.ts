@@ -16,7 +16,8 @@ const PARTNER = "arn:aws:iam::444455556666:role/partner-reader";
 /** The bucket-policy stack as deployed (prior state), and as planned with one more statement in its bucket policy. */
 function deployedBucketPolicyStack(): { providers: ReturnType<typeof resourcesOfStack>["providers"]; resources: FixtureResource[] } {
   const tf = synthesized()["bucket-policy"];
-  return resourcesOfStack(tf, buildStackModel(tf).resolve);
+  const model = buildStackModel(tf);
+  return resourcesOfStack(tf, (value) => model.resolve(value));
 }
 
 function withBucketStatement(resources: readonly FixtureResource[], statement: PolicyDocument["Statement"][number]): FixtureResource[] {

@@ -1,6 +1,6 @@
 import { checkModel, hasSizeLimit, policySize, POLICY_SIZE_LIMITS } from "../../lib/checks";
 import { loadConfig } from "../config";
-import { App, Testing } from "../../lib/framework";
+import { Testing } from "../../lib/framework";
 import { buildStackModel, TfJson } from "../../lib/model/stack-model";
 import { AccessPointShareStack, generatedConsumers } from "./access-points";
 
@@ -8,7 +8,7 @@ import { AccessPointShareStack, generatedConsumers } from "./access-points";
 describe("AccessPointShareStack with 300 generated consumers", () => {
   const app = Testing.app();
   const config = loadConfig({ env: {} });
-  const stack = new AccessPointShareStack(app as App, "access-points", config, { consumers: 300 });
+  const stack = new AccessPointShareStack(app, "access-points", config, { consumers: 300 });
   const tf = JSON.parse(Testing.synth(stack)) as TfJson;
   const model = buildStackModel(tf);
 

@@ -18,7 +18,7 @@ describe("stack selection (setting stacks / XACCT_STACKS)", () => {
     const app = buildApp(Testing.app({ context: { xacct: { stacks: "access-points" } } }));
     const stacks = app.node.children.filter((c) => TerraformStack.isStack(c));
     expect(stacks.map((c) => c.node.id)).toEqual(["access-points"]);
-    const json = JSON.parse(Testing.synth(stacks[0] as TerraformStack)) as { resource: Record<string, Record<string, unknown>> };
+    const json = JSON.parse(Testing.synth(stacks[0])) as { resource: Record<string, Record<string, unknown>> };
     // One access point per generated consumer plus the writer's own.
     expect(Object.keys(json.resource.aws_s3_access_point)).toHaveLength(ACCESS_POINT_DEMO_CONSUMERS + 1);
   });

@@ -3,13 +3,13 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { buildApp } from "..";
-import { App, TerraformStack, Testing } from "../../lib/framework";
+import { TerraformStack, Testing } from "../../lib/framework";
 import { TfJson } from "../../lib/model/stack-model";
 
 /** Build the app with a given context, and return each stack's synthesized JSON. */
 function synthAll(context: Record<string, unknown> = {}): Record<string, TfJson> {
   const app = Testing.app({ context: { xacct: context } });
-  buildApp(app as App);
+  buildApp(app);
   const out: Record<string, TfJson> = {};
   for (const c of app.node.children) if (TerraformStack.isStack(c)) out[c.node.id] = JSON.parse(Testing.synth(c)) as TfJson;
   return out;
@@ -22,7 +22,7 @@ describe.each(["assume-role", "bucket-policy", "three-account"])("stack %s", (na
 
   it("fully synthesizes (assets and all) into a stack directory", () => {
     const app = Testing.app({ context: { xacct: {} } });
-    buildApp(app as App);
+    buildApp(app);
     const stack = app.node.children.find((c) => c.node.id === name) as TerraformStack;
     const dir = Testing.fullSynth(stack);
     const json = JSON.parse(fs.readFileSync(path.join(dir, "stacks", name, "cdk.tf.json"), "utf8")) as TfJson;
@@ -174,7 +174,7 @@ describe("configuration targets", () => {
 
   it("the S3 backend locks with a lockfile and encrypts", () => {
     const app = Testing.app({ context: { xacct: { backend: { type: "s3", bucket: "team-tf-state" } } } });
-    buildApp(app as App);
+    buildApp(app);
     const stack = app.node.children.find((c) => c.node.id === "assume-role") as TerraformStack;
     const s3 = (JSON.parse(Testing.synth(stack)) as { terraform: { backend: { s3: Record<string, unknown> } } }).terraform.backend.s3;
     expect(s3).toMatchObject({ bucket: "team-tf-state", key: "xacct/assume-role.tfstate", encrypt: true, use_lockfile: true, region: "us-east-1" });

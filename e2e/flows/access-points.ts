@@ -43,7 +43,7 @@ export function deployedAccessPoints(state: StateJson): DeployedAccessPoint[] {
       name: String(r.values.name),
       accountId: String(r.values.account_id),
       bucket: String(r.values.bucket),
-      policy: String(r.values.policy ?? ""),
+      policy: typeof r.values.policy === "string" ? r.values.policy : "",
     }));
 }
 
@@ -76,7 +76,7 @@ export function accessPointDataPlaneGap(error: string): string {
   return `writer with its access point ARN as deployed: ${error.slice(0, 160)} (moto serves access point data requests only on <name>-<account>.s3-accesspoint.<region> hosts, resolved in the caller's account: see e2e/README.md)`;
 }
 
-/** What SignatureV4 hands its hash (@smithy/types SourceData). */
+/** What SignatureV4 hands its hash (`@smithy/types` SourceData). */
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
 function bytes(d: SourceData): string | Uint8Array {
@@ -152,7 +152,7 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   // Data plane through the writer's access point, addressed as AWS does (virtual host).
   const fnRes = stateResources(state).find((r) => r.mode === "managed" && r.type === "aws_lambda_function");
   check(fnRes !== undefined, "no aws_lambda_function in the state");
-  const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {}) as Record<string, string>;
+  const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {});
   // The writer's target as deployed: its access point's ARN (app/stacks/access-points.ts).
   const apArn = env.TARGET_BUCKET ?? "";
   check(/^arn:aws:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/.test(apArn), `the writer's TARGET_BUCKET is not an access point ARN: ${apArn}`);

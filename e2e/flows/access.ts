@@ -29,7 +29,8 @@ function withNewGrant(tf: TfJson): { tf: TfJson; bucketName: string; prefix: str
   if (!objects) throw new Error("no prefix-scoped object resource in the bucket policy to copy");
   doc.Statement.push({ Sid: SID, Effect: "Allow", Principal: { AWS: `arn:aws:iam::${NEW_PRINCIPAL_ACCOUNT}:root` }, Action: "s3:GetObject", Resource: objects });
   policies[0].policy = JSON.stringify(doc);
-  const bucketName = String(Object.values(tf.resource?.aws_s3_bucket ?? {})[0]?.bucket ?? "");
+  const bucket: unknown = Object.values(tf.resource?.aws_s3_bucket ?? {})[0]?.bucket;
+  const bucketName = typeof bucket === "string" ? bucket : "";
   const prefix = /\/([^/]+\/)\*$/.exec(objects)?.[1] ?? "";
   return { tf, bucketName, prefix };
 }

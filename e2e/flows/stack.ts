@@ -12,8 +12,8 @@ import { processorCheck, writerCheck } from "./handlers";
 
 /**
  * One stack on the emulator, local state:
- * synth -> init -> plan -> apply (`npx cdktf deploy --skip-synth`) -> re-plan (no changes) -> replace-plan (a replaced role
- * re-applies the policies naming it) -> handler -> destroy (`npx cdktf destroy --skip-synth`) -> state empty.
+ * synth → init → plan → apply (`npx cdktf deploy --skip-synth`) → re-plan (no changes) → replace-plan (a replaced role
+ * re-applies the policies naming it) → handler → destroy (`npx cdktf destroy --skip-synth`) → state empty.
  */
 
 /** Settings of an emulator synth (everything else: cdktf.json defaults). */

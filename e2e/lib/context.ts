@@ -115,6 +115,7 @@ export async function step(suite: Suite, name: string, fn: () => Promise<StepOut
 
 /** First terraform "Error: ..." line of a result, for the one-line detail. */
 export function firstError(r: RunResult): string {
+  // eslint-disable-next-line no-control-regex
   const text = `${r.stderr}\n${r.stdout}`.replace(/\x1b\[[0-9;]*m/g, "");
   const line = text.split("\n").find((l) => /Error:/.test(l));
   return (line ?? text.trim().split("\n").pop() ?? "").replace(/^[│╷╵\s]+/, "").slice(0, 300);

@@ -28,10 +28,10 @@ export function deployedFunction(resource: StateResource, synthesizedLogFormat?:
   const v = resource.values;
   const env = (v.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {};
   const logging = (v.logging_config as { log_format?: string }[] | undefined)?.[0]?.log_format;
-  const arn = String(v.arn ?? "");
+  const arn = typeof v.arn === "string" ? v.arn : "";
   return {
-    name: String(v.function_name ?? ""),
-    roleArn: String(v.role ?? ""),
+    name: typeof v.function_name === "string" ? v.function_name : "",
+    roleArn: typeof v.role === "string" ? v.role : "",
     region: arn.split(":")[3] ?? "",
     variables: { ...env },
     logFormat: logging ?? synthesizedLogFormat,

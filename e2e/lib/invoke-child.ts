@@ -5,7 +5,9 @@
  * warm container). Environment = the deployed function's variables plus
  * what the runtime and the emulator add (set by the parent).
  *
+ * ```text
  * argv: <bundle index.js> <events.json> <results.json>
+ * ```
  */
 import * as fs from "fs";
 

@@ -138,11 +138,11 @@ export class Moto {
 }
 
 /**
- * Why a proxy: AWS provider >= 6.23 reads and writes general purpose bucket
+ * Why a proxy: AWS provider ≥ 6.23 reads and writes general purpose bucket
  * tags through S3 Control (ListTagsForResource/TagResource), whose SDK
  * prepends the account id to the endpoint host: "http://222222222222.127.0.0.1:PORT"
  * does not resolve. Terraform gets AWS_ENDPOINT_URL_S3_CONTROL=<moto> and
- * HTTP_PROXY=<this proxy>; Go proxies that host (it is not a loopback
+ * `HTTP_PROXY=<this proxy>`; Go proxies that host (it is not a loopback
  * literal) while every 127.0.0.1 request still goes direct. The proxy sends
  * the request to moto unchanged (Host header included: it is signed), and
  * moto routes any "/v20180820/..." path to S3 Control.

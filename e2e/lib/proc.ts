@@ -132,6 +132,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
 /** The last `lines` lines of a log file ("" if it does not exist). */
 export function tail(file: string, lines = 40): string {
   if (!fs.existsSync(file)) return "";
+  // eslint-disable-next-line no-control-regex
   const text = fs.readFileSync(file, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
   return text.split("\n").slice(-lines).join("\n");
 }

@@ -182,7 +182,7 @@ export interface Drift {
 }
 
 const isEmpty = (v: unknown): boolean =>
-  v === null || v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && Object.keys(v as object).length === 0);
+  v === null || v === undefined || (Array.isArray(v) && v.length === 0) || (typeof v === "object" && Object.keys(v).length === 0);
 
 /** Resources of a plan whose actions are not no-op/read, and what differs in each. */
 export function drifts(plan: PlanJson): Drift[] {

@@ -3,12 +3,14 @@
  * backfill of objects that existed before the event notification.
  *
  * Request (schema 2.0; 1.0 names the bucket by ARN in `s3BucketArn`):
+ * ```text
  *   { "invocationSchemaVersion": "2.0", "invocationId": "...",
  *     "job": { "id": "...", "userArguments": { ... } },
  *     "tasks": [ { "taskId": "...", "s3Key": "<URL-encoded key>", "s3VersionId": "..." | null, "s3Bucket": "<bucket name>" } ] }
  * Response:
  *   { "invocationSchemaVersion": "2.0", "treatMissingKeysAs": "PermanentFailure", "invocationId": "...",
  *     "results": [ { "taskId": "...", "resultCode": "Succeeded" | "TemporaryFailure" | "PermanentFailure", "resultString": "..." } ] }
+ * ```
  *
  * Shapes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-invoke-lambda.html
  * ("Version 2.0 ... uses bucket name rather than bucket ARN",
@@ -60,7 +62,7 @@ export function isBatchEvent(event: unknown): boolean {
   return obj(event)?.invocationSchemaVersion !== undefined;
 }
 
-/** S3 bucket ARN (arn:aws:s3:::name, or the region/account form of the 1.0 examples) -> name. */
+/** S3 bucket ARN (arn:aws:s3:::name, or the region/account form of the 1.0 examples) → name. */
 function bucketFromArn(arn: string): string | undefined {
   const m = /^arn:aws[a-z-]*:s3:[a-z0-9-]*:\d{0,12}:([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/.exec(arn);
   return m?.[1];

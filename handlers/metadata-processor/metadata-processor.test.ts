@@ -213,7 +213,7 @@ describe("failures", () => {
     s3Mock.on(HeadObjectCommand, { Key: "t.csv" }).rejects(e);
     const err = (await handler(event(record({ key: "ok.csv", eTag: "e1" }), record({ key: "t.csv", eTag: "e2" })), ctx("r")).catch((x: unknown) => x)) as RecordsFailedError;
     expect(err).toBeInstanceOf(RecordsFailedError);
-    expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: (e as Error).name })]);
+    expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: (e).name })]);
     expect(logs.records()[0]).toMatchObject({ level: "error", failed: 1, written: 1 });
   });
 

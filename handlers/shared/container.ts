@@ -23,7 +23,7 @@ export interface TargetClient {
 export const CONNECTION_TIMEOUT_MS = 3000;
 
 /**
- * Client-level timeouts of the SDK's NodeHttpHandler (@smithy/node-http-handler):
+ * Client-level timeouts of the SDK's NodeHttpHandler (`@smithy/node-http-handler`):
  * `connectionTimeout` for the TCP/TLS connect, and `requestTimeout` = the time
  * the first invocation had left, with `throwOnRequestTimeout` (without it the
  * handler only prints a "[WARN] a request has exceeded the configured ...

@@ -191,6 +191,7 @@ export function cachedProvider(
       // This invocation's one STS call is used up: what it gave (even if the local clock calls it expired), or the held ones.
       if (inv.failure === undefined && current !== undefined) return current;
       if (valid(current)) return fallBack(inv.fallback ?? `refresh failed (${errorName(inv.failure)})`);
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the failed refresh's own (SDK) error as it came
       throw inv.failure ?? new Error("STS AssumeRole was already called in this invocation and gave no credentials");
     }
     if (valid(current) && Date.now() < backoffUntil) return fallBack(`backing off after a failed refresh: using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);

@@ -48,14 +48,13 @@ export class FakeAwsEndpoint {
   ) {}
 
   public static async start(o: FakeEndpointOptions): Promise<FakeAwsEndpoint> {
-    let self: FakeAwsEndpoint | undefined;
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => (self as FakeAwsEndpoint).answer(req, Buffer.concat(chunks).toString("utf8"), res, o));
+      req.on("end", () => self.answer(req, Buffer.concat(chunks).toString("utf8"), res, o));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    self = new FakeAwsEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const self = new FakeAwsEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     return self;
   }
 

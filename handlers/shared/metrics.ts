@@ -10,7 +10,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
  * Namespace `POWERTOOLS_METRICS_NAMESPACE` (default `xacct-s3`), dimension
  * `service` (`POWERTOOLS_SERVICE_NAME`, default `xacct-s3`) and
  * `handler`. Every outcome metric is emitted on every invocation (0 included),
- * so an alarm on `PermanentFailures` > 0 has data points and needs no
+ * so an alarm on `PermanentFailures > 0` has data points and needs no
  * "missing data" rule.
  */
 export const metrics = new Metrics({

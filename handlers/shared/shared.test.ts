@@ -1,5 +1,5 @@
 import { parseTargetConfig, partitionOf, sessionNameFor } from "./config";
-import { cachedProvider, isCredentialError, type CredentialSource, type Credentials } from "./credentials";
+import { cachedProvider, isCredentialError, type Credentials } from "./credentials";
 import { s3ClientConfig } from "./container";
 import { decodeEventKey, generatedKey, metadataDocumentKey, sha256Hex, validateKey, validateListPrefix, validatePrefix } from "./keys";
 
@@ -82,7 +82,7 @@ describe("cachedProvider", () => {
   it("fetches once for concurrent callers and reuses until the refresh window", async () => {
     let n = 0;
     const source = jest.fn(async () => creds(++n, new Date(Date.now() + 10 * 60_000)));
-    const p = cachedProvider(source as unknown as CredentialSource, 5 * 60_000);
+    const p = cachedProvider(source, 5 * 60_000);
     const [a, b] = await Promise.all([p(), p()]);
     expect(a).toBe(b);
     expect(await p()).toBe(a);
@@ -95,7 +95,7 @@ describe("cachedProvider", () => {
     try {
       let n = 0;
       const soon = jest.fn(async () => creds(++n, new Date(Date.now() + 4 * 60_000))); // 4 min left < 5 min window
-      const p = cachedProvider(soon as unknown as CredentialSource, 5 * 60_000);
+      const p = cachedProvider(soon, 5 * 60_000);
       for (let inv = 0; inv < 20; inv++) {
         p.beginInvocation();
         for (let call = 0; call < 3; call++) await p(); // the SDK asks per request
@@ -117,7 +117,7 @@ describe("cachedProvider", () => {
       let n = 0;
       // STS hands out credentials already inside the 5-minute window (10 s left)
       const tiny = jest.fn(async () => creds(++n, new Date(Date.now() + 10_000)));
-      const p = cachedProvider(tiny as unknown as CredentialSource, 5 * 60_000);
+      const p = cachedProvider(tiny, 5 * 60_000);
       p.beginInvocation();
       await p();
       jest.setSystemTime(Date.now() + 6_000); // inside even half the life
@@ -132,7 +132,7 @@ describe("cachedProvider", () => {
       jest.useRealTimers();
     }
     const forever = jest.fn(async () => creds(1));
-    const q = cachedProvider(forever as unknown as CredentialSource);
+    const q = cachedProvider(forever);
     await q();
     await q();
     expect(forever).toHaveBeenCalledTimes(1);
@@ -141,7 +141,7 @@ describe("cachedProvider", () => {
   it("tags source errors as credential errors, repeats them within the invocation without a second call, retries in the next", async () => {
     const boom = new Error("denied");
     const source = jest.fn().mockRejectedValueOnce(boom).mockResolvedValueOnce(creds(2));
-    const p = cachedProvider(source as unknown as CredentialSource);
+    const p = cachedProvider(source);
     p.beginInvocation();
     await expect(p()).rejects.toBe(boom);
     await expect(p()).rejects.toBe(boom);
@@ -156,7 +156,7 @@ describe("cachedProvider", () => {
   it("invalidate() makes the next call fetch (after S3's ExpiredToken)", async () => {
     let n = 0;
     const source = jest.fn(async () => creds(++n, new Date(Date.now() + 3600_000)));
-    const p = cachedProvider(source as unknown as CredentialSource);
+    const p = cachedProvider(source);
     p.beginInvocation();
     await p();
     p.beginInvocation();

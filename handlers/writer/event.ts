@@ -8,12 +8,14 @@ import { checkBodySize } from "../shared/s3write";
  * prefix (TARGET_PREFIX): what `put` returns and `list` lists can be passed to
  * `get` unchanged.
  *
+ * ```text
  *   {"operation":"put", "data": <any JSON>}                       stored as application/json
  *   {"operation":"put", "body": "<text>", "contentType": "text/csv"}  (contentType defaults to text/plain; charset=utf-8)
  *   {"operation":"put", "body": "<base64>", "encoding": "base64", "contentType"?: "image/png"}  binary (default application/octet-stream)
  *     + optional "key": "<prefix>..."; default <prefix><awsRequestId>.json (a retry of the request overwrites it)
  *   {"operation":"get", "key": "<prefix>...", "versionId"?: "...", "encoding"?: "utf-8" | "base64"}
  *   {"operation":"list", "prefix"?: "<prefix>...", "continuationToken"?: "...", "maxKeys"?: 1..1000}
+ * ```
  *
  * `operation` defaults to "put". Unknown fields are rejected (they are typos).
  */

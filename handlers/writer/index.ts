@@ -162,7 +162,7 @@ async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadl
  * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html;
  * over it Lambda answers "Response payload size exceeded maximum allowed
  * payload size (6291556 bytes)"). JSON escaping (a NUL byte is 6 characters,
- * "\u0000") and base64 (4/3) make the response larger than the object, so the
+ * `"\u0000"`) and base64 (4/3) make the response larger than the object, so the
  * limit is applied to the encoded response itself.
  */
 export const MAX_RESPONSE_BYTES = 6_291_556;

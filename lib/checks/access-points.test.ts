@@ -22,7 +22,7 @@ function stack(apPolicy: unknown, keyPrincipals: string[]): TfJson {
       },
       aws_s3_access_point: { ap: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.bucket}", name: "reader-r-0123456789", policy: JSON.stringify(apPolicy) } },
     },
-  } as TfJson;
+  };
 }
 
 const grant = (principals: string[]) => ({

@@ -18,7 +18,9 @@ export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = ["account-root-p
  * is written into the synthesized stack and shown by `xacct-access`.
  *
  * @example
+ * ```ts
  * acknowledge: [{ rule: "account-root-principal", reason: "the partner account decides which of its roles read" }]
+ * ```
  */
 export interface Acknowledgement {
   /** The rule whose warning this silences. */

@@ -95,7 +95,7 @@ describe("KMS grants on both sides", () => {
       const b = share(scope, p, { grants: [{ principal: ROLE_A, level: "write", prefix: "in/" }] });
       handWrittenRole(scope, p, [
         { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" },
-        { Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: b.kmsKeyArn as string, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+        { Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: b.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
       ]);
     });
     const hits = byCheck(f, "kms-identity-grant");
@@ -116,7 +116,7 @@ describe("KMS grants on both sides", () => {
       const b = share(scope, p);
       handWrittenRole(scope, p, [
         { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" },
-        { Effect: "Allow", Action: "kms:Decrypt", Resource: b.kmsKeyArn as string },
+        { Effect: "Allow", Action: "kms:Decrypt", Resource: b.kmsKeyArn },
       ]);
     });
     const hits = byCheck(f, "kms-without-via-service");

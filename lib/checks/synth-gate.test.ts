@@ -66,9 +66,9 @@ function brokenStack(stack: Construct): void {
 /** Two stacks, the clean one first (written first by cdktf), the broken one second. */
 function twoStacks(cdktf: Pick<Cdktf, "App" | "TerraformStack">, context: Record<string, unknown> = {}): { app: App; dir: string } {
   const dir = outdir();
-  const app = new cdktf.App({ outdir: dir, context }) as unknown as App;
-  cleanStack(new cdktf.TerraformStack(app, "first") as unknown as Construct);
-  brokenStack(new cdktf.TerraformStack(app, "second") as unknown as Construct);
+  const app = new cdktf.App({ outdir: dir, context });
+  cleanStack(new cdktf.TerraformStack(app, "first"));
+  brokenStack(new cdktf.TerraformStack(app, "second"));
   return { app, dir };
 }
 
@@ -105,8 +105,8 @@ describe("synth-time checks as stack validations", () => {
     const copy = secondCdktfCopy();
     const dir = outdir();
     const app = new copy.App({ outdir: dir });
-    cleanStack(new copy.TerraformStack(app, "one") as unknown as Construct);
-    cleanStack(new copy.TerraformStack(app, "two") as unknown as Construct);
+    cleanStack(new copy.TerraformStack(app, "one"));
+    cleanStack(new copy.TerraformStack(app, "two"));
     app.synth();
     expect(stackFiles(dir).sort()).toEqual(["one", "two"]);
   });

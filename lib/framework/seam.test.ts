@@ -3,7 +3,7 @@ import * as path from "path";
 
 /**
  * The framework seam: library code (lib/, modules/, tools/, handlers/, index.ts) reaches cdktf,
- * constructs and @cdktf/provider-* only through lib/framework/ (index.ts: cdktf + constructs;
+ * constructs and `@cdktf/provider-*` only through lib/framework/ (index.ts: cdktf + constructs;
  * aws.ts and archive.ts: the provider classes), so a second framework is a second
  * implementation of those three files.
  */

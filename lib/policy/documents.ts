@@ -18,7 +18,7 @@ const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
  * at synth. IAM policy variables (`${aws:username}`) are written `$${...}`:
  * Terraform reads every `${` in a string as its own interpolation and fails
  * on `${aws:username}` ("Template interpolation doesn't expect a colon ... escape
- * it by starting with "$${""); `$${` is its escape for a literal `${`.
+ * it by starting with `"$${"`); `$${` is its escape for a literal `${`.
  * Terraform references never have a ":" there, so only policy variables match.
  */
 export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d).replace(/\$\{([A-Za-z0-9-]+:)/g, "$$$${$1");

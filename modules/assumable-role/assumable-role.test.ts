@@ -169,6 +169,6 @@ describe("AssumableRole bad input", () => {
     [{ trustedPrincipals: ["not-an-arn"] }, "AssumableRole(role).trustedPrincipals[0]", "is not an IAM principal ARN"],
     [{ access: { ...GRANT, prefix: "/x/" } }, "AssumableRole(role).access.prefix", 'must not start with "/"'],
   ])("%j fails naming %s", (props, field, hint) => {
-    expectConfigError(() => role(props as Partial<AssumableRoleProps>), field, hint);
+    expectConfigError(() => role(props), field, hint);
   });
 });

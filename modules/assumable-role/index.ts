@@ -79,7 +79,7 @@ export interface AssumableRoleProps {
   readonly description?: string;
   /** Deliberate findings of the synth-time checks (e.g. a `:root` trust). @default [] */
   readonly acknowledge?: readonly Acknowledgement[];
-  /** @default {} */
+  /** @default `{}` */
   readonly tags?: Record<string, string>;
   /** @default "aws" */
   readonly partition?: string;

@@ -279,7 +279,7 @@ describe("BucketShare bad input", () => {
     [{ bucketName: "ab" }, "BucketShare(share).bucketName", "3-63"],
     [{ bucketName: "192.168.1.1" }, "BucketShare(share).bucketName", "IP address"],
     [{ accountId: "12345" }, "BucketShare(share).accountId", "12-digit"],
-    [{ grants: [{ principal: READER, level: "admin" as never }] }, "BucketShare(share).grants[0].level", '"read", "write", "readwrite"'],
+    [{ grants: [{ principal: READER, level: "admin" }] }, "BucketShare(share).grants[0].level", '"read", "write", "readwrite"'],
     [{ grants: [{ principal: READER, level: "read", prefix: "/abs" }] }, "BucketShare(share).grants[0].prefix", 'must not start with "/"'],
     [{ grants: [{ principal: READER, level: "read", prefix: "a/../b" }] }, "BucketShare(share).grants[0].prefix", '".."'],
     [{ grants: [{ principal: "arn:aws:iam::1:role/x", level: "read" }] }, "BucketShare(share).grants[0].principal", "12-digit account"],

@@ -125,7 +125,7 @@ export interface BucketShareProps {
   readonly accessLogs?: boolean | BucketShareAccessLogs;
   /** @default "aws" */
   readonly partition?: string;
-  /** @default {} */
+  /** @default `{}` */
   readonly tags?: Record<string, string>;
   /**
    * Access-point mode: each grant gets its own S3 Access Point whose policy

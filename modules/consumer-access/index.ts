@@ -140,7 +140,7 @@ function roleArnOf(field: string, value: unknown, accountId: string): { arn: str
     throw new ConfigError(field, `${JSON.stringify(value)} is not an IAM role ARN; use "arn:aws:iam::${accountId}:role/<name>" (or role/<path>/<name>) of an existing role`);
   }
   if (m[1] !== accountId) {
-    throw new ConfigError(field, `"${value}" is a role of account ${m[1]}, not of the consuming account ${accountId}: the provider can only attach a policy to a role of its own account`);
+    throw new ConfigError(field, `"${String(value)}" is a role of account ${m[1]}, not of the consuming account ${accountId}: the provider can only attach a policy to a role of its own account`);
   }
   return { arn: value as string, name: m[3] };
 }

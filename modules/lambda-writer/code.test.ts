@@ -71,6 +71,7 @@ describe("LambdaCode sources", () => {
     expect(fs.readdirSync(bundle.dir)).toEqual(["index.js"]);
     process.env.TARGET_BUCKET = "b1";
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(bundle.file) as { handler: (e: { who: string }) => Promise<{ text: string }> };
       await expect(mod.handler({ who: "ann" })).resolves.toEqual({ text: "hello ann from b1" });
     } finally {
@@ -136,7 +137,9 @@ describe("LambdaCode errors", () => {
       jest.doMock("esbuild", () => {
         throw Object.assign(new Error("Cannot find module 'esbuild'"), { code: "MODULE_NOT_FOUND" });
       });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const fresh = require(".") as typeof import(".");
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const freshTesting = require("../../lib/testing") as typeof import("../../lib/testing");
       const build = (code: LambdaCode) => () => {
         const cwd = jest.spyOn(process, "cwd").mockReturnValue(app);

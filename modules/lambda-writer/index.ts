@@ -187,9 +187,9 @@ export interface LambdaWriterProps {
    * @default false
    */
   readonly onFailureQueue?: boolean;
-  /** Extra environment variables. @default {} */
+  /** Extra environment variables. @default `{}` */
   readonly environment?: Record<string, string>;
-  /** @default {} */
+  /** @default `{}` */
   readonly tags?: Record<string, string>;
   /** @default "aws" */
   readonly partition?: string;

@@ -1,9 +1,11 @@
 /**
  * The access review's programmatic API (re-exported by ./index.ts as xacct-s3/access).
  *
+ * ```ts
  *   import { loadSynthDir, matrixOf, diffPlanFile, diffSynthDirs, renderDiff } from "xacct-s3/access";
+ * ```
  *
- * Evaluation needs the optional peer dependency @cloud-copilot/iam-simulate
+ * Evaluation needs the optional peer dependency `@cloud-copilot/iam-simulate`
  * (AGPL-3.0, loaded on first use; see README "Licence of the access review").
  * Nothing here synthesizes an app: give it your synthesized `cdktf.out`, a
  * `Testing.synth(stack)` JSON string, or a `terraform show -json` plan.

@@ -7,7 +7,7 @@ import type { MatrixPrincipal, NamedPolicy, Probe } from "./types";
  * the result of a request depends on the principal only through its identity
  * policies, its request context, whether it is in the resource's account,
  * which resource-policy statements name it, and — when some policy reads them
- * (aws:PrincipalArn, aws:PrincipalAccount, ${aws:username} ...) — its ARN and
+ * (aws:PrincipalArn, aws:PrincipalAccount, `${aws:username}` ...) — its ARN and
  * account. That key is `requestClass`; the matrix memoizes on it (and across
  * the two sides of a diff), so cost stays linear in principals × probes with
  * a small constant.

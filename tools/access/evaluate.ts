@@ -8,7 +8,7 @@ import { trimFor, type Trimmed } from "./relevance";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
- * One request through the IAM policy engine (@cloud-copilot/iam-simulate):
+ * One request through the IAM policy engine (`@cloud-copilot/iam-simulate`):
  * identity policies of the principal, the resource policy of the target,
  * same-/cross-account rules, KMS and STS trust semantics.
  *
@@ -56,6 +56,7 @@ function memoizeResourceTypes(): void {
   }
   const mod = (() => {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine package, loaded only when it is installed
       return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as { getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true } };
     } catch {
       return undefined;
@@ -152,7 +153,7 @@ function identitySource(principal: MatrixPrincipal, name: string | undefined): N
 /** The statement's 1-based position in the resource policy as written (the engine saw a trimmed copy). */
 const resourceIndex = (index: number, trimmed: Trimmed | undefined): number => (trimmed ? (trimmed.originalIndex[index - 1] ?? index) : index);
 
-/** `scp:<name>` (the level's orgIdentifier, guardrails.ts) -> the policy's name. */
+/** `scp:<name>` (the level's orgIdentifier, guardrails.ts) → the policy's name. */
 const guardrailName = (identifier: string | undefined): string | undefined => identifier?.replace(/^(scp|rcp):/, "");
 
 function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {

@@ -83,9 +83,11 @@ export function readGuardrail(kind: GuardrailKind, file: string): GuardrailPolic
  * The mapping file (`--guardrail-map`): which accounts each policy applies to,
  * directly or through OUs. Policies it does not name apply to every account.
  *
+ * ```json
  *   { "organization": { "id": "o-a1b2c3d4e5", "accounts": ["ou-ab12-workloads", "333333333333"] },
  *     "ous": { "ou-ab12-workloads": ["111111111111", "222222222222"] },
  *     "policies": { "DenyLeavingOrg": ["ou-ab12-workloads"], "ProdOnly": ["222222222222"] } }
+ * ```
  */
 export interface GuardrailMap {
   /** The Organization's id and its member accounts (or OUs). */
@@ -107,7 +109,7 @@ export function readGuardrailMap(file: string): GuardrailMap {
   if (m === null || typeof m !== "object" || (m.policies !== undefined && (typeof m.policies !== "object" || m.policies === null))) {
     throw new GuardrailInputError(`--guardrail-map ${file}: needs "policies": { "<policy name>": ["<account id or ou-...>", ...] }`);
   }
-  return { ...m, policies: m.policies ?? {} } as GuardrailMap;
+  return { ...m, policies: m.policies ?? {} };
 }
 
 /** Apply the mapping: each policy it names gets the accounts of its targets (OUs expanded). */
@@ -141,7 +143,7 @@ const FULL_AWS_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ E
 
 const hasAllow = (d: PolicyDocument): boolean => (Array.isArray(d.Statement) ? d.Statement : [d.Statement as unknown as Statement]).some((s) => s.Effect === "Allow");
 
-/** The engine's input shape (@cloud-copilot/iam-simulate SimulationOrgPolicies): one entry per level of the OU hierarchy. */
+/** The engine's input shape (`@cloud-copilot/iam-simulate` SimulationOrgPolicies): one entry per level of the OU hierarchy. */
 export interface OrgPolicyLevel {
   readonly orgIdentifier: string;
   readonly policies: { name: string; policy: PolicyDocument }[];

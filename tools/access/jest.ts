@@ -21,6 +21,8 @@
  * `context` is the probe's context label (`prefix=data/`, `mfa`, `no-tls`, ...):
  * omitted, it means the request without extra context.
  * Cells reached through sts:AssumeRole count for the principal that assumed.
+ *
+ * @packageDocumentation
  */
 import type { TfJson } from "../../lib/model/stack-model";
 import { diffAllowed } from "./diff";
@@ -53,7 +55,7 @@ export function matrixOfSubject(subject: AccessSubject): Promise<StackMatrix> {
       try {
         tf = JSON.parse(subject) as TfJson;
       } catch (e) {
-        throw new Error(`expected the JSON string of Testing.synth(stack), got text that is not JSON (${(e as Error).message})`);
+        throw new Error(`expected the JSON string of Testing.synth(stack), got text that is not JSON (${(e as Error).message})`, { cause: e });
       }
       m = fromTf("stack", tf);
       byString.set(subject, m);

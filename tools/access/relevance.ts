@@ -134,7 +134,7 @@ export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
     t =
       kept.length === all.length
         ? { document: doc, anyAllow, originalIndex: all.map((_, i) => i + 1) }
-        : { document: { ...doc, Statement: kept.map((i) => all[i]) } as PolicyDocument, anyAllow, originalIndex: kept.map((i) => i + 1) };
+        : { document: { ...doc, Statement: kept.map((i) => all[i]) }, anyAllow, originalIndex: kept.map((i) => i + 1) };
     byPrincipal.set(sig, t);
   }
   return t;

@@ -5,7 +5,7 @@ import * as path from "path";
 /**
  * `--synth` / `--synth-if-stale`: run the `app` command of a `cdktf.json` as
  * `cdktf synth` does, for any user's app (this repository's demo app is one
- * of them). As the cdktf CLI (0.21, @cdktf/cli-core SynthStack.synth): a shell
+ * of them). As the cdktf CLI (0.21, `@cdktf/cli-core` SynthStack.synth): a shell
  * command in the directory of cdktf.json, with `CDKTF_OUTDIR` = the outdir and
  * `CDKTF_CONTEXT_JSON` = cdktf.json's `context` plus `cdktfRelativeModules`
  * (cdktf's `App` reads both), `TF_VAR_*` left out. Unlike the CLI it does not

@@ -6,11 +6,11 @@ import { fenced, renderMermaid } from "./mermaid";
 
 /**
  * `npm run diagram`: the mermaid diagram of a stack (default three-account),
- * generated from the synthesized stack; `--write README.md` puts it between
+ * generated from the synthesized stack; `--write docs/demo.md` puts it between
  * `<!-- diagram:<stack>:start -->` and `<!-- diagram:<stack>:end -->`.
  */
 
-export const USAGE = `usage: npm run diagram -- [--stack three-account] [--outdir cdktf.out] [--synth] [--write README.md]`;
+export const USAGE = `usage: npm run diagram -- [--stack three-account] [--outdir cdktf.out] [--synth] [--write docs/demo.md]`;
 
 interface DiagramArgs {
   stack: string;
