@@ -28,7 +28,7 @@ const share = (scope: Construct, p: Providers, kind: Kind, mode: ShareModeFactor
     : BucketShare.fromExistingBucket(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, kmsKeyArn: KEY, mode, ...((extra.policy ?? "merge") === "merge" ? { policy: "merge", existingPolicy: [] } : { policy: "emit" }) });
 
 const writer = (scope: Construct, p: Providers, props: Partial<LambdaWriterProps> = {}): LambdaWriter =>
-  new LambdaWriter(scope, "w", { provider: p.a, archiveProvider: p.archive, accountId: ACCOUNT_A, functionName: "grant-writer", handler: "writer", ...props } as LambdaWriterProps);
+  new LambdaWriter(scope, "w", { provider: p.a, archiveProvider: p.archive, accountId: ACCOUNT_A, functionName: "grant-writer", handler: "writer", ...props });
 
 const bucketPolicyOf = (tf: ReturnType<typeof synthModule>["tf"]) => parsePolicy(only(tf, "aws_s3_bucket_policy").policy);
 const envOf = (tf: ReturnType<typeof synthModule>["tf"]) => (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
@@ -305,7 +305,7 @@ describe("addToResourcePolicy", () => {
     const { tf } = synthModule((scope, p) => {
       share(scope, p, "existing", bucketPolicyMode, { policy: "emit" }).addToResourcePolicy(EXTRA);
     });
-    const out = Object.values(tf.output ?? {}).map((o) => String((o as { value: unknown }).value));
+    const out = Object.values(tf.output ?? {}).map((o) => String((o).value));
     expect(out.some((v) => v.includes("AuditorsListOnly"))).toBe(true);
   });
 
