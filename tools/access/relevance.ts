@@ -148,10 +148,42 @@ export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
  * and key sides are separate requests), services, the anonymous principal,
  * same-account principals and resources whose policy is not in the stack.
  */
-export function deniedByConstruction(p: Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">, q: { resourceAccount: string; viaBucket?: unknown; resourcePolicy?: { document: PolicyDocument; source: string } }): boolean {
+export function deniedByConstruction(
+  p: Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">,
+  q: { action: string; resource: string; resourceAccount: string; context: Readonly<Record<string, string>>; viaBucket?: unknown; resourcePolicy?: { document: PolicyDocument; source: string } },
+): boolean {
   if (q.viaBucket !== undefined || !q.resourcePolicy || q.resourcePolicy.source === "not-in-stack") return false;
+  if (p.kind !== "service" && q.context["aws:SecureTransport"] === "false" && tlsDenied(q.resourcePolicy.document, q.action, q.resource)) return true;
   if (p.kind === "service" || p.kind === "anonymous" || p.account === undefined || p.account === q.resourceAccount) return false;
   return !trimFor(q.resourcePolicy.document, p).anyAllow;
+}
+
+const TLS_DENY_CACHE = new WeakMap<object, Statement[]>();
+
+/**
+ * Does the policy hold an unconditional-but-for-TLS Deny for everyone
+ * (`Principal: "*"`, only `Bool aws:SecureTransport = false`) whose Action and
+ * Resource cover this request? Then a request without TLS is Denied whoever
+ * asks (an explicit Deny wins over any Allow:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html).
+ * Every bucket policy of this library has one (`DenyInsecureTransport`).
+ */
+function tlsDenied(doc: PolicyDocument, action: string, resource: string): boolean {
+  let denies = TLS_DENY_CACHE.get(doc);
+  if (!denies) {
+    denies = statementsOf(doc).filter((st) => {
+      const raw = st as { Principal?: unknown; NotPrincipal?: unknown; NotAction?: unknown; NotResource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+      if (st.Effect !== "Deny" || raw.NotPrincipal !== undefined || raw.NotAction !== undefined || raw.NotResource !== undefined) return false;
+      const everyone = raw.Principal === "*" || (typeof raw.Principal === "object" && raw.Principal !== null && asList((raw.Principal as { AWS?: string | string[] }).AWS).includes("*") && Object.keys(raw.Principal).length === 1);
+      const cond = raw.Condition ?? {};
+      const ops = Object.keys(cond);
+      const onlyTls = ops.length === 1 && ops[0] === "Bool" && Object.keys(cond.Bool).length === 1 && asList(cond.Bool["aws:SecureTransport"] as string | string[]).map(String).join() === "false";
+      return everyone && onlyTls;
+    });
+    TLS_DENY_CACHE.set(doc, denies);
+  }
+  const a = action.toLowerCase();
+  return denies.some((st) => asList(st.Action).some((x) => glob(x.toLowerCase()).test(a)) && asList(st.Resource).some((r) => glob(r).test(resource)));
 }
 
 // ------------------------------------------------------------------ which prefixes an Allow can reach
