@@ -306,7 +306,9 @@ export async function queueCheck(ctx: Ctx, tf: Terraform, stack: StackName, conf
     // S3 -> SQS: wait for the notification naming our key (other messages, e.g. s3:TestEvent, ride along in the batch).
     const messages: SqsMessage[] = [];
     const deadline = Date.now() + 15_000;
-    const ours = (m: SqsMessage): boolean => m.Body.includes(eventKey(srcKey)) || m.Body.includes(srcKey);
+    // The key as S3 event notifications encode it (moto also encodes "/" as %2F).
+    const encodings = [eventKey(srcKey), encodeURIComponent(srcKey).replace(/%20/g, "+")];
+    const ours = (m: SqsMessage): boolean => encodings.some((k) => m.Body.includes(k));
     while (!messages.some(ours) && Date.now() < deadline) {
       const r = await sqsCall<{ Messages?: SqsMessage[] }>(endpoint, region, prodCreds, "ReceiveMessage", {
         QueueUrl: queueUrl,
