@@ -34,6 +34,18 @@ describe("loadConfig defaults", () => {
   it("never turns on emulator settings or force-destroy by default", () => {
     expect(c.forceDestroy).toBe(false);
     expect(c.requireMfaForHumans).toBe(true);
+    expect(c.processorQueue).toBe(false);
+  });
+});
+
+describe("processorQueue", () => {
+  it("is read from XACCT_PROCESSOR_QUEUE (over the context) and refused when not a boolean, naming the setting", () => {
+    expect(loadConfig({ env: { XACCT_PROCESSOR_QUEUE: "1" } }).processorQueue).toBe(true);
+    expect(loadConfig({ context: { processorQueue: true }, env: { XACCT_PROCESSOR_QUEUE: "false" } }).processorQueue).toBe(false);
+    expect(loadConfig({ context: { processorQueue: true }, env: {} }).processorQueue).toBe(true);
+    const e = fail(() => loadConfig({ env: { XACCT_PROCESSOR_QUEUE: "yes" } }));
+    expect(e.field).toBe("processorQueue");
+    expect(e.message).toMatch(/must be true or false/);
   });
 });
 

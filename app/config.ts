@@ -64,6 +64,8 @@ export interface ProjectConfig {
   readonly forceDestroy: boolean;
   /** Three-account stack: Developers/Testers must use MFA to assume their roles. */
   readonly requireMfaForHumans: boolean;
+  /** Three-account stack: S3 events reach the metadata processor through an SQS queue (with a DLQ) instead of direct invocation. @default false */
+  readonly processorQueue: boolean;
   /** Every shared bucket logs its requests (S3 server access logs) to a log bucket of its account. */
   readonly accessLogs: boolean;
   readonly backend: BackendConfig;
@@ -102,6 +104,7 @@ export const KNOWN_KEYS = [
   "encryption",
   "forceDestroy",
   "requireMfaForHumans",
+  "processorQueue",
   "accessLogs",
   "backend",
   "tags",
@@ -148,6 +151,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_ENCRYPTION: "encryption (kms | s3)",
   XACCT_FORCE_DESTROY: "forceDestroy (true | false)",
   XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
+  XACCT_PROCESSOR_QUEUE: "processorQueue (true | false)",
   XACCT_ACCESS_LOGS: "accessLogs (true | false)",
   XACCT_BACKEND: "backend.type (local | s3)",
   XACCT_STATE_DIR: "backend.dir (local)",
@@ -303,6 +307,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     encryption: e("XACCT_ENCRYPTION"),
     forceDestroy: e("XACCT_FORCE_DESTROY"),
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
+    processorQueue: e("XACCT_PROCESSOR_QUEUE"),
     accessLogs: e("XACCT_ACCESS_LOGS"),
     backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
     stacks: e("XACCT_STACKS"),
@@ -395,7 +400,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     }
   }
 
-  const perStack = {} as Pick<ProjectConfig, "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans">;
+  const perStack = {} as Pick<ProjectConfig, "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "processorQueue">;
   const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
     if (uses(stack)) perStack[key] = get();
     else lazy(perStack, key, get);
@@ -413,6 +418,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     v.bucketName("reportingBucketName", raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`),
   );
   field("requireMfaForHumans", "three-account", () => bool("requireMfaForHumans", raw.requireMfaForHumans ?? true));
+  field("processorQueue", "three-account", () => bool("processorQueue", raw.processorQueue ?? false));
   const prefix = v.keyPrefix("prefix", raw.prefix ?? "incoming/");
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);
   const externalId = raw.externalId === undefined || raw.externalId === "" ? undefined : v.externalId("externalId", raw.externalId);

@@ -126,6 +126,37 @@ describe("account placement", () => {
   });
 });
 
+describe("three-account processorQueue", () => {
+  const tf = synthAll({ processorQueue: true })["three-account"];
+  const res = (type: string) => Object.values((tf.resource as Record<string, Record<string, Record<string, unknown>>> | undefined)?.[type] ?? {});
+
+  it("routes the data bucket's events through a queue (with DLQ) in production to the processor", () => {
+    expect(res("aws_sqs_queue").map((q) => [q.name, q.provider]).sort()).toEqual([
+      ["xacct-metadata-processor-failures", "aws.production"],
+      ["xacct-metadata-processor-s3-events", "aws.production"],
+      ["xacct-metadata-processor-s3-events-dlq", "aws.production"],
+    ]);
+    const [n] = res("aws_s3_bucket_notification");
+    expect(n.provider).toBe("aws.production");
+    expect(n.lambda_function).toBeUndefined();
+    expect((n.queue as Record<string, unknown>[])[0].events).toEqual(["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]);
+    expect(res("aws_lambda_permission")).toEqual([]);
+    expect(res("aws_lambda_event_source_mapping").map((m) => m.function_response_types)).toEqual([["ReportBatchItemFailures"]]);
+    const [qp] = res("aws_sqs_queue_policy");
+    expect(JSON.parse(String(qp.policy)).Statement[0].Condition).toEqual({
+      ArnEquals: { "aws:SourceArn": "arn:aws:s3:::xacct-prod-data-222222222222-us-east-1" },
+      StringEquals: { "aws:SourceAccount": "222222222222" },
+    });
+    expect(tf.output?.processor_queue_url.value).toMatch(/^\$\{aws_sqs_queue\.[\w-]+\.url\}$/);
+  });
+
+  it("is off by default: direct invocation, no event queue", () => {
+    const d = stacks["three-account"];
+    expect(Object.keys(d.resource ?? {})).not.toContain("aws_lambda_event_source_mapping");
+    expect(d.output?.processor_queue_url).toBeUndefined();
+  });
+});
+
 describe("a replaced principal re-applies every policy that names it", () => {
   // AWS stores a principal ARN as the principal's unique id: each policy naming a role of the
   // same stack carries that role's unique_id (policy Id), so `terraform apply -replace` on the

@@ -11,7 +11,8 @@ import { LambdaWriter } from "../../modules/lambda-writer";
  *   its role in Production (with MFA by default).
  * - Production: the data bucket, the upload/download and view-only roles, and
  *   the metadata processor Lambda triggered by s3:ObjectCreated:* and
- *   s3:ObjectRemoved:* (tombstones), plus the role S3 Batch Operations jobs use
+ *   s3:ObjectRemoved:* (tombstones; through an SQS queue with a DLQ when
+ *   `processorQueue` is set), plus the role S3 Batch Operations jobs use
  *   to run it over objects that existed before the trigger (backfill).
  * - Reporting: the reporting bucket and the one role the processor assumes,
  *   which may only PutObject under its prefix.
@@ -97,7 +98,14 @@ export class ThreeAccountStack extends AccountsStack {
       // HeadObject on the data bucket with the execution role (same account: no
       // bucket policy needed). Metadata only: no kms:Decrypt on the data key.
       grants: [data.metadataGrant()],
-      s3Trigger: { bucketName: data.bucketName, bucketArn: data.bucketArn, dependable: data.bucket, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"] },
+      s3Trigger: {
+        bucketName: data.bucketName,
+        bucketArn: data.bucketArn,
+        dependable: data.bucket,
+        events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"],
+        // processorQueue: S3 -> SQS (+ DLQ) -> event source mapping, partial batch responses.
+        ...(config.processorQueue ? { queue: true } : {}),
+      },
       // Backfill: manifests (CSV / S3 Inventory) and completion reports under batch-operations/ of the data bucket.
       batchOperations: { manifestBucketArn: data.bucketArn, manifestPrefix: "batch-operations/", kmsKeyArn: data.kmsKeyArn },
       onFailureQueue: true,
@@ -113,6 +121,7 @@ export class ThreeAccountStack extends AccountsStack {
     new TerraformOutput(this, "processor_function_name", { value: processor.function.functionName });
     new TerraformOutput(this, "processor_function_arn", { value: processor.function.arn });
     new TerraformOutput(this, "batch_operations_role_arn", { value: processor.batchRoleArn ?? "" });
+    if (processor.eventQueue) new TerraformOutput(this, "processor_queue_url", { value: processor.eventQueue.url });
     new TerraformOutput(this, "developers_group_name", { value: developers.name });
     new TerraformOutput(this, "testers_group_name", { value: testers.name });
   }

@@ -3,6 +3,8 @@ import { bundleHandler } from "../../lib/bundle";
 import { EMULATOR_DEPLOYER_ROLE } from "../../app/accounts";
 import type { ProjectConfig } from "../../app/config";
 import { accountOfArn, eventKey, type Creds } from "../lib/aws";
+import { lambdaCall, sqsCall } from "../lib/aws-raw";
+import { metadataDocumentKey } from "../../handlers/shared/keys";
 import { check, type Ctx, type StackName, type StepOutcome } from "../lib/context";
 import { archivedSources, deployedFunction, invokeBundled, sha256, synthesizedLogFormat, type DeployedFunction, type Outcome } from "../lib/handler";
 import type { Suite } from "../lib/report";
@@ -215,4 +217,146 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
       detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id}); batch task Succeeded; delete -> tombstone ${tomb?.key ?? ""}`,
     log: path.join(ctx.logDir, stack, "handler.log"),
   };
+}
+
+// ---------------------------------------------------------------- S3 -> SQS -> processor (processorQueue)
+
+interface EventSourceMapping {
+  readonly UUID: string;
+  readonly EventSourceArn?: string;
+  readonly State?: string;
+  readonly FunctionResponseTypes?: string[];
+}
+interface SqsMessage {
+  readonly MessageId: string;
+  readonly ReceiptHandle: string;
+  readonly Body: string;
+  readonly MD5OfBody?: string;
+  readonly Attributes?: Record<string, string>;
+}
+
+/** What the queue step works on: the queue, its event source mapping, production credentials. */
+export interface QueueSetup {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly mapping: EventSourceMapping;
+  readonly prodCreds: Creds;
+}
+
+/**
+ * Why the queue step cannot run on this deployment (a reason to skip), or what it needs:
+ * the stack must be deployed with processorQueue (output processor_queue_url), and the
+ * emulator must answer SQS GetQueueAttributes and Lambda ListEventSourceMappings.
+ */
+export async function queueSetup(ctx: Ctx, tf: Terraform, config: ProjectConfig): Promise<QueueSetup | string> {
+  if (!config.processorQueue) return "the stack was deployed without processorQueue (XACCT_E2E_PROCESSOR_QUEUE=0)";
+  const out = await tf.outputs();
+  const queueUrl = out.processor_queue_url === undefined ? "" : String(out.processor_queue_url);
+  if (!queueUrl) return "no processor_queue_url output in the deployed state";
+  const prodCreds = await deployerCreds(ctx, config.accounts.production.id, "queue");
+  const { endpoint, region } = ctx.emu;
+  let queueArn: string;
+  try {
+    const attrs = await sqsCall<{ Attributes?: Record<string, string> }>(endpoint, region, prodCreds, "GetQueueAttributes", { QueueUrl: queueUrl, AttributeNames: ["QueueArn"] });
+    queueArn = attrs.Attributes?.QueueArn ?? "";
+  } catch (e) {
+    return `the emulator does not answer SQS GetQueueAttributes (JSON protocol): ${(e as Error).message}`;
+  }
+  if (!queueArn) return `the emulator returned no QueueArn for ${queueUrl}`;
+  let mappings: EventSourceMapping[];
+  try {
+    const fn = String(out.processor_function_name);
+    mappings = (await lambdaCall<{ EventSourceMappings?: EventSourceMapping[] }>(endpoint, region, prodCreds, "GET", "/2015-03-31/event-source-mappings/", undefined, { FunctionName: fn })).EventSourceMappings ?? [];
+  } catch (e) {
+    return `the emulator does not answer Lambda ListEventSourceMappings: ${(e as Error).message}`;
+  }
+  const mapping = mappings.find((m) => m.EventSourceArn === queueArn);
+  if (!mapping) return `the emulator lists no event source mapping of the processor for ${queueArn} (found ${mappings.map((m) => m.EventSourceArn).join(", ") || "none"})`;
+  return { queueUrl, queueArn, mapping, prodCreds };
+}
+
+/**
+ * The processor through its queue, once: a developer uploads to Production, S3
+ * (moto) sends the event notification to the queue, and the bundled handler
+ * runs on the SQS batch as Lambda's poller would deliver it. moto's event source
+ * mapping cannot run the function (it invokes a stub without Docker, and would
+ * delete the message), so the step pauses the mapping (Enabled=false), receives
+ * the message itself, invokes the bundled handler in process with the
+ * SQS-wrapped event, requires an empty batchItemFailures and the document in
+ * Reporting, deletes the messages as the poller does on success, and re-enables the mapping.
+ */
+export async function queueCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, setup: QueueSetup): Promise<StepOutcome> {
+  const { endpoint, region } = ctx.emu;
+  const { queueUrl, queueArn, mapping, prodCreds } = setup;
+  const out = await tf.outputs();
+  const prodBucket = String(out.production_bucket_name);
+  const reportBucket = String(out.reporting_bucket_name);
+  const mappingPath = `/2015-03-31/event-source-mappings/${mapping.UUID}`;
+  const responseTypes = mapping.FunctionResponseTypes;
+  if (responseTypes !== undefined) check(responseTypes.includes("ReportBatchItemFailures"), `event source mapping FunctionResponseTypes = ${JSON.stringify(responseTypes)}, expected ReportBatchItemFailures`);
+
+  await lambdaCall(endpoint, region, prodCreds, "PUT", mappingPath, { Enabled: false });
+  try {
+    const dev = await ctx.emu.assumeRole(String(out.developer_role_arn), "e2e-developer-queue");
+    const srcKey = `e2e/${ctx.runId}/queue/via sqs.csv`;
+    const csv = "queue,ok\nsqs,1\n";
+    const prodKey = config.encryption === "kms" ? await ctx.emu.bucketKmsKeyArn(prodBucket, prodCreds) : undefined;
+    const put = await ctx.emu.put(prodBucket, srcKey, csv, dev, "text/csv", prodKey ? { kmsKeyArn: prodKey } : undefined);
+
+    // S3 -> SQS: wait for the notification naming our key (other messages, e.g. s3:TestEvent, ride along in the batch).
+    const messages: SqsMessage[] = [];
+    const deadline = Date.now() + 15_000;
+    // The key as S3 event notifications encode it (moto also encodes "/" as %2F).
+    const encodings = [eventKey(srcKey), encodeURIComponent(srcKey).replace(/%20/g, "+")];
+    const ours = (m: SqsMessage): boolean => encodings.some((k) => m.Body.includes(k));
+    while (!messages.some(ours) && Date.now() < deadline) {
+      const r = await sqsCall<{ Messages?: SqsMessage[] }>(endpoint, region, prodCreds, "ReceiveMessage", {
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: 60,
+        AttributeNames: ["All"],
+      });
+      messages.push(...(r.Messages ?? []));
+    }
+    check(messages.some(ours), `no message for s3://${prodBucket}/${srcKey} arrived in ${queueUrl} within 15 s (received ${messages.length} other message(s)): the bucket notification does not reach the queue`);
+
+    // As Lambda's SQS poller delivers a batch (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, example event).
+    const event = {
+      Records: messages.map((m) => ({
+        messageId: m.MessageId,
+        receiptHandle: m.ReceiptHandle,
+        body: m.Body,
+        attributes: m.Attributes ?? {},
+        messageAttributes: {},
+        md5OfBody: m.MD5OfBody ?? "",
+        eventSource: "aws:sqs",
+        eventSourceARN: queueArn,
+        awsRegion: region,
+      })),
+    };
+    const d = await deployed(ctx, tf, "metadata-processor");
+    const outcomes = await invoke(ctx, d, stack, [event]);
+    const res = ok(outcomes[0], "metadata-processor (SQS batch)") as { batchItemFailures?: { itemIdentifier: string }[] };
+    check(Array.isArray(res.batchItemFailures), `the SQS batch answered ${JSON.stringify(res)}, expected { batchItemFailures: [...] }`);
+    check(res.batchItemFailures?.length === 0, `batchItemFailures = ${JSON.stringify(res.batchItemFailures)}: those messages would return to the queue`);
+
+    // The document of that version in Reporting (the key scheme of handlers/shared/keys.ts).
+    const docKey = metadataDocumentKey(d.fn.variables.TARGET_PREFIX ?? "", prodBucket, srcKey, put.VersionId ?? "null");
+    const reporting = await deployerCreds(ctx, config.accounts.reporting.id, "reporting-read-queue");
+    const bytes = await ctx.emu.getBytes(reportBucket, docKey, reporting);
+    check(bytes !== undefined, `no document at s3://${reportBucket}/${docKey} after the SQS batch`);
+    const doc = JSON.parse((bytes as Buffer).toString("utf8")) as Record<string, unknown>;
+    check(doc.sourceBucket === prodBucket && doc.sourceKey === srcKey, `document ${docKey} describes ${String(doc.sourceBucket)}/${String(doc.sourceKey)}`);
+
+    // Success: the poller deletes the batch's messages.
+    for (const m of messages) await sqsCall(endpoint, region, prodCreds, "DeleteMessage", { QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle });
+    return {
+      ok: true,
+      detail: `s3://${prodBucket}/${srcKey} -> ${queueArn} (${messages.length} message(s)) -> bundled processor with the SQS event: batchItemFailures [], document s3://${reportBucket}/${docKey}`,
+      log: path.join(ctx.logDir, stack, "handler.log"),
+    };
+  } finally {
+    await lambdaCall(endpoint, region, prodCreds, "PUT", mappingPath, { Enabled: true });
+  }
 }

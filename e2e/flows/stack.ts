@@ -8,7 +8,7 @@ import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replace
 import { cdktf } from "../lib/cdktf";
 import { accessPlanCheck } from "./access";
 import { accessPointCheck } from "./access-points";
-import { processorCheck, writerCheck } from "./handlers";
+import { processorCheck, queueCheck, queueSetup, writerCheck } from "./handlers";
 
 /**
  * One stack on the emulator, local state:
@@ -25,6 +25,16 @@ export function emulatorSettings(ctx: Ctx, extra: Record<string, string> = {}): 
     XACCT_STATE_DIR: ctx.stateDir,
     ...extra,
   };
+}
+
+/**
+ * The three-account stack is deployed with processorQueue on (S3 -> SQS -> processor, the
+ * `queue` step) unless XACCT_E2E_PROCESSOR_QUEUE=0 (then the direct S3 -> Lambda trigger is
+ * deployed and the queue step is skipped).
+ */
+export function processorQueueSettings(stack: StackName, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (stack !== "three-account") return {};
+  return env.XACCT_E2E_PROCESSOR_QUEUE === "0" || env.XACCT_E2E_PROCESSOR_QUEUE === "false" ? {} : { XACCT_PROCESSOR_QUEUE: "1" };
 }
 
 /** synth step: the stack's cdk.tf.json exists afterwards (and the afterSynth hook ran). */
@@ -116,7 +126,7 @@ function skipRest(suite: Suite, from: string, why: string): void {
 
 export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult> {
   const suite = new Suite(stack);
-  const settings = emulatorSettings(ctx, stackSettings(stack));
+  const settings = emulatorSettings(ctx, { ...stackSettings(stack), ...processorQueueSettings(stack) });
   const stackDir = await synthStep(ctx, suite, stack, `emulator-${stack}`, settings);
   if (!stackDir) {
     skipRest(suite, "init", "synth failed");
@@ -141,10 +151,17 @@ export async function stackFlow(ctx: Ctx, stack: StackName): Promise<SuiteResult
     await step(suite, "handler", () => HANDLER_CHECKS[stack](ctx, tf, stack, config, suite));
     // xacct-access plan against the deployed state: one new grant -> exactly its cell NEW; applied -> empty diff.
     if (stack === "bucket-policy") await step(suite, "access-plan", () => accessPlanCheck(tf));
+    // S3 -> SQS -> processor once (processorQueue), or why not.
+    if (stack === "three-account") {
+      const setup = await queueSetup(ctx, tf, config).catch((e: Error) => `queue setup failed: ${e.message}`);
+      if (typeof setup === "string") suite.skip("queue", setup);
+      else await step(suite, "queue", () => queueCheck(ctx, tf, stack, config, setup));
+    }
   } else {
     suite.skip("replan", "apply failed");
     suite.skip("replace-plan", "apply failed");
     suite.skip("handler", "apply failed");
+    if (stack === "three-account") suite.skip("queue", "apply failed");
   }
   // Destroy even after a failed apply: whatever was created must go.
   await destroySteps(suite, tf, "cdktf");

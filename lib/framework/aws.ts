@@ -26,3 +26,5 @@ export { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 export { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+export { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";

@@ -450,6 +450,36 @@ export function sendToQueueStatement(queueArn: string): Statement {
 }
 
 /**
+ * An SQS event source mapping polls with the execution role: ReceiveMessage,
+ * DeleteMessage and GetQueueAttributes on the queue
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, execution role
+ * permissions; the AWSLambdaSQSQueueExecutionRole managed policy grants the same three).
+ */
+export function consumeQueueStatement(queueArn: string): Statement {
+  return { Sid: "ConsumeS3EventQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: queueArn };
+}
+
+/**
+ * Queue policy of an S3 event notification destination: the S3 service may
+ * SendMessage for this bucket of this owner only (aws:SourceArn +
+ * aws:SourceAccount, the confused-deputy guard), also when the bucket is in
+ * another account than the queue
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html).
+ */
+export function s3NotificationQueuePolicy(queueArn: string, bucketArn: string, bucketOwnerAccountId: string): PolicyDocument {
+  return doc([
+    {
+      Sid: "AllowS3EventNotifications",
+      Effect: "Allow",
+      Principal: { Service: "s3.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": bucketArn }, StringEquals: { "aws:SourceAccount": bucketOwnerAccountId } },
+    },
+  ]);
+}
+
+/**
  * Read a specific version of the objects under `prefix`: S3 events of a
  * versioned bucket carry the version id, and HeadObject/GetObject of a
  * version is authorized by s3:GetObjectVersion, not s3:GetObject.

@@ -1,5 +1,17 @@
 import { ArchiveProvider, DataArchiveFile } from "../../lib/framework/archive";
-import { AwsProvider, CloudwatchLogGroup, IamRole, IamRolePolicy, LambdaFunction, LambdaFunctionEventInvokeConfig, LambdaPermission, S3BucketNotification, SqsQueue } from "../../lib/framework/aws";
+import {
+  AwsProvider,
+  CloudwatchLogGroup,
+  IamRole,
+  IamRolePolicy,
+  LambdaEventSourceMapping,
+  LambdaFunction,
+  LambdaFunctionEventInvokeConfig,
+  LambdaPermission,
+  S3BucketNotification,
+  SqsQueue,
+  SqsQueuePolicy,
+} from "../../lib/framework/aws";
 import { ENV } from "../../handlers/shared/contract";
 import { ConfigError } from "../../lib/errors";
 import { AssetType, Construct, ITerraformDependable, Lazy, TerraformAsset, Token } from "../../lib/framework";
@@ -15,6 +27,8 @@ import {
   objectVersionsStatement,
   renderPolicy,
   S3Grant,
+  consumeQueueStatement,
+  s3NotificationQueuePolicy,
   sendToQueueStatement,
   serviceTrustPolicy,
   Statement,
@@ -73,7 +87,34 @@ export interface LambdaTarget {
   readonly accountId?: string;
 }
 
-/** Invoke the function on S3 events of a bucket in the function's own account. */
+/**
+ * Deliver the bucket's S3 events through an SQS queue in the function's
+ * account (S3 -> SQS -> Lambda event source mapping) instead of invoking the
+ * function directly: messages that fail transiently return to the queue
+ * (partial batch responses) and land in a dead-letter queue after
+ * `maxReceiveCount` receives. Both queues use SQS-managed SSE (SSE-SQS): with a
+ * customer KMS key, S3 would need kms:GenerateDataKey and kms:Decrypt on it in
+ * the key policy to publish, and the function kms:Decrypt to poll
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html),
+ * a second cross-service grant for no gain in a queue that carries only event metadata.
+ */
+export interface LambdaS3TriggerQueue {
+  /**
+   * Visibility timeout of the queue. Lambda recommends at least six times the
+   * function timeout (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html);
+   * a lower value fails synth.
+   * @default 6 × timeoutSeconds
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Receives before a message moves to the dead-letter queue (redrive policy), 1-1000. @default 5 */
+  readonly maxReceiveCount?: number;
+  /** Messages per invocation, 1-10 (up to 10000 with a batching window of at least 1 s). @default 10 */
+  readonly batchSize?: number;
+  /** Seconds the poller gathers messages before invoking, 0-300. @default 0 */
+  readonly maximumBatchingWindowSeconds?: number;
+}
+
+/** Invoke the function on S3 events of a bucket: directly (bucket in the function's account) or through an SQS queue. */
 export interface LambdaS3Trigger {
   readonly bucketName: string;
   readonly bucketArn: string;
@@ -83,6 +124,20 @@ export interface LambdaS3Trigger {
   readonly prefix?: string;
   /** The resource that creates the bucket, so the notification waits for it. @default none */
   readonly dependable?: ITerraformDependable;
+  /**
+   * Subscribe through an SQS queue (with a dead-letter queue) instead of
+   * direct S3 invocation: `true` for the defaults, or the queue's settings.
+   * @default false (S3 invokes the function)
+   */
+  readonly queue?: boolean | LambdaS3TriggerQueue;
+  /**
+   * Id of the account that owns the bucket: the queue policy's
+   * aws:SourceAccount. Another account than the function's needs `queue`.
+   * @default the function's account
+   */
+  readonly accountId?: string;
+  /** Provider of the bucket owner's account: the bucket notification is created with it. @default the function's provider */
+  readonly provider?: AwsProvider;
 }
 
 /**
@@ -214,6 +269,9 @@ export class LambdaWriter extends Construct implements IShareConsumer {
   public readonly logGroup: CloudwatchLogGroup;
   public readonly archive: DataArchiveFile;
   public readonly failureQueue?: SqsQueue;
+  /** The queue S3 events arrive through (`s3Trigger.queue`), and its dead-letter queue. */
+  public readonly eventQueue?: SqsQueue;
+  public readonly eventDeadLetterQueue?: SqsQueue;
   /** The S3 Batch Operations role (`batchOperations`), for `aws s3control create-job --role-arn`. */
   public readonly batchRole?: IamRole;
   public readonly batchRoleArn?: string;
@@ -316,6 +374,55 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     }
     this.failureQueue = failureQueue;
 
+    // ---- S3 events through SQS (s3Trigger.queue): validated here, where the mistake is made.
+    const trigger = props.s3Trigger;
+    const bucketOwner = trigger?.accountId === undefined ? accountId : v.accountId(f("s3Trigger.accountId"), trigger.accountId);
+    const queueOpts = trigger?.queue === undefined || trigger.queue === false ? undefined : trigger.queue === true ? {} : trigger.queue;
+    if (trigger && !queueOpts && bucketOwner !== accountId) {
+      throw new ConfigError(
+        f("s3Trigger.accountId"),
+        `is ${bucketOwner}, another account than the function's (${accountId}): direct invocation is set up for a bucket of the function's account only. Set s3Trigger.queue: true (S3 -> SQS in account ${accountId} -> Lambda)`,
+      );
+    }
+    let eventQueue: SqsQueue | undefined;
+    let queueSettings: { batchSize: number; window: number } | undefined;
+    if (trigger && queueOpts) {
+      const visibility = v.integerInRange(f("s3Trigger.queue.visibilityTimeoutSeconds"), queueOpts.visibilityTimeoutSeconds ?? 6 * timeout, 0, 43200);
+      if (visibility < 6 * timeout) {
+        // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html: at least six times the
+        // function timeout, so a batch retried after throttling is not received twice while still running.
+        throw new ConfigError(
+          f("s3Trigger.queue.visibilityTimeoutSeconds"),
+          `is ${visibility} s, below 6 × the function timeout (${timeout} s) = ${6 * timeout} s that Lambda recommends for SQS event sources: raise it to at least ${6 * timeout} or lower timeoutSeconds`,
+        );
+      }
+      const maxReceiveCount = v.integerInRange(f("s3Trigger.queue.maxReceiveCount"), queueOpts.maxReceiveCount ?? 5, 1, 1000);
+      const window = v.integerInRange(f("s3Trigger.queue.maximumBatchingWindowSeconds"), queueOpts.maximumBatchingWindowSeconds ?? 0, 0, 300);
+      const batchSize = v.integerInRange(f("s3Trigger.queue.batchSize"), queueOpts.batchSize ?? 10, 1, 10000);
+      if (batchSize > 10 && window < 1) {
+        // https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html (BatchSize)
+        throw new ConfigError(f("s3Trigger.queue.batchSize"), `is ${batchSize}: above 10 Lambda requires maximumBatchingWindowSeconds of at least 1; set it, or a batchSize of 10 or less`);
+      }
+      queueSettings = { batchSize, window };
+      const dlq = new SqsQueue(this, "s3-events-dlq", {
+        provider,
+        name: `${this.functionName}-s3-events-dlq`,
+        messageRetentionSeconds: 14 * 24 * 3600,
+        sqsManagedSseEnabled: true,
+        tags,
+      });
+      eventQueue = new SqsQueue(this, "s3-events", {
+        provider,
+        name: `${this.functionName}-s3-events`,
+        visibilityTimeoutSeconds: visibility,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+        tags,
+      });
+      this.eventDeadLetterQueue = dlq;
+    }
+    this.eventQueue = eventQueue;
+
     this.rolePolicy = new IamRolePolicy(this, "execution", {
       provider,
       name: "execution",
@@ -335,6 +442,7 @@ export class LambdaWriter extends Construct implements IShareConsumer {
           this.allGrants().forEach((g, i) => statements.push(...identityStatements(g, `Grant${i + 1}`, this.roleArn)));
           if (props.s3Trigger) statements.push(objectVersionsStatement(props.s3Trigger.bucketArn, v.keyPrefix(f("s3Trigger.prefix"), props.s3Trigger.prefix)));
           if (failureQueue) statements.push(sendToQueueStatement(failureQueue.arn));
+          if (eventQueue) statements.push(consumeQueueStatement(eventQueue.arn));
           return renderPolicy(identityPolicy(statements));
         },
       }),
@@ -409,8 +517,42 @@ export class LambdaWriter extends Construct implements IShareConsumer {
       });
     }
 
-    if (props.s3Trigger) {
-      const t = props.s3Trigger;
+    if (trigger && eventQueue && queueSettings) {
+      const t = trigger;
+      const bucketArn = t.bucketArn;
+      const queuePolicy = new SqsQueuePolicy(this, "s3-events-policy", {
+        provider,
+        queueUrl: eventQueue.url,
+        policy: renderPolicy(s3NotificationQueuePolicy(eventQueue.arn, bucketArn, bucketOwner)),
+      });
+      new S3BucketNotification(this, "s3-notification", {
+        // The notification configuration belongs to the bucket: its owner's account.
+        provider: t.provider ?? provider,
+        bucket: v.bucketName(f("s3Trigger.bucketName"), t.bucketName),
+        queue: [
+          {
+            queueArn: eventQueue.arn,
+            events: [...(t.events ?? ["s3:ObjectCreated:*"])],
+            filterPrefix: v.keyPrefix(f("s3Trigger.prefix"), t.prefix) || undefined,
+          },
+        ],
+        // S3 sends a test message when the configuration is put and refuses it if it cannot publish.
+        dependsOn: [queuePolicy, ...(t.dependable ? [t.dependable] : [])],
+      });
+      new LambdaEventSourceMapping(this, "s3-events-mapping", {
+        provider,
+        eventSourceArn: eventQueue.arn,
+        functionName: this.function.arn,
+        batchSize: queueSettings.batchSize,
+        maximumBatchingWindowInSeconds: queueSettings.window > 0 ? queueSettings.window : undefined,
+        // The processor answers { batchItemFailures }: only those messages return to the queue
+        // (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html#services-sqs-batchfailurereporting).
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        // Lambda checks the execution role's SQS permissions when the mapping is created.
+        dependsOn: [this.rolePolicy],
+      });
+    } else if (trigger) {
+      const t = trigger;
       const permission = new LambdaPermission(this, "s3-invoke", {
         provider,
         statementId: "AllowS3Invoke",

@@ -188,3 +188,100 @@ describe("LambdaWriter bad input", () => {
     expect(() => writer({ handler: "nope" as "writer" })).toThrow(/available handlers: .*writer/);
   });
 });
+
+describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
+  const BUCKET = { bucketName: "prod-data", bucketArn: "arn:aws:s3:::prod-data" };
+  const queues = (tf: ReturnType<typeof writer>["tf"]) => Object.entries((tf.resource as Record<string, Record<string, Record<string, unknown>>>).aws_sqs_queue ?? {});
+  const eventQueueRef = /^\$\{aws_sqs_queue\.[\w-]*s3-events_[\w-]+\.arn\}$/;
+
+  it("creates the event queue and its DLQ (SSE-SQS, redrive after maxReceiveCount, visibility 6x the timeout)", () => {
+    const { tf } = writer({ s3Trigger: { ...BUCKET, queue: true }, timeoutSeconds: 20 });
+    const byName = Object.fromEntries(queues(tf).map(([, q]) => [q.name, q]));
+    expect(Object.keys(byName).sort()).toEqual(["xacct-writer-s3-events", "xacct-writer-s3-events-dlq"]);
+    const q = byName["xacct-writer-s3-events"];
+    expect(q).toMatchObject({ visibility_timeout_seconds: 120, sqs_managed_sse_enabled: true });
+    expect(byName["xacct-writer-s3-events-dlq"]).toMatchObject({ sqs_managed_sse_enabled: true, message_retention_seconds: 1209600 });
+    const redrive = JSON.parse(String(q.redrive_policy)) as Record<string, unknown>;
+    expect(redrive).toEqual({ deadLetterTargetArn: expect.stringMatching(/^\$\{aws_sqs_queue\.[\w-]*s3-events-dlq[\w-]*\.arn\}$/), maxReceiveCount: 5 });
+  });
+
+  it("allows s3.amazonaws.com to SendMessage for this bucket and owner only, and notifies the queue instead of invoking", () => {
+    const { tf } = writer({ s3Trigger: { ...BUCKET, queue: true, events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], prefix: "data/" } });
+    const qp = only(tf, "aws_sqs_queue_policy");
+    expect(qp.queue_url).toMatch(/^\$\{aws_sqs_queue\.[\w-]*s3-events_[\w-]+\.url\}$/);
+    expect(statementsOf(parsePolicy(qp.policy))).toEqual([
+      {
+        Sid: "AllowS3EventNotifications",
+        Effect: "Allow",
+        Principal: { Service: "s3.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: expect.stringMatching(eventQueueRef),
+        Condition: { ArnEquals: { "aws:SourceArn": "arn:aws:s3:::prod-data" }, StringEquals: { "aws:SourceAccount": ACCOUNT_A } },
+      },
+    ]);
+    const n = only(tf, "aws_s3_bucket_notification");
+    expect(n.lambda_function).toBeUndefined();
+    expect(n.queue).toEqual([{ queue_arn: expect.stringMatching(eventQueueRef), events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], filter_prefix: "data/" }]);
+    expect(n.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_sqs_queue_policy\./)]));
+    expect((tf.resource as Record<string, unknown>).aws_lambda_permission).toBeUndefined();
+  });
+
+  it("maps the queue to the function with partial batch responses; the role may consume exactly that queue", () => {
+    const { tf } = writer({ s3Trigger: { ...BUCKET, queue: { batchSize: 100, maximumBatchingWindowSeconds: 5, maxReceiveCount: 3 } } });
+    expect(only(tf, "aws_lambda_event_source_mapping")).toMatchObject({
+      event_source_arn: expect.stringMatching(eventQueueRef),
+      function_name: expect.stringMatching(/^\$\{aws_lambda_function\.[\w-]+\.arn\}$/),
+      batch_size: 100,
+      maximum_batching_window_in_seconds: 5,
+      function_response_types: ["ReportBatchItemFailures"],
+      depends_on: [expect.stringMatching(/^aws_iam_role_policy\./)],
+    });
+    const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
+    const sqs = policy.filter((s) => JSON.stringify(s.Action).includes("sqs:"));
+    expect(sqs).toEqual([{ Sid: "ConsumeS3EventQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: expect.stringMatching(eventQueueRef) }]);
+    const q = queues(tf).find(([, x]) => x.name === "xacct-writer-s3-events")?.[1];
+    expect(JSON.parse(String(q?.redrive_policy)).maxReceiveCount).toBe(3);
+  });
+
+  it("a bucket of another account: the notification uses the bucket owner's provider, the queue policy names that owner", () => {
+    const { tf } = synthModule((scope, p) => {
+      new LambdaWriter(scope, "writer", {
+        provider: p.a,
+        archiveProvider: p.archive,
+        accountId: ACCOUNT_A,
+        functionName: "xacct-writer",
+        handler: "writer",
+        target: { bucketName: "data-b", prefix: "in/", kmsKeyArn: KEY },
+        assumeRole: { role: TARGET },
+        s3Trigger: { bucketName: "data-b", bucketArn: "arn:aws:s3:::data-b", queue: true, accountId: ACCOUNT_B, provider: p.b },
+      });
+    });
+    expect(only(tf, "aws_s3_bucket_notification").provider).toBe("aws.account_b");
+    expect(only(tf, "aws_sqs_queue_policy").provider).toBe("aws.account_a");
+    expect(statementsOf(parsePolicy(only(tf, "aws_sqs_queue_policy").policy))[0].Condition).toEqual({
+      ArnEquals: { "aws:SourceArn": "arn:aws:s3:::data-b" },
+      StringEquals: { "aws:SourceAccount": ACCOUNT_B },
+    });
+  });
+
+  it("without queue nothing changes: direct invocation, no queue resources", () => {
+    const { tf } = writer({ s3Trigger: BUCKET });
+    expect(queues(tf)).toEqual([]);
+    const r = tf.resource as Record<string, unknown>;
+    expect(r.aws_sqs_queue_policy).toBeUndefined();
+    expect(r.aws_lambda_event_source_mapping).toBeUndefined();
+    expect(only(tf, "aws_lambda_permission").principal).toBe("s3.amazonaws.com");
+  });
+
+  it.each([
+    [{ s3Trigger: { ...BUCKET, queue: { visibilityTimeoutSeconds: 179 } } }, "LambdaWriter(writer).s3Trigger.queue.visibilityTimeoutSeconds", "below 6 × the function timeout (30 s) = 180 s"],
+    [{ s3Trigger: { ...BUCKET, queue: { visibilityTimeoutSeconds: 100 } }, timeoutSeconds: 10 }, "", ""],
+    [{ s3Trigger: { ...BUCKET, queue: { batchSize: 11 } } }, "LambdaWriter(writer).s3Trigger.queue.batchSize", "maximumBatchingWindowSeconds of at least 1"],
+    [{ s3Trigger: { ...BUCKET, queue: { maxReceiveCount: 0 } } }, "LambdaWriter(writer).s3Trigger.queue.maxReceiveCount", "from 1 to 1000"],
+    [{ s3Trigger: { ...BUCKET, queue: { maximumBatchingWindowSeconds: 301 } } }, "LambdaWriter(writer).s3Trigger.queue.maximumBatchingWindowSeconds", "from 0 to 300"],
+    [{ s3Trigger: { ...BUCKET, accountId: ACCOUNT_B } }, "LambdaWriter(writer).s3Trigger.accountId", "Set s3Trigger.queue: true"],
+  ])("%j: refused naming %s (or accepted)", (props, field, hint) => {
+    if (field === "") expect(() => writer(props as Partial<LambdaWriterProps>)).not.toThrow();
+    else expectConfigError(() => writer(props as Partial<LambdaWriterProps>), field, hint);
+  });
+});
