@@ -114,7 +114,16 @@ export interface Trimmed {
 }
 
 const trimCache = new WeakMap<object, Map<string, Trimmed>>();
-const principalSignature = (p: Principalish): string => `${p.kind === "service" || p.kind === "anonymous" ? p.kind : "aws"}|${p.arn ?? ""}|${p.principalArn ?? ""}|${p.account ?? ""}`;
+const signatures = new WeakMap<object, string>();
+/** What trimming depends on, computed once per principal object (asked for every probe of every bucket). */
+function principalSignature(p: Principalish): string {
+  let sig = signatures.get(p);
+  if (sig === undefined) {
+    sig = `${p.kind === "service" || p.kind === "anonymous" ? p.kind : "aws"}|${p.arn ?? ""}|${p.principalArn ?? ""}|${p.account ?? ""}`;
+    signatures.set(p, sig);
+  }
+  return sig;
+}
 
 /** The statements of a resource policy that can apply to the principal (at least one, so the document stays valid). */
 export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
