@@ -32,6 +32,14 @@ describe("re-plan drift classification", () => {
     expect(classifyDrifts(d)).toEqual({ unexplained: [], known: ["moto-lambda-logging-config (aws_lambda_function.logging_config)"] });
   });
 
+  test("an SQS redrive policy moto re-serialized with spaces is known; a changed one is not", () => {
+    const dlq = "arn:aws:sqs:us-east-1:222222222222:q-dlq";
+    const spaced = `{"deadLetterTargetArn": "${dlq}", "maxReceiveCount": 5}`;
+    const compact = `{"deadLetterTargetArn":"${dlq}","maxReceiveCount":5}`;
+    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact })))).toEqual({ unexplained: [], known: ["moto-sqs-redrive-policy-format (aws_sqs_queue.redrive_policy)"] });
+    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact.replace("5", "3") }))).unexplained).toHaveLength(1);
+  });
+
   test("the same attribute changing in another shape still fails", () => {
     const d = drifts(plan("aws_lambda_function", { logging_config: [{ log_format: "Text" }] }, { logging_config: [{ log_format: "JSON" }] }));
     expect(classifyDrifts(d).unexplained).toEqual([expect.stringContaining("aws_lambda_function.x.logging_config")]);
