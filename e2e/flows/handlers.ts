@@ -224,6 +224,7 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
 interface EventSourceMapping {
   readonly UUID: string;
   readonly EventSourceArn?: string;
+  readonly FunctionArn?: string;
   readonly State?: string;
   readonly FunctionResponseTypes?: string[];
 }
@@ -266,7 +267,11 @@ export async function queueSetup(ctx: Ctx, tf: Terraform, config: ProjectConfig)
   let mappings: EventSourceMapping[];
   try {
     const fn = String(out.processor_function_name);
-    mappings = (await lambdaCall<{ EventSourceMappings?: EventSourceMapping[] }>(endpoint, region, prodCreds, "GET", "/2015-03-31/event-source-mappings/", undefined, { FunctionName: fn })).EventSourceMappings ?? [];
+    // By queue: moto 5.2.5 filters FunctionName against what the mapping was created with (Terraform
+    // passes the function's ARN), so a name filter finds nothing; the function is checked below.
+    mappings = ((await lambdaCall<{ EventSourceMappings?: EventSourceMapping[] }>(endpoint, region, prodCreds, "GET", "/2015-03-31/event-source-mappings/", undefined, { EventSourceArn: queueArn })).EventSourceMappings ?? []).filter(
+      (m) => m.FunctionArn === undefined || m.FunctionArn === fn || m.FunctionArn.endsWith(`:function:${fn}`),
+    );
   } catch (e) {
     return `the emulator does not answer Lambda ListEventSourceMappings: ${(e as Error).message}`;
   }
