@@ -221,3 +221,46 @@ export function bucketOrAccessPoint(field: string, value: unknown): string {
   }
   return bucketName(field, value);
 }
+
+/** The provider attributes that pin the account its resources are created in. */
+export interface AccountPinnedProvider {
+  readonly allowedAccountIds?: string[];
+  readonly forbiddenAccountIds?: string[];
+  readonly assumeRole?: readonly { readonly roleArn?: string }[] | unknown;
+}
+
+const literal = (v: unknown): v is string => typeof v === "string" && !isToken(v);
+
+/**
+ * The provider of a module must create its resources in the module's `accountId`.
+ * A provider pinned to another account synthesizes silently and the resources
+ * would land there: `allowedAccountIds` without the account (the AWS provider
+ * refuses any other account), `forbiddenAccountIds` with it, or an `assumeRole`
+ * whose (last) role ARN is in another account (the provider acts as that role,
+ * in its account). Only literal values are compared: tokens are known at apply.
+ * https://registry.terraform.io/providers/hashicorp/aws/latest/docs#allowed_account_ids
+ * https://registry.terraform.io/providers/hashicorp/aws/latest/docs#assume_role-configuration-block
+ * https://docs.aws.amazon.com/prescriptive-guidance/latest/terraform-aws-provider-best-practices/overview.html
+ *
+ * `field` names the provider prop (`BucketShare(id).provider`), `accountField` the account prop.
+ */
+export function providerAccount(field: string, provider: AccountPinnedProvider, accountField: string, accountId: string): void {
+  if (!literal(accountId)) return;
+  const fix = `pass the provider of account ${accountId} (e.g. new AwsProvider(scope, "b", { alias: "b", allowedAccountIds: ["${accountId}"], ... })), or set ${accountField} to the account the provider creates resources in`;
+  const given = Array.isArray(provider.allowedAccountIds) && !Token.isUnresolved(provider.allowedAccountIds) ? provider.allowedAccountIds : [];
+  const allowed = given.filter(literal);
+  // A list with a token (or a token list, encoded as one token element) may hold the account: not checked.
+  if (allowed.length > 0 && allowed.length === given.length && !allowed.includes(accountId)) {
+    throw new ConfigError(field, `is pinned to account ${allowed.join(", ")} (allowedAccountIds) but ${accountField} is ${accountId}: the module's resources would be created in ${allowed.join(" or ")}; ${fix}`);
+  }
+  const forbidden = Array.isArray(provider.forbiddenAccountIds) && !Token.isUnresolved(provider.forbiddenAccountIds) ? provider.forbiddenAccountIds.filter(literal) : [];
+  if (forbidden.includes(accountId)) {
+    throw new ConfigError(field, `forbids account ${accountId} (forbiddenAccountIds), which is ${accountField}: terraform would refuse to create the module's resources; ${fix}`);
+  }
+  const roles = Array.isArray(provider.assumeRole) ? (provider.assumeRole as readonly { readonly roleArn?: unknown }[]) : [];
+  const last = roles.length > 0 ? roles[roles.length - 1]?.roleArn : undefined;
+  const m = literal(last) ? /^arn:aws[\w-]*:iam::(\d{12}):role\//.exec(last) : null;
+  if (m && m[1] !== accountId) {
+    throw new ConfigError(field, `assumes ${last} (assumeRole), a role of account ${m[1]}, but ${accountField} is ${accountId}: the module's resources would be created in ${m[1]}; ${fix}`);
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * `npm run build`: the installable package in dist/.
- * 1. tsc -p tsconfig.build.json: compiled JS + .d.ts + declaration maps of the public entry point (index.ts) and what it imports.
+ * 1. tsc -p tsconfig.build.json: compiled JS + .d.ts (no declaration maps: they would point to sources the package does not ship) of the public entry point (index.ts) and what it imports.
  * 2. The built-in handlers bundled once, here, to dist/bundles/<name>/index.js, so a user's synth needs neither esbuild nor the AWS SDK.
  * Progress goes to stderr, so `npm pack --json` (prepack runs this) keeps a clean stdout.
  */

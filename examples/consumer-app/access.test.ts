@@ -3,9 +3,9 @@
  * "xacct-s3/access/jest" (the same IAM evaluation as the xacct-access CLI) over
  * the synthesized share stack. The evaluator, @cloud-copilot/iam-simulate
  * (AGPL-3.0), is an optional peer dependency: this app installs it as a
- * devDependency, the library itself never loads it.
+ * devDependency, the library itself never loads it. No import here: jest.config.js
+ * registers the matchers (setupFilesAfterEnv) and tsconfig.json's "types" declares them.
  */
-import "xacct-s3/access/jest";
 import { Testing, TerraformStack } from "cdktf";
 import { BUCKET, buildApp } from "./main";
 

@@ -4,6 +4,7 @@ module.exports = {
   roots: ["<rootDir>"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/"],
+  setupFilesAfterEnv: ["xacct-s3/access/jest"],
   transform: { "^.+\\.tsx?$": ["ts-jest", {}] },
   testTimeout: 60000,
 };

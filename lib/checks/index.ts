@@ -2,6 +2,7 @@ import { Annotations, App, IAspect, IConstruct, TerraformLocal, TerraformResourc
 import { buildStackModel, TfJson } from "../model/stack-model";
 import { acknowledgementReason, type AcknowledgementRecord } from "./acknowledge";
 import { checkModel, Finding } from "./policy-checks";
+import { unaliasedProviderErrors } from "./providers";
 
 export { checkModel, hasSizeLimit, POLICY_SIZE_LIMITS, policySize, RULES, ruleById } from "./policy-checks";
 export type { SizedKind } from "./policy-checks";
@@ -98,7 +99,7 @@ function reportFindings(stack: TerraformStack): string[] {
     // library's own modules create them, with the library's cdktf: instanceof is safe here).
     else if (c instanceof TerraformLocal) byAddress.set(`local.${stack.getLogicalId(c)}`, c);
   }
-  const errors: string[] = [];
+  const errors: string[] = [...unaliasedProviderErrors(stack)];
   const acknowledged: AcknowledgementRecord[] = [];
   for (const f of findings) {
     const target = byAddress.get(f.address) ?? stack;

@@ -16,13 +16,14 @@ export {
   TerraformAsset,
   TerraformLocal,
   TerraformOutput,
+  TerraformProvider,
   TerraformStack,
   Testing,
   TerraformResource,
   Token,
   AssetType,
 } from "cdktf";
-export type { IAspect, ISynthesisSession, ITerraformDependable, TerraformProvider } from "cdktf";
+export type { IAspect, ISynthesisSession, ITerraformDependable } from "cdktf";
 export { Construct } from "constructs";
 export type { IConstruct } from "constructs";
 

@@ -111,6 +111,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     const partition = props.partition ?? "aws";
     this.partition = partition;
     const accountId = v.accountId(f("accountId"), props.accountId);
+    v.providerAccount(f("provider"), props.provider, f("accountId"), accountId);
     this.roleName = v.iamName(f("roleName"), props.roleName);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
     this.maxSessionDurationSeconds = v.sessionDuration(f("maxSessionDurationSeconds"), props.maxSessionDurationSeconds ?? 3600);

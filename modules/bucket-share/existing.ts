@@ -183,6 +183,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.partition = props.partition ?? "aws";
     this.provider = props.provider;
     this.accountId = v.accountId(f("accountId"), props.accountId);
+    v.providerAccount(f("provider"), props.provider, f("accountId"), this.accountId);
     this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
     this.bucketArn = `arn:${this.partition}:s3:::${this.bucketName}`;
     this.policyMode = v.oneOf(f("policy"), props.policy, ["merge", "emit"] as const);

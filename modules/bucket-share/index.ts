@@ -198,6 +198,7 @@ export class BucketShare extends Construct implements IBucketShare {
     const f = (name: string): string => `BucketShare(${id}).${name}`;
     const partition = props.partition ?? "aws";
     this.accountId = v.accountId(f("accountId"), props.accountId);
+    v.providerAccount(f("provider"), props.provider, f("accountId"), this.accountId);
     this.bucketName = v.bucketName(f("bucketName"), props.bucketName);
     this.bucketArn = `arn:${partition}:s3:::${this.bucketName}`;
     const region = props.region ?? props.provider.region;

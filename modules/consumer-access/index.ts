@@ -61,6 +61,7 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
     ensurePolicyChecks(this);
     const f = (name: string): string => `ConsumerAccess(${id}).${name}`;
     this.accountId = v.accountId(f("accountId"), props.accountId);
+    v.providerAccount(f("provider"), props.provider, f("accountId"), this.accountId);
     const { arn, name } = roleArnOf(f("roleArn"), props.roleArn, this.accountId);
     this.roleArn = arn;
     this.roleName = name;

@@ -291,6 +291,7 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     const f = (name: string): string => `LambdaWriter(${id}).${name}`;
     const partition = props.partition ?? "aws";
     const accountId = v.accountId(f("accountId"), props.accountId);
+    v.providerAccount(f("provider"), props.provider, f("accountId"), accountId);
     this.functionName = v.functionName(f("functionName"), props.functionName);
     this.roleName = v.iamName(f("roleName"), props.roleName ?? `${this.functionName}-exec`);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;

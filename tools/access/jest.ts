@@ -1,10 +1,15 @@
 /**
  * xacct-s3/access/jest: jest matchers for access contracts, backed by the
- * same evaluator as xacct-access. In a jest setup file:
+ * same evaluator as xacct-access. Set up once, no import in the test files:
  *
- *   import "xacct-s3/access/jest";
+ *   // jest.config.js: registers the matchers in every test file
+ *   setupFilesAfterEnv: ["xacct-s3/access/jest"],
+ *   // tsconfig.json: declares their types globally (jest.Matchers)
+ *   "compilerOptions": { "types": ["node", "jest", "xacct-s3/access/jest"] }
  *
- * then, in a test (the matchers are async: await them):
+ * (an own setup file may `require("xacct-s3/access/jest")` instead; without the "types" entry,
+ * one `import "xacct-s3/access/jest";` in any .d.ts or test file of the project gives the types).
+ * Then, in a test (the matchers are async: await them; a call without await fails its test):
  *
  *   const json = Testing.synth(stack);
  *   await expect(json).toAllow("role/app", "s3:GetObject", "my-bucket/data/x.json");
@@ -24,6 +29,7 @@
  *
  * @packageDocumentation
  */
+import { setImmediate } from "timers";
 import type { TfJson } from "../../lib/model/stack-model";
 import { diffAllowed } from "./diff";
 import { stackFromJson } from "./load";
@@ -94,7 +100,7 @@ interface Result {
   message: () => string;
 }
 
-export async function toAllow(this: unknown, subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+async function allow(subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
   const m = await matrixOfSubject(subject);
   const cells = matching(m, principal, action, resource, context);
   const allowed = cells.filter((c) => c.decision === "Allowed");
@@ -103,7 +109,7 @@ export async function toAllow(this: unknown, subject: AccessSubject, principal: 
     : { pass: false, message: () => `expected ${what(principal, action, resource, context)} to be Allowed, but it is not.\n${near(m, principal, action, resource)}` };
 }
 
-export async function toDeny(this: unknown, subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+async function deny(subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
   const m = await matrixOfSubject(subject);
   const cells = matching(m, principal, action, resource, context);
   if (cells.length === 0) {
@@ -115,8 +121,7 @@ export async function toDeny(this: unknown, subject: AccessSubject, principal: s
     : { pass: true, message: () => `expected ${what(principal, action, resource, context)} not to be Denied, but it is` };
 }
 
-/** Exactly these Allowed cells (cell keys, as `xacct-access` prints them): nothing more, nothing less. */
-export async function toGrantExactly(this: unknown, subject: AccessSubject, expected: readonly string[]): Promise<Result> {
+async function grantExactly(subject: AccessSubject, expected: readonly string[]): Promise<Result> {
   const m = await matrixOfSubject(subject);
   const d = diffAllowed(m, expected);
   const pass = d.unexpected.length === 0 && d.missing.length === 0;
@@ -128,6 +133,78 @@ export async function toGrantExactly(this: unknown, subject: AccessSubject, expe
         ? "expected the Allowed cells to differ from the given list, but they are exactly it"
         : `the Allowed cells differ from the expected ones${list("Allowed but not expected (more access than designed)", d.unexpected)}${list("expected but not Allowed (designed access that does not work)", d.missing)}`,
   };
+}
+
+// ------------------------------------------------------------------ a forgotten await
+//
+// The matchers are async (the evaluator is). `expect(x).toAllow(...)` without `await` used to
+// reject after its test had finished, and that rejection ended the whole jest run with no
+// summary. Each call is tracked until its verdict; an afterEach (registered when this module is
+// a setup file) fails the test whose call is still pending ("this matcher is async: await
+// expect(...).toAllow()"), and the orphaned call then settles quietly. The verdict waits one
+// macrotask (the real setImmediate of node's timers module, which jest's fake timers leave
+// alone), so a call that was not awaited is always still pending when its test's afterEach runs.
+
+interface MatcherContext {
+  readonly isNot?: boolean;
+  readonly currentTestName?: string;
+}
+
+interface PendingCall {
+  readonly matcher: string;
+  readonly test: string | undefined;
+  orphaned: boolean;
+}
+
+const pending = new Set<PendingCall>();
+
+/** The message of a matcher call its test did not await. */
+export const notAwaitedMessage = (matcher: string, test: string | undefined): string =>
+  `this matcher is async: await expect(...).${matcher}(...)${test ? ` (in "${test}")` : ""}; without await its verdict comes after the test has ended`;
+
+function tracked(ctx: unknown, matcher: string, verdict: () => Promise<Result>): Promise<Result> {
+  const c = (typeof ctx === "object" && ctx !== null ? ctx : {}) as MatcherContext;
+  const call: PendingCall = { matcher, test: c.currentTestName, orphaned: false };
+  pending.add(call);
+  // An orphaned call's afterEach already failed its test: settle so that jest throws nothing.
+  const quiet = (): Result => ({ pass: c.isNot !== true, message: () => notAwaitedMessage(matcher, call.test) });
+  return new Promise<void>((resolve) => setImmediate(resolve))
+    .then(verdict)
+    .then(
+      (r) => {
+        pending.delete(call);
+        return call.orphaned ? quiet() : r;
+      },
+      (e: unknown) => {
+        pending.delete(call);
+        if (call.orphaned) return quiet();
+        throw e;
+      },
+    );
+}
+
+/** The calls still pending when a test ends (marked orphaned): the afterEach check fails the test with them. */
+export function takeNotAwaited(): string[] {
+  const out: string[] = [];
+  for (const call of pending) {
+    if (call.orphaned) continue;
+    call.orphaned = true;
+    out.push(notAwaitedMessage(call.matcher, call.test));
+  }
+  return out;
+}
+
+export function toAllow(this: unknown, subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+  return tracked(this, "toAllow", () => allow(subject, principal, action, resource, context));
+}
+
+export function toDeny(this: unknown, subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+  return tracked(this, "toDeny", () => deny(subject, principal, action, resource, context));
+}
+
+/** Exactly these Allowed cells (cell keys, as `xacct-access` prints them): nothing more, nothing less. */
+export function toGrantExactly(this: unknown, subject: AccessSubject, expected: readonly string[]): Promise<Result> {
+  return tracked(this, "toGrantExactly", () => grantExactly(subject, expected));
 }
 
 export const accessMatchers = { toAllow, toDeny, toGrantExactly };
@@ -146,5 +223,12 @@ declare global {
   }
 }
 
-const globalExpect = (globalThis as { expect?: { extend?: (m: Record<string, unknown>) => void } }).expect;
-if (globalExpect?.extend) globalExpect.extend(accessMatchers);
+const jestGlobals = globalThis as { expect?: { extend?: (m: Record<string, unknown>) => void }; afterEach?: (fn: () => void) => void };
+if (jestGlobals.expect?.extend) {
+  jestGlobals.expect.extend(accessMatchers);
+  // Loaded as a setup file (or from a test file): fail a test that did not await one of these matchers.
+  jestGlobals.afterEach?.(() => {
+    const missed = takeNotAwaited();
+    if (missed.length) throw new Error(missed.join("\n"));
+  });
+}
