@@ -21,45 +21,20 @@ export * from "./modules/assumable-role";
 export * from "./modules/lambda-writer";
 export * from "./modules/consumer-access";
 
-// Principals and grants.
+// Principals and grants: the types the modules' props and the grant call use.
 export type { IGrantee, GranteeLike } from "./lib/grantee";
-export { toGrantee } from "./lib/grantee";
 export type { AccessLevel, Condition, ConditionValue, PolicyDocument, Principal, Statement, S3Grant } from "./lib/policy";
-export { ACCESS_LEVELS, LEVEL_ACTIONS, BUCKET_OWNER_FULL_CONTROL } from "./lib/policy";
-// Policy builders (the modules build every document with these).
-export {
-  assumeRoleStatement,
-  bucketPolicy,
-  identityPolicy,
-  identityStatements,
-  keyPolicy,
-  listPrefixCondition,
-  objectActions,
-  objectArn,
-  renderPolicy,
-  roleTrustPolicy,
-  serviceTrustPolicy,
-} from "./lib/policy";
-export type { BucketGrantGroup, BucketPolicyInput, KeyPolicyInput, OrganizationGrant, RoleTrustInput } from "./lib/policy";
-// Access-point mode's policy builders (BucketShare mode: accessPointMode) and the key policy that scales past per-principal statements.
-export {
-  accessPointArn,
-  accessPointBucketPolicy,
-  accessPointName,
-  accessPointPolicy,
-  delegationStatement,
-  scalableKeyPolicy,
-} from "./lib/policy";
-export type { AccessPointLocation, AccessPointPolicyInput, KeyPolicyForm, ScalableKeyPolicyInput } from "./lib/policy";
+export { ACCESS_LEVELS, LEVEL_ACTIONS } from "./lib/policy";
+// The policy builders (bucket, key, identity, trust, access point documents) are internal since
+// #16: the modules and `share.grant()` write every document; `addToResourcePolicy()` takes your own
+// statements. Import paths under dist/ are not part of the API.
 
 // Synth-time checks (they run on their own once a module is in a stack; see README "Checks").
-export { checkModel, checkStack, ensurePolicyChecks, PolicyChecks, POLICY_SIZE_LIMITS, policySize, registerPolicyChecks, SKIP_POLICY_CHECKS_CONTEXT } from "./lib/checks";
+export { checkStack, ensurePolicyChecks, PolicyChecks, POLICY_SIZE_LIMITS, registerPolicyChecks, SKIP_POLICY_CHECKS_CONTEXT } from "./lib/checks";
 export type { Finding, Rule } from "./lib/checks";
 export { RULES } from "./lib/checks";
 export { acknowledge, ACKNOWLEDGEMENTS } from "./lib/checks/acknowledge";
 export type { AcknowledgeableRule, Acknowledgement, AcknowledgementRecord } from "./lib/checks/acknowledge";
-export { buildStackModel } from "./lib/model/stack-model";
-export type { StackModel, TfJson } from "./lib/model/stack-model";
 
 // Errors, built-in handler bundles, the handlers' environment contract.
 export { ConfigError } from "./lib/errors";
