@@ -14,13 +14,22 @@ import { AccessLevel, AccessPointLocation, Condition, Statement } from "./types"
  *   multipart above 8 MiB). S3 never calls `kms:Encrypt`. See
  *   https://www.repost.aws/knowledge-center/s3-large-file-encryption-kms-key
  *   and https://aws.amazon.com/premiumsupport/knowledge-center/s3-multipart-kms-decrypt/
+ * - Writers get `s3:AbortMultipartUpload`: the SDK's upload manager
+ *   (@aws-sdk/lib-storage Upload, the CLI's `s3 cp`) aborts a multipart upload
+ *   whose part failed, so the parts do not linger (and bill) until a lifecycle
+ *   rule removes them. CreateMultipartUpload / UploadPart / CompleteMultipartUpload
+ *   are authorized by s3:PutObject; AbortMultipartUpload is its own action
+ *   (S3 User Guide, "Multipart upload and permissions":
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ *   On the key side a multipart upload to an SSE-KMS bucket needs
+ *   kms:GenerateDataKey and kms:Decrypt (same page): the write level has both.
  */
 export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: string[]; kms: string[] }> = {
   read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject"], kms: ["kms:Decrypt"] },
-  write: { bucket: [], object: ["s3:PutObject"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
+  write: { bucket: [], object: ["s3:PutObject", "s3:AbortMultipartUpload"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
   readwrite: {
     bucket: ["s3:ListBucket"],
-    object: ["s3:GetObject", "s3:PutObject"],
+    object: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
     kms: ["kms:Decrypt", "kms:GenerateDataKey"],
   },
 };

@@ -125,12 +125,13 @@ describe("BucketShare grants", () => {
 
   it("grants object actions on the prefix only", () => {
     expect(s.find((x) => x.Action === "s3:GetObject")).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
-    expect(s.find((x) => x.Action === "s3:PutObject" && x.Effect === "Allow")).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
+    expect(s.find((x) => x.Effect === "Allow" && JSON.stringify(x.Action) === JSON.stringify(["s3:PutObject", "s3:AbortMultipartUpload"]))).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
   });
 
   it("gives a write-only principal no ListBucket and no GetObject", () => {
     const forWriter = s.filter((x) => JSON.stringify(x.Principal).includes(WRITER));
-    expect(forWriter.map((x) => x.Action)).toEqual(["s3:PutObject"]);
+    // AbortMultipartUpload: the SDK's upload manager aborts a failed multipart upload (LEVEL_ACTIONS).
+    expect(forWriter.map((x) => x.Action)).toEqual([["s3:PutObject", "s3:AbortMultipartUpload"]]);
   });
 
   it("adds no statement for a principal of the owning account", () => {
@@ -186,7 +187,7 @@ describe("BucketShare options", () => {
       Action: "s3:PutObject",
       Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
     });
-    expect(s.find((x) => x.Sid?.endsWith("Objects"))?.Action).toEqual(["s3:PutObject", "s3:PutObjectAcl"]);
+    expect(s.find((x) => x.Sid?.endsWith("Objects"))?.Action).toEqual(["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"]);
   });
 
   it("returns the identity-side grant with the key", () => {

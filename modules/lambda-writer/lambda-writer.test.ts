@@ -91,7 +91,7 @@ describe("LambdaWriter (bucket-policy pattern)", () => {
     const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
     expect(policy.map((s) => s.Action)).toEqual([
       ["logs:CreateLogStream", "logs:PutLogEvents"],
-      ["s3:PutObject"],
+      ["s3:PutObject", "s3:AbortMultipartUpload"],
       // GenerateDataKey to encrypt, Decrypt for multipart uploads; never kms:Encrypt (S3 does not call it)
       ["kms:Decrypt", "kms:GenerateDataKey"],
     ]);
