@@ -56,7 +56,7 @@ describe("accessPointPolicy", () => {
         Resource: AP,
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: "s3:GetObject", Resource: `${AP}/object/data/*` },
+      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP}/object/data/*` },
     ]);
   });
 
@@ -83,7 +83,7 @@ describe("accessPointBucketPolicy", () => {
       Sid: DELEGATION_SID,
       Effect: "Allow",
       Principal: "*",
-      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"],
       Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
       Condition: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" } },
     });
@@ -106,7 +106,7 @@ describe("identityStatements in access-point mode", () => {
     const s = identityStatements(grant, "G1", principal);
     expect(s).toEqual([
       { Sid: "G1ListAccessPoint", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ap, Condition: { StringLike: { "s3:prefix": "in/*" } } },
-      { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${ap}/object/in/*` },
+      { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${ap}/object/in/*` },
       // The key only as S3 uses it (kms:ViaService), as in plain mode.
       { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
     ]);

@@ -23,13 +23,18 @@ import { AccessLevel, AccessPointLocation, Condition, Statement } from "./types"
  *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
  *   On the key side a multipart upload to an SSE-KMS bucket needs
  *   kms:GenerateDataKey and kms:Decrypt (same page): the write level has both.
+ * - Readers get `s3:GetObjectVersion`: a GetObject/HeadObject that names a
+ *   `versionId` (the writer's `get` with `versionId`) is authorized by
+ *   s3:GetObjectVersion, not s3:GetObject (S3 API reference, GetObject,
+ *   Permissions / Versioning: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+ *   The key side is the same kms:Decrypt as any SSE-KMS read.
  */
 export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: string[]; kms: string[] }> = {
-  read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject"], kms: ["kms:Decrypt"] },
+  read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject", "s3:GetObjectVersion"], kms: ["kms:Decrypt"] },
   write: { bucket: [], object: ["s3:PutObject", "s3:AbortMultipartUpload"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
   readwrite: {
     bucket: ["s3:ListBucket"],
-    object: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+    object: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"],
     kms: ["kms:Decrypt", "kms:GenerateDataKey"],
   },
 };

@@ -75,7 +75,7 @@ describe("AssumableRole permissions", () => {
   });
 
   it("reads and writes objects under the prefix only", () => {
-    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: "arn:aws:s3:::data-b/in/*" });
+    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: "arn:aws:s3:::data-b/in/*" });
   });
 
   it("uses exactly the bucket's key", () => {

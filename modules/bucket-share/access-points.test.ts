@@ -56,7 +56,7 @@ describe("BucketShare accessPoints: true", () => {
         Resource: AP_ARN(name),
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: "s3:GetObject", Resource: `${AP_ARN(name)}/object/data/*` },
+      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP_ARN(name)}/object/data/*` },
     ]);
     const org = aps.find((a) => a.name === accessPointName("shared-data-b", ORG, "read", ""));
     expect(JSON.stringify(parsePolicy(org?.policy))).toContain('"aws:PrincipalOrgID":"o-abcdefghij"');

@@ -124,7 +124,7 @@ describe("BucketShare grants", () => {
   });
 
   it("grants object actions on the prefix only", () => {
-    expect(s.find((x) => x.Action === "s3:GetObject")).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
+    expect(s.find((x) => JSON.stringify(x.Action) === JSON.stringify(["s3:GetObject", "s3:GetObjectVersion"]))).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
     expect(s.find((x) => x.Effect === "Allow" && JSON.stringify(x.Action) === JSON.stringify(["s3:PutObject", "s3:AbortMultipartUpload"]))).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
   });
 
@@ -154,7 +154,7 @@ describe("BucketShare grants", () => {
     const st = bucketStatements(share({ grants: many }).tf).filter((x) => x.Effect === "Allow");
     expect(st).toHaveLength(1); // one whole-bucket read statement
     expect(st[0]).toMatchObject({
-      Action: ["s3:ListBucket", "s3:GetObject"],
+      Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
       Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
     });
     expect((st[0].Principal as { AWS: string[] }).AWS).toHaveLength(5);

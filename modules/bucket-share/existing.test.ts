@@ -62,7 +62,7 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
   it("keeps the owners' statements first and unchanged, then adds the grant statements", () => {
     expect(statements.slice(0, 2)).toEqual(THEIRS);
     expect(statements.slice(2).map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "Grant1ListBucket", "Grant1Objects"]);
-    expect(statements[4]).toMatchObject({ Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::their-data/reports/*" });
+    expect(statements[4]).toMatchObject({ Principal: { AWS: ROLE_A }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::their-data/reports/*" });
   });
 
   it("accepts the kept policy as the JSON `aws s3api get-bucket-policy` prints", () => {
