@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
 import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
-import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant, viaS3Condition } from "./s3-access";
+import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, resourceAccountCondition, S3Grant, viaS3Condition } from "./s3-access";
 import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement } from "./types";
 
 
@@ -173,10 +173,18 @@ export function accessPointIdentityStatements(grant: S3Grant, apArn: string, sid
   const a = LEVEL_ACTIONS[grant.level];
   const out: Statement[] = [];
   if (a.bucket.length > 0) {
-    const condition = listPrefixCondition(grant.prefix);
+    // aws:ResourceAccount of a request through an access point is the access point's owner: the bucket's account here.
+    const condition = resourceAccountCondition(grant, listPrefixCondition(grant.prefix));
     out.push({ Sid: `${sidPrefix}ListAccessPoint`, Effect: "Allow", Action: a.bucket, Resource: apArn, ...(condition ? { Condition: condition } : {}) });
   }
-  out.push({ Sid: `${sidPrefix}AccessPointObjects`, Effect: "Allow", Action: objectActions(grant.level, grant.objectWriterOwnership), Resource: accessPointObjectArn(apArn, grant.prefix) });
+  const objectCondition = resourceAccountCondition(grant);
+  out.push({
+    Sid: `${sidPrefix}AccessPointObjects`,
+    Effect: "Allow",
+    Action: objectActions(grant.level, grant.objectWriterOwnership),
+    Resource: accessPointObjectArn(apArn, grant.prefix),
+    ...(objectCondition ? { Condition: objectCondition } : {}),
+  });
   out.push(...kmsKeyStatements(grant, sidPrefix));
   return out;
 }

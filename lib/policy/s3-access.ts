@@ -99,6 +99,31 @@ export interface S3Grant {
   readonly accessPoint?: AccessPointLocation;
   /** The exact access point of this grant (from `addGrant()` in access-point mode). */
   readonly accessPointArn?: string;
+  /**
+   * The bucket owner's account id: the identity statements on the bucket and
+   * its objects (or the access point, owned by the same account) hold only
+   * while `aws:ResourceAccount` is this account, so a same-named bucket
+   * re-created by another account gets nothing. See {@link resourceAccountCondition}.
+   * @default none (no condition)
+   */
+  readonly resourceAccount?: string;
+}
+
+/**
+ * `aws:ResourceAccount` = the bucket owner, for the S3 statements of an
+ * identity policy. S3 sets it to the account owning the bucket, or, for a
+ * request through an access point, the account owning the access point
+ * (here always the bucket owner: our access points live in the bucket's
+ * account). IAM User Guide, global condition keys, aws:ResourceAccount:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+ * and S3 User Guide, "Verifying bucket ownership with bucket owner condition":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ * (the request-side half: ExpectedBucketOwner, which the handlers send).
+ */
+export function resourceAccountCondition(grant: S3Grant, base?: Condition): Condition | undefined {
+  if (grant.resourceAccount === undefined) return base;
+  const b = base ?? {};
+  return { ...b, StringEquals: { ...(b.StringEquals ?? {}), "aws:ResourceAccount": grant.resourceAccount } };
 }
 
 export const objectArn = (bucketArn: string, prefix: string): string => `${bucketArn}/${prefix}*`;

@@ -82,7 +82,7 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
     synthModule((scope, p) => {
       const shares: IBucketShare[] = [existing(scope, p), new BucketShare(scope, "new", { provider: p.b, accountId: ACCOUNT_B, bucketName: "new-data" })];
       for (const s of shares) expect(s.addGrant({ organizationId: ORG, level: "read" })).toMatchObject({ level: "read", prefix: "" });
-      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1" });
+      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1", resourceAccount: "222222222222" });
     });
   });
 

@@ -97,8 +97,10 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
 }
 
 /** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region">, level: AccessLevel, prefix = ""): S3Grant {
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId">, level: AccessLevel, prefix = ""): S3Grant {
   return {
+    // The consumer's statements hold only on the owner's bucket (aws:ResourceAccount, see resourceAccountCondition).
+    resourceAccount: share.accountId,
     ...(share.region !== undefined ? { region: share.region } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),

@@ -115,7 +115,10 @@ function contextOf(principal: MatrixPrincipal, probe: Probe, guardrails: Guardra
   const userName = userNameOf(principal.principalArn);
   if (userName !== undefined) who["aws:username"] = userName;
   const org = principal.kind === "service" || principal.kind === "anonymous" ? {} : organizationContext(guardrails, principal.account, probe.resourceAccount);
-  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...org, ...principal.context, ...probe.context };
+  // aws:ResourceAccount: the account owning the bucket, access point or key the probe asks about
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
+  const resource: Record<string, string> = probe.resourceAccount !== undefined ? { "aws:ResourceAccount": probe.resourceAccount } : {};
+  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...org, ...resource, ...principal.context, ...probe.context };
   if (context["sts:RoleSessionName"] === OWN_SESSION_NAME) context["sts:RoleSessionName"] = userName ?? SESSION_NAME;
   return context;
 }
