@@ -108,9 +108,10 @@ describe("identityStatements in access-point mode", () => {
       { Sid: "G1ListAccessPoint", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ap, Condition: { StringLike: { "s3:prefix": "in/*" } } },
       { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${ap}/object/in/*` },
       // The key only as S3 uses it (kms:ViaService), as in plain mode.
-      { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] } } },
     ]);
-    expect(JSON.stringify(s)).not.toContain("arn:aws:s3:::b");
+    // The bucket ARN only as the KMS encryption context (S3 passes it there, access point or not).
+    expect(JSON.stringify(s.filter((x) => x.Sid !== "G1KmsKey"))).not.toContain("arn:aws:s3:::b");
   });
 
   it("keeps the bucket ARN for a principal of the owning account (no access point) and without a principal", () => {

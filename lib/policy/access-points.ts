@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
-import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
-import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, resourceAccountCondition, S3Grant, viaS3Condition } from "./s3-access";
+import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, keyUseCondition, renderPolicy } from "./documents";
+import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, resourceAccountCondition, S3Grant } from "./s3-access";
 import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement } from "./types";
 
 
@@ -253,20 +253,19 @@ export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: Po
     const key = [...actions].sort().join(",");
     byActions.set(key, [...(byActions.get(key) ?? []), account]);
   }
-  const via = viaS3Condition(input.region);
   const statements: Statement[] = [admin];
   [...byActions.entries()]
     .sort(([x], [y]) => x.localeCompare(y))
     .forEach(([actions, accounts], i) => {
       const list = [...new Set(accounts)].sort();
-      const eq = { ...via.StringEquals, "kms:CallerAccount": list.length === 1 ? list[0] : list };
       statements.push({
         Sid: `ConsumerAccountsViaS3${i + 1}`,
         Effect: "Allow",
         Principal: "*",
         Action: actions.split(","),
         Resource: "*",
-        Condition: { StringEquals: eq },
+        // kms:ViaService + kms:CallerAccount, and the key's bucket only (kms:EncryptionContext:aws:s3:arn).
+        Condition: keyUseCondition(input, { "kms:CallerAccount": list.length === 1 ? list[0] : list }),
       });
     });
   // Organization statements of the per-principal form are already small: keep them.

@@ -1,4 +1,5 @@
-import { LEVEL_ACTIONS, objectActions } from "./s3-access";
+import { scalableKeyPolicy } from "./access-points";
+import { kmsKeyStatements, LEVEL_ACTIONS, objectActions } from "./s3-access";
 import type { AccessLevel } from "./types";
 
 /**
@@ -29,5 +30,30 @@ describe("LEVEL_ACTIONS", () => {
     expect(objectActions("read")).not.toContain("s3:AbortMultipartUpload");
     expect(objectActions("write")).not.toContain("s3:GetObjectVersion");
     expect(objectActions("write", true)).toEqual(["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"]);
+  });
+});
+
+describe("KMS statements are pinned to their bucket (kms:EncryptionContext:aws:s3:arn, #17 item 3)", () => {
+  const BUCKET = "arn:aws:s3:::data-b";
+  const KEY = "arn:aws:kms:us-east-1:222222222222:key/k";
+  // With a Bucket Key the context is the bucket ARN; without, the object ARN
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html).
+  it.each([
+    { bucketKey: true, expected: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET } } },
+    { bucketKey: undefined, expected: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/*`] } } },
+  ])("identity side, bucketKey=$bucketKey", ({ bucketKey, expected }) => {
+    const [s] = kmsKeyStatements({ bucketArn: BUCKET, prefix: "in/", level: "read", kmsKeyArn: KEY, region: "us-east-1", ...(bucketKey !== undefined ? { bucketKey } : {}) }, "G");
+    expect(s.Condition).toEqual(expected);
+  });
+
+  it.each([
+    { form: "per-principal", principals: ["arn:aws:iam::111111111111:role/r"] },
+    { form: "per-account", principals: Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/consumer-with-a-long-name-${i}`) },
+  ])("key policy, $form form: every consumer statement names the bucket", ({ form, principals }) => {
+    const r = scalableKeyPolicy({ partition: "aws", ownerAccountId: "222222222222", region: "us-east-1", grants: [{ principals, level: "read" }], organizationGrants: [{ organizationId: "o-abcdefghij", level: "read" }], bucketArn: BUCKET, bucketKey: true });
+    expect(r.form).toBe(form);
+    const consumers = r.document.Statement.slice(1);
+    expect(consumers.length).toBeGreaterThan(1);
+    for (const s of consumers) expect(s.Condition?.StringEquals?.["kms:EncryptionContext:aws:s3:arn"]).toBe(BUCKET);
   });
 });

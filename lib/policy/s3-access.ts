@@ -47,15 +47,39 @@ export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: stri
  * directly. See https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
  * (kms:ViaService, e.g. "ec2.us-west-2.amazonaws.com").
  *
- * No `kms:EncryptionContext:aws:s3:arn` condition is added on purpose: with an
- * S3 Bucket Key (on in BucketShare) the encryption context is the *bucket* ARN,
- * not the object's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html),
- * so an object-ARN (prefix) context condition would deny every request.
+ * The key is also pinned to its bucket with `kms:EncryptionContext:aws:s3:arn`
+ * (see {@link s3ArnContextCondition}), never to a prefix: with an S3 Bucket Key
+ * the context is the *bucket* ARN, not the object's.
  */
 export const s3ViaService = (region: string): string => `s3.${region}.amazonaws.com`;
 
 /** The region of a literal KMS key ARN (`arn:<partition>:kms:<region>:...`); undefined for a Terraform reference. */
 export const kmsKeyRegion = (arn: string): string | undefined => /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(arn)?.[1];
+
+/** The encryption-context key S3 sets on every KMS call for SSE-KMS. */
+export const S3_ARN_CONTEXT_KEY = "kms:EncryptionContext:aws:s3:arn";
+
+/**
+ * Pins a KMS statement to one bucket: S3 passes `aws:s3:arn` as encryption
+ * context on every KMS call it makes for SSE-KMS; with S3 Bucket Keys on it is
+ * the bucket ARN, otherwise the object ARN (S3 User Guide, "Reducing the cost
+ * of SSE-KMS with Amazon S3 Bucket Keys", encryption context:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html, and
+ * "Encryption context": https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context).
+ * `bucketKey` true (our new buckets): StringEquals the bucket ARN. Unknown
+ * (an existing bucket): StringLike both forms, the bucket ARN and `bucket/*`.
+ * Without it a consumer allowed the key via S3 could use it for a bucket of its own.
+ */
+export function s3ArnContextCondition(bucketArn: string, bucketKey: boolean | undefined): Condition {
+  return bucketKey === true ? { StringEquals: { [S3_ARN_CONTEXT_KEY]: bucketArn } } : { StringLike: { [S3_ARN_CONTEXT_KEY]: [bucketArn, `${bucketArn}/*`] } };
+}
+
+/** Merge condition blocks (operators merged key by key). */
+export function mergeConditions(...cs: (Condition | undefined)[]): Condition {
+  const out: Condition = {};
+  for (const c of cs) for (const [op, kv] of Object.entries(c ?? {})) out[op] = { ...(out[op] ?? {}), ...kv };
+  return out;
+}
 
 /** The condition block that ties a KMS statement to S3 in one region. */
 export const viaS3Condition = (region: string): Condition => ({ StringEquals: { "kms:ViaService": s3ViaService(region) } });
@@ -107,6 +131,11 @@ export interface S3Grant {
    * @default none (no condition)
    */
   readonly resourceAccount?: string;
+  /**
+   * The bucket uses an S3 Bucket Key (KMS encryption context = bucket ARN).
+   * @default unknown: both the bucket and the object ARN form are allowed
+   */
+  readonly bucketKey?: boolean;
 }
 
 /**
@@ -159,5 +188,6 @@ export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[]
   if (region === undefined) {
     throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
   }
-  return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: viaS3Condition(region) }];
+  const condition = mergeConditions(viaS3Condition(region), s3ArnContextCondition(grant.bucketArn, grant.bucketKey));
+  return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: condition }];
 }

@@ -145,8 +145,8 @@ describe("BucketShare grants", () => {
     expect(actionsFor(READER)).toEqual(["kms:Decrypt"]);
     // write = GenerateDataKey + Decrypt (multipart uploads); S3 never calls kms:Encrypt
     expect(actionsFor(WRITER).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    // ... and only through S3 in the bucket's region
-    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+    // ... and only through S3 in the bucket's region, for this bucket only (Bucket Key on: context = the bucket ARN)
+    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::shared-data-b" } });
   });
 
   it("groups principals sharing a level and prefix into one statement", () => {
