@@ -159,3 +159,20 @@ describe("scalableKeyPolicy", () => {
     expect(r.document.Statement[0].Sid).toBe("KeyAdministrationByOwningAccount");
   });
 });
+
+describe("delegation narrowed to the share's access points (s3:DataAccessPointArn, #17 item 7)", () => {
+  const loc = { partition: "aws", region: "us-east-1", accountId: "222222222222", bucketName: "b" };
+  const arns = (n: number): string[] => Array.from({ length: n }, (_, i) => `arn:aws:s3:us-east-1:222222222222:accesspoint/${accessPointName("b", `arn:aws:iam::111111111111:role/consumer-${i}`, "read", `d/${i}/`)}`);
+  const PATTERN = { StringLike: { "s3:DataAccessPointArn": "arn:aws:s3:us-east-1:222222222222:accesspoint/*" } };
+  it.each([
+    { n: 1, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222", "s3:DataAccessPointArn": arns(1)[0] } } },
+    { n: 3, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222", "s3:DataAccessPointArn": arns(3).sort() } } },
+    // Past the 20 KB bucket policy: the region/account pattern (the names share no prefix).
+    { n: 1000, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" }, ...PATTERN } },
+    { n: 0, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" }, ...PATTERN } },
+  ])("$n access points", ({ n, expected }) => {
+    const doc = accessPointBucketPolicy({ bucketArn: "arn:aws:s3:::b", ownerAccountId: "222222222222", accessPointArns: arns(n), location: loc });
+    expect(doc.Statement.find((s) => s.Sid === DELEGATION_SID)?.Condition).toEqual(expected);
+    expect(renderPolicy(doc).length).toBeLessThanOrEqual(20 * 1024);
+  });
+});

@@ -66,7 +66,9 @@ describe("BucketShare accessPoints: true", () => {
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
     // TLS-only and the uploads pinned to the bucket's key stay on the bucket, whatever the access point.
     expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
-    expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B } });
+    // ... to this share's access points only (s3:DataAccessPointArn, #17 item 7): one per distinct grant.
+    const arns = aps.map((ap) => `arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/${String(ap.name)}`).sort();
+    expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B, "s3:DataAccessPointArn": arns } });
     expect(JSON.stringify(s)).not.toContain(READER);
   });
 
