@@ -47,12 +47,15 @@ describe("assume-role access matrix", () => {
     expect(aes?.deciding).toEqual([expect.objectContaining({ effect: "Deny", source: "bucket", sid: "DenyPutWithOtherEncryption" })]);
   });
 
-  it("the key is usable only through S3 (kms:ViaService), never directly", () => {
+  it("the key is usable only through S3 (kms:ViaService), never directly, and only for its own bucket (encryption context)", () => {
     const kms = cellsOf(m, WRITER_TARGET).filter((c) => c.action.startsWith("kms:"));
     expect(kms.map((c) => `${c.action} [${c.context}] ${c.decision}`).sort()).toEqual([
       "kms:Decrypt [] Denied",
+      // S3 asking for another bucket (kms:EncryptionContext:aws:s3:arn): Denied (#17 item 3)
+      "kms:Decrypt [via-s3,other-bucket] Denied",
       "kms:Decrypt [via-s3] Allowed",
       "kms:GenerateDataKey [] Denied",
+      "kms:GenerateDataKey [via-s3,other-bucket] Denied",
       "kms:GenerateDataKey [via-s3] Allowed",
     ]);
   });

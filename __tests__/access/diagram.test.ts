@@ -22,9 +22,9 @@ const reports = nodeId("bucket", REPORTING_BUCKET);
 const EXPECTED_EDGES = [
   { from: developers, to: upload, label: "AssumeRole (MFA)" },
   { from: testers, to: view, label: "AssumeRole (MFA)" },
-  { from: upload, to: prod, label: "s3:ListBucket, s3:GetObject, s3:PutObject" },
-  { from: view, to: prod, label: "s3:ListBucket, s3:GetObject" },
-  { from: writer, to: reports, label: "s3:PutObject on metadata/*" },
+  { from: upload, to: prod, label: "s3:ListBucket, s3:GetObject, s3:GetObjectVersion, s3:PutObject, s3:AbortMultipartUpload" },
+  { from: view, to: prod, label: "s3:ListBucket, s3:GetObject, s3:GetObjectVersion" },
+  { from: writer, to: reports, label: "s3:PutObject, s3:AbortMultipartUpload on metadata/*" },
   { from: prod, to: processor, label: "s3:ObjectCreated:*, s3:ObjectRemoved:*" },
   { from: batch, to: prod, label: "s3:GetObject, s3:GetObjectVersion, s3:PutObject on batch-operations/*" },
   { from: processor, to: writer, label: "AssumeRole" },

@@ -27,6 +27,8 @@ describe("access matrix of an existing bucket shared with an existing role", () 
       // only as S3 calls it (the identity side's kms:ViaService): the KMS grant itself carries no such condition
       "kms:Decrypt key(their-data) via-s3",
       "s3:GetObject their-data/reports/x.json",
+      // a GET of a version (the read level, #17)
+      "s3:GetObjectVersion their-data/reports/x.json",
       "s3:ListBucket their-data prefix=reports/",
     ]);
     const decrypt = cells.find((c) => c.action === "kms:Decrypt");

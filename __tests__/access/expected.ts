@@ -11,6 +11,8 @@
  * `sse=aws:kms,kms-key=bucket`; AES256, another KMS key, aws:kms without a key id (aws/s3) and
  * SSE-C are Denied by the bucket policy. KMS actions are Allowed only `via-s3` (kms:ViaService).
  *
+ * Every reader has s3:GetObjectVersion beside s3:GetObject (a GET with a versionId: the read level, #17).
+ *
  * Cell format: `<principal> <action> <resource> [<context>] via <role>[<hop context>]`
  * (see tools/access/cell-key.ts). Whole-bucket grants are probed under the
  * sample prefix `data/`; the wrong prefix is always `other/`.
@@ -33,6 +35,7 @@ export const LAMBDA_SERVICE = "service/lambda.amazonaws.com";
 export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
+  `${WRITER_TARGET} s3:GetObjectVersion ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
@@ -40,6 +43,7 @@ export const ASSUME_ROLE_EXPECTED: readonly string[] = [
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
+  `${WRITER_EXEC} s3:GetObjectVersion ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}`,
@@ -51,6 +55,7 @@ export const ASSUME_ROLE_EXPECTED: readonly string[] = [
 export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_TARGET} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/]`,
   `${WRITER_TARGET} s3:GetObject ${SHARED_BUCKET}/incoming/x.json`,
+  `${WRITER_TARGET} s3:GetObjectVersion ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json`,
   `${WRITER_TARGET} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${WRITER_TARGET} kms:Decrypt key(${SHARED_BUCKET}) [via-s3]`,
@@ -58,6 +63,7 @@ export const ASSUME_ROLE_WITH_EXTERNAL_ID_EXPECTED: readonly string[] = [
   `${WRITER_EXEC} sts:AssumeRole ${WRITER_TARGET} [externalId=correct]`,
   `${WRITER_EXEC} s3:ListBucket ${SHARED_BUCKET} [prefix=incoming/] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:GetObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
+  `${WRITER_EXEC} s3:GetObjectVersion ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} s3:PutObject ${SHARED_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket] via ${WRITER_TARGET}[externalId=correct]`,
   `${WRITER_EXEC} kms:Decrypt key(${SHARED_BUCKET}) [via-s3] via ${WRITER_TARGET}[externalId=correct]`,
@@ -74,6 +80,7 @@ export const DIRECT_EXEC = "role/xacct-direct-writer-exec";
 export const BUCKET_POLICY_EXPECTED: readonly string[] = [
   `${DIRECT_EXEC} s3:ListBucket ${DIRECT_BUCKET} [prefix=incoming/]`,
   `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/incoming/x.json`,
+  `${DIRECT_EXEC} s3:GetObjectVersion ${DIRECT_BUCKET}/incoming/x.json`,
   `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json`,
   `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/incoming/x.json [sse=aws:kms,kms-key=bucket]`,
   `${DIRECT_EXEC} kms:Decrypt key(${DIRECT_BUCKET}) [via-s3]`,
@@ -102,7 +109,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=other/]`,
   `${UPLOAD_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
+  `${UPLOAD_ROLE} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json`,
   `${UPLOAD_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
+  `${UPLOAD_ROLE} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json [sse=aws:kms,kms-key=bucket]`,
   `${UPLOAD_ROLE} s3:PutObject ${PROD_BUCKET}/other/x.json`,
@@ -115,7 +124,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [prefix=other/]`,
   `${VIEW_ROLE} s3:ListBucket ${PROD_BUCKET} [no-prefix]`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json`,
+  `${VIEW_ROLE} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json`,
   `${VIEW_ROLE} s3:GetObject ${PROD_BUCKET}/other/x.json`,
+  `${VIEW_ROLE} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json`,
   `${VIEW_ROLE} kms:Decrypt key(${PROD_BUCKET}) [via-s3]`,
 
   // Reporting writer role: PutObject under metadata/ only, SSE-KMS with the bucket's key (the
@@ -160,7 +171,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
+  `${DEVELOPERS} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/batch-operations/x.json [sse=aws:kms,kms-key=bucket] via ${UPLOAD_ROLE}[mfa,session=own-name]`,
   `${DEVELOPERS} s3:PutObject ${PROD_BUCKET}/other/x.json via ${UPLOAD_ROLE}[mfa,session=own-name]`,
@@ -174,7 +187,9 @@ export const THREE_ACCOUNT_EXPECTED: readonly string[] = [
   `${TESTERS} s3:ListBucket ${PROD_BUCKET} [prefix=other/] via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:ListBucket ${PROD_BUCKET} [no-prefix] via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:GetObject ${PROD_BUCKET}/batch-operations/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObjectVersion ${PROD_BUCKET}/batch-operations/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} s3:GetObject ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
+  `${TESTERS} s3:GetObjectVersion ${PROD_BUCKET}/other/x.json via ${VIEW_ROLE}[mfa,session=own-name]`,
   `${TESTERS} kms:Decrypt key(${PROD_BUCKET}) [via-s3] via ${VIEW_ROLE}[mfa,session=own-name]`,
 
   // Nobody else of Development: the roles trust Development's IAM users only (aws:PrincipalArn

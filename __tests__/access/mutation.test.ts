@@ -43,6 +43,7 @@ describe("the access matrix catches policy changes", () => {
     expect(diffAllowed(await matrixOfJson("bucket-policy", tf), BUCKET_POLICY_EXPECTED)).toEqual({
       unexpected: [
         `${DIRECT_EXEC} s3:GetObject ${DIRECT_BUCKET}/other/x.json`,
+        `${DIRECT_EXEC} s3:GetObjectVersion ${DIRECT_BUCKET}/other/x.json`,
         `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/other/x.json`,
         `${DIRECT_EXEC} s3:PutObject ${DIRECT_BUCKET}/other/x.json [sse=aws:kms,kms-key=bucket]`,
       ],

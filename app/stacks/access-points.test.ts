@@ -35,3 +35,16 @@ describe("AccessPointShareStack with 300 generated consumers", () => {
     expect(Object.values(fn.environment).some((x) => /:accesspoint\//.test(x))).toBe(true);
   });
 });
+
+describe("AccessPointShareStack follows XACCT_ACCESS_LOGS (#17 item 8)", () => {
+  it.each([
+    ["true", 1],
+    ["false", 0],
+  ])("XACCT_ACCESS_LOGS=%s: %i access logging configuration(s)", (value, n) => {
+    const app = Testing.app();
+    const config = loadConfig({ env: { XACCT_ACCESS_LOGS: value } });
+    const stack = new AccessPointShareStack(app as App, "access-points", config, { consumers: 2 });
+    const tf = JSON.parse(Testing.synth(stack)) as TfJson;
+    expect(Object.keys(tf.resource?.aws_s3_bucket_logging ?? {})).toHaveLength(n);
+  });
+});

@@ -40,6 +40,8 @@ export class AccessPointShareStack extends TwoAccountStack {
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
       region: config.region,
+      // XACCT_ACCESS_LOGS, as in the other stacks (TwoAccountStack.shareBucket).
+      accessLogs: config.accessLogs,
       accessPoints: true,
       grants: generatedConsumers(options.consumers, options.consumerAccounts),
     });

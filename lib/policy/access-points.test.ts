@@ -56,7 +56,7 @@ describe("accessPointPolicy", () => {
         Resource: AP,
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: "s3:GetObject", Resource: `${AP}/object/data/*` },
+      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP}/object/data/*` },
     ]);
   });
 
@@ -67,7 +67,7 @@ describe("accessPointPolicy", () => {
         Sid: "ObjectsThroughAccessPoint",
         Effect: "Allow",
         Principal: "*",
-        Action: "s3:PutObject",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
         Resource: `${AP}/object/*`,
         Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abcdefghij" } },
       },
@@ -83,7 +83,7 @@ describe("accessPointBucketPolicy", () => {
       Sid: DELEGATION_SID,
       Effect: "Allow",
       Principal: "*",
-      Action: ["s3:GetObject", "s3:ListBucket", "s3:PutObject"],
+      Action: ["s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"],
       Resource: ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
       Condition: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" } },
     });
@@ -106,11 +106,12 @@ describe("identityStatements in access-point mode", () => {
     const s = identityStatements(grant, "G1", principal);
     expect(s).toEqual([
       { Sid: "G1ListAccessPoint", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ap, Condition: { StringLike: { "s3:prefix": "in/*" } } },
-      { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: `${ap}/object/in/*` },
+      { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${ap}/object/in/*` },
       // The key only as S3 uses it (kms:ViaService), as in plain mode.
-      { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] } } },
     ]);
-    expect(JSON.stringify(s)).not.toContain("arn:aws:s3:::b");
+    // The bucket ARN only as the KMS encryption context (S3 passes it there, access point or not).
+    expect(JSON.stringify(s.filter((x) => x.Sid !== "G1KmsKey"))).not.toContain("arn:aws:s3:::b");
   });
 
   it("keeps the bucket ARN for a principal of the owning account (no access point) and without a principal", () => {
@@ -156,5 +157,22 @@ describe("scalableKeyPolicy", () => {
     expect(read?.Condition?.StringEquals["kms:CallerAccount"]).toHaveLength(1000);
     expect(r.document.Statement.map((s) => s.Sid)).toContain("OrgUse1");
     expect(r.document.Statement[0].Sid).toBe("KeyAdministrationByOwningAccount");
+  });
+});
+
+describe("delegation narrowed to the share's access points (s3:DataAccessPointArn, #17 item 7)", () => {
+  const loc = { partition: "aws", region: "us-east-1", accountId: "222222222222", bucketName: "b" };
+  const arns = (n: number): string[] => Array.from({ length: n }, (_, i) => `arn:aws:s3:us-east-1:222222222222:accesspoint/${accessPointName("b", `arn:aws:iam::111111111111:role/consumer-${i}`, "read", `d/${i}/`)}`);
+  const PATTERN = { StringLike: { "s3:DataAccessPointArn": "arn:aws:s3:us-east-1:222222222222:accesspoint/*" } };
+  it.each([
+    { n: 1, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222", "s3:DataAccessPointArn": arns(1)[0] } } },
+    { n: 3, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222", "s3:DataAccessPointArn": arns(3).sort() } } },
+    // Past the 20 KB bucket policy: the region/account pattern (the names share no prefix).
+    { n: 1000, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" }, ...PATTERN } },
+    { n: 0, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222" }, ...PATTERN } },
+  ])("$n access points", ({ n, expected }) => {
+    const doc = accessPointBucketPolicy({ bucketArn: "arn:aws:s3:::b", ownerAccountId: "222222222222", accessPointArns: arns(n), location: loc });
+    expect(doc.Statement.find((s) => s.Sid === DELEGATION_SID)?.Condition).toEqual(expected);
+    expect(renderPolicy(doc).length).toBeLessThanOrEqual(20 * 1024);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from "crypto";
-import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, renderPolicy } from "./documents";
-import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, S3Grant, viaS3Condition } from "./s3-access";
+import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, keyUseCondition, renderPolicy } from "./documents";
+import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, resourceAccountCondition, S3Grant } from "./s3-access";
 import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement } from "./types";
 
 
@@ -126,7 +126,7 @@ export const DELEGATION_SID = "DelegateToOwnAccessPoints";
  * point policy written by hand elsewhere in the account cannot grant more
  * than read/write through this bucket.
  */
-export function delegationStatement(bucketArn: string, ownerAccountId: string, objectWriterOwnership = false): Statement {
+export function delegationStatement(bucketArn: string, ownerAccountId: string, objectWriterOwnership = false, accessPoints?: DelegationAccessPoints): Statement {
   const actions = new Set<string>();
   for (const level of Object.keys(LEVEL_ACTIONS) as AccessLevel[]) {
     LEVEL_ACTIONS[level].bucket.forEach((x) => actions.add(x));
@@ -139,9 +139,22 @@ export function delegationStatement(bucketArn: string, ownerAccountId: string, o
     Principal: "*",
     Action: [...actions].sort(),
     Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { StringEquals: { "s3:DataAccessPointAccount": ownerAccountId } },
+    Condition: {
+      StringEquals: { "s3:DataAccessPointAccount": ownerAccountId, ...(accessPoints?.kind === "arns" ? { "s3:DataAccessPointArn": accessPoints.arns.length === 1 ? accessPoints.arns[0] : [...accessPoints.arns] } : {}) },
+      ...(accessPoints?.kind === "pattern" ? { StringLike: { "s3:DataAccessPointArn": accessPoints.pattern } } : {}),
+    },
   };
 }
+
+/**
+ * Which access points the delegation names (`s3:DataAccessPointArn`, S3 User Guide,
+ * access point condition keys: https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html#access-points-condition-keys):
+ * this share's exact ARNs, or (when the list would not fit the 20 KB bucket policy) a pattern.
+ */
+export type DelegationAccessPoints = { readonly kind: "arns"; readonly arns: readonly string[] } | { readonly kind: "pattern"; readonly pattern: string };
+
+/** S3 limit on a bucket policy (20 KB), in characters of compact JSON. */
+export const BUCKET_POLICY_LIMIT = 20 * 1024;
 
 /**
  * The bucket policy in access-point mode: the plain-mode builder's denies
@@ -149,13 +162,37 @@ export function delegationStatement(bucketArn: string, ownerAccountId: string, o
  * grant, then the delegation statement. Its size no longer depends on the
  * number of consumers.
  */
-export function accessPointBucketPolicy(input: Omit<BucketPolicyInput, "grants" | "organizationGrants"> & { readonly ownerAccountId: string; readonly objectWriterOwnership?: boolean }): PolicyDocument {
-  const { ownerAccountId, objectWriterOwnership, additionalStatements, ...rest } = input;
+export function accessPointBucketPolicy(
+  input: Omit<BucketPolicyInput, "grants" | "organizationGrants"> & {
+    readonly ownerAccountId: string;
+    readonly objectWriterOwnership?: boolean;
+    /**
+     * This share's access points: the delegation holds for them only
+     * (`s3:DataAccessPointArn`), so an access point someone else creates in
+     * the owner account on this bucket gets nothing. With `location`: while
+     * the exact ARNs fit in the 20 KB bucket policy they are listed; past
+     * that (about 250 access points) the delegation falls back to
+     * `arn:<partition>:s3:<region>:<account>:accesspoint/*` (StringLike): the
+     * generated names share no prefix (they start with the principal's name,
+     * see accessPointName), and giving them one would rename, so replace,
+     * every deployed access point.
+     * @default none (every access point of the owner account, s3:DataAccessPointAccount only)
+     */
+    readonly accessPointArns?: readonly string[];
+    readonly location?: AccessPointLocation;
+  },
+): PolicyDocument {
+  const { ownerAccountId, objectWriterOwnership, additionalStatements, accessPointArns, location, ...rest } = input;
   const base = bucketPolicy({ ...rest, grants: [], organizationGrants: [] });
-  return {
+  const build = (aps: DelegationAccessPoints | undefined): PolicyDocument => ({
     ...base,
-    Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl), ...(additionalStatements ?? [])],
-  };
+    Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl, aps), ...(additionalStatements ?? [])],
+  });
+  if (accessPointArns === undefined) return build(undefined);
+  const pattern: DelegationAccessPoints | undefined = location && { kind: "pattern", pattern: accessPointArn(location, "*") };
+  if (accessPointArns.length === 0) return build(pattern);
+  const exact = build({ kind: "arns", arns: [...new Set(accessPointArns)].sort() });
+  return renderPolicy(exact).length <= BUCKET_POLICY_LIMIT || pattern === undefined ? exact : build(pattern);
 }
 
 /**
@@ -173,10 +210,18 @@ export function accessPointIdentityStatements(grant: S3Grant, apArn: string, sid
   const a = LEVEL_ACTIONS[grant.level];
   const out: Statement[] = [];
   if (a.bucket.length > 0) {
-    const condition = listPrefixCondition(grant.prefix);
+    // aws:ResourceAccount of a request through an access point is the access point's owner: the bucket's account here.
+    const condition = resourceAccountCondition(grant, listPrefixCondition(grant.prefix));
     out.push({ Sid: `${sidPrefix}ListAccessPoint`, Effect: "Allow", Action: a.bucket, Resource: apArn, ...(condition ? { Condition: condition } : {}) });
   }
-  out.push({ Sid: `${sidPrefix}AccessPointObjects`, Effect: "Allow", Action: objectActions(grant.level, grant.objectWriterOwnership), Resource: accessPointObjectArn(apArn, grant.prefix) });
+  const objectCondition = resourceAccountCondition(grant);
+  out.push({
+    Sid: `${sidPrefix}AccessPointObjects`,
+    Effect: "Allow",
+    Action: objectActions(grant.level, grant.objectWriterOwnership),
+    Resource: accessPointObjectArn(apArn, grant.prefix),
+    ...(objectCondition ? { Condition: objectCondition } : {}),
+  });
   out.push(...kmsKeyStatements(grant, sidPrefix));
   return out;
 }
@@ -245,20 +290,19 @@ export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: Po
     const key = [...actions].sort().join(",");
     byActions.set(key, [...(byActions.get(key) ?? []), account]);
   }
-  const via = viaS3Condition(input.region);
   const statements: Statement[] = [admin];
   [...byActions.entries()]
     .sort(([x], [y]) => x.localeCompare(y))
     .forEach(([actions, accounts], i) => {
       const list = [...new Set(accounts)].sort();
-      const eq = { ...via.StringEquals, "kms:CallerAccount": list.length === 1 ? list[0] : list };
       statements.push({
         Sid: `ConsumerAccountsViaS3${i + 1}`,
         Effect: "Allow",
         Principal: "*",
         Action: actions.split(","),
         Resource: "*",
-        Condition: { StringEquals: eq },
+        // kms:ViaService + kms:CallerAccount, and the key's bucket only (kms:EncryptionContext:aws:s3:arn).
+        Condition: keyUseCondition(input, { "kms:CallerAccount": list.length === 1 ? list[0] : list }),
       });
     });
   // Organization statements of the per-principal form are already small: keep them.

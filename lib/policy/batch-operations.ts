@@ -1,5 +1,5 @@
 import { serviceTrustPolicy } from "./documents";
-import { kmsKeyRegion, objectArn, viaS3Condition } from "./s3-access";
+import { kmsKeyRegion, mergeConditions, objectArn, S3_ARN_CONTEXT_KEY, viaS3Condition } from "./s3-access";
 import type { PolicyDocument, Statement } from "./types";
 
 /**
@@ -47,7 +47,11 @@ export function batchOperationsStatements(a: BatchOperationsAccess): Statement[]
             Effect: "Allow" as const,
             Action: ["kms:Decrypt", "kms:GenerateDataKey"],
             Resource: a.kmsKeyArn,
-            ...viaS3ConditionIn(a.region ?? kmsKeyRegion(a.kmsKeyArn)),
+            // ... and for the manifest and report buckets only (kms:EncryptionContext:aws:s3:arn, bucket or
+            // object ARN: the buckets' Bucket Key setting is not known here; see s3ArnContextCondition).
+            Condition: mergeConditions(viaS3ConditionIn(a.region ?? kmsKeyRegion(a.kmsKeyArn)).Condition, {
+              StringLike: { [S3_ARN_CONTEXT_KEY]: [...new Set([a.manifestBucketArn, a.reportBucketArn])].flatMap((b) => [b, `${b}/*`]) },
+            }),
           },
         ]
       : []),

@@ -1,5 +1,5 @@
 import { AccessLevel, Condition, PolicyDocument, Principal, Statement } from "./types";
-import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, objectActions, objectArn, viaS3Condition } from "./s3-access";
+import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, mergeConditions, objectActions, objectArn, s3ArnContextCondition, viaS3Condition } from "./s3-access";
 
 /**
  * Every policy document this project synthesizes is built here. Modules call
@@ -269,6 +269,15 @@ export interface KeyPolicyInput {
   readonly organizationGrants?: readonly { organizationId: string; level: AccessLevel }[];
   /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
   readonly id?: string;
+  /** The bucket the key encrypts: consumers may use the key for it only (`kms:EncryptionContext:aws:s3:arn`). @default no pin */
+  readonly bucketArn?: string;
+  /** The bucket uses an S3 Bucket Key (context = bucket ARN). @default unknown (bucket and object ARN forms) */
+  readonly bucketKey?: boolean;
+}
+
+/** The consumers' condition of a key policy: via S3 in the key's region, for the key's bucket only (see s3ArnContextCondition). */
+export function keyUseCondition(input: Pick<KeyPolicyInput, "region" | "bucketArn" | "bucketKey">, extra?: Record<string, string | string[]>): Condition {
+  return mergeConditions(viaS3Condition(input.region), extra ? { StringEquals: extra } : undefined, input.bucketArn !== undefined ? s3ArnContextCondition(input.bucketArn, input.bucketKey) : undefined);
 }
 
 /** Sid of the owner-account statement; policy checks treat it as the acknowledged `:root` use. */
@@ -309,7 +318,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
         Principal: { AWS: one(uniqueSorted(principals)) },
         Action: one(actions.split(",")),
         Resource: "*",
-        Condition: viaS3Condition(input.region),
+        Condition: keyUseCondition(input),
       });
     });
   (input.organizationGrants ?? []).forEach((g, i) => {
@@ -319,7 +328,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
       Principal: "*",
       Action: one(LEVEL_ACTIONS[g.level].kms),
       Resource: "*",
-      Condition: { StringEquals: { "aws:PrincipalOrgID": g.organizationId, ...viaS3Condition(input.region).StringEquals } },
+      Condition: keyUseCondition(input, { "aws:PrincipalOrgID": g.organizationId }),
     });
   });
   return doc(statements, input.id);

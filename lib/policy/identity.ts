@@ -1,5 +1,5 @@
 import { accessPointIdentityStatements, grantAccessPointArn } from "./access-points";
-import { LEVEL_ACTIONS, listPrefixCondition, kmsKeyStatements, METADATA_ONLY_SID_SUFFIX, objectActions, objectArn, S3Grant } from "./s3-access";
+import { LEVEL_ACTIONS, listPrefixCondition, kmsKeyStatements, METADATA_ONLY_SID_SUFFIX, objectActions, objectArn, resourceAccountCondition, S3Grant } from "./s3-access";
 import { Statement } from "./types";
 
 /**
@@ -23,7 +23,7 @@ export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?
   if (apArn !== undefined) return accessPointIdentityStatements(grant, apArn, base);
   const out: Statement[] = [];
   if (a.bucket.length > 0) {
-    const condition = listPrefixCondition(grant.prefix);
+    const condition = resourceAccountCondition(grant, listPrefixCondition(grant.prefix));
     out.push({
       Sid: `${base}ListBucket`,
       Effect: "Allow",
@@ -32,11 +32,13 @@ export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?
       ...(condition ? { Condition: condition } : {}),
     });
   }
+  const objectCondition = resourceAccountCondition(grant);
   out.push({
     Sid: `${base}Objects${grant.metadataOnly ? METADATA_ONLY_SID_SUFFIX : ""}`,
     Effect: "Allow",
     Action: objectActions(grant.level, grant.objectWriterOwnership),
     Resource: objectArn(grant.bucketArn, grant.prefix),
+    ...(objectCondition ? { Condition: objectCondition } : {}),
   });
   out.push(...kmsKeyStatements(grant, base));
   return out;

@@ -14,13 +14,27 @@ import { AccessLevel, AccessPointLocation, Condition, Statement } from "./types"
  *   multipart above 8 MiB). S3 never calls `kms:Encrypt`. See
  *   https://www.repost.aws/knowledge-center/s3-large-file-encryption-kms-key
  *   and https://aws.amazon.com/premiumsupport/knowledge-center/s3-multipart-kms-decrypt/
+ * - Writers get `s3:AbortMultipartUpload`: the SDK's upload manager
+ *   (@aws-sdk/lib-storage Upload, the CLI's `s3 cp`) aborts a multipart upload
+ *   whose part failed, so the parts do not linger (and bill) until a lifecycle
+ *   rule removes them. CreateMultipartUpload / UploadPart / CompleteMultipartUpload
+ *   are authorized by s3:PutObject; AbortMultipartUpload is its own action
+ *   (S3 User Guide, "Multipart upload and permissions":
+ *   https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ *   On the key side a multipart upload to an SSE-KMS bucket needs
+ *   kms:GenerateDataKey and kms:Decrypt (same page): the write level has both.
+ * - Readers get `s3:GetObjectVersion`: a GetObject/HeadObject that names a
+ *   `versionId` (the writer's `get` with `versionId`) is authorized by
+ *   s3:GetObjectVersion, not s3:GetObject (S3 API reference, GetObject,
+ *   Permissions / Versioning: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+ *   The key side is the same kms:Decrypt as any SSE-KMS read.
  */
 export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: string[]; kms: string[] }> = {
-  read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject"], kms: ["kms:Decrypt"] },
-  write: { bucket: [], object: ["s3:PutObject"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
+  read: { bucket: ["s3:ListBucket"], object: ["s3:GetObject", "s3:GetObjectVersion"], kms: ["kms:Decrypt"] },
+  write: { bucket: [], object: ["s3:PutObject", "s3:AbortMultipartUpload"], kms: ["kms:Decrypt", "kms:GenerateDataKey"] },
   readwrite: {
     bucket: ["s3:ListBucket"],
-    object: ["s3:GetObject", "s3:PutObject"],
+    object: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"],
     kms: ["kms:Decrypt", "kms:GenerateDataKey"],
   },
 };
@@ -33,15 +47,39 @@ export const LEVEL_ACTIONS: Record<AccessLevel, { bucket: string[]; object: stri
  * directly. See https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html
  * (kms:ViaService, e.g. "ec2.us-west-2.amazonaws.com").
  *
- * No `kms:EncryptionContext:aws:s3:arn` condition is added on purpose: with an
- * S3 Bucket Key (on in BucketShare) the encryption context is the *bucket* ARN,
- * not the object's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html),
- * so an object-ARN (prefix) context condition would deny every request.
+ * The key is also pinned to its bucket with `kms:EncryptionContext:aws:s3:arn`
+ * (see {@link s3ArnContextCondition}), never to a prefix: with an S3 Bucket Key
+ * the context is the *bucket* ARN, not the object's.
  */
 export const s3ViaService = (region: string): string => `s3.${region}.amazonaws.com`;
 
 /** The region of a literal KMS key ARN (`arn:<partition>:kms:<region>:...`); undefined for a Terraform reference. */
 export const kmsKeyRegion = (arn: string): string | undefined => /^arn:[^:]+:kms:([a-z0-9-]+):/.exec(arn)?.[1];
+
+/** The encryption-context key S3 sets on every KMS call for SSE-KMS. */
+export const S3_ARN_CONTEXT_KEY = "kms:EncryptionContext:aws:s3:arn";
+
+/**
+ * Pins a KMS statement to one bucket: S3 passes `aws:s3:arn` as encryption
+ * context on every KMS call it makes for SSE-KMS; with S3 Bucket Keys on it is
+ * the bucket ARN, otherwise the object ARN (S3 User Guide, "Reducing the cost
+ * of SSE-KMS with Amazon S3 Bucket Keys", encryption context:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html, and
+ * "Encryption context": https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context).
+ * `bucketKey` true (our new buckets): StringEquals the bucket ARN. Unknown
+ * (an existing bucket): StringLike both forms, the bucket ARN and `bucket/*`.
+ * Without it a consumer allowed the key via S3 could use it for a bucket of its own.
+ */
+export function s3ArnContextCondition(bucketArn: string, bucketKey: boolean | undefined): Condition {
+  return bucketKey === true ? { StringEquals: { [S3_ARN_CONTEXT_KEY]: bucketArn } } : { StringLike: { [S3_ARN_CONTEXT_KEY]: [bucketArn, `${bucketArn}/*`] } };
+}
+
+/** Merge condition blocks (operators merged key by key). */
+export function mergeConditions(...cs: (Condition | undefined)[]): Condition {
+  const out: Condition = {};
+  for (const c of cs) for (const [op, kv] of Object.entries(c ?? {})) out[op] = { ...(out[op] ?? {}), ...kv };
+  return out;
+}
 
 /** The condition block that ties a KMS statement to S3 in one region. */
 export const viaS3Condition = (region: string): Condition => ({ StringEquals: { "kms:ViaService": s3ViaService(region) } });
@@ -85,6 +123,36 @@ export interface S3Grant {
   readonly accessPoint?: AccessPointLocation;
   /** The exact access point of this grant (from `addGrant()` in access-point mode). */
   readonly accessPointArn?: string;
+  /**
+   * The bucket owner's account id: the identity statements on the bucket and
+   * its objects (or the access point, owned by the same account) hold only
+   * while `aws:ResourceAccount` is this account, so a same-named bucket
+   * re-created by another account gets nothing. See {@link resourceAccountCondition}.
+   * @default none (no condition)
+   */
+  readonly resourceAccount?: string;
+  /**
+   * The bucket uses an S3 Bucket Key (KMS encryption context = bucket ARN).
+   * @default unknown: both the bucket and the object ARN form are allowed
+   */
+  readonly bucketKey?: boolean;
+}
+
+/**
+ * `aws:ResourceAccount` = the bucket owner, for the S3 statements of an
+ * identity policy. S3 sets it to the account owning the bucket, or, for a
+ * request through an access point, the account owning the access point
+ * (here always the bucket owner: our access points live in the bucket's
+ * account). IAM User Guide, global condition keys, aws:ResourceAccount:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount
+ * and S3 User Guide, "Verifying bucket ownership with bucket owner condition":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+ * (the request-side half: ExpectedBucketOwner, which the handlers send).
+ */
+export function resourceAccountCondition(grant: S3Grant, base?: Condition): Condition | undefined {
+  if (grant.resourceAccount === undefined) return base;
+  const b = base ?? {};
+  return { ...b, StringEquals: { ...(b.StringEquals ?? {}), "aws:ResourceAccount": grant.resourceAccount } };
 }
 
 export const objectArn = (bucketArn: string, prefix: string): string => `${bucketArn}/${prefix}*`;
@@ -120,5 +188,6 @@ export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[]
   if (region === undefined) {
     throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
   }
-  return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: viaS3Condition(region) }];
+  const condition = mergeConditions(viaS3Condition(region), s3ArnContextCondition(grant.bucketArn, grant.bucketKey));
+  return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: condition }];
 }

@@ -75,13 +75,14 @@ describe("AssumableRole permissions", () => {
   });
 
   it("reads and writes objects under the prefix only", () => {
-    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:PutObject"], Resource: "arn:aws:s3:::data-b/in/*" });
+    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: "arn:aws:s3:::data-b/in/*" });
   });
 
   it("uses exactly the bucket's key", () => {
     expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY });
     // Only through S3, in the key's region: never Decrypt/GenerateDataKey on the key directly.
-    expect(s[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+    // ... and for this bucket only (bucket-key setting unknown: bucket or object ARN as context)
+    expect(s[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] } });
   });
 
   it("has no KMS statement for an SSE-S3 bucket", () => {

@@ -56,7 +56,7 @@ describe("BucketShare accessPoints: true", () => {
         Resource: AP_ARN(name),
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: "s3:GetObject", Resource: `${AP_ARN(name)}/object/data/*` },
+      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP_ARN(name)}/object/data/*` },
     ]);
     const org = aps.find((a) => a.name === accessPointName("shared-data-b", ORG, "read", ""));
     expect(JSON.stringify(parsePolicy(org?.policy))).toContain('"aws:PrincipalOrgID":"o-abcdefghij"');
@@ -66,7 +66,9 @@ describe("BucketShare accessPoints: true", () => {
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
     // TLS-only and the uploads pinned to the bucket's key stay on the bucket, whatever the access point.
     expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
-    expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B } });
+    // ... to this share's access points only (s3:DataAccessPointArn, #17 item 7): one per distinct grant.
+    const arns = aps.map((ap) => `arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/${String(ap.name)}`).sort();
+    expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B, "s3:DataAccessPointArn": arns } });
     expect(JSON.stringify(s)).not.toContain(READER);
   });
 
@@ -102,7 +104,9 @@ describe("access-point mode, consumer side", () => {
     const name = accessPointName("shared-data-b", READER, "read", "data/");
     const task = policies.find((x) => x.includes(name));
     expect(task).toContain(`"Resource":"${AP_ARN(name)}/object/data/*"`);
-    expect(task).not.toContain("arn:aws:s3:::shared-data-b");
+    // The bucket ARN appears only as the KMS encryption context (S3 passes the bucket ARN there, access point or not).
+    const s3Only = (JSON.parse(task ?? "{}") as { Statement: { Action: string | string[] }[] }).Statement.filter((st) => ![st.Action].flat().some((a) => a.startsWith("kms:")));
+    expect(JSON.stringify(s3Only)).not.toContain("arn:aws:s3:::shared-data-b");
   });
 
   it("LambdaWriter writes through the access point of its own grant (target ARN checked against the grant)", () => {

@@ -124,13 +124,14 @@ describe("BucketShare grants", () => {
   });
 
   it("grants object actions on the prefix only", () => {
-    expect(s.find((x) => x.Action === "s3:GetObject")).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
-    expect(s.find((x) => x.Action === "s3:PutObject" && x.Effect === "Allow")).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
+    expect(s.find((x) => JSON.stringify(x.Action) === JSON.stringify(["s3:GetObject", "s3:GetObjectVersion"]))).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
+    expect(s.find((x) => x.Effect === "Allow" && JSON.stringify(x.Action) === JSON.stringify(["s3:PutObject", "s3:AbortMultipartUpload"]))).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
   });
 
   it("gives a write-only principal no ListBucket and no GetObject", () => {
     const forWriter = s.filter((x) => JSON.stringify(x.Principal).includes(WRITER));
-    expect(forWriter.map((x) => x.Action)).toEqual(["s3:PutObject"]);
+    // AbortMultipartUpload: the SDK's upload manager aborts a failed multipart upload (LEVEL_ACTIONS).
+    expect(forWriter.map((x) => x.Action)).toEqual([["s3:PutObject", "s3:AbortMultipartUpload"]]);
   });
 
   it("adds no statement for a principal of the owning account", () => {
@@ -144,8 +145,8 @@ describe("BucketShare grants", () => {
     expect(actionsFor(READER)).toEqual(["kms:Decrypt"]);
     // write = GenerateDataKey + Decrypt (multipart uploads); S3 never calls kms:Encrypt
     expect(actionsFor(WRITER).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
-    // ... and only through S3 in the bucket's region
-    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+    // ... and only through S3 in the bucket's region, for this bucket only (Bucket Key on: context = the bucket ARN)
+    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::shared-data-b" } });
   });
 
   it("groups principals sharing a level and prefix into one statement", () => {
@@ -153,7 +154,7 @@ describe("BucketShare grants", () => {
     const st = bucketStatements(share({ grants: many }).tf).filter((x) => x.Effect === "Allow");
     expect(st).toHaveLength(1); // one whole-bucket read statement
     expect(st[0]).toMatchObject({
-      Action: ["s3:ListBucket", "s3:GetObject"],
+      Action: ["s3:ListBucket", "s3:GetObject", "s3:GetObjectVersion"],
       Resource: ["arn:aws:s3:::shared-data-b", "arn:aws:s3:::shared-data-b/*"],
     });
     expect((st[0].Principal as { AWS: string[] }).AWS).toHaveLength(5);
@@ -186,7 +187,7 @@ describe("BucketShare options", () => {
       Action: "s3:PutObject",
       Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
     });
-    expect(s.find((x) => x.Sid?.endsWith("Objects"))?.Action).toEqual(["s3:PutObject", "s3:PutObjectAcl"]);
+    expect(s.find((x) => x.Sid?.endsWith("Objects"))?.Action).toEqual(["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectAcl"]);
   });
 
   it("returns the identity-side grant with the key", () => {

@@ -62,7 +62,7 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
   it("keeps the owners' statements first and unchanged, then adds the grant statements", () => {
     expect(statements.slice(0, 2)).toEqual(THEIRS);
     expect(statements.slice(2).map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "Grant1ListBucket", "Grant1Objects"]);
-    expect(statements[4]).toMatchObject({ Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::their-data/reports/*" });
+    expect(statements[4]).toMatchObject({ Principal: { AWS: ROLE_A }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::their-data/reports/*" });
   });
 
   it("accepts the kept policy as the JSON `aws s3api get-bucket-policy` prints", () => {
@@ -82,7 +82,7 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
     synthModule((scope, p) => {
       const shares: IBucketShare[] = [existing(scope, p), new BucketShare(scope, "new", { provider: p.b, accountId: ACCOUNT_B, bucketName: "new-data" })];
       for (const s of shares) expect(s.addGrant({ organizationId: ORG, level: "read" })).toMatchObject({ level: "read", prefix: "" });
-      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1" });
+      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1", resourceAccount: "222222222222" });
     });
   });
 

@@ -83,6 +83,13 @@ describe.each([
       expect(only(tf, "aws_lambda_function").description).toBe(`Writes to s3://${expectedAddress}/in/`);
     });
 
+    it("the writer names the bucket's owner: TARGET_BUCKET_OWNER (ExpectedBucketOwner) and aws:ResourceAccount on its S3 statements (#17 item 4)", () => {
+      expect(envOf(tf).TARGET_BUCKET_OWNER).toBe(ACCOUNT_B);
+      const s3Statements = rolePolicyOf(tf).Statement.filter((st) => [st.Action].flat().some((x) => typeof x === "string" && x.startsWith("s3:")));
+      expect(s3Statements.length).toBeGreaterThan(0);
+      for (const st of s3Statements) expect(st.Condition?.StringEquals?.["aws:ResourceAccount"]).toBe(ACCOUNT_B);
+    });
+
     it("a ConsumerAccess gets its role policy, an ARN and an Organization the resource side only", () => {
       const reader = `arn:aws:iam::${ACCOUNT_A}:role/reader`;
       let byArn: ShareGrant | undefined;

@@ -44,6 +44,8 @@ export interface IBucketShare {
   readonly objectOwnership?: ObjectOwnership;
   /** Region of the bucket (kms:ViaService of the identity-side KMS statements). @default the key ARN's region */
   readonly region?: string;
+  /** The bucket uses an S3 Bucket Key (KMS encryption context = bucket ARN). @default unknown (an existing bucket) */
+  readonly bucketKeyEnabled?: boolean;
   /** Set in access-point mode (`accessPoints: true`): where the grants' access points live. */
   readonly accessPointLocation?: AccessPointLocation;
   /** Grant a principal of another account (or an Organization) a level on a prefix; returns the identity-side grant. */
@@ -97,8 +99,11 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
 }
 
 /** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region">, level: AccessLevel, prefix = ""): S3Grant {
+export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId" | "bucketKeyEnabled">, level: AccessLevel, prefix = ""): S3Grant {
   return {
+    ...(share.bucketKeyEnabled !== undefined ? { bucketKey: share.bucketKeyEnabled } : {}),
+    // The consumer's statements hold only on the owner's bucket (aws:ResourceAccount, see resourceAccountCondition).
+    resourceAccount: share.accountId,
     ...(share.region !== undefined ? { region: share.region } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),

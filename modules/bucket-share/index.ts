@@ -181,6 +181,8 @@ export class BucketShare extends Construct implements IBucketShare {
   private readonly extraStatements: Statement[] = [];
   /** Region of the bucket and key. */
   public readonly region: string;
+  /** SSE-KMS with an S3 Bucket Key (KMS encryption context = the bucket ARN); false for SSE-S3. */
+  public readonly bucketKeyEnabled: boolean;
   /** `alias/s3/<bucket name with "." as "_">`, when `encryption` is `kms`. */
   public readonly kmsAliasName?: string;
   /** The server access log bucket, when `accessLogs` is on. */
@@ -207,6 +209,7 @@ export class BucketShare extends Construct implements IBucketShare {
     }
     this.region = v.region(f("region"), region);
     const encryption = v.oneOf(f("encryption"), props.encryption ?? "kms", ["kms", "s3"] as const);
+    this.bucketKeyEnabled = encryption === "kms";
     this.objectOwnership = v.oneOf(f("objectOwnership"), props.objectOwnership ?? "BucketOwnerEnforced", OBJECT_OWNERSHIPS);
     const requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     const noncurrentDays = v.integerInRange(f("noncurrentVersionExpirationDays"), props.noncurrentVersionExpirationDays ?? 90, 1, 36500);
@@ -297,6 +300,9 @@ export class BucketShare extends Construct implements IBucketShare {
                 partition,
                 region: this.region,
                 ownerAccountId: this.accountId,
+                // The key encrypts this bucket only, with an S3 Bucket Key: context = the bucket ARN.
+                bucketArn: this.bucketArn,
+                bucketKey: true,
                 grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
                 organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
                 id: principalsPolicyId(this.grantees),

@@ -26,10 +26,11 @@ describe("ConsumerAccess on an existing ECS task role", () => {
 
   it("holds exactly the identity half of the grant: ListBucket on the prefix, GetObject under it, Decrypt on the key", () => {
     expect(statementsOf(parsePolicy(policy.policy))).toEqual([
-      { Sid: "Grant1ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::their-data", Condition: { StringLike: { "s3:prefix": "reports/*" } } },
-      { Sid: "Grant1Objects", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::their-data/reports/*" },
+      // Only on the owner's bucket (aws:ResourceAccount): not on a same-named bucket of another account.
+      { Sid: "Grant1ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::their-data", Condition: { StringLike: { "s3:prefix": "reports/*" }, StringEquals: { "aws:ResourceAccount": "222222222222" } } },
+      { Sid: "Grant1Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::their-data/reports/*", Condition: { StringEquals: { "aws:ResourceAccount": "222222222222" } } },
       // Only as S3 calls it on the role's behalf, in the key's region (kms:ViaService).
-      { Sid: "Grant1KmsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: KEY, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+      { Sid: "Grant1KmsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: KEY, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::their-data", "arn:aws:s3:::their-data/*"] } } },
     ]);
   });
 

@@ -595,7 +595,7 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     if (target?.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = target.kmsKeyArn;
     if (target?.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
     const bucketOwner = target?.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
-    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(target?.accountId !== undefined ? "target.accountId" : "assumeRole.role (account of its ARN)"), bucketOwner);
+    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(target?.accountId === undefined ? "assumeRole.role (account of its ARN)" : props.target !== undefined ? "target.accountId" : "share grant (accountId of its share)"), bucketOwner);
     if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
     return { ...env, ...this.assumeRoleEnv, ...(props.environment ?? {}) };
   }
@@ -618,7 +618,8 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     if (this.props.target !== undefined) return this.props.target;
     const g = this.bound.find((x) => x.level !== "read") ?? this.bound[0];
     if (g === undefined) return undefined;
-    return { bucketName: g.address, prefix: g.prefix, kmsKeyArn: g.kmsKeyArn, ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}) };
+    // The grant knows the bucket's owner: the handler sends it as ExpectedBucketOwner (TARGET_BUCKET_OWNER).
+    return { bucketName: g.address, prefix: g.prefix, kmsKeyArn: g.kmsKeyArn, accountId: g.accountId, ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}) };
   }
 
   /** The execution role's S3 grants: `grants`, then the bound share grants' identity sides. */

@@ -91,11 +91,11 @@ describe("LambdaWriter (bucket-policy pattern)", () => {
     const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
     expect(policy.map((s) => s.Action)).toEqual([
       ["logs:CreateLogStream", "logs:PutLogEvents"],
-      ["s3:PutObject"],
+      ["s3:PutObject", "s3:AbortMultipartUpload"],
       // GenerateDataKey to encrypt, Decrypt for multipart uploads; never kms:Encrypt (S3 does not call it)
       ["kms:Decrypt", "kms:GenerateDataKey"],
     ]);
-    expect(policy[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+    expect(policy[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] } });
     expect(policy[1].Resource).toBe("arn:aws:s3:::data-b/in/*");
     const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
     expect(env.TARGET_ROLE_ARN).toBeUndefined();

@@ -116,7 +116,10 @@ function contextOf(principal: MatrixPrincipal, probe: Probe, guardrails: Guardra
   const userName = userNameOf(principal.principalArn);
   if (userName !== undefined) who["aws:username"] = userName;
   const org = principal.kind === "service" || principal.kind === "anonymous" ? {} : organizationContext(guardrails, principal.account, probe.resourceAccount);
-  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...org, ...principal.context, ...probe.context };
+  // aws:ResourceAccount: the account owning the bucket, access point or key the probe asks about
+  // (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceaccount).
+  const resource: Record<string, string> = probe.resourceAccount !== undefined ? { "aws:ResourceAccount": probe.resourceAccount } : {};
+  const context: Record<string, string> = { ...DEFAULT_CONTEXT, ...who, ...org, ...resource, ...principal.context, ...probe.context };
   if (context["sts:RoleSessionName"] === OWN_SESSION_NAME) context["sts:RoleSessionName"] = userName ?? SESSION_NAME;
   return context;
 }
@@ -128,18 +131,74 @@ export interface EvaluateOptions {
   readonly guardrails?: Guardrails;
 }
 
+/**
+ * `kms:EncryptionContext:<key>` conditions, decided here: the engine only knows
+ * variable keys written with "/" (`aws:PrincipalTag/x`) and drops the probe's
+ * `kms:EncryptionContext:aws:s3:arn` as unknown, so every statement naming it would
+ * fail as "missing". Each such key under String(Not)Equals / String(Not)Like
+ * (optionally ...IfExists) is evaluated against the probe's context and removed;
+ * a statement whose test fails gets a condition that never holds (a missing
+ * key under StringEquals), so statement positions and Sids are unchanged.
+ */
+const ENCRYPTION_CONTEXT = "kms:encryptioncontext:";
+const NEVER: Record<string, Record<string, string>> = { StringEquals: { "aws:ResourceTag/xacct-access-never": "never" } };
+
+const likeToRegExp = (pattern: string): RegExp => new RegExp(`^${pattern.split("*").map((p) => p.split("?").map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join(".")).join(".*")}$`);
+
+function testContextKey(operator: string, actual: string | undefined, values: string[]): boolean | undefined {
+  const ifExists = operator.endsWith("IfExists");
+  const base = ifExists ? operator.slice(0, -"IfExists".length) : operator;
+  if (actual === undefined) {
+    if (ifExists) return true;
+    if (base === "StringNotEquals" || base === "StringNotLike") return true;
+    if (base === "StringEquals" || base === "StringLike") return false;
+    return undefined;
+  }
+  switch (base) {
+    case "StringEquals": return values.includes(actual);
+    case "StringNotEquals": return !values.includes(actual);
+    case "StringLike": return values.some((v) => likeToRegExp(v).test(actual));
+    case "StringNotLike": return !values.some((v) => likeToRegExp(v).test(actual));
+    default: return undefined;
+  }
+}
+
+export function resolveEncryptionContext(doc: PolicyDocument, context: Readonly<Record<string, string>>): PolicyDocument {
+  const text = JSON.stringify(doc).toLowerCase();
+  if (!text.includes(ENCRYPTION_CONTEXT)) return doc;
+  const actualOf = (key: string): string | undefined => Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+  const statements = [doc.Statement].flat().map((s) => {
+    if (!s.Condition) return s;
+    const condition: Record<string, Record<string, string | string[] | boolean>> = {};
+    let holds = true;
+    for (const [operator, byKey] of Object.entries(s.Condition)) {
+      const rest: Record<string, string | string[] | boolean> = {};
+      for (const [key, value] of Object.entries(byKey)) {
+        const r = key.toLowerCase().startsWith(ENCRYPTION_CONTEXT) ? testContextKey(operator, actualOf(key), [value].flat().map(String)) : undefined;
+        if (r === undefined) rest[key] = value;
+        else if (!r) holds = false;
+      }
+      if (Object.keys(rest).length > 0) condition[operator] = rest;
+    }
+    if (!holds) return { ...s, Condition: NEVER };
+    return Object.keys(condition).length > 0 ? { ...s, Condition: condition } : (({ Condition: _dropped, ...x }) => x)(s);
+  });
+  return { ...doc, Statement: statements };
+}
+
 function simulationOf(principal: MatrixPrincipal, probe: Probe, resourcePolicy: PolicyDocument | undefined, guardrails: Guardrails | undefined): Simulation {
+  const context = contextOf(principal, probe, guardrails);
   return {
     request: {
       principal: principal.arn ?? loadEngine().anonymousPrincipal,
       action: probe.action,
       resource: { resource: probe.resource, accountId: probe.resourceAccount },
-      contextVariables: contextOf(principal, probe, guardrails),
+      contextVariables: context,
     },
-    identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: p.document })),
+    identityPolicies: principal.identityPolicies.map((p) => ({ name: p.name, policy: resolveEncryptionContext(p.document, context) })),
     serviceControlPolicies: levelsFor(guardrails, "scp", principal.account, principal.kind),
     resourceControlPolicies: levelsFor(guardrails, "rcp", probe.resourceAccount, principal.kind),
-    resourcePolicy,
+    resourcePolicy: resourcePolicy && resolveEncryptionContext(resourcePolicy, context),
     additionalSettings: { s3: { blockPublicAccess: probe.blockPublicAccess } },
   };
 }

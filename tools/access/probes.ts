@@ -1,5 +1,5 @@
 import { AccessPointModel, asList, BucketModel, KeyModel, RoleModel, StackModel, statementsOf } from "../../lib/model/stack-model";
-import { grantAsStatement, kmsKeyRegion } from "../../lib/policy";
+import { grantAsStatement, kmsKeyRegion, S3_ARN_CONTEXT_KEY } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { conditionValues } from "./conditions";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
@@ -65,6 +65,9 @@ function objectProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
     onBucket("s3:PutBucketPolicy"),
   ];
 }
+
+/** A bucket of another account whose SSE-KMS requests name the probed key: the key must refuse it. */
+export const OTHER_BUCKET_ARN = "arn:aws:s3:::another-accounts-bucket";
 
 /** A KMS key of the third account: what a writer could name instead of the bucket's key. */
 export const FOREIGN_KMS_KEY = "arn:aws:kms:us-east-1:999999999999:key/foreign";
@@ -148,9 +151,15 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   // (kms:ViaService, which the grants require).
   const region = kmsKeyRegion(key.arn);
   const direct = { context: {}, contextLabel: "" };
-  const viaS3 = { context: { "kms:ViaService": `s3.${region}.amazonaws.com` }, contextLabel: "via-s3" };
+  // S3 names the bucket (S3 Bucket Key) or object in the encryption context of every KMS call it makes
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html): the key's own bucket,
+  // and another bucket (a consumer using the owner's key for a bucket of its own: must be Denied).
+  const bucket = model.buckets.find((b) => b.kmsKeyArn === key.arn);
+  const via = { "kms:ViaService": `s3.${region}.amazonaws.com` };
+  const viaS3 = { context: bucket ? { ...via, [S3_ARN_CONTEXT_KEY]: bucket.arn } : via, contextLabel: "via-s3" };
+  const viaS3Other = { context: { ...via, [S3_ARN_CONTEXT_KEY]: OTHER_BUCKET_ARN }, contextLabel: "via-s3,other-bucket" };
   return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].flatMap((action) =>
-    [direct, viaS3].map((c) => ({
+    [direct, viaS3, ...(bucket ? [viaS3Other] : [])].map((c) => ({
       action,
       resource: key.arn,
       resourceLabel: keyLabel(model, key),

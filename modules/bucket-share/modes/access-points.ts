@@ -56,7 +56,14 @@ class AccessPointMode implements ShareMode {
 
   public bucketPolicy(input: BucketPolicyInput): PolicyDocument {
     const { grants: _grants, organizationGrants: _orgs, ...rest } = input;
-    return accessPointBucketPolicy({ ...rest, ownerAccountId: this.host.accountId, objectWriterOwnership: this.host.objectWriterOwnership });
+    return accessPointBucketPolicy({
+      ...rest,
+      ownerAccountId: this.host.accountId,
+      objectWriterOwnership: this.host.objectWriterOwnership,
+      // Delegate to this share's access points only (s3:DataAccessPointArn), not every access point of the account.
+      accessPointArns: this.accessPoints?.arns ?? [],
+      location: this.accessPointLocation,
+    });
   }
 
   public keyPolicy(input: KeyPolicyInput): PolicyDocument {
@@ -133,6 +140,11 @@ export class AccessPointSet {
   }
 
   private readonly dependsOn: string[];
+
+  /** The ARNs of the access points created so far, sorted. */
+  public get arns(): string[] {
+    return [...this.byKey.keys()].map((name) => accessPointArn(this.location, name)).sort();
+  }
 
   /**
    * The access point of one grant, created on first use (the same principal,
