@@ -1,6 +1,6 @@
 import { checkModel, hasSizeLimit, policySize, POLICY_SIZE_LIMITS } from "../../lib/checks";
 import { loadConfig } from "../config";
-import { Testing } from "../../lib/framework";
+import { App, Testing } from "../../lib/framework";
 import { buildStackModel, TfJson } from "../../lib/model/stack-model";
 import { AccessPointShareStack, generatedConsumers } from "./access-points";
 
