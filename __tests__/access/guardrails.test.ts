@@ -108,6 +108,21 @@ describe("the access matrix within the organisation's guardrails", () => {
   });
 });
 
+describe("the jest matcher", () => {
+  const json = JSON.stringify(shareTf());
+
+  it("toAllowWithinGuardrails: Allowed with the guardrails applied; .not when one refuses", async () => {
+    await expect(json).toAllow("role/reader", "s3:GetObject", OBJECT);
+    await expect(json).toAllowWithinGuardrails(readGuardrails({ rcp: [RCP_FILE], map: file("org2.json", { organization: { id: "o-a1b2c3d4e5", accounts: [ACCOUNT_A, ACCOUNT_B] } }) }), "role/reader", "s3:GetObject", OBJECT);
+    await expect(json).not.toAllowWithinGuardrails(readGuardrails({ scp: [SCP_FILE] }), "role/reader", "s3:GetObject", OBJECT);
+  });
+
+  it("refuses a computed matrix (it must re-decide the cells), with the fix", async () => {
+    const m = await matrix(shareTf());
+    await expect(expect(m).toAllowWithinGuardrails(readGuardrails({ scp: [SCP_FILE] }), "role/reader", "s3:GetObject", OBJECT)).rejects.toThrow(/give it the stack or the JSON of Testing.synth/);
+  });
+});
+
 describe("guardrail inputs", () => {
   it("refuses a file with no policy in it, naming the file and the forms it takes", () => {
     expect(() => readGuardrail("scp", file("empty.json", { hello: 1 }))).toThrow(GuardrailInputError);

@@ -32,6 +32,7 @@
 import { setImmediate } from "timers";
 import type { TfJson } from "../../lib/model/stack-model";
 import { diffAllowed } from "./diff";
+import type { Guardrails } from "./guardrails";
 import { stackFromJson } from "./load";
 import { computeMatrix } from "./matrix";
 import type { Cell, StackMatrix } from "./types";
@@ -46,9 +47,32 @@ const isStack = (x: unknown): x is { toTerraform(): unknown; node?: { id?: strin
 const byString = new Map<string, Promise<StackMatrix>>();
 const byObject = new WeakMap<object, Promise<StackMatrix>>();
 
-function fromTf(name: string, tf: TfJson): Promise<StackMatrix> {
+function fromTf(name: string, tf: TfJson, guardrails?: Guardrails): Promise<StackMatrix> {
   const s = stackFromJson(name, tf);
-  return computeMatrix(s.name, s.model, s.extras);
+  return computeMatrix(s.name, s.model, s.extras, { guardrails });
+}
+
+const withGuardrails = new WeakMap<Guardrails, Map<unknown, Promise<StackMatrix>>>();
+
+/** The subject's matrix decided within the organisation's guardrails (computed once per subject and guardrails). */
+function guardedMatrixOf(subject: AccessSubject, guardrails: Guardrails): Promise<StackMatrix> {
+  if (isMatrix(subject)) {
+    throw new Error("toAllowWithinGuardrails re-decides the cells with the guardrails: give it the stack or the JSON of Testing.synth(stack), not a computed matrix");
+  }
+  let byGuardrails = withGuardrails.get(guardrails);
+  if (!byGuardrails) {
+    byGuardrails = new Map();
+    withGuardrails.set(guardrails, byGuardrails);
+  }
+  let m = byGuardrails.get(subject);
+  if (!m) {
+    if (isStack(subject)) {
+      const { Testing } = require("../../lib/framework") as typeof import("../../lib/framework");
+      m = fromTf(subject.node?.id ?? "stack", JSON.parse(Testing.synth(subject as Parameters<typeof Testing.synth>[0])) as TfJson, guardrails);
+    } else m = fromTf("stack", typeof subject === "string" ? (JSON.parse(subject) as TfJson) : subject, guardrails);
+    byGuardrails.set(subject, m);
+  }
+  return m;
 }
 
 /** The subject's matrix (computed once per subject). */
@@ -100,8 +124,8 @@ interface Result {
   message: () => string;
 }
 
-async function allow(subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
-  const m = await matrixOfSubject(subject);
+async function allow(subject: AccessSubject, principal: string, action: string, resource: string, context = "", guardrails?: Guardrails): Promise<Result> {
+  const m = await (guardrails ? guardedMatrixOf(subject, guardrails) : matrixOfSubject(subject));
   const cells = matching(m, principal, action, resource, context);
   const allowed = cells.filter((c) => c.decision === "Allowed");
   return allowed.length
@@ -207,7 +231,17 @@ export function toGrantExactly(this: unknown, subject: AccessSubject, expected: 
   return tracked(this, "toGrantExactly", () => grantExactly(subject, expected));
 }
 
-export const accessMatchers = { toAllow, toDeny, toGrantExactly };
+/**
+ * Allowed within the organisation's guardrails: the cell is Allowed with the
+ * SCPs of the principal's account and the RCPs of the resource's account
+ * applied (`readGuardrails({ scp, rcp, map })` from `xacct-s3/access`).
+ * `.not` asserts that the policies or a guardrail refuse it.
+ */
+export function toAllowWithinGuardrails(this: unknown, subject: AccessSubject, guardrails: Guardrails, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+  return tracked(this, "toAllowWithinGuardrails", () => allow(subject, principal, action, resource, context, guardrails));
+}
+
+export const accessMatchers = { toAllow, toDeny, toGrantExactly, toAllowWithinGuardrails };
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -219,6 +253,8 @@ declare global {
       toDeny(principal: string, action: string, resource: string, context?: string): Promise<R>;
       /** The Allowed cells are exactly these keys. Async: await it. */
       toGrantExactly(expected: readonly string[]): Promise<R>;
+      /** Allowed with the organisation's SCPs and RCPs applied (`readGuardrails` of xacct-s3/access). Async: await it. */
+      toAllowWithinGuardrails(guardrails: Guardrails, principal: string, action: string, resource: string, context?: string): Promise<R>;
     }
   }
 }
