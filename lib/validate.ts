@@ -226,7 +226,8 @@ export function bucketOrAccessPoint(field: string, value: unknown): string {
 export interface AccountPinnedProvider {
   readonly allowedAccountIds?: string[];
   readonly forbiddenAccountIds?: string[];
-  readonly assumeRole?: readonly { readonly roleArn?: string }[] | unknown;
+  /** A list of `{ roleArn }` (the provider's assume_role blocks) or a token: read only when it is a literal list. */
+  readonly assumeRole?: unknown;
 }
 
 const literal = (v: unknown): v is string => typeof v === "string" && !isToken(v);
@@ -261,6 +262,6 @@ export function providerAccount(field: string, provider: AccountPinnedProvider, 
   const last = roles.length > 0 ? roles[roles.length - 1]?.roleArn : undefined;
   const m = literal(last) ? /^arn:aws[\w-]*:iam::(\d{12}):role\//.exec(last) : null;
   if (m && m[1] !== accountId) {
-    throw new ConfigError(field, `assumes ${last} (assumeRole), a role of account ${m[1]}, but ${accountField} is ${accountId}: the module's resources would be created in ${m[1]}; ${fix}`);
+    throw new ConfigError(field, `assumes ${String(last)} (assumeRole), a role of account ${m[1]}, but ${accountField} is ${accountId}: the module's resources would be created in ${m[1]}; ${fix}`);
   }
 }

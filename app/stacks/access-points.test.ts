@@ -1,6 +1,6 @@
 import { checkModel, hasSizeLimit, policySize, POLICY_SIZE_LIMITS } from "../../lib/checks";
 import { loadConfig } from "../config";
-import { App, Testing } from "../../lib/framework";
+import { Testing } from "../../lib/framework";
 import { buildStackModel, TfJson } from "../../lib/model/stack-model";
 import { AccessPointShareStack, generatedConsumers } from "./access-points";
 
@@ -43,7 +43,7 @@ describe("AccessPointShareStack follows XACCT_ACCESS_LOGS (#17 item 8)", () => {
   ])("XACCT_ACCESS_LOGS=%s: %i access logging configuration(s)", (value, n) => {
     const app = Testing.app();
     const config = loadConfig({ env: { XACCT_ACCESS_LOGS: value } });
-    const stack = new AccessPointShareStack(app as App, "access-points", config, { consumers: 2 });
+    const stack = new AccessPointShareStack(app, "access-points", config, { consumers: 2 });
     const tf = JSON.parse(Testing.synth(stack)) as TfJson;
     expect(Object.keys(tf.resource?.aws_s3_bucket_logging ?? {})).toHaveLength(n);
   });

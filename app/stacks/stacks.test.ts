@@ -128,7 +128,7 @@ describe("account placement", () => {
 
 describe("three-account processorQueue", () => {
   const tf = synthAll({ processorQueue: true })["three-account"];
-  const res = (type: string) => Object.values((tf.resource as Record<string, Record<string, Record<string, unknown>>> | undefined)?.[type] ?? {});
+  const res = (type: string) => Object.values((tf.resource)?.[type] ?? {});
 
   it("routes the data bucket's events through a queue (with DLQ) in production to the processor", () => {
     expect(res("aws_sqs_queue").map((q) => [q.name, q.provider]).sort()).toEqual([

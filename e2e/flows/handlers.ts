@@ -252,7 +252,7 @@ export interface QueueSetup {
 export async function queueSetup(ctx: Ctx, tf: Terraform, config: ProjectConfig): Promise<QueueSetup | string> {
   if (!config.processorQueue) return "the stack was deployed without processorQueue (XACCT_E2E_PROCESSOR_QUEUE=0)";
   const out = await tf.outputs();
-  const queueUrl = out.processor_queue_url === undefined ? "" : String(out.processor_queue_url);
+  const queueUrl = typeof out.processor_queue_url === "string" ? out.processor_queue_url : "";
   if (!queueUrl) return "no processor_queue_url output in the deployed state";
   const prodCreds = await deployerCreds(ctx, config.accounts.production.id, "queue");
   const { endpoint, region } = ctx.emu;

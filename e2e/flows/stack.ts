@@ -28,8 +28,8 @@ export function emulatorSettings(ctx: Ctx, extra: Record<string, string> = {}): 
 }
 
 /**
- * The three-account stack is deployed with processorQueue on (S3 -> SQS -> processor, the
- * `queue` step) unless XACCT_E2E_PROCESSOR_QUEUE=0 (then the direct S3 -> Lambda trigger is
+ * The three-account stack is deployed with processorQueue on (S3 → SQS → processor, the
+ * `queue` step) unless XACCT_E2E_PROCESSOR_QUEUE=0 (then the direct S3 → Lambda trigger is
  * deployed and the queue step is skipped).
  */
 export function processorQueueSettings(stack: StackName, env: NodeJS.ProcessEnv = process.env): Record<string, string> {

@@ -5,7 +5,7 @@ import type { Creds } from "./aws";
 /**
  * SigV4-signed requests for the two APIs the queue step needs (SQS, Lambda
  * event source mappings) without adding their SDK clients to the repository:
- * @smithy/signature-v4 (already installed with @aws-sdk/client-s3) signs,
+ * `@smithy/signature-v4` (already installed with `@aws-sdk/client-s3`) signs,
  * Node's crypto hashes, fetch sends. The emulator tells accounts apart by the
  * access key, so the signature must name the caller's credentials.
  */

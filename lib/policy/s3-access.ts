@@ -15,7 +15,7 @@ import { AccessLevel, AccessPointLocation, Condition, Statement } from "./types"
  *   https://www.repost.aws/knowledge-center/s3-large-file-encryption-kms-key
  *   and https://aws.amazon.com/premiumsupport/knowledge-center/s3-multipart-kms-decrypt/
  * - Writers get `s3:AbortMultipartUpload`: the SDK's upload manager
- *   (@aws-sdk/lib-storage Upload, the CLI's `s3 cp`) aborts a multipart upload
+ *   (`@aws-sdk/lib-storage` Upload, the CLI's `s3 cp`) aborts a multipart upload
  *   whose part failed, so the parts do not linger (and bill) until a lifecycle
  *   rule removes them. CreateMultipartUpload / UploadPart / CompleteMultipartUpload
  *   are authorized by s3:PutObject; AbortMultipartUpload is its own action

@@ -89,7 +89,7 @@ export interface LambdaTarget {
 
 /**
  * Deliver the bucket's S3 events through an SQS queue in the function's
- * account (S3 -> SQS -> Lambda event source mapping) instead of invoking the
+ * account (S3 → SQS → Lambda event source mapping) instead of invoking the
  * function directly: messages that fail transiently return to the queue
  * (partial batch responses) and land in a dead-letter queue after
  * `maxReceiveCount` receives. Both queues use SQS-managed SSE (SSE-SQS): with a

@@ -282,6 +282,6 @@ describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
     [{ s3Trigger: { ...BUCKET, accountId: ACCOUNT_B } }, "LambdaWriter(writer).s3Trigger.accountId", "Set s3Trigger.queue: true"],
   ])("%j: refused naming %s (or accepted)", (props, field, hint) => {
     if (field === "") expect(() => writer(props as Partial<LambdaWriterProps>)).not.toThrow();
-    else expectConfigError(() => writer(props as Partial<LambdaWriterProps>), field, hint);
+    else expectConfigError(() => writer(props), field, hint);
   });
 });

@@ -5,7 +5,7 @@
  *   // jest.config.js: registers the matchers in every test file
  *   setupFilesAfterEnv: ["xacct-s3/access/jest"],
  *   // tsconfig.json: declares their types globally (jest.Matchers)
- *   "compilerOptions": { "types": ["node", "jest", "xacct-s3/access/jest"] }
+ *   "compilerOptions": \{ "types": ["node", "jest", "xacct-s3/access/jest"] \}
  *
  * (an own setup file may `require("xacct-s3/access/jest")` instead; without the "types" entry,
  * one `import "xacct-s3/access/jest";` in any .d.ts or test file of the project gives the types).
