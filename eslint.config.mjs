@@ -10,7 +10,14 @@ import { importX, createNodeResolver } from "eslint-plugin-import-x";
 import tsdoc from "eslint-plugin-tsdoc";
 
 /** Test files and test-only helpers: they fake async SDK interfaces and assert on parsed JSON. */
-const TESTS = ["**/*.test.ts", "__tests__/**/*.ts", "handlers/shared/testing.ts", "handlers/shared/capture-logs.ts", "handlers/shared/fake-endpoint.ts", "lib/testing.ts"];
+const TESTS = [
+  "**/*.test.ts",
+  "__tests__/**/*.ts",
+  "handlers/shared/testing.ts",
+  "handlers/shared/capture-logs.ts",
+  "handlers/shared/fake-endpoint.ts",
+  "lib/testing.ts",
+];
 /** Library folders: what the package ships or runs (lib/, modules/, handlers/, tools/), tests excluded. */
 export const LIBRARY = ["lib/**/*.ts", "modules/**/*.ts", "handlers/**/*.ts", "tools/**/*.ts"];
 /** The demo app: it composes the library, the library never imports it (issue #16, item 1). */
@@ -39,7 +46,10 @@ export default tseslint.config(
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/no-explicit-any": "error",
       // `_name` is the repository's convention for a deliberately unused parameter or rest-omitted property (tsc's noUnusedParameters honours it too).
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
       // Callbacks pass a caught `unknown` on unchanged (deadline.ts rejects with the SDK's own error): wrapping it would hide the SDK error type the handlers diagnose.
       "@typescript-eslint/prefer-promise-reject-errors": ["error", { allowThrowingUnknown: true }],
       "@typescript-eslint/no-require-imports": [
@@ -60,7 +70,15 @@ export default tseslint.config(
     rules: {
       "import-x/no-restricted-paths": [
         "error",
-        { zones: [{ target: LIBRARY.map((g) => `./${g.split("/")[0]}`), from: DEMO_APP, message: "the library never imports the demo app (app/, main.ts): pass what it needs in as props or context" }] },
+        {
+          zones: [
+            {
+              target: LIBRARY.map((g) => `./${g.split("/")[0]}`),
+              from: DEMO_APP,
+              message: "the library never imports the demo app (app/, main.ts): pass what it needs in as props or context",
+            },
+          ],
+        },
       ],
     },
   },
@@ -87,7 +105,15 @@ export default tseslint.config(
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", exports: "writable", __dirname: "readonly", process: "readonly", console: "readonly", Buffer: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        exports: "writable",
+        __dirname: "readonly",
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+      },
     },
     // CommonJS config files (jest.config.js, scripts/ts-register.js) require by nature; their `@type` comments are JSDoc, not TSDoc.
     rules: { ...tseslint.configs.disableTypeChecked.rules, "@typescript-eslint/no-require-imports": "off", "tsdoc/syntax": "off" },

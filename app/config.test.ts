@@ -70,7 +70,15 @@ describe("loadConfig precedence", () => {
 
   it("configures the S3 backend with its own region default", () => {
     const c = loadConfig({ env: { XACCT_BACKEND: "s3", XACCT_STATE_BUCKET: "tf-state-bucket" } });
-    expect(c.backend).toEqual({ type: "s3", bucket: "tf-state-bucket", keyPrefix: "xacct/", region: "us-east-1", profile: undefined, roleArn: undefined, kmsKeyId: undefined });
+    expect(c.backend).toEqual({
+      type: "s3",
+      bucket: "tf-state-bucket",
+      keyPrefix: "xacct/",
+      region: "us-east-1",
+      profile: undefined,
+      roleArn: undefined,
+      kmsKeyId: undefined,
+    });
   });
 });
 
@@ -117,7 +125,11 @@ describe("loadConfig bad input names the field and the accepted form", () => {
     [{ XACCT_ROLE_ARN_A: "arn:aws:iam::111111111111:user/deployer" }, "accounts.a.roleArn", "not a role ARN"],
     [{ XACCT_ROLE_ARN_B: "arn:aws:iam::222222222222:root" }, "accounts.b.roleArn", "not a role ARN"],
     [{ XACCT_ROLE_ARN_B: "arn:aws:iam::111111111111:role/deployer" }, "accounts.b.roleArn", "pinned to account 222222222222"],
-    [{ XACCT_BACKEND: "s3", XACCT_STATE_BUCKET: "tf-state-bucket", XACCT_STATE_ROLE_ARN: "arn:aws:iam::444444444444:user/ci" }, "backend.roleArn", "not a role ARN"],
+    [
+      { XACCT_BACKEND: "s3", XACCT_STATE_BUCKET: "tf-state-bucket", XACCT_STATE_ROLE_ARN: "arn:aws:iam::444444444444:user/ci" },
+      "backend.roleArn",
+      "not a role ARN",
+    ],
   ])("%j → %s", (env, field, hint) => {
     const e = fail(() => loadConfig({ env }));
     expect(e.field).toBe(field);
@@ -159,7 +171,14 @@ describe("unknown XACCT_* environment variables", () => {
   });
 
   it("accepts every documented variable, the per-account patterns and the tools' own variables", () => {
-    const env = { XACCT_PROFILE_REPORTING: "p", XACCT_ROLE_ARN_DEVELOPMENT: "", XACCT_E2E_PROVIDERS: "mirror", XACCT_TF_PROVIDERS: "x", XACCT_BUNDLE_CACHE: "off", XACCT_CACHE: "/tmp" };
+    const env = {
+      XACCT_PROFILE_REPORTING: "p",
+      XACCT_ROLE_ARN_DEVELOPMENT: "",
+      XACCT_E2E_PROVIDERS: "mirror",
+      XACCT_TF_PROVIDERS: "x",
+      XACCT_BUNDLE_CACHE: "off",
+      XACCT_CACHE: "/tmp",
+    };
     expect(() => loadConfig({ env })).not.toThrow();
   });
 });

@@ -393,14 +393,14 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     if (new Set(trio).size !== 3) {
       // Name the setting that repeats an earlier one: the one to change.
       const repeated = accounts.production.id === accounts.development.id ? "production" : "reporting";
-      throw new ConfigError(
-        `accounts.${repeated}.id`,
-        `development, production and reporting must be three different accounts (got ${trio.join(", ")})`,
-      );
+      throw new ConfigError(`accounts.${repeated}.id`, `development, production and reporting must be three different accounts (got ${trio.join(", ")})`);
     }
   }
 
-  const perStack = {} as Pick<ProjectConfig, "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "processorQueue">;
+  const perStack = {} as Pick<
+    ProjectConfig,
+    "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "processorQueue"
+  >;
   const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
     if (uses(stack)) perStack[key] = get();
     else lazy(perStack, key, get);
@@ -446,7 +446,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     backend = { type, dir: path.resolve(cwd, dir) };
   } else {
     if (b.bucket === undefined) {
-      throw new ConfigError("backend.bucket", "is required when backend.type is \"s3\": name an existing state bucket (XACCT_STATE_BUCKET)");
+      throw new ConfigError("backend.bucket", 'is required when backend.type is "s3": name an existing state bucket (XACCT_STATE_BUCKET)');
     }
     const stateRoleArn = optionalString("backend.roleArn", b.roleArn);
     if (stateRoleArn !== undefined) deployerRoleArn("backend.roleArn", stateRoleArn);
@@ -499,7 +499,13 @@ const STACK_ACCOUNTS: Record<StackId, AccountKey[]> = {
 
 function stackList(value: unknown): StackId[] {
   if (value === undefined || value === "") return [...STACK_IDS];
-  const list = typeof value === "string" ? value.split(",").map((x) => x.trim()).filter(Boolean) : value;
+  const list =
+    typeof value === "string"
+      ? value
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : value;
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError("stacks", `must list demo stacks, e.g. "assume-role,three-account" or ["assume-role"] (got ${JSON.stringify(value)})`);
   }

@@ -20,15 +20,48 @@ function bucketResources(consumersPerBucket: readonly Consumer[][], sharedPrefix
   return consumersPerBucket.flatMap((consumers, b) => {
     const bucket = `bench-bucket-${b}`;
     const arn = `arn:aws:s3:::${bucket}`;
-    const deny = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+    const deny = {
+      Sid: "DenyInsecureTransport",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: [arn, `${arn}/*`],
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
     const grants = sharedPrefix
       ? [
-          { Sid: "Read", Effect: "Allow", Principal: { AWS: consumers.map((c) => role(c.index)) }, Action: ["s3:GetObject", "s3:PutObject"], Resource: `${arn}/team-${b}/*` },
-          { Sid: "List", Effect: "Allow", Principal: { AWS: consumers.map((c) => role(c.index)) }, Action: "s3:ListBucket", Resource: arn, Condition: { StringLike: { "s3:prefix": `team-${b}/*` } } },
+          {
+            Sid: "Read",
+            Effect: "Allow",
+            Principal: { AWS: consumers.map((c) => role(c.index)) },
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: `${arn}/team-${b}/*`,
+          },
+          {
+            Sid: "List",
+            Effect: "Allow",
+            Principal: { AWS: consumers.map((c) => role(c.index)) },
+            Action: "s3:ListBucket",
+            Resource: arn,
+            Condition: { StringLike: { "s3:prefix": `team-${b}/*` } },
+          },
         ]
       : consumers.flatMap((c) => [
-          { Sid: `Objects${c.index}`, Effect: "Allow", Principal: { AWS: role(c.index) }, Action: ["s3:GetObject", "s3:PutObject"], Resource: `${arn}/consumer-${c.index}/*` },
-          { Sid: `List${c.index}`, Effect: "Allow", Principal: { AWS: role(c.index) }, Action: "s3:ListBucket", Resource: arn, Condition: { StringLike: { "s3:prefix": `consumer-${c.index}/*` } } },
+          {
+            Sid: `Objects${c.index}`,
+            Effect: "Allow",
+            Principal: { AWS: role(c.index) },
+            Action: ["s3:GetObject", "s3:PutObject"],
+            Resource: `${arn}/consumer-${c.index}/*`,
+          },
+          {
+            Sid: `List${c.index}`,
+            Effect: "Allow",
+            Principal: { AWS: role(c.index) },
+            Action: "s3:ListBucket",
+            Resource: arn,
+            Condition: { StringLike: { "s3:prefix": `consumer-${c.index}/*` } },
+          },
         ]);
     const policy = { Version: "2012-10-17", Statement: [deny, ...grants] };
     return [
@@ -43,7 +76,11 @@ export function generatedPlan(n: number, buckets = 10, sharedPrefix = false): Pl
   const per = Math.ceil(n / buckets);
   const before = Array.from({ length: buckets }, (_, b) => Array.from({ length: per }, (_, j) => ({ index: b * per + j })).filter((c) => c.index < n));
   const after = before.map((cs, b) => (b === 0 ? [...cs.slice(2), ...[0, 1, 2, 3, 4].map((k) => ({ index: n + k }))] : cs));
-  return planJson({ providers: [{ key: "aws", account: BENCH_OWNER }], before: bucketResources(before, sharedPrefix), after: bucketResources(after, sharedPrefix) });
+  return planJson({
+    providers: [{ key: "aws", account: BENCH_OWNER }],
+    before: bucketResources(before, sharedPrefix),
+    after: bucketResources(after, sharedPrefix),
+  });
 }
 
 if (require.main === module) {

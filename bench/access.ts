@@ -30,9 +30,23 @@ function bucketResources(principalsPerBucket: readonly string[][]): FixtureResou
     const policy = {
       Version: "2012-10-17",
       Statement: [
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [arn, `${arn}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: [arn, `${arn}/*`],
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
         { Sid: "Read", Effect: "Allow", Principal: { AWS: principals }, Action: ["s3:GetObject", "s3:PutObject"], Resource: `${arn}/team-${b}/*` },
-        { Sid: "List", Effect: "Allow", Principal: { AWS: principals }, Action: "s3:ListBucket", Resource: arn, Condition: { StringLike: { "s3:prefix": `team-${b}/*` } } },
+        {
+          Sid: "List",
+          Effect: "Allow",
+          Principal: { AWS: principals },
+          Action: "s3:ListBucket",
+          Resource: arn,
+          Condition: { StringLike: { "s3:prefix": `team-${b}/*` } },
+        },
       ],
     };
     return [
@@ -105,7 +119,9 @@ async function main(): Promise<void> {
     return;
   }
   for (const r of rows) {
-    process.stdout.write(`${r.what.padEnd(66)} ${r.ms.toFixed(0).padStart(6)} ms  ${String(r.cells).padStart(8)} cells  ${r.usPerCell.toFixed(2).padStart(7)} µs/cell  ${r.note}\n`);
+    process.stdout.write(
+      `${r.what.padEnd(66)} ${r.ms.toFixed(0).padStart(6)} ms  ${String(r.cells).padStart(8)} cells  ${r.usPerCell.toFixed(2).padStart(7)} µs/cell  ${r.note}\n`,
+    );
   }
   process.stdout.write(`peak memory (max RSS of the process): ${maxRssMiB()} MiB\n`);
 }

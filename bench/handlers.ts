@@ -59,7 +59,9 @@ const stsMock = mockClient(STSClient); // the STS client fromTemporaryCredential
 const seedStsMock = mockClient(SeedSTSClient); // the seed's @aws-sdk/client-sts
 
 function credentials(): { Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: Date } } {
-  return { Credentials: { AccessKeyId: "ASIABENCH", SecretAccessKey: "bench-secret", SessionToken: "bench-token", Expiration: new Date(Date.now() + 3600_000) } };
+  return {
+    Credentials: { AccessKeyId: "ASIABENCH", SecretAccessKey: "bench-secret", SessionToken: "bench-token", Expiration: new Date(Date.now() + 3600_000) },
+  };
 }
 
 function resetMocks(): void {
@@ -172,7 +174,10 @@ async function zipDir(dir: string, out: string): Promise<void> {
     return;
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const archiver = require("archiver") as (format: string, opts: object) => {
+  const archiver = require("archiver") as (
+    format: string,
+    opts: object,
+  ) => {
     pipe: (s: NodeJS.WritableStream) => void;
     directory: (d: string, dest: false) => void;
     finalize: () => Promise<void>;
@@ -349,7 +354,13 @@ async function processorThroughput(): Promise<Throughput[]> {
       const secs = (performance.now() - start) / 1000;
       const records = events * perEvent;
       const s3 = fake.seen.filter((r) => !(r.method === "POST" && r.body.includes("Action=AssumeRole"))).length;
-      out.push({ recordsPerEvent: perEvent, records, recordsPerSecond: Math.round(records / secs), s3CallsPerRecord: s3 / records, stsCalls: fake.assumeRoleCalls.length });
+      out.push({
+        recordsPerEvent: perEvent,
+        records,
+        recordsPerSecond: Math.round(records / secs),
+        s3CallsPerRecord: s3 / records,
+        stsCalls: fake.assumeRoleCalls.length,
+      });
     }
     return out;
   } finally {
@@ -388,8 +399,20 @@ async function credentialStates(): Promise<CredentialStateResult[]> {
   const states: { state: string; how: string; lifetimeMs: number; after: () => void; n: number }[] = [
     { state: "fresh", how: "1 h sessions", lifetimeMs: 3600_000, after: () => undefined, n: WARM },
     { state: "near expiry", how: "4 min sessions, clock moved past half their life", lifetimeMs: 4 * 60_000, after: () => undefined, n: WARM },
-    { state: "expired (clock skew)", how: "sessions that look expired on arrival (local clock 1 min ahead)", lifetimeMs: -60_000, after: () => undefined, n: WARM },
-    { state: "STS throttling", how: "near expiry, then every AssumeRole answered 400 Throttling", lifetimeMs: 4 * 60_000, after: () => void (fake.stsThrottled = true), n: WARM },
+    {
+      state: "expired (clock skew)",
+      how: "sessions that look expired on arrival (local clock 1 min ahead)",
+      lifetimeMs: -60_000,
+      after: () => undefined,
+      n: WARM,
+    },
+    {
+      state: "STS throttling",
+      how: "near expiry, then every AssumeRole answered 400 Throttling",
+      lifetimeMs: 4 * 60_000,
+      after: () => void (fake.stsThrottled = true),
+      n: WARM,
+    },
     { state: "STS hung", how: "near expiry, then every AssumeRole left unanswered", lifetimeMs: 4 * 60_000, after: () => void (fake.hang = "sts"), n: WARM },
   ];
   // One AssumeRole call = its first HTTP attempt (the SDK numbers its retries: amz-sdk-request: attempt=N).
@@ -432,7 +455,16 @@ async function credentialStates(): Promise<CredentialStateResult[]> {
       Date.now = realNow;
       const sts = calls() - before;
       const requests = fake.assumeRoleCalls.length - requestsBefore;
-      out.push({ state: st.state, how: st.how, invocations: st.n, ok, stsCalls: sts, stsRequests: requests, stsPer1000: (sts * 1000) / st.n, maxStsPerInvocation: maxPer });
+      out.push({
+        state: st.state,
+        how: st.how,
+        invocations: st.n,
+        ok,
+        stsCalls: sts,
+        stsRequests: requests,
+        stsPer1000: (sts * 1000) / st.n,
+        maxStsPerInvocation: maxPer,
+      });
     }
     return out;
   } finally {
@@ -494,7 +526,13 @@ async function rssChild(count = 10_000): Promise<RssResult> {
     fake.seen.length = 0;
     gc();
     const after = process.memoryUsage();
-    return { invocations: count, rssBeforeMiB: mib(before.rss), rssAfterMiB: mib(after.rss), heapBeforeMiB: mib(before.heapUsed), heapAfterMiB: mib(after.heapUsed) };
+    return {
+      invocations: count,
+      rssBeforeMiB: mib(before.rss),
+      rssAfterMiB: mib(after.rss),
+      heapBeforeMiB: mib(before.heapUsed),
+      heapAfterMiB: mib(after.heapUsed),
+    };
   } finally {
     await fake.close();
   }
@@ -506,7 +544,14 @@ const n = (x: number): string => x.toLocaleString("en-US");
 
 function pad(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 async function main(): Promise<void> {
@@ -562,7 +607,15 @@ async function main(): Promise<void> {
   console.log(
     pad([
       ["handler", "STS cold", `STS warm (${n(WARM)})`, "STS / 1,000 warm", "S3 calls warm", "ms / warm inv", "log lines warm"],
-      ...[ours, seed].map((r) => [r.name, String(r.stsCallsCold), n(r.stsCallsWarm), String(r.stsPer1000Warm), n(r.s3CallsWarm), r.meanMsPerWarmInvocation.toFixed(3), n(r.logLinesWarm)]),
+      ...[ours, seed].map((r) => [
+        r.name,
+        String(r.stsCallsCold),
+        n(r.stsCallsWarm),
+        String(r.stsPer1000Warm),
+        n(r.s3CallsWarm),
+        r.meanMsPerWarmInvocation.toFixed(3),
+        n(r.logLinesWarm),
+      ]),
     ]),
   );
   console.log(
@@ -571,11 +624,21 @@ async function main(): Promise<void> {
   console.log(`ours over a simulated day (${n(day.invocations)} invocations spread over 24 h, 1 h sessions refreshed 5 min early): ${day.stsCalls} STS calls`);
   console.log(`target <= ${TARGETS.stsPer1000Warm} STS call per 1,000 warm invocations: ours ${ours.stsPer1000Warm} -> ${pass(result.verdict.stsPer1000Warm)}`);
 
-  console.log(`\nBundles — lib/bundle.ts bundleHandler (esbuild, minified CJS, node22), zipped with ${bundles[0]?.zipTool}; init = require() in a fresh node, median of ${INIT_RUNS}\n`);
+  console.log(
+    `\nBundles — lib/bundle.ts bundleHandler (esbuild, minified CJS, node22), zipped with ${bundles[0]?.zipTool}; init = require() in a fresh node, median of ${INIT_RUNS}\n`,
+  );
   console.log(
     pad([
       ["handler", "bundle bytes", "zip bytes", `zip <= ${n(TARGETS.zipBytes)}`, "init ms (median)", `init <= ${TARGETS.initMs} ms`, "init runs (ms)"],
-      ...bundles.map((b) => [b.name, n(b.bundleBytes), n(b.zipBytes), pass(b.zipBytes <= TARGETS.zipBytes), b.initMsMedian.toFixed(1), pass(b.initMsMedian <= TARGETS.initMs), b.initMsRuns.join(" ")]),
+      ...bundles.map((b) => [
+        b.name,
+        n(b.bundleBytes),
+        n(b.zipBytes),
+        pass(b.zipBytes <= TARGETS.zipBytes),
+        b.initMsMedian.toFixed(1),
+        pass(b.initMsMedian <= TARGETS.initMs),
+        b.initMsRuns.join(" "),
+      ]),
     ]),
   );
   console.log(
@@ -593,22 +656,36 @@ async function main(): Promise<void> {
     `rule: keep Powertools unless it costs > ${TARGETS.powertoolsInitMs} ms init or > ${n(TARGETS.powertoolsZipBytes)} bytes zip -> ${powertools.keep ? "KEEP Powertools Logger" : "DROP Powertools (over budget)"}`,
   );
 
-  console.log(`\nmetadata-processor throughput — one warm container, real SDK against the local fake STS/S3 endpoint (127.0.0.1), ${throughput[0]?.records ?? 0} records per row\n`);
+  console.log(
+    `\nmetadata-processor throughput — one warm container, real SDK against the local fake STS/S3 endpoint (127.0.0.1), ${throughput[0]?.records ?? 0} records per row\n`,
+  );
   console.log(
     pad([
       ["records / event", "records", "records / s", "S3 calls / record", "STS calls (warm)"],
       ...throughput.map((t) => [String(t.recordsPerEvent), n(t.records), n(t.recordsPerSecond), t.s3CallsPerRecord.toFixed(2), String(t.stsCalls)]),
     ]),
   );
-  console.log(`\nwriter credential states — real SDK against the local fake STS/S3, 1 cold + ${n(WARM)} warm invocations each; a call is one AssumeRole with its SDK retries (AWS_MAX_ATTEMPTS=3), counted by the amz-sdk-request header\n`);
+  console.log(
+    `\nwriter credential states — real SDK against the local fake STS/S3, 1 cold + ${n(WARM)} warm invocations each; a call is one AssumeRole with its SDK retries (AWS_MAX_ATTEMPTS=3), counted by the amz-sdk-request header\n`,
+  );
   console.log(
     pad([
       ["state", "invocations ok", "STS calls", "STS HTTP requests", "STS calls / 1,000", "max STS calls / invocation", "how"],
-      ...states.map((st) => [st.state, `${n(st.ok)}/${n(st.invocations)}`, n(st.stsCalls), n(st.stsRequests), String(st.stsPer1000), String(st.maxStsPerInvocation), st.how]),
+      ...states.map((st) => [
+        st.state,
+        `${n(st.ok)}/${n(st.invocations)}`,
+        n(st.stsCalls),
+        n(st.stsRequests),
+        String(st.stsPer1000),
+        String(st.maxStsPerInvocation),
+        st.how,
+      ]),
     ]),
   );
   console.log(`goal: at most ${TARGETS.maxStsPerInvocation} STS call per invocation in every state -> ${pass(result.verdict.atMostOneStsCallPerInvocation)}`);
-  console.log(`\nRSS after ${n(rss.invocations)} warm writer invocations (real SDK, fake endpoint): RSS ${rss.rssBeforeMiB} -> ${rss.rssAfterMiB} MiB, heap after GC ${rss.heapBeforeMiB} -> ${rss.heapAfterMiB} MiB (fresh node --expose-gc process)`);
+  console.log(
+    `\nRSS after ${n(rss.invocations)} warm writer invocations (real SDK, fake endpoint): RSS ${rss.rssBeforeMiB} -> ${rss.rssAfterMiB} MiB, heap after GC ${rss.heapBeforeMiB} -> ${rss.heapAfterMiB} MiB (fresh node --expose-gc process)`,
+  );
   console.log(`\nmeasured on ${result.platform}; Lambda CPU scales with memory (256 MB is a fraction of a vCPU), so init there is slower than here.\n`);
 }
 

@@ -129,7 +129,9 @@ function perConsumer(prefix: string): string {
 if (process.argv.includes("--json")) {
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 } else {
-  console.log(`bucket-share scale: largest policy of each kind (characters/limit), resources, app.synth() with the policy checks (warm), peak RSS; consumers over ${ACCOUNTS} accounts`);
+  console.log(
+    `bucket-share scale: largest policy of each kind (characters/limit), resources, app.synth() with the policy checks (warm), peak RSS; consumers over ${ACCOUNTS} accounts`,
+  );
   console.table(rows);
   console.log(`access-point mode, whole bucket: ${perConsumer("")}`);
   console.log(`access-point mode, prefixed:     ${perConsumer("incoming/")}`);

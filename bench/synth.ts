@@ -103,9 +103,20 @@ if (WITH_EXAMPLE) {
   }
   if (r.status === 0) {
     cases.push({ name: "example app, 2 stacks (its cdktf.json app: npx ts-node main.ts, type-checked)", cwd: app, command: appCommand(app), times: [] });
-    cases.push({ name: "example app, node -r ts-node/register/transpile-only", cwd: app, command: "node -r ts-node/register/transpile-only main.ts", times: [] });
+    cases.push({
+      name: "example app, node -r ts-node/register/transpile-only",
+      cwd: app,
+      command: "node -r ts-node/register/transpile-only main.ts",
+      times: [],
+    });
   } else {
-    cases.push({ name: "example app", cwd: ROOT, command: "false", times: [], error: `pack/install failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ")}` });
+    cases.push({
+      name: "example app",
+      cwd: ROOT,
+      command: "false",
+      times: [],
+      error: `pack/install failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ")}`,
+    });
   }
 }
 
@@ -118,7 +129,10 @@ console.log(`synth wall time, median of ${RUNS} fresh processes each (interleave
 const width = Math.max(...cases.map((c) => c.name.length));
 for (const c of cases) {
   if (c.error || c.times.length === 0) console.log(`  ${c.name.padEnd(width)}  FAILED: ${c.error ?? "no run"}`);
-  else console.log(`  ${c.name.padEnd(width)}  ${(median(c.times) / 1000).toFixed(2)} s  (min ${(Math.min(...c.times) / 1000).toFixed(2)}, max ${(Math.max(...c.times) / 1000).toFixed(2)})`);
+  else
+    console.log(
+      `  ${c.name.padEnd(width)}  ${(median(c.times) / 1000).toFixed(2)} s  (min ${(Math.min(...c.times) / 1000).toFixed(2)}, max ${(Math.max(...c.times) / 1000).toFixed(2)})`,
+    );
 }
 const ratio = (a: Case, b: Case): string => (a.times.length && b.times.length ? (median(a.times) / median(b.times)).toFixed(2) : "n/a");
 console.log(`demo / 1-bucket, same runner: ${ratio(cases[0], cases[1])}x (goal <= 1.5x)`);

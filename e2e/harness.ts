@@ -87,7 +87,10 @@ function installSignalHandlers(): void {
 
 export async function runEmulator(o: HarnessOptions): Promise<RunResults> {
   const t0 = performance.now();
-  const runId = path.basename(o.runDir).toLowerCase().replace(/[^a-z0-9-]/g, "-");
+  const runId = path
+    .basename(o.runDir)
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-");
   const logDir = path.join(o.runDir, "logs");
   const suites: SuiteResult[] = [];
   const notes: string[] = [];
@@ -152,15 +155,26 @@ function phasesTable(runDir: string): string {
     .filter(Boolean)
     .map((l) => l.split("\t"));
   const w = Math.max(5, ...rows.map((r) => r[0].length));
-  return [`${"phase".padEnd(w)}  result  time`, ...rows.map(([name, status, s, note]) => `${name.padEnd(w)}  ${status.padEnd(6)}  ${s.padStart(5)}s${note ? `  ${note}` : ""}`)].join("\n");
+  return [
+    `${"phase".padEnd(w)}  result  time`,
+    ...rows.map(([name, status, s, note]) => `${name.padEnd(w)}  ${status.padEnd(6)}  ${s.padStart(5)}s${note ? `  ${note}` : ""}`),
+  ].join("\n");
 }
 
 export function summary(runDir: string): boolean {
-  const files = fs.existsSync(runDir) ? fs.readdirSync(runDir).filter((f) => /^results-.*\.json$/.test(f)).sort() : [];
+  const files = fs.existsSync(runDir)
+    ? fs
+        .readdirSync(runDir)
+        .filter((f) => /^results-.*\.json$/.test(f))
+        .sort()
+    : [];
   const results = files.map((f) => readResults(path.join(runDir, f)));
   const suites = results.flatMap((r) => r.suites);
   const phases = phasesTable(runDir);
-  const phaseFailed = phases.split("\n").slice(1).some((l) => /\sFAIL\s/.test(l));
+  const phaseFailed = phases
+    .split("\n")
+    .slice(1)
+    .some((l) => /\sFAIL\s/.test(l));
   const anyFailed = suites.some(failed) || phaseFailed || results.length === 0;
   process.stdout.write(`\n================ e2e summary (${runDir})\n`);
   if (phases) process.stdout.write(`\n${phases}\n`);
@@ -205,7 +219,8 @@ async function main(): Promise<number> {
     const unknown = (stacks ?? []).filter((s) => !(STACKS as readonly string[]).includes(s));
     if (unknown.length) throw new Error(`unknown stack(s) ${unknown.join(", ")}; known: ${STACKS.join(", ")}`);
     const tfrc = process.env.TF_CLI_CONFIG_FILE ?? "";
-    if (!tfrc || !fs.existsSync(tfrc)) throw new Error(`TF_CLI_CONFIG_FILE (${tfrc || "unset"}) does not exist: run scripts/providers.sh and export the file it prints`);
+    if (!tfrc || !fs.existsSync(tfrc))
+      throw new Error(`TF_CLI_CONFIG_FILE (${tfrc || "unset"}) does not exist: run scripts/providers.sh and export the file it prints`);
     const r = await runEmulator({
       runDir,
       terraformBin: process.env.TERRAFORM_BINARY_NAME || "terraform",

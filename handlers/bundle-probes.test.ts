@@ -55,7 +55,9 @@ class Container {
   public stderr = "";
 
   constructor(handler: string, env: Record<string, string>) {
-    this.child = spawn(process.execPath, ["-e", DRIVER], { env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), BUNDLE: bundleHandler(handler).file, ...env } });
+    this.child = spawn(process.execPath, ["-e", DRIVER], {
+      env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), BUNDLE: bundleHandler(handler).file, ...env },
+    });
     this.child.stdout.on("data", (c: Buffer) => {
       this.buffer += c.toString("utf8");
       let i: number;
@@ -175,9 +177,22 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
     });
     containers.push(c);
     const s3Event = {
-      Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", awsRegion: "eu-west-1", s3: { bucket: { name: "prod-data" }, object: { key: "data/a.csv", eTag: "e1", size: 11, sequencer: "01" } } }],
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          awsRegion: "eu-west-1",
+          s3: { bucket: { name: "prod-data" }, object: { key: "data/a.csv", eTag: "e1", size: 11, sequencer: "01" } },
+        },
+      ],
     };
-    const msg = (id: string, body: string) => ({ messageId: id, receiptHandle: "h", body, eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:333333333333:q" });
+    const msg = (id: string, body: string) => ({
+      messageId: id,
+      receiptHandle: "h",
+      body,
+      eventSource: "aws:sqs",
+      eventSourceARN: "arn:aws:sqs:eu-west-1:333333333333:q",
+    });
     const out = await c.invoke({ event: { Records: [msg("m1", JSON.stringify(s3Event)), msg("m2", "{not json")] } });
     expect(out).toMatchObject({ ok: true });
     // m1 processed; m2 can never be (a retry cannot help): neither goes back to the queue

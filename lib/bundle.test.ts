@@ -44,7 +44,9 @@ describe("prebuilt bundles (the installed package) and the source fallback", () 
 
   it("an unknown handler names the field and the available ones", () => {
     expect(() => resolveBundle("my-fn", "LambdaWriter(x).handler", tmp())).toThrow(ConfigError);
-    expect(() => resolveBundle("my-fn", "LambdaWriter(x).handler", tmp())).toThrow(/no handler bundle "my-fn": not a built-in handler; available handlers: metadata-processor, writer/);
+    expect(() => resolveBundle("my-fn", "LambdaWriter(x).handler", tmp())).toThrow(
+      /no handler bundle "my-fn": not a built-in handler; available handlers: metadata-processor, writer/,
+    );
   });
 });
 

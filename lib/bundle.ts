@@ -119,7 +119,11 @@ export function buildBuiltinBundles(outRoot: string): HandlerBundle[] {
   return availableSourceHandlers().map((name) => {
     const p = prebuiltPaths(outRoot, name);
     fs.mkdirSync(p.dir, { recursive: true });
-    const inputs = bundleHandlerSource(path.join(HANDLERS_DIR, name, "index.ts"), p.file, { absWorkingDir: PROJECT_ROOT, field: "handler", what: `handler "${name}"` });
+    const inputs = bundleHandlerSource(path.join(HANDLERS_DIR, name, "index.ts"), p.file, {
+      absWorkingDir: PROJECT_ROOT,
+      field: "handler",
+      what: `handler "${name}"`,
+    });
     fs.writeFileSync(p.inputsFile, JSON.stringify(inputs, null, 1) + "\n");
     return { name, dir: p.dir, file: p.file, inputs };
   });

@@ -13,8 +13,16 @@ import { ConfigError } from "./errors";
 const ROOT = path.resolve(__dirname, "..");
 
 const APPS: { name: string; line: string; field: string }[] = [
-  { name: "an invalid bucket name", line: `new BucketShare(stack, "share", { provider, accountId: "222222222222", bucketName: "Bad_Bucket" });`, field: "BucketShare(share).bucketName" },
-  { name: "an account id that is not 12 digits", line: `new AssumableRole(stack, "role", { provider, accountId: "2222", roleName: "r", trustedPrincipals: ["arn:aws:iam::111111111111:root"], grants: [] });`, field: "AssumableRole(role).accountId" },
+  {
+    name: "an invalid bucket name",
+    line: `new BucketShare(stack, "share", { provider, accountId: "222222222222", bucketName: "Bad_Bucket" });`,
+    field: "BucketShare(share).bucketName",
+  },
+  {
+    name: "an account id that is not 12 digits",
+    line: `new AssumableRole(stack, "role", { provider, accountId: "2222", roleName: "r", trustedPrincipals: ["arn:aws:iam::111111111111:root"], grants: [] });`,
+    field: "AssumableRole(role).accountId",
+  },
 ];
 
 describe("an uncaught props error in a user's app", () => {
@@ -26,28 +34,36 @@ describe("an uncaught props error in a user's app", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it.each(APPS)("$name: stderr is the message naming the field and the app's own line, no library or node_modules frames", ({ line, field }) => {
-    const app = path.join(dir, "main.ts");
-    const src = [
-      `import { App, TerraformStack } from "cdktf";`,
-      `import { AwsProvider } from "@cdktf/provider-aws/lib/provider";`,
-      `import { AssumableRole, BucketShare } from ${JSON.stringify(path.join(ROOT, "index"))};`,
-      `const app = new App({ outdir: ${JSON.stringify(path.join(dir, "out"))} });`,
-      `const stack = new TerraformStack(app, "s");`,
-      `const provider = new AwsProvider(stack, "p", { region: "us-east-1" });`,
-      `void AssumableRole; void BucketShare;`,
-      line,
-      `app.synth();`,
-    ];
-    fs.writeFileSync(app, src.join("\n"));
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", app], { cwd: dir, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(dir, "tsconfig.json") } });
-    expect(r.status).toBe(1);
-    const lines = r.stderr.trimEnd().split("\n");
-    expect(lines.length).toBeLessThan(15);
-    expect(r.stderr).toContain(`ConfigError: ${field}: `);
-    expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([`    at Object.<anonymous> (${app}:8:1)`]);
-    expect(r.stderr).not.toMatch(/node_modules/);
-  }, 60_000);
+  it.each(APPS)(
+    "$name: stderr is the message naming the field and the app's own line, no library or node_modules frames",
+    ({ line, field }) => {
+      const app = path.join(dir, "main.ts");
+      const src = [
+        `import { App, TerraformStack } from "cdktf";`,
+        `import { AwsProvider } from "@cdktf/provider-aws/lib/provider";`,
+        `import { AssumableRole, BucketShare } from ${JSON.stringify(path.join(ROOT, "index"))};`,
+        `const app = new App({ outdir: ${JSON.stringify(path.join(dir, "out"))} });`,
+        `const stack = new TerraformStack(app, "s");`,
+        `const provider = new AwsProvider(stack, "p", { region: "us-east-1" });`,
+        `void AssumableRole; void BucketShare;`,
+        line,
+        `app.synth();`,
+      ];
+      fs.writeFileSync(app, src.join("\n"));
+      const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", app], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, TS_NODE_PROJECT: path.join(dir, "tsconfig.json") },
+      });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trimEnd().split("\n");
+      expect(lines.length).toBeLessThan(15);
+      expect(r.stderr).toContain(`ConfigError: ${field}: `);
+      expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([`    at Object.<anonymous> (${app}:8:1)`]);
+      expect(r.stderr).not.toMatch(/node_modules/);
+    },
+    60_000,
+  );
 });
 
 describe("ConfigError", () => {

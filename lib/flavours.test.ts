@@ -43,7 +43,12 @@ describe("the cdktn flavour build (scripts/flavours.ts)", () => {
     const pkg = cdktnPackageJson(root);
     expect(pkg.name).toBe("xacct-s3-cdktn");
     expect(Object.keys(pkg.peerDependencies ?? {}).filter((p) => /cdktf/.test(p))).toEqual([]);
-    expect(pkg.peerDependencies).toMatchObject({ cdktn: "^0.24.0", "@cdktn/provider-aws": "^25.7.0", "@cdktn/provider-archive": "^14.0.1", constructs: ">=10.6.0 <10.8.0" });
+    expect(pkg.peerDependencies).toMatchObject({
+      cdktn: "^0.24.0",
+      "@cdktn/provider-aws": "^25.7.0",
+      "@cdktn/provider-archive": "^14.0.1",
+      constructs: ">=10.6.0 <10.8.0",
+    });
     expect(pkg.keywords).toContain("cdktn");
     expect(pkg.keywords).not.toContain("cdktf");
     expect(pkg.engines).toEqual({ node: ">=22.19.0" });
@@ -55,6 +60,9 @@ describe("the cdktn flavour build (scripts/flavours.ts)", () => {
     const a = { "//": { metadata: { version: "0.21.0" } }, resource: { aws_s3_bucket: { b: { bucket: "x" } } } };
     const b = { "//": { metadata: { version: "0.24.0" } }, resource: { aws_s3_bucket: { b: { bucket: "x", region: "us-east-1" } } } };
     const d = diffJson("s", a, b);
-    expect(d.map((x) => [x.path, Boolean(x.why)])).toEqual([["//.metadata.version", true], ["resource.aws_s3_bucket.b.region", false]]);
+    expect(d.map((x) => [x.path, Boolean(x.why)])).toEqual([
+      ["//.metadata.version", true],
+      ["resource.aws_s3_bucket.b.region", false],
+    ]);
   });
 });

@@ -42,8 +42,7 @@ export function principalsPolicyId(gs: readonly IGrantee[]): string | undefined 
   return ids.length ? `principals-${ids.join("-")}` : undefined;
 }
 
-export const dependablesOf = (gs: readonly IGrantee[]): TerraformResource[] =>
-  gs.flatMap((g) => (g.dependable ? [g.dependable] : []));
+export const dependablesOf = (gs: readonly IGrantee[]): TerraformResource[] => gs.flatMap((g) => (g.dependable ? [g.dependable] : []));
 
 /**
  * Add a `depends_on` entry to a resource after it was constructed. cdktf only

@@ -100,9 +100,15 @@ const ID = "[A-Za-z_$][\\w$]*";
 
 /** Accepted handler forms per runtime family (Lambda's own limit: 128 characters, no whitespace). */
 export const HANDLER_FORMS: Record<RuntimeFamily, { pattern: RegExp; form: string }> = {
-  nodejs: { pattern: new RegExp(`^[\\w./-]*[\\w-]\\.${ID}$`), form: '"<file without extension>.<exported function>", e.g. "index.handler" or "src/app.handler"' },
+  nodejs: {
+    pattern: new RegExp(`^[\\w./-]*[\\w-]\\.${ID}$`),
+    form: '"<file without extension>.<exported function>", e.g. "index.handler" or "src/app.handler"',
+  },
   python: { pattern: /^[\w./-]*\w\.[A-Za-z_]\w*$/, form: '"<module>.<function>", e.g. "app.handler" or "pkg/app.handler"' },
-  ruby: { pattern: /^[\w./-]*\w\.[A-Za-z_][\w:]*(\.[A-Za-z_]\w*[!?]?)?$/, form: '"<file>.<method>" or "<file>.<Module::Class>.<method>", e.g. "function.handler"' },
+  ruby: {
+    pattern: /^[\w./-]*\w\.[A-Za-z_][\w:]*(\.[A-Za-z_]\w*[!?]?)?$/,
+    form: '"<file>.<method>" or "<file>.<Module::Class>.<method>", e.g. "function.handler"',
+  },
   java: {
     pattern: new RegExp(`^${ID}(\\.${ID})*(::${ID})?$`),
     form: '"<package>.<Class>::<method>" or "<package>.<Class>" (a RequestHandler), e.g. "example.Handler::handleRequest"',

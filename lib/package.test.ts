@@ -26,7 +26,11 @@ describe("the packed package", () => {
   };
 
   beforeAll(() => {
-    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts=false"], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts=false"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     files = (JSON.parse(out) as PackEntry[])[0].files.map((f) => f.path).sort();
   }, 120_000);
 
@@ -49,7 +53,9 @@ describe("the packed package", () => {
   });
 
   it("ships the prebuilt handler bundles and the entry point the package.json names", () => {
-    expect(files).toEqual(expect.arrayContaining(["dist/bundles/writer/index.js", "dist/bundles/metadata-processor/index.js", "dist/index.js", "dist/index.d.ts"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["dist/bundles/writer/index.js", "dist/bundles/metadata-processor/index.js", "dist/index.js", "dist/index.d.ts"]),
+    );
     expect(files).toContain(pkg.main);
     expect(files).toContain(pkg.types);
     expect(pkg.exports["."]).toEqual({ types: `./${pkg.types}`, default: `./${pkg.main}` });
@@ -57,7 +63,14 @@ describe("the packed package", () => {
 
   it("has no runtime dependencies: the framework and providers are peers, esbuild an optional one", () => {
     expect(pkg.dependencies ?? {}).toEqual({});
-    expect(Object.keys(pkg.peerDependencies).sort()).toEqual(["@cdktf/provider-archive", "@cdktf/provider-aws", "@cloud-copilot/iam-simulate", "cdktf", "constructs", "esbuild"]);
+    expect(Object.keys(pkg.peerDependencies).sort()).toEqual([
+      "@cdktf/provider-archive",
+      "@cdktf/provider-aws",
+      "@cloud-copilot/iam-simulate",
+      "cdktf",
+      "constructs",
+      "esbuild",
+    ]);
     expect(pkg.peerDependenciesMeta.esbuild.optional).toBe(true);
     // AGPL-3.0 access-review engine: optional, loaded only by the access entry points (README, licence)
     expect(pkg.peerDependenciesMeta["@cloud-copilot/iam-simulate"].optional).toBe(true);
@@ -66,6 +79,8 @@ describe("the packed package", () => {
   it("the compiled entry point loads every public export without esbuild or the access-review engine being required", () => {
     const script = `const Module=require("module");const orig=Module._load;Module._load=function(r,...a){if(r==="esbuild"||r==="@cloud-copilot/iam-simulate")throw new Error(r+" loaded");return orig.call(this,r,...a)};const m=require(${JSON.stringify(path.join(ROOT, pkg.main))});process.stdout.write(Object.keys(m).sort().join(","))`;
     const names = execFileSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" }).split(",");
-    expect(names).toEqual(expect.arrayContaining(["AssumableRole", "BucketShare", "LambdaWriter", "registerPolicyChecks", "ensurePolicyChecks", "testing", "ACCESS_LEVELS"]));
+    expect(names).toEqual(
+      expect.arrayContaining(["AssumableRole", "BucketShare", "LambdaWriter", "registerPolicyChecks", "ensurePolicyChecks", "testing", "ACCESS_LEVELS"]),
+    );
   });
 });

@@ -21,8 +21,15 @@ const ROLE_B = `arn:aws:iam::${ACCOUNT_B}:role/target`;
 
 const MODULES: { name: string; build: (scope: Construct, provider: AwsProvider, accountId: string) => void }[] = [
   { name: "BucketShare(share)", build: (s, provider, accountId) => new BucketShare(s, "share", { provider, accountId, bucketName: "data-b" }) },
-  { name: "BucketShare.fromExistingBucket(theirs)", build: (s, provider, accountId) => BucketShare.fromExistingBucket(s, "theirs", { provider, accountId, bucketName: "data-b", policy: "emit" }) },
-  { name: "AssumableRole(role)", build: (s, provider, accountId) => new AssumableRole(s, "role", { provider, accountId, roleName: "target", access: { bucketArn: "arn:aws:s3:::data-b", prefix: "in/", level: "read" } }) },
+  {
+    name: "BucketShare.fromExistingBucket(theirs)",
+    build: (s, provider, accountId) => BucketShare.fromExistingBucket(s, "theirs", { provider, accountId, bucketName: "data-b", policy: "emit" }),
+  },
+  {
+    name: "AssumableRole(role)",
+    build: (s, provider, accountId) =>
+      new AssumableRole(s, "role", { provider, accountId, roleName: "target", access: { bucketArn: "arn:aws:s3:::data-b", prefix: "in/", level: "read" } }),
+  },
   {
     name: "LambdaWriter(writer)",
     build: (s, provider, accountId) =>
@@ -36,13 +43,24 @@ const MODULES: { name: string; build: (scope: Construct, provider: AwsProvider, 
         assumeRole: { role: { roleArn: ROLE_B, maxSessionDurationSeconds: 3600, requireMfa: false } },
       }),
   },
-  { name: "ConsumerAccess(task)", build: (s, provider, accountId) => new ConsumerAccess(s, "task", { provider, accountId, roleArn: `arn:aws:iam::${accountId}:role/task` }) },
+  {
+    name: "ConsumerAccess(task)",
+    build: (s, provider, accountId) => new ConsumerAccess(s, "task", { provider, accountId, roleArn: `arn:aws:iam::${accountId}:role/task` }),
+  },
 ];
 
 /** Providers that create resources in account A, given to a module of account B. */
 const WRONG: { pin: string; config: AwsProviderConfig; hint: string }[] = [
-  { pin: "allowedAccountIds: [A]", config: { region: "us-east-1", allowedAccountIds: [ACCOUNT_A] }, hint: `is pinned to account ${ACCOUNT_A} (allowedAccountIds)` },
-  { pin: "assumeRole of a role in A", config: { region: "us-east-1", assumeRole: [{ roleArn: `arn:aws:iam::${ACCOUNT_A}:role/deploy` }] }, hint: `a role of account ${ACCOUNT_A}` },
+  {
+    pin: "allowedAccountIds: [A]",
+    config: { region: "us-east-1", allowedAccountIds: [ACCOUNT_A] },
+    hint: `is pinned to account ${ACCOUNT_A} (allowedAccountIds)`,
+  },
+  {
+    pin: "assumeRole of a role in A",
+    config: { region: "us-east-1", assumeRole: [{ roleArn: `arn:aws:iam::${ACCOUNT_A}:role/deploy` }] },
+    hint: `a role of account ${ACCOUNT_A}`,
+  },
   { pin: "forbiddenAccountIds: [B]", config: { region: "us-east-1", forbiddenAccountIds: [ACCOUNT_B] }, hint: `forbids account ${ACCOUNT_B}` },
 ];
 

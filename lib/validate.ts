@@ -47,10 +47,7 @@ export function bucketName(field: string, value: unknown): string {
 /** IAM role / group names: 1-64 characters of `[A-Za-z0-9+=,.@_-]`. */
 export function iamName(field: string, value: unknown, max = 64): string {
   if (typeof value !== "string" || !new RegExp(`^[\\w+=,.@-]{1,${max}}$`).test(value)) {
-    throw new ConfigError(
-      field,
-      `must be 1-${max} characters of letters, digits and + = , . @ _ - (got ${JSON.stringify(value)})`,
-    );
+    throw new ConfigError(field, `must be 1-${max} characters of letters, digits and + = , . @ _ - (got ${JSON.stringify(value)})`);
   }
   return value;
 }
@@ -110,10 +107,7 @@ export function chainedSessionDuration(field: string, value: unknown): number {
 
 export function sessionDuration(field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 3600 || value > 43200) {
-    throw new ConfigError(
-      field,
-      `must be a whole number of seconds from 3600 (1 h) to 43200 (12 h) (got ${JSON.stringify(value)})`,
-    );
+    throw new ConfigError(field, `must be a whole number of seconds from 3600 (1 h) to 43200 (12 h) (got ${JSON.stringify(value)})`);
   }
   return value;
 }
@@ -185,7 +179,8 @@ export function logRetention(field: string, value: unknown): number {
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html
  */
 export function customerManagedKeyArn(field: string, value: unknown, accountId: string): string {
-  if (typeof value !== "string") throw new ConfigError(field, `must be a KMS key ARN such as "arn:aws:kms:us-east-1:${accountId}:key/1234abcd-..." (got ${JSON.stringify(value)})`);
+  if (typeof value !== "string")
+    throw new ConfigError(field, `must be a KMS key ARN such as "arn:aws:kms:us-east-1:${accountId}:key/1234abcd-..." (got ${JSON.stringify(value)})`);
   if (isToken(value)) return value;
   if (/(^|:)alias\/aws\//.test(value)) {
     throw new ConfigError(
@@ -217,7 +212,10 @@ export const ACCESS_POINT_ARN_RE = /^arn:aws[\w-]*:s3:[a-z0-9-]+:\d{12}:accesspo
 export function bucketOrAccessPoint(field: string, value: unknown): string {
   if (typeof value === "string" && (ACCESS_POINT_ARN_RE.test(value) || /^[a-z0-9][a-z0-9-]{1,54}-s3alias$/.test(value))) return value;
   if (typeof value === "string" && value.includes(":accesspoint")) {
-    throw new ConfigError(field, `"${value}" is not a valid access point ARN: it must be arn:aws:s3:<region>:<account>:accesspoint/<name> (3-50 lowercase letters, digits, hyphens)`);
+    throw new ConfigError(
+      field,
+      `"${value}" is not a valid access point ARN: it must be arn:aws:s3:<region>:<account>:accesspoint/<name> (3-50 lowercase letters, digits, hyphens)`,
+    );
   }
   return bucketName(field, value);
 }
@@ -252,16 +250,26 @@ export function providerAccount(field: string, provider: AccountPinnedProvider, 
   const allowed = given.filter(literal);
   // A list with a token (or a token list, encoded as one token element) may hold the account: not checked.
   if (allowed.length > 0 && allowed.length === given.length && !allowed.includes(accountId)) {
-    throw new ConfigError(field, `is pinned to account ${allowed.join(", ")} (allowedAccountIds) but ${accountField} is ${accountId}: the module's resources would be created in ${allowed.join(" or ")}; ${fix}`);
+    throw new ConfigError(
+      field,
+      `is pinned to account ${allowed.join(", ")} (allowedAccountIds) but ${accountField} is ${accountId}: the module's resources would be created in ${allowed.join(" or ")}; ${fix}`,
+    );
   }
-  const forbidden = Array.isArray(provider.forbiddenAccountIds) && !Token.isUnresolved(provider.forbiddenAccountIds) ? provider.forbiddenAccountIds.filter(literal) : [];
+  const forbidden =
+    Array.isArray(provider.forbiddenAccountIds) && !Token.isUnresolved(provider.forbiddenAccountIds) ? provider.forbiddenAccountIds.filter(literal) : [];
   if (forbidden.includes(accountId)) {
-    throw new ConfigError(field, `forbids account ${accountId} (forbiddenAccountIds), which is ${accountField}: terraform would refuse to create the module's resources; ${fix}`);
+    throw new ConfigError(
+      field,
+      `forbids account ${accountId} (forbiddenAccountIds), which is ${accountField}: terraform would refuse to create the module's resources; ${fix}`,
+    );
   }
   const roles = Array.isArray(provider.assumeRole) ? (provider.assumeRole as readonly { readonly roleArn?: unknown }[]) : [];
   const last = roles.length > 0 ? roles[roles.length - 1]?.roleArn : undefined;
   const m = literal(last) ? /^arn:aws[\w-]*:iam::(\d{12}):role\//.exec(last) : null;
   if (m && m[1] !== accountId) {
-    throw new ConfigError(field, `assumes ${String(last)} (assumeRole), a role of account ${m[1]}, but ${accountField} is ${accountId}: the module's resources would be created in ${m[1]}; ${fix}`);
+    throw new ConfigError(
+      field,
+      `assumes ${String(last)} (assumeRole), a role of account ${m[1]}, but ${accountField} is ${accountId}: the module's resources would be created in ${m[1]}; ${fix}`,
+    );
   }
 }

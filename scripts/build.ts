@@ -17,7 +17,10 @@ execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", pat
 const t1 = Date.now();
 // The demo app (app/, main.ts) is not part of the package: tsc compiles only what the entry points import, and none may import it.
 const demo = ["app", "main.js"].filter((f) => fs.existsSync(path.join(dist, f)));
-if (demo.length) throw new Error(`build: the demo app reached the package (dist/${demo.join(", dist/")}): a library file imports app/ or main.ts; npm run check:boundaries names it`);
+if (demo.length)
+  throw new Error(
+    `build: the demo app reached the package (dist/${demo.join(", dist/")}): a library file imports app/ or main.ts; npm run check:boundaries names it`,
+  );
 const bundles = buildBuiltinBundles(path.join(dist, "bundles"));
 const sizes = bundles.map((b) => `${b.name} ${(fs.statSync(b.file).size / 1024).toFixed(0)} KiB`).join(", ");
 console.error(`build: tsc ${t1 - t0} ms; bundles (${sizes}) ${Date.now() - t1} ms -> ${path.relative(root, dist)}/`);

@@ -28,7 +28,6 @@ export interface ImportRef {
   readonly target?: string;
 }
 
-
 /** Non-test .ts files (no .d.ts) under the library folders, repository-relative, sorted. */
 export function libraryFiles(root = ROOT): string[] {
   const out: string[] = [];
@@ -68,8 +67,21 @@ export function sourceImports(file: string, root = ROOT): ImportRef[] {
   const visit = (n: ts.Node): void => {
     if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier) add(n.moduleSpecifier);
     else if (ts.isImportEqualsDeclaration(n) && ts.isExternalModuleReference(n.moduleReference)) add(n.moduleReference.expression);
-    else if (ts.isCallExpression(n) && n.arguments.length > 0 && (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === "require"))) add(n.arguments[0]);
-    else if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && ts.isIdentifier(n.expression.expression) && n.expression.expression.text === "require" && n.expression.name.text === "resolve" && n.arguments.length > 0) add(n.arguments[0]);
+    else if (
+      ts.isCallExpression(n) &&
+      n.arguments.length > 0 &&
+      (n.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(n.expression) && n.expression.text === "require"))
+    )
+      add(n.arguments[0]);
+    else if (
+      ts.isCallExpression(n) &&
+      ts.isPropertyAccessExpression(n.expression) &&
+      ts.isIdentifier(n.expression.expression) &&
+      n.expression.expression.text === "require" &&
+      n.expression.name.text === "resolve" &&
+      n.arguments.length > 0
+    )
+      add(n.arguments[0]);
     else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument)) add(n.argument.literal);
     ts.forEachChild(n, visit);
   };
@@ -80,12 +92,21 @@ export function sourceImports(file: string, root = ROOT): ImportRef[] {
 /** The modules `file` requires at run time: the require() calls of its transpiled JS (imports used only as types are gone). */
 export function runtimeImports(file: string, root = ROOT): ImportRef[] {
   const text = fs.readFileSync(path.join(root, file), "utf8");
-  const js = ts.transpileModule(text, { fileName: file, compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, isolatedModules: true, esModuleInterop: true } }).outputText;
+  const js = ts.transpileModule(text, {
+    fileName: file,
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, isolatedModules: true, esModuleInterop: true },
+  }).outputText;
   const sf = ts.createSourceFile(`${file}.js`, js, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
   const source = sourceImports(file, root);
   const refs: ImportRef[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === "require" && n.arguments.length > 0 && ts.isStringLiteralLike(n.arguments[0])) {
+    if (
+      ts.isCallExpression(n) &&
+      ts.isIdentifier(n.expression) &&
+      n.expression.text === "require" &&
+      n.arguments.length > 0 &&
+      ts.isStringLiteralLike(n.arguments[0])
+    ) {
       const spec = n.arguments[0].text;
       // The line in the source: the first import/export/require of that specifier there.
       const line = source.find((r) => r.specifier === spec)?.line ?? 0;
@@ -104,7 +125,10 @@ export function boundaryViolations(files: readonly string[] = libraryFiles(), ro
   const out: string[] = [];
   for (const f of files)
     for (const r of sourceImports(f, root))
-      if (r.target !== undefined && inApp(r.target)) out.push(`${r.file}:${r.line} imports ${JSON.stringify(r.specifier)} (${r.target}): the library (${LIBRARY_DIRS.join("/, ")}/) must not import the demo app (app/, main.ts)`);
+      if (r.target !== undefined && inApp(r.target))
+        out.push(
+          `${r.file}:${r.line} imports ${JSON.stringify(r.specifier)} (${r.target}): the library (${LIBRARY_DIRS.join("/, ")}/) must not import the demo app (app/, main.ts)`,
+        );
   return out;
 }
 
@@ -115,7 +139,11 @@ export function boundaryViolations(files: readonly string[] = libraryFiles(), ro
 export function importCircles(files: readonly string[] = libraryFiles(), root = ROOT): string[][] {
   const nodes = new Set(files);
   const edges = new Map<string, ImportRef[]>();
-  for (const f of files) edges.set(f, runtimeImports(f, root).filter((r) => r.target !== undefined && nodes.has(r.target)));
+  for (const f of files)
+    edges.set(
+      f,
+      runtimeImports(f, root).filter((r) => r.target !== undefined && nodes.has(r.target)),
+    );
   let index = 0;
   const idx = new Map<string, number>();
   const low = new Map<string, number>();

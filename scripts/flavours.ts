@@ -153,11 +153,18 @@ export function leftovers(dir: string, packages: readonly string[]): Leftover[] 
 
 /** Fails the build when an artifact still names the other flavour's framework or providers. */
 export function assertOnly(flavour: Flavour, dir: string): void {
-  const others = Object.values(FLAVOURS).filter((f) => f.name !== flavour.name).flatMap((f) => f.frameworkPackages);
+  const others = Object.values(FLAVOURS)
+    .filter((f) => f.name !== flavour.name)
+    .flatMap((f) => f.frameworkPackages);
   const left = leftovers(dir, others);
   if (left.length > 0) {
-    const list = left.slice(0, 20).map((l) => `  ${l.file}:${l.line}: ${l.text}`).join("\n");
-    throw new Error(`the ${flavour.name} artifact ${dir} still references ${others.join(", ")} (${left.length}):\n${list}\nEvery framework/provider import must be a plain module specifier the flavour build can rewrite (scripts/flavours.ts CDKTN_RENAMES).`);
+    const list = left
+      .slice(0, 20)
+      .map((l) => `  ${l.file}:${l.line}: ${l.text}`)
+      .join("\n");
+    throw new Error(
+      `the ${flavour.name} artifact ${dir} still references ${others.join(", ")} (${left.length}):\n${list}\nEvery framework/provider import must be a plain module specifier the flavour build can rewrite (scripts/flavours.ts CDKTN_RENAMES).`,
+    );
   }
 }
 

@@ -124,7 +124,9 @@ describe("access matrix through access points", () => {
       );
     const ownAccount = await perAccount(ACCOUNT_A);
     await expect(ownAccount).toAllow("role/reader", "s3:GetObject", obj);
-    expect(cell(ownAccount, `role/reader s3:GetObject ${obj}`).deciding).toContainEqual(expect.objectContaining({ effect: "Allow", source: "key", sid: "ConsumerAccountsViaS31" }));
+    expect(cell(ownAccount, `role/reader s3:GetObject ${obj}`).deciding).toContainEqual(
+      expect.objectContaining({ effect: "Allow", source: "key", sid: "ConsumerAccountsViaS31" }),
+    );
     const otherAccount = await perAccount(ACCOUNT_C);
     await expect(otherAccount).toDeny("role/reader", "s3:GetObject", obj);
     expect(cell(otherAccount, `role/reader s3:GetObject ${obj}`).deciding).toContainEqual(expect.objectContaining({ effect: "NoAllow", source: "key" }));
@@ -132,10 +134,39 @@ describe("access matrix through access points", () => {
 });
 
 describe("request classes of access point probes with a key hop", () => {
-  const identity = [{ name: "broad", source: "probe-identity" as const, document: { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] } }];
-  const probeOf = (account: string): MatrixPrincipal => ({ label: `probe/${account}`, kind: "account-probe", arn: `arn:aws:iam::${account}:role/probe`, account, identityPolicies: identity, crossAccountOnly: true });
-  const base: Probe = { action: "s3:GetObject", resource: "arn:aws:s3:us-east-1:222222222222:accesspoint/ap/object/x", resourceLabel: "ap/ap/x", resourceAccount: ACCOUNT_B, context: {}, contextLabel: "", blockPublicAccess: false };
-  const keyHop: Probe = { action: "kms:Decrypt", resource: `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/k`, resourceLabel: "key/k", resourceAccount: ACCOUNT_B, context: {}, contextLabel: "via-s3", blockPublicAccess: false };
+  const identity = [
+    {
+      name: "broad",
+      source: "probe-identity" as const,
+      document: { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] },
+    },
+  ];
+  const probeOf = (account: string): MatrixPrincipal => ({
+    label: `probe/${account}`,
+    kind: "account-probe",
+    arn: `arn:aws:iam::${account}:role/probe`,
+    account,
+    identityPolicies: identity,
+    crossAccountOnly: true,
+  });
+  const base: Probe = {
+    action: "s3:GetObject",
+    resource: "arn:aws:s3:us-east-1:222222222222:accesspoint/ap/object/x",
+    resourceLabel: "ap/ap/x",
+    resourceAccount: ACCOUNT_B,
+    context: {},
+    contextLabel: "",
+    blockPublicAccess: false,
+  };
+  const keyHop: Probe = {
+    action: "kms:Decrypt",
+    resource: `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/k`,
+    resourceLabel: "key/k",
+    resourceAccount: ACCOUNT_B,
+    context: {},
+    contextLabel: "via-s3",
+    blockPublicAccess: false,
+  };
 
   it("principals that differ only by account share a class without a key hop, and not with one (kms:CallerAccount)", () => {
     expect(requestClass(probeOf(ACCOUNT_A), base)).toBe(requestClass(probeOf(ACCOUNT_C), base));

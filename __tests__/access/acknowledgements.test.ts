@@ -30,7 +30,11 @@ describe("xacct-access shows acknowledgements", () => {
   });
 
   it("sarif: suppressed results with the reason as justification, on the line of the resource in cdk.tf.json", async () => {
-    type Result = { ruleId: string; suppressions?: { justification: string }[]; locations: { physicalLocation: { region: { startLine: number } }; logicalLocations?: { fullyQualifiedName: string }[] }[] };
+    type Result = {
+      ruleId: string;
+      suppressions?: { justification: string }[];
+      locations: { physicalLocation: { region: { startLine: number } }; logicalLocations?: { fullyQualifiedName: string }[] }[];
+    };
     const sarif = JSON.parse((await runCli("--outdir", dir, "--sarif")).out) as { runs: { results: Result[] }[] };
     const results = sarif.runs[0].results;
     const acks = results.filter((r) => r.ruleId === "acknowledged-finding");

@@ -27,7 +27,9 @@ describe("assume-role access matrix", () => {
   });
 
   it("pins writes to the bucket's KMS key: every other encryption header is denied by the bucket policy; none (bucket default, multipart parts) passes", () => {
-    const puts = cellsOf(m, WRITER_TARGET).filter((c) => c.action === "s3:PutObject" && c.resource === `${SHARED_BUCKET}/incoming/x.json` && !c.context.includes("no-tls"));
+    const puts = cellsOf(m, WRITER_TARGET).filter(
+      (c) => c.action === "s3:PutObject" && c.resource === `${SHARED_BUCKET}/incoming/x.json` && !c.context.includes("no-tls"),
+    );
     const decisions = Object.fromEntries(puts.map((c) => [c.context, c.decision]));
     expect(decisions).toEqual({
       "": "Allowed",

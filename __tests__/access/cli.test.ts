@@ -14,7 +14,11 @@ const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-access-out-"));
 async function access(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAccessCli(["--outdir", outdir, ...argv], (s) => out.push(s), (s) => err.push(s));
+  const code = await runAccessCli(
+    ["--outdir", outdir, ...argv],
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -26,7 +30,6 @@ beforeAll(() => synthToOutdir(outdir));
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 describe("npm run access", () => {
-
   it("prints each stack's Allowed cells and a count of denied probes", async () => {
     const r = await access();
     expect(r.code).toBe(0);
@@ -69,7 +72,11 @@ describe("npm run diagram", () => {
   const run = (...argv: string[]): { code: number; out: string; err: string } => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = runDiagramCli(["--outdir", outdir, ...argv], (s) => out.push(s), (s) => err.push(s));
+    const code = runDiagramCli(
+      ["--outdir", outdir, ...argv],
+      (s) => out.push(s),
+      (s) => err.push(s),
+    );
     return { code, out: out.join("\n"), err: err.join("\n") };
   };
 
@@ -78,7 +85,9 @@ describe("npm run diagram", () => {
     const readme = path.join(outdir, "DIAGRAM.md");
     fs.writeFileSync(readme, "<!-- diagram:three-account:start -->\n<!-- diagram:three-account:end -->\n");
     expect(run("--write", readme).code).toBe(0);
-    expect(fs.readFileSync(readme, "utf8")).toMatch(/^<!-- diagram:three-account:start -->\n```mermaid\ngraph TD\n[\s\S]*```\n<!-- diagram:three-account:end -->\n$/);
+    expect(fs.readFileSync(readme, "utf8")).toMatch(
+      /^<!-- diagram:three-account:start -->\n```mermaid\ngraph TD\n[\s\S]*```\n<!-- diagram:three-account:end -->\n$/,
+    );
     fs.writeFileSync(readme, "no markers\n");
     const r = run("--write", readme);
     expect(r.code).toBe(1);

@@ -21,15 +21,23 @@ describe("fast evaluation = exhaustive reference", () => {
     }
   }, 120_000);
 
-  it.each(["bucket-policy.create.plan.json", "bucket-policy.replan.plan.json"])("the real plan %s diffs identically", async (file) => {
-    const text = fs.readFileSync(fixture(file), "utf8");
-    expect(await diffPlan(text, { file })).toEqual(await diffPlan(text, { file, exhaustive: true }));
-  }, 60_000);
+  it.each(["bucket-policy.create.plan.json", "bucket-policy.replan.plan.json"])(
+    "the real plan %s diffs identically",
+    async (file) => {
+      const text = fs.readFileSync(fixture(file), "utf8");
+      expect(await diffPlan(text, { file })).toEqual(await diffPlan(text, { file, exhaustive: true }));
+    },
+    60_000,
+  );
 
-  it.each([12, 40])("a generated plan of %i consumers, each on its own prefix, diffs identically", async (n) => {
-    const plan = JSON.stringify(generatedPlan(n, 4));
-    const fast = await diffPlan(plan, { file: "g.json" });
-    expect(fast.stacks[0].added.length).toBeGreaterThan(0);
-    expect(fast).toEqual(await diffPlan(plan, { file: "g.json", exhaustive: true }));
-  }, 120_000);
+  it.each([12, 40])(
+    "a generated plan of %i consumers, each on its own prefix, diffs identically",
+    async (n) => {
+      const plan = JSON.stringify(generatedPlan(n, 4));
+      const fast = await diffPlan(plan, { file: "g.json" });
+      expect(fast.stacks[0].added.length).toBeGreaterThan(0);
+      expect(fast).toEqual(await diffPlan(plan, { file: "g.json", exhaustive: true }));
+    },
+    120_000,
+  );
 });

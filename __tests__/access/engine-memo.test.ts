@@ -21,11 +21,20 @@ describe("engine resource-type memo", () => {
     const original = fn.original as Fn;
     const cases: [string, string, string][] = [];
     for (const action of ["GetObject", "PutObject", "ListBucket", "GetObjectVersion", "DeleteObject", "PutBucketPolicy", "AbortMultipartUpload"]) {
-      for (const r of ["arn:aws:s3:::data-b", "arn:aws:s3:::other-bucket", "arn:aws:s3:::data-b/reports/x.json", "arn:aws:s3:::b/deep/er/key", "arn:aws:s3:us-east-1:222222222222:accesspoint/ap-1/object/k"]) {
+      for (const r of [
+        "arn:aws:s3:::data-b",
+        "arn:aws:s3:::other-bucket",
+        "arn:aws:s3:::data-b/reports/x.json",
+        "arn:aws:s3:::b/deep/er/key",
+        "arn:aws:s3:us-east-1:222222222222:accesspoint/ap-1/object/k",
+      ]) {
         cases.push(["s3", action, r]);
       }
     }
-    cases.push(["kms", "Decrypt", "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"], ["sts", "AssumeRole", "arn:aws:iam::222222222222:role/r"]);
+    cases.push(
+      ["kms", "Decrypt", "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+      ["sts", "AssumeRole", "arn:aws:iam::222222222222:role/r"],
+    );
     for (const [s, a, r] of cases) {
       const [memo, real] = await Promise.all([fn(s, a, r).then(names, errorOf), original(s, a, r).then(names, errorOf)]);
       expect([a, r, memo]).toEqual([a, r, real]);

@@ -15,8 +15,18 @@ describe("access matrix of an existing bucket shared with an existing role", () 
   let m: StackMatrix;
   beforeAll(async () => {
     const { tf } = synthModule((scope, p) => {
-      const share = BucketShare.fromExistingBucket(scope, "theirs", { provider: p.b, accountId: ACCOUNT_B, bucketName: "their-data", policy: "emit", kmsKeyArn: KEY });
-      new ConsumerAccess(scope, "task", { provider: p.a, accountId: ACCOUNT_A, roleArn: `arn:aws:iam::${ACCOUNT_A}:role/reports-task` }).useBucket(share, "read", "reports/");
+      const share = BucketShare.fromExistingBucket(scope, "theirs", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: "their-data",
+        policy: "emit",
+        kmsKeyArn: KEY,
+      });
+      new ConsumerAccess(scope, "task", { provider: p.a, accountId: ACCOUNT_A, roleArn: `arn:aws:iam::${ACCOUNT_A}:role/reports-task` }).useBucket(
+        share,
+        "read",
+        "reports/",
+      );
     });
     m = await matrixOfJson("existing", tf);
   });

@@ -36,14 +36,26 @@ function file(name: string, content: unknown): string {
 
 const DENY_READS = { Version: "2012-10-17", Statement: [{ Sid: "NoObjectReads", Effect: "Deny", Action: "s3:GetObject", Resource: "*" }] };
 /** As `aws organizations describe-policy --policy-id p-... > scp.json` saves it: the document is a string. */
-const SCP_FILE = file("scp.json", { Policy: { PolicySummary: { Id: "p-abcd1234", Name: "DenyObjectReads", Type: "SERVICE_CONTROL_POLICY" }, Content: JSON.stringify(DENY_READS) } });
+const SCP_FILE = file("scp.json", {
+  Policy: { PolicySummary: { Id: "p-abcd1234", Name: "DenyObjectReads", Type: "SERVICE_CONTROL_POLICY" }, Content: JSON.stringify(DENY_READS) },
+});
 /** The data-perimeter RCP: nobody outside the Organization reaches the account's S3 resources. */
 const RCP_FILE = file("perimeter.json", {
   Version: "2012-10-17",
-  Statement: [{ Sid: "EnforceOrgIdentities", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" }, Bool: { "aws:PrincipalIsAWSService": "false" } } }],
+  Statement: [
+    {
+      Sid: "EnforceOrgIdentities",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:*",
+      Resource: "*",
+      Condition: { StringNotEqualsIfExists: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" }, Bool: { "aws:PrincipalIsAWSService": "false" } },
+    },
+  ],
 });
 
-const readerCell = (m: StackMatrix): Cell | undefined => m.cells.find((c) => c.principal.includes("reader") && c.action === "s3:GetObject" && c.resource === OBJECT && c.context === "");
+const readerCell = (m: StackMatrix): Cell | undefined =>
+  m.cells.find((c) => c.principal.includes("reader") && c.action === "s3:GetObject" && c.resource === OBJECT && c.context === "");
 const matrix = (tf: TfJson, guardrails?: Guardrails): Promise<StackMatrix> => matrixOf(loadStackJson("g", tf), { guardrails });
 
 describe("the access matrix within the organisation's guardrails", () => {
@@ -91,7 +103,11 @@ describe("the access matrix within the organisation's guardrails", () => {
 
   it("a deny-list SCP that denies nothing relevant leaves every Allowed cell as it was (FullAWSAccess beside it)", async () => {
     const other = file("other.json", { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "ec2:*", Resource: "*" }] });
-    const keys = (m: StackMatrix): string[] => m.cells.filter((c) => c.decision === "Allowed").map((c) => c.key).sort();
+    const keys = (m: StackMatrix): string[] =>
+      m.cells
+        .filter((c) => c.decision === "Allowed")
+        .map((c) => c.key)
+        .sort();
     expect(keys(await matrix(tf, readGuardrails({ scp: [other] })))).toEqual(keys(await matrix(tf)));
   });
 
@@ -113,13 +129,20 @@ describe("the jest matcher", () => {
 
   it("toAllowWithinGuardrails: Allowed with the guardrails applied; .not when one refuses", async () => {
     await expect(json).toAllow("role/reader", "s3:GetObject", OBJECT);
-    await expect(json).toAllowWithinGuardrails(readGuardrails({ rcp: [RCP_FILE], map: file("org2.json", { organization: { id: "o-a1b2c3d4e5", accounts: [ACCOUNT_A, ACCOUNT_B] } }) }), "role/reader", "s3:GetObject", OBJECT);
+    await expect(json).toAllowWithinGuardrails(
+      readGuardrails({ rcp: [RCP_FILE], map: file("org2.json", { organization: { id: "o-a1b2c3d4e5", accounts: [ACCOUNT_A, ACCOUNT_B] } }) }),
+      "role/reader",
+      "s3:GetObject",
+      OBJECT,
+    );
     await expect(json).not.toAllowWithinGuardrails(readGuardrails({ scp: [SCP_FILE] }), "role/reader", "s3:GetObject", OBJECT);
   });
 
   it("refuses a computed matrix (it must re-decide the cells), with the fix", async () => {
     const m = await matrix(shareTf());
-    await expect(expect(m).toAllowWithinGuardrails(readGuardrails({ scp: [SCP_FILE] }), "role/reader", "s3:GetObject", OBJECT)).rejects.toThrow(/give it the stack or the JSON of Testing.synth/);
+    await expect(expect(m).toAllowWithinGuardrails(readGuardrails({ scp: [SCP_FILE] }), "role/reader", "s3:GetObject", OBJECT)).rejects.toThrow(
+      /give it the stack or the JSON of Testing.synth/,
+    );
   });
 });
 
@@ -140,7 +163,11 @@ describe("guardrail inputs", () => {
     expect(parseAccessArgs(["--scp", "a.json", "--scp", "b.json", "--rcp", "c.json"])).toMatchObject({ scp: ["a.json", "b.json"], rcp: ["c.json"] });
     expect(() => parseAccessArgs(["--guardrail-map", "m.json"])).toThrow(UsageError);
     const errs: string[] = [];
-    const code = await runAccessCli(["--outdir", dir, "--scp", path.join(dir, "missing.json")], () => undefined, (s) => errs.push(s));
+    const code = await runAccessCli(
+      ["--outdir", dir, "--scp", path.join(dir, "missing.json")],
+      () => undefined,
+      (s) => errs.push(s),
+    );
     expect(code).toBe(2);
     expect(errs.join("\n")).toMatch(/^--scp .*missing\.json: no such file$/);
   });

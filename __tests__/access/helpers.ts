@@ -26,8 +26,7 @@ export const matrixOfJson = (name: string, tf: TfJson): Promise<StackMatrix> => 
   return computeMatrix(s.name, s.model, s.extras);
 };
 
-export const matrixOf = (name: string, context: Record<string, unknown> = {}): Promise<StackMatrix> =>
-  matrixOfJson(name, synthesized(context)[name]);
+export const matrixOf = (name: string, context: Record<string, unknown> = {}): Promise<StackMatrix> => matrixOfJson(name, synthesized(context)[name]);
 
 export const NO_DIFF: MatrixDiff = { unexpected: [], missing: [] };
 
@@ -94,6 +93,10 @@ export function itDeniesTheUsualSuspects(matrix: () => StackMatrix, scopedBucket
 export async function runCli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runAccessCli(argv, (s) => out.push(s), (s) => err.push(s));
+  const code = await runAccessCli(
+    argv,
+    (s) => out.push(s),
+    (s) => err.push(s),
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }

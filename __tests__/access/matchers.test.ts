@@ -37,7 +37,10 @@ describe("access matchers", () => {
     expect([deny.pass, deny.message()]).toEqual([false, expect.stringContaining("to be Denied, but Allowed")]);
 
     const unknown = await toDeny.call(undefined, json(), "role/nobody", "s3:GetObject", `${DIRECT_BUCKET}/incoming/x.json`);
-    expect([unknown.pass, unknown.message()]).toEqual([false, expect.stringContaining('is not a cell of the matrix, so it cannot be shown Denied.\nno principal "role/nobody"')]);
+    expect([unknown.pass, unknown.message()]).toEqual([
+      false,
+      expect.stringContaining('is not a cell of the matrix, so it cannot be shown Denied.\nno principal "role/nobody"'),
+    ]);
 
     const exactly = await toGrantExactly.call(undefined, json(), [...BUCKET_POLICY_EXPECTED.slice(1), "role/x s3:GetObject b/x.json"]);
     expect(exactly.pass).toBe(false);
@@ -46,7 +49,9 @@ describe("access matchers", () => {
   });
 
   it("refuse text that is not JSON", async () => {
-    await expect(toAllow.call(undefined, "not json", "a", "b", "c")).rejects.toThrow("expected the JSON string of Testing.synth(stack), got text that is not JSON");
+    await expect(toAllow.call(undefined, "not json", "a", "b", "c")).rejects.toThrow(
+      "expected the JSON string of Testing.synth(stack), got text that is not JSON",
+    );
   });
 });
 

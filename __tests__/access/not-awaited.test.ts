@@ -13,11 +13,15 @@ describe("a matcher call without await", () => {
   let out = "";
   let status: number | null = null;
   beforeAll(() => {
-    const r = spawnSync(process.execPath, [require.resolve("jest/bin/jest"), "--config", path.join(FIXTURE, "jest.config.js"), "--runInBand", "--ci", "--verbose", "--colors=false"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, FORCE_COLOR: "0" },
-    });
+    const r = spawnSync(
+      process.execPath,
+      [require.resolve("jest/bin/jest"), "--config", path.join(FIXTURE, "jest.config.js"), "--runInBand", "--ci", "--verbose", "--colors=false"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, FORCE_COLOR: "0" },
+      },
+    );
     out = `${r.stdout}\n${r.stderr}`;
     status = r.status;
   }, 120_000);

@@ -66,7 +66,14 @@ export function planJson(opts: {
       type: r.type,
       name: r.name,
       provider_name: "registry.terraform.io/hashicorp/aws",
-      change: { actions, before: b?.values ?? null, after: a?.values ?? null, after_unknown: unknown[address(r)] ?? {}, before_sensitive: {}, after_sensitive: {} },
+      change: {
+        actions,
+        before: b?.values ?? null,
+        after: a?.values ?? null,
+        after_unknown: unknown[address(r)] ?? {},
+        before_sensitive: {},
+        after_sensitive: {},
+      },
     };
   });
   return {
@@ -98,7 +105,11 @@ export function planJson(opts: {
           name: r.name,
           provider_config_key: r.provider ?? "aws",
           // what the configuration sets: every attribute given, as a constant or (for computed-looking ones) a reference
-          expressions: Object.fromEntries(Object.keys(r.values).filter((k) => !(r.computed ?? []).includes(k)).map((k) => [k, { constant_value: r.values[k] }])),
+          expressions: Object.fromEntries(
+            Object.keys(r.values)
+              .filter((k) => !(r.computed ?? []).includes(k))
+              .map((k) => [k, { constant_value: r.values[k] }]),
+          ),
         })),
       },
     },

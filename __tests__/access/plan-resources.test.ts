@@ -26,14 +26,33 @@ const RESOURCES: FixtureResource[] = [
     bucket: BUCKET,
     policy: doc(
       { Sid: "AccountB", Effect: "Allow", Principal: { AWS: "arn:aws:iam::222222222222:root" }, Action: "s3:GetObject", Resource: `${B_ARN}/*` },
-      { Sid: "Org", Effect: "Allow", Principal: "*", Action: "s3:ListBucket", Resource: B_ARN, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } } },
-      { Sid: "ToAccessPoints", Effect: "Allow", Principal: "*", Action: "*", Resource: [B_ARN, `${B_ARN}/*`], Condition: { StringEquals: { "s3:DataAccessPointAccount": A } } },
+      {
+        Sid: "Org",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:ListBucket",
+        Resource: B_ARN,
+        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc123" } },
+      },
+      {
+        Sid: "ToAccessPoints",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "*",
+        Resource: [B_ARN, `${B_ARN}/*`],
+        Condition: { StringEquals: { "s3:DataAccessPointAccount": A } },
+      },
     ),
   }),
   r("aws_iam_role", "app", {
     name: "app",
     arn: `arn:aws:iam::${A}:role/app`,
-    assume_role_policy: doc({ Sid: "Trust", Effect: "Allow", Principal: { Service: "ec2.amazonaws.com", AWS: "arn:aws:iam::333333333333:role/ci" }, Action: "sts:AssumeRole" }),
+    assume_role_policy: doc({
+      Sid: "Trust",
+      Effect: "Allow",
+      Principal: { Service: "ec2.amazonaws.com", AWS: "arn:aws:iam::333333333333:role/ci" },
+      Action: "sts:AssumeRole",
+    }),
     inline_policy: [{ name: "inl", policy: doc({ Sid: "Inline", ...allow("s3:GetObject", `${B_ARN}/inline/*`) }) }],
   }),
   r("aws_iam_role_policy", "app_extra", { role: "app", policy: doc({ Sid: "Extra", ...allow("s3:PutObject", `${B_ARN}/extra/*`) }) }),
@@ -46,7 +65,11 @@ const RESOURCES: FixtureResource[] = [
   r("aws_iam_user", "alice", { name: "alice", arn: `arn:aws:iam::${A}:user/alice` }),
   r("aws_iam_user_policy", "alice", { user: "alice", policy: doc({ Sid: "Alice", ...allow("s3:PutObject", `${B_ARN}/alice/*`) }) }),
   r("aws_iam_user_policy_attachment", "alice_shared", { user: "alice", policy_arn: SHARED }),
-  r("aws_kms_key", "k", { arn: KEY_ARN, key_id: "k-1", policy: doc({ Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "kms:*", Resource: "*" }) }),
+  r("aws_kms_key", "k", {
+    arn: KEY_ARN,
+    key_id: "k-1",
+    policy: doc({ Sid: "Root", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "kms:*", Resource: "*" }),
+  }),
   r("aws_kms_key_policy", "k", {
     key_id: "k-1",
     policy: doc(
@@ -58,7 +81,13 @@ const RESOURCES: FixtureResource[] = [
   r("aws_s3_access_point", "ap", { bucket: BUCKET, name: "ap1", account_id: A, arn: AP_ARN }),
   r("aws_s3control_access_point_policy", "ap", {
     access_point_arn: AP_ARN,
-    policy: doc({ Sid: "Reader", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:role/reader" }, Action: "s3:GetObject", Resource: `${AP_ARN}/object/reports/*` }),
+    policy: doc({
+      Sid: "Reader",
+      Effect: "Allow",
+      Principal: { AWS: "arn:aws:iam::555555555555:role/reader" },
+      Action: "s3:GetObject",
+      Resource: `${AP_ARN}/object/reports/*`,
+    }),
   }),
 ];
 
@@ -121,7 +150,13 @@ describe("plan: every covered policy resource type", () => {
 it("an access point grant without the bucket's delegation to access points grants nothing", async () => {
   const noDelegation = RESOURCES.map((x) =>
     x.type === "aws_s3_bucket_policy"
-      ? { ...x, values: { ...x.values, policy: doc(...(JSON.parse(String(x.values.policy)) as { Statement: { Sid: string }[] }).Statement.filter((s) => s.Sid !== "ToAccessPoints")) } }
+      ? {
+          ...x,
+          values: {
+            ...x.values,
+            policy: doc(...(JSON.parse(String(x.values.policy)) as { Statement: { Sid: string }[] }).Statement.filter((s) => s.Sid !== "ToAccessPoints")),
+          },
+        }
       : x,
   );
   const d = await diffPlan(planJson({ providers: [{ key: "aws", account: A }], before: [], after: noDelegation }));

@@ -28,7 +28,13 @@ function withBucketStatement(resources: readonly FixtureResource[], statement: P
   });
 }
 
-const grantPartner = { Sid: "Partner", Effect: "Allow" as const, Principal: { AWS: PARTNER }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${DIRECT_BUCKET}/incoming/*` };
+const grantPartner = {
+  Sid: "Partner",
+  Effect: "Allow" as const,
+  Principal: { AWS: PARTNER },
+  Action: "s3:GetObject",
+  Resource: `arn:aws:s3:::${DIRECT_BUCKET}/incoming/*`,
+};
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-plan-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -77,7 +83,12 @@ describe("plan diff of a deployed cdktf stack", () => {
   it("a policy known only after apply is reported UNKNOWN (and fails --fail-on new-external), never dropped", async () => {
     const { providers, resources } = deployedBucketPolicyStack();
     const bp = resources.find((r) => r.type === "aws_s3_bucket_policy") as FixtureResource;
-    const plan = planJson({ providers, before: resources, after: withBucketStatement(resources, grantPartner), unknown: { [`aws_s3_bucket_policy.${bp.name}`]: { policy: true } } });
+    const plan = planJson({
+      providers,
+      before: resources,
+      after: withBucketStatement(resources, grantPartner),
+      unknown: { [`aws_s3_bucket_policy.${bp.name}`]: { policy: true } },
+    });
     const d = await diffPlan(plan);
     expect(d.stacks[0].unknown).toEqual([{ address: `aws_s3_bucket_policy.${bp.name}`, attribute: "policy" }]);
     // what the bucket policy allowed before is undecided, not REMOVED
@@ -99,7 +110,14 @@ describe("plan diff of a deployed cdktf stack", () => {
     };
     const configured: FixtureResource = { ...role, name: "configured", values: { ...role.values, name: "configured" }, computed: ["managed_policy_arns"] };
     const unknown = { inline_policy: true, managed_policy_arns: true, arn: true };
-    const d = await diffPlan(planJson({ providers: [{ key: "aws", account: "111111111111" }], before: [], after: [role, configured], unknown: { "aws_iam_role.new_role": unknown, "aws_iam_role.configured": unknown } }));
+    const d = await diffPlan(
+      planJson({
+        providers: [{ key: "aws", account: "111111111111" }],
+        before: [],
+        after: [role, configured],
+        unknown: { "aws_iam_role.new_role": unknown, "aws_iam_role.configured": unknown },
+      }),
+    );
     expect(d.stacks[0].unknown).toEqual([{ address: "aws_iam_role.configured", attribute: "inline_policy" }]);
   });
 

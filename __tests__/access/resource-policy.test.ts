@@ -21,7 +21,13 @@ describe("access matrix with a statement added by addToResourcePolicy", () => {
       // The identity side for extra/ only: the bucket side comes from the added statement, or not at all.
       reader.addS3Grant(share.s3Grant("read", "extra/"));
       if (withExtra) {
-        share.addToResourcePolicy({ Sid: "ReaderExtra", Effect: "Allow", Principal: { AWS: READER }, Action: "s3:GetObject", Resource: "arn:aws:s3:::extra-data-b/extra/*" });
+        share.addToResourcePolicy({
+          Sid: "ReaderExtra",
+          Effect: "Allow",
+          Principal: { AWS: READER },
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::extra-data-b/extra/*",
+        });
       }
     }).tf;
   let withExtra: StackMatrix;

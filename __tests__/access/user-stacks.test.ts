@@ -19,8 +19,21 @@ function userStack(extra: object[] = []): TfJson {
   const policy = {
     Version: "2012-10-17",
     Statement: [
-      { Sid: "Accounts", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::210987654321:root", "arn:aws:iam::310987654321:root", "410987654321"] }, Action: "s3:GetObject", Resource: `${ARN}/shared/*` },
-      { Sid: "Org", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/org/*`, Condition: { StringEquals: { "aws:PrincipalOrgID": "o-user12345" } } },
+      {
+        Sid: "Accounts",
+        Effect: "Allow",
+        Principal: { AWS: ["arn:aws:iam::210987654321:root", "arn:aws:iam::310987654321:root", "410987654321"] },
+        Action: "s3:GetObject",
+        Resource: `${ARN}/shared/*`,
+      },
+      {
+        Sid: "Org",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `${ARN}/org/*`,
+        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-user12345" } },
+      },
       { Sid: "Partner", Effect: "Allow", Principal: { AWS: PARTNER_ROLE }, Action: ["s3:GetObject", "s3:PutObject"], Resource: `${ARN}/partner/*` },
       ...extra,
     ],
@@ -71,7 +84,16 @@ describe("xacct-access on a user's stacks", () => {
     const r = await cli("--outdir", dir(userStack()), "--json");
     const m = (JSON.parse(r.out) as MatrixJson).stacks[0];
     expect(m.principals).toEqual(
-      expect.arrayContaining([PARTNER_ROLE, "probe/210987654321", "probe/310987654321", "probe/410987654321", "probe/777777777777", "org/o-user12345", "probe/999999999999", "anonymous"]),
+      expect.arrayContaining([
+        PARTNER_ROLE,
+        "probe/210987654321",
+        "probe/310987654321",
+        "probe/410987654321",
+        "probe/777777777777",
+        "org/o-user12345",
+        "probe/999999999999",
+        "anonymous",
+      ]),
     );
     const granted = [
       `${PARTNER_ROLE} s3:GetObject ${BUCKET}/partner/x.json`,
@@ -99,14 +121,33 @@ describe("xacct-access on a user's stacks", () => {
 
   it("also the principals and accounts that aws:PrincipalArn / aws:PrincipalAccount conditions name", async () => {
     const viaCondition = [
-      { Sid: "ByArn", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/by-arn/*`, Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::520987654321:role/auditor" } } },
-      { Sid: "ByAccount", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/by-account/*`, Condition: { StringEquals: { "aws:PrincipalAccount": "620987654321" } } },
+      {
+        Sid: "ByArn",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `${ARN}/by-arn/*`,
+        Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::520987654321:role/auditor" } },
+      },
+      {
+        Sid: "ByAccount",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `${ARN}/by-account/*`,
+        Condition: { StringEquals: { "aws:PrincipalAccount": "620987654321" } },
+      },
     ];
     const m = (JSON.parse((await cli("--outdir", dir(userStack(viaCondition)), "--json")).out) as MatrixJson).stacks[0];
     const keys = m.cells.map((c) => c.key);
     expect(keys).toContain(`arn:aws:iam::520987654321:role/auditor s3:GetObject ${BUCKET}/by-arn/x.json`);
     expect(keys).toContain(`probe/620987654321 s3:GetObject ${BUCKET}/by-account/x.json`);
-    expect(keys.filter((k) => k.includes("/by-arn/") || k.includes("/by-account/")).filter((k) => !k.includes("no-tls")).sort()).toEqual(
+    expect(
+      keys
+        .filter((k) => k.includes("/by-arn/") || k.includes("/by-account/"))
+        .filter((k) => !k.includes("no-tls"))
+        .sort(),
+    ).toEqual(
       [`arn:aws:iam::520987654321:role/auditor s3:GetObject ${BUCKET}/by-arn/x.json`, `probe/620987654321 s3:GetObject ${BUCKET}/by-account/x.json`].sort(),
     );
   });
@@ -124,7 +165,16 @@ describe("xacct-access on a user's stacks", () => {
     const grant = { Sid: "Oops", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${ARN}/public/*` };
 
     /** `Principal: "*"` on public/: every principal probed (8) may read it, over TLS and without. */
-    const EVERYONE = [PARTNER_ROLE, "probe/210987654321", "probe/310987654321", "probe/410987654321", "probe/777777777777", "org/o-user12345", "probe/999999999999", "anonymous"];
+    const EVERYONE = [
+      PARTNER_ROLE,
+      "probe/210987654321",
+      "probe/310987654321",
+      "probe/410987654321",
+      "probe/777777777777",
+      "org/o-user12345",
+      "probe/999999999999",
+      "anonymous",
+    ];
     const publicCells = EVERYONE.flatMap((p) => [`${p} s3:GetObject ${BUCKET}/public/x.json`, `${p} s3:GetObject ${BUCKET}/public/x.json [no-tls]`]).sort();
 
     it("NEW public access: listed first in markdown, exit code 3; --fail-on never: 0", async () => {
@@ -161,18 +211,29 @@ describe("xacct-access on a user's stacks", () => {
         schema: string;
         version: number;
         summary: Record<string, number>;
-        stacks: { stack: string; added: { key: string; external: boolean; deciding: unknown[] }[]; removed: { key: string }[]; unchanged: number; unknown: unknown[] }[];
+        stacks: {
+          stack: string;
+          added: { key: string; external: boolean; deciding: unknown[] }[];
+          removed: { key: string }[];
+          unchanged: number;
+          unknown: unknown[];
+        }[];
       };
       expect([j.schema, j.version]).toEqual(["xacct-access/diff", 1]);
       expect(j.summary).toEqual({ added: 16, addedExternal: 16, removed: 4, unchanged: 8, unknown: 0 });
       expect(j.stacks[0].added.map((c) => c.key).sort()).toEqual(publicCells);
       expect(j.stacks[0].added.every((c) => c.external && c.deciding.length > 0)).toBe(true);
       expect(j.stacks[0].removed.map((c) => c.key).sort()).toEqual(
-        ["GetObject", "PutObject"].flatMap((a) => [`${PARTNER_ROLE} s3:${a} ${BUCKET}/partner/x.json`, `${PARTNER_ROLE} s3:${a} ${BUCKET}/partner/x.json [no-tls]`]).sort(),
+        ["GetObject", "PutObject"]
+          .flatMap((a) => [`${PARTNER_ROLE} s3:${a} ${BUCKET}/partner/x.json`, `${PARTNER_ROLE} s3:${a} ${BUCKET}/partner/x.json [no-tls]`])
+          .sort(),
       );
       const sarif = JSON.parse((await cli("diff", "--base", base, "--outdir", head, "--sarif")).out) as {
         version: string;
-        runs: { tool: { driver: { name: string } }; results: { ruleId: string; level: string; locations: { logicalLocations?: { fullyQualifiedName: string }[] }[] }[] }[];
+        runs: {
+          tool: { driver: { name: string } };
+          results: { ruleId: string; level: string; locations: { logicalLocations?: { fullyQualifiedName: string }[] }[] }[];
+        }[];
       };
       expect(sarif.version).toBe("2.1.0");
       expect(sarif.runs[0].tool.driver.name).toBe("xacct-access");
@@ -203,7 +264,10 @@ describe("resources the stack's identity policies name but do not create", () =>
   it("are probed for the stack's own principals only, with the owner's policy assumed to allow", async () => {
     const role = {
       name: "app",
-      assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      assume_role_policy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
     };
     const policy = {
       Version: "2012-10-17",
@@ -222,7 +286,10 @@ describe("resources the stack's identity policies name but do not create", () =>
     const m = (JSON.parse((await cli("--outdir", d, "--json")).out) as { stacks: { cells: { key: string; deciding: { source: string }[] }[] }[] }).stacks[0];
     fs.rmSync(d, { recursive: true, force: true });
     const outside = m.cells.filter((c) => c.key.includes("partner-"));
-    expect(outside.map((c) => c.key).sort()).toEqual(["role/app s3:GetObject partner-bucket/in/x.json", "role/app sts:AssumeRole arn:aws:iam::777777777777:role/partner-writer"]);
+    expect(outside.map((c) => c.key).sort()).toEqual([
+      "role/app s3:GetObject partner-bucket/in/x.json",
+      "role/app sts:AssumeRole arn:aws:iam::777777777777:role/partner-writer",
+    ]);
     for (const c of outside) expect(c.deciding.map((x) => x.source).sort()).toEqual(["not-in-stack", "role-inline"]);
   });
 });

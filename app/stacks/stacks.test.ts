@@ -128,10 +128,14 @@ describe("account placement", () => {
 
 describe("three-account processorQueue", () => {
   const tf = synthAll({ processorQueue: true })["three-account"];
-  const res = (type: string) => Object.values((tf.resource)?.[type] ?? {});
+  const res = (type: string) => Object.values(tf.resource?.[type] ?? {});
 
   it("routes the data bucket's events through a queue (with DLQ) in production to the processor", () => {
-    expect(res("aws_sqs_queue").map((q) => [q.name, q.provider]).sort()).toEqual([
+    expect(
+      res("aws_sqs_queue")
+        .map((q) => [q.name, q.provider])
+        .sort(),
+    ).toEqual([
       ["xacct-metadata-processor-failures", "aws.production"],
       ["xacct-metadata-processor-s3-events", "aws.production"],
       ["xacct-metadata-processor-s3-events-dlq", "aws.production"],
@@ -167,8 +171,7 @@ describe("a replaced principal re-applies every policy that names it", () => {
         .filter(([, a]) => [a.policy, a.assume_role_policy].some((p) => typeof p === "string" && p.includes(`\${aws_iam_role.${role}.unique_id}`)))
         .map(([n]) => `${type}.${n}`),
     );
-  const roleNamed = (tf: TfJson, name: string): string =>
-    Object.entries(tf.resource?.aws_iam_role ?? {}).find(([, a]) => a.name === name)?.[0] ?? "(none)";
+  const roleNamed = (tf: TfJson, name: string): string => Object.entries(tf.resource?.aws_iam_role ?? {}).find(([, a]) => a.name === name)?.[0] ?? "(none)";
 
   it("bucket-policy: the Lambda role's bucket policy and key policy", () => {
     const tf = stacks["bucket-policy"];
@@ -229,7 +232,10 @@ describe("cdktf synth with bad configuration", () => {
     [{ XACCT_BUCKET_NAME: "Bad..Name" }, "Configuration error: bucketName:"],
     [{ XACCT_SESSION_DURATION: "7200" }, "Configuration error: sessionDurationSeconds: 7200 s exceeds maxSessionDurationSeconds (3600 s)"],
     // Synthesized before, and every invocation would have failed: a Lambda's AssumeRole is role chaining (max 1 h).
-    [{ XACCT_SESSION_DURATION: "7200", XACCT_MAX_SESSION_DURATION: "7200" }, "Configuration error: sessionDurationSeconds: 7200 s is over 3600 s: a Lambda function assuming a role is role chaining"],
+    [
+      { XACCT_SESSION_DURATION: "7200", XACCT_MAX_SESSION_DURATION: "7200" },
+      "Configuration error: sessionDurationSeconds: 7200 s is over 3600 s: a Lambda function assuming a role is role chaining",
+    ],
     [{ XACCT_TARGET_ROLE_NAME: "bad role!" }, "Configuration error: targetRoleName: must be 1-64 characters"],
   ])("%j fails with one clear message and writes nothing", (env, message) => {
     const r = runMain(env);

@@ -50,7 +50,15 @@ export function deployedAccessPoints(state: StateJson): DeployedAccessPoint[] {
 /** A policy document with keys sorted at every level (arrays keep their order): equal JSON, equal string. */
 export function canonicalPolicy(doc: string): string {
   const sort = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sort) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(sort)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   return JSON.stringify(sort(JSON.parse(doc)));
 }
 
@@ -58,7 +66,12 @@ export function canonicalPolicy(doc: string): string {
 export function xmlText(xml: string, tag: string): string | undefined {
   const m = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(xml);
   if (!m) return undefined;
-  return m[1].replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  return m[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
 }
 
 /**
@@ -141,7 +154,10 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
     const pol = await s3Control(ctx, creds, owner, `/v20180820/accesspoint/${ap.name}/policy`);
     check(pol.status === 200, `GetAccessPointPolicy ${ap.name}: HTTP ${pol.status} ${pol.body.slice(0, 200)}`);
     const policy = xmlText(pol.body, "Policy") ?? "";
-    check(canonicalPolicy(policy) === canonicalPolicy(ap.policy), `GetAccessPointPolicy ${ap.name} differs from the applied policy:\n${policy}\n!=\n${ap.policy}`);
+    check(
+      canonicalPolicy(policy) === canonicalPolicy(ap.policy),
+      `GetAccessPointPolicy ${ap.name} differs from the applied policy:\n${policy}\n!=\n${ap.policy}`,
+    );
   }
   const list = await s3Control(ctx, creds, owner, `/v20180820/accesspoint?bucket=${encodeURIComponent(aps[0].bucket)}`);
   check(list.status === 200, `ListAccessPoints: HTTP ${list.status} ${list.body.slice(0, 200)}`);
@@ -152,7 +168,7 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   // Data plane through the writer's access point, addressed as AWS does (virtual host).
   const fnRes = stateResources(state).find((r) => r.mode === "managed" && r.type === "aws_lambda_function");
   check(fnRes !== undefined, "no aws_lambda_function in the state");
-  const env = ((fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {});
+  const env = (fnRes?.values.environment as { variables?: Record<string, string> }[] | undefined)?.[0]?.variables ?? {};
   // The writer's target as deployed: its access point's ARN (app/stacks/access-points.ts).
   const apArn = env.TARGET_BUCKET ?? "";
   check(/^arn:aws:s3:[a-z0-9-]+:\d{12}:accesspoint\/[a-z0-9-]+$/.test(apArn), `the writer's TARGET_BUCKET is not an access point ARN: ${apArn}`);
@@ -187,7 +203,9 @@ export async function accessPointCheck(ctx: Ctx, tf: Terraform, stack: StackName
   );
   const data = await writerCheck(ctx, tf, stack, config, suite, bucket);
   const gaps = [
-    crossAccount === "succeeded" ? "writer session through the access point: put ok" : `writer session (account ${config.accounts.a.id}) through the access point: ${crossAccount} (moto looks the access point up in the caller's account)`,
+    crossAccount === "succeeded"
+      ? "writer session through the access point: put ok"
+      : `writer session (account ${config.accounts.a.id}) through the access point: ${crossAccount} (moto looks the access point up in the caller's account)`,
     viaAp === "succeeded" ? "writer handler through its access point: put/list/get ok" : accessPointDataPlaneGap(viaAp),
   ];
   return {

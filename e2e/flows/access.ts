@@ -25,9 +25,17 @@ function withNewGrant(tf: TfJson): { tf: TfJson; bucketName: string; prefix: str
   const policies = Object.values(tf.resource?.aws_s3_bucket_policy ?? {});
   if (policies.length !== 1) throw new Error(`expected one aws_s3_bucket_policy, found ${policies.length}`);
   const doc = JSON.parse(String(policies[0].policy)) as PolicyDocument;
-  const objects = doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : s.Resource ? [s.Resource] : [])).find((r) => /\/[^*]+\*$/.test(r) && s3Object(r));
+  const objects = doc.Statement.flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : s.Resource ? [s.Resource] : [])).find(
+    (r) => /\/[^*]+\*$/.test(r) && s3Object(r),
+  );
   if (!objects) throw new Error("no prefix-scoped object resource in the bucket policy to copy");
-  doc.Statement.push({ Sid: SID, Effect: "Allow", Principal: { AWS: `arn:aws:iam::${NEW_PRINCIPAL_ACCOUNT}:root` }, Action: "s3:GetObject", Resource: objects });
+  doc.Statement.push({
+    Sid: SID,
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${NEW_PRINCIPAL_ACCOUNT}:root` },
+    Action: "s3:GetObject",
+    Resource: objects,
+  });
   policies[0].policy = JSON.stringify(doc);
   const bucket: unknown = Object.values(tf.resource?.aws_s3_bucket ?? {})[0]?.bucket;
   const bucketName = typeof bucket === "string" ? bucket : "";
@@ -45,7 +53,8 @@ async function planDiff(tf: Terraform, name: string): Promise<{ diff?: AccessDif
 }
 
 const keys = (d: AccessDiff, side: "added" | "removed"): string[] => d.stacks.flatMap((s) => s[side].map((c) => c.key));
-const problems = (d: AccessDiff): string[] => d.stacks.flatMap((s) => [...s.unknown.map((u) => `unknown ${u.address}.${u.attribute}`), ...s.undecided.map((c) => `undecided ${c.key}`)]);
+const problems = (d: AccessDiff): string[] =>
+  d.stacks.flatMap((s) => [...s.unknown.map((u) => `unknown ${u.address}.${u.attribute}`), ...s.undecided.map((c) => `undecided ${c.key}`)]);
 
 export async function accessPlanCheck(tf: Terraform): Promise<StepOutcome> {
   const file = path.join(tf.dir, "cdk.tf.json");
@@ -60,7 +69,10 @@ export async function accessPlanCheck(tf: Terraform): Promise<StepOutcome> {
     const removed = keys(first.diff, "removed");
     const odd = problems(first.diff);
     if (JSON.stringify(added) !== JSON.stringify(want) || removed.length || odd.length) {
-      return { ok: false, detail: `plan with the new grant: NEW ${JSON.stringify(added)} (want ${JSON.stringify(want)}), REMOVED ${JSON.stringify(removed)}, ${odd.join("; ") || "no unknowns"}` };
+      return {
+        ok: false,
+        detail: `plan with the new grant: NEW ${JSON.stringify(added)} (want ${JSON.stringify(want)}), REMOVED ${JSON.stringify(removed)}, ${odd.join("; ") || "no unknowns"}`,
+      };
     }
     const applied = await tf.apply("access-grant.tfplan");
     if (applied.code !== 0) return fromRun(applied);

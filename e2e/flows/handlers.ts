@@ -32,7 +32,10 @@ async function deployed(ctx: Ctx, tf: Terraform, handler: string): Promise<Deplo
   const bundle = bundleHandler(handler);
   const digest = sha256(bundle.file);
   const archived = archivedSources(tf.dir);
-  check(archived.some((f) => sha256(f) === digest), `bundleHandler("${handler}") differs from every archived asset (${archived.join(", ") || "none found"})`);
+  check(
+    archived.some((f) => sha256(f) === digest),
+    `bundleHandler("${handler}") differs from every archived asset (${archived.join(", ") || "none found"})`,
+  );
 
   // As Lambda would: a session of the execution role, which moto places in the role's account.
   const execCreds = await ctx.emu.assumeRole(fn.roleArn, `e2e-${fn.name}`);
@@ -65,10 +68,20 @@ function deployerCreds(ctx: Ctx, account: string, who: string): Promise<Creds> {
 }
 
 /** Writer (assume-role / bucket-policy): put, list, get through the handler; the owner account reads the same bytes. */
-export async function writerCheck(ctx: Ctx, tf: Terraform, stack: StackName, config: ProjectConfig, suite: Suite, bucketOverride?: string): Promise<StepOutcome> {
+export async function writerCheck(
+  ctx: Ctx,
+  tf: Terraform,
+  stack: StackName,
+  config: ProjectConfig,
+  suite: Suite,
+  bucketOverride?: string,
+): Promise<StepOutcome> {
   const deployedFn = await deployed(ctx, tf, "writer");
   // bucketOverride: the same handler and session, with TARGET_BUCKET replaced (an access point the emulator cannot serve -> its bucket).
-  const d = bucketOverride === undefined ? deployedFn : { ...deployedFn, fn: { ...deployedFn.fn, variables: { ...deployedFn.fn.variables, TARGET_BUCKET: bucketOverride } } };
+  const d =
+    bucketOverride === undefined
+      ? deployedFn
+      : { ...deployedFn, fn: { ...deployedFn.fn, variables: { ...deployedFn.fn.variables, TARGET_BUCKET: bucketOverride } } };
   const bucket = d.fn.variables.TARGET_BUCKET;
   const prefix = d.fn.variables.TARGET_PREFIX ?? "";
   const dir = `${prefix}e2e/${ctx.runId}/${stack}/`;
@@ -97,7 +110,11 @@ export async function writerCheck(ctx: Ctx, tf: Terraform, stack: StackName, con
 
   suite.metrics[`handler_ms`] = outcomes.map((o) => Math.round(o.ms)).join("/");
   const mode = d.fn.variables.TARGET_ROLE_ARN ? `as ${d.fn.variables.TARGET_ROLE_ARN}` : "with the execution role";
-  return { ok: true, detail: `put/list/get ${Buffer.byteLength(body)} B under s3://${bucket}/${dir} ${mode}; byte-identical, also read by account ${config.accounts.b.id}`, log: path.join(ctx.logDir, stack, "handler.log") };
+  return {
+    ok: true,
+    detail: `put/list/get ${Buffer.byteLength(body)} B under s3://${bucket}/${dir} ${mode}; byte-identical, also read by account ${config.accounts.b.id}`,
+    log: path.join(ctx.logDir, stack, "handler.log"),
+  };
 }
 
 /** Three-account: a developer uploads to Production; the processor's document lands in Reporting. */
@@ -115,7 +132,8 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   const csv = "region,amount\nemea,12.5\namer,7\n";
   // The bucket policy pins writes to SSE-KMS with the bucket's own key: a person must name it
   // (aws s3 cp --sse aws:kms --sse-kms-key-id <arn>); SSE-S3 is refused.
-  const prodKey = config.encryption === "kms" ? await ctx.emu.bucketKmsKeyArn(prodBucket, await deployerCreds(ctx, config.accounts.production.id, "key-lookup")) : undefined;
+  const prodKey =
+    config.encryption === "kms" ? await ctx.emu.bucketKmsKeyArn(prodBucket, await deployerCreds(ctx, config.accounts.production.id, "key-lookup")) : undefined;
   if (prodKey) {
     const refused = await ctx.emu.put(prodBucket, `${srcKey}.aes256`, csv, dev, "text/csv", "AES256").then(
       () => false,
@@ -178,7 +196,11 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   const batchOut = ok(batch[0], "metadata-processor (batch task)") as { results?: { taskId: string; resultCode: string; resultString: string }[] };
   const result = batchOut.results?.[0];
   check(result?.taskId === "t1" && result.resultCode === "Succeeded", `batch task result ${JSON.stringify(batchOut.results)}`);
-  if (put.VersionId) check(result?.resultCode === "Succeeded" && String(result?.resultString).startsWith(`s3://${reportBucket}/${written.key}`), `batch task answered ${String(result?.resultString)}, expected the event's document s3://${reportBucket}/${written.key}`);
+  if (put.VersionId)
+    check(
+      result?.resultCode === "Succeeded" && String(result?.resultString).startsWith(`s3://${reportBucket}/${written.key}`),
+      `batch task answered ${String(result?.resultString)}, expected the event's document s3://${reportBucket}/${written.key}`,
+    );
 
   // Delete: Production deletes the object's version (a permanent delete: moto 5.2.5 cannot remove a
   // delete marker later - DeleteObject of its version fails with "'FakeDeleteMarker' object has no
@@ -196,7 +218,11 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
         eventName: removedName,
         s3: {
           ...event.Records[0].s3,
-          object: { key: eventKey(srcKey), ...(removed.VersionId ? { versionId: removed.VersionId } : {}), sequencer: (Date.now() + 1).toString(16).toUpperCase() },
+          object: {
+            key: eventKey(srcKey),
+            ...(removed.VersionId ? { versionId: removed.VersionId } : {}),
+            sequencer: (Date.now() + 1).toString(16).toUpperCase(),
+          },
         },
       },
     ],
@@ -209,12 +235,16 @@ export async function processorCheck(ctx: Ctx, tf: Terraform, stack: StackName, 
   check(tombBytes !== undefined, `no tombstone at s3://${reportBucket}/${tomb?.key ?? ""}`);
   const tombDoc = JSON.parse((tombBytes as Buffer).toString("utf8")) as Record<string, unknown>;
   check(tombDoc.deleted === true && tombDoc.eventName === removedName, `tombstone ${JSON.stringify(tombDoc)}`);
-  if (put.VersionId) check(tomb?.key === written.key, `the tombstone of version ${put.VersionId} is ${String(tomb?.key)}, expected it over that version's document ${written.key}`);
+  if (put.VersionId)
+    check(
+      tomb?.key === written.key,
+      `the tombstone of version ${put.VersionId} is ${String(tomb?.key)}, expected it over that version's document ${written.key}`,
+    );
 
   suite.metrics[`handler_ms`] = [...outcomes, ...batch, ...del].map((o) => Math.round(o.ms)).join("/");
   return {
     ok: true,
-      detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id}); batch task Succeeded; delete -> tombstone ${tomb?.key ?? ""}`,
+    detail: `developer put s3://${prodBucket}/${srcKey}${prodKey ? " (SSE-KMS with the bucket key; an AES256 upload was refused)" : ""}; processor wrote s3://${reportBucket}/${written.key} (read back by account ${config.accounts.reporting.id}); batch task Succeeded; delete -> tombstone ${tomb?.key ?? ""}`,
     log: path.join(ctx.logDir, stack, "handler.log"),
   };
 }
@@ -258,7 +288,10 @@ export async function queueSetup(ctx: Ctx, tf: Terraform, config: ProjectConfig)
   const { endpoint, region } = ctx.emu;
   let queueArn: string;
   try {
-    const attrs = await sqsCall<{ Attributes?: Record<string, string> }>(endpoint, region, prodCreds, "GetQueueAttributes", { QueueUrl: queueUrl, AttributeNames: ["QueueArn"] });
+    const attrs = await sqsCall<{ Attributes?: Record<string, string> }>(endpoint, region, prodCreds, "GetQueueAttributes", {
+      QueueUrl: queueUrl,
+      AttributeNames: ["QueueArn"],
+    });
     queueArn = attrs.Attributes?.QueueArn ?? "";
   } catch (e) {
     return `the emulator does not answer SQS GetQueueAttributes (JSON protocol): ${(e as Error).message}`;
@@ -269,14 +302,19 @@ export async function queueSetup(ctx: Ctx, tf: Terraform, config: ProjectConfig)
     const fn = String(out.processor_function_name);
     // By queue: moto 5.2.5 filters FunctionName against what the mapping was created with (Terraform
     // passes the function's ARN), so a name filter finds nothing; the function is checked below.
-    mappings = ((await lambdaCall<{ EventSourceMappings?: EventSourceMapping[] }>(endpoint, region, prodCreds, "GET", "/2015-03-31/event-source-mappings/", undefined, { EventSourceArn: queueArn })).EventSourceMappings ?? []).filter(
-      (m) => m.FunctionArn === undefined || m.FunctionArn === fn || m.FunctionArn.endsWith(`:function:${fn}`),
-    );
+    mappings = (
+      (
+        await lambdaCall<{ EventSourceMappings?: EventSourceMapping[] }>(endpoint, region, prodCreds, "GET", "/2015-03-31/event-source-mappings/", undefined, {
+          EventSourceArn: queueArn,
+        })
+      ).EventSourceMappings ?? []
+    ).filter((m) => m.FunctionArn === undefined || m.FunctionArn === fn || m.FunctionArn.endsWith(`:function:${fn}`));
   } catch (e) {
     return `the emulator does not answer Lambda ListEventSourceMappings: ${(e as Error).message}`;
   }
   const mapping = mappings.find((m) => m.EventSourceArn === queueArn);
-  if (!mapping) return `the emulator lists no event source mapping of the processor for ${queueArn} (found ${mappings.map((m) => m.EventSourceArn).join(", ") || "none"})`;
+  if (!mapping)
+    return `the emulator lists no event source mapping of the processor for ${queueArn} (found ${mappings.map((m) => m.EventSourceArn).join(", ") || "none"})`;
   return { queueUrl, queueArn, mapping, prodCreds };
 }
 
@@ -298,7 +336,11 @@ export async function queueCheck(ctx: Ctx, tf: Terraform, stack: StackName, conf
   const reportBucket = String(out.reporting_bucket_name);
   const mappingPath = `/2015-03-31/event-source-mappings/${mapping.UUID}`;
   const responseTypes = mapping.FunctionResponseTypes;
-  if (responseTypes !== undefined) check(responseTypes.includes("ReportBatchItemFailures"), `event source mapping FunctionResponseTypes = ${JSON.stringify(responseTypes)}, expected ReportBatchItemFailures`);
+  if (responseTypes !== undefined)
+    check(
+      responseTypes.includes("ReportBatchItemFailures"),
+      `event source mapping FunctionResponseTypes = ${JSON.stringify(responseTypes)}, expected ReportBatchItemFailures`,
+    );
 
   await lambdaCall(endpoint, region, prodCreds, "PUT", mappingPath, { Enabled: false });
   try {
@@ -324,7 +366,10 @@ export async function queueCheck(ctx: Ctx, tf: Terraform, stack: StackName, conf
       });
       messages.push(...(r.Messages ?? []));
     }
-    check(messages.some(ours), `no message for s3://${prodBucket}/${srcKey} arrived in ${queueUrl} within 15 s (received ${messages.length} other message(s)): the bucket notification does not reach the queue`);
+    check(
+      messages.some(ours),
+      `no message for s3://${prodBucket}/${srcKey} arrived in ${queueUrl} within 15 s (received ${messages.length} other message(s)): the bucket notification does not reach the queue`,
+    );
 
     // As Lambda's SQS poller delivers a batch (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html, example event).
     const event = {

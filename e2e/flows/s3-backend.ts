@@ -59,7 +59,12 @@ export async function s3BackendFlow(ctx: Ctx): Promise<SuiteResult> {
   });
   const stackDir = ready ? await synthStep(ctx, suite, STACK, `s3-backend-${STACK}`, settings) : undefined;
   if (!stackDir) return suite.result();
-  const tf = new Terraform({ dir: stackDir, env: terraformEnv(ctx), logDir: path.join(ctx.logDir, suite.name.replace(/[^\w-]+/g, "_")), bin: ctx.terraformBin });
+  const tf = new Terraform({
+    dir: stackDir,
+    env: terraformEnv(ctx),
+    logDir: path.join(ctx.logDir, suite.name.replace(/[^\w-]+/g, "_")),
+    bin: ctx.terraformBin,
+  });
   if (!(await initStep(ctx, suite, tf))) return suite.result();
 
   // 1. A real apply holds the lock; a second apply started meanwhile must be refused.
@@ -94,25 +99,45 @@ export async function s3BackendFlow(ctx: Ctx): Promise<SuiteResult> {
   let before: Snapshot | undefined;
   await step(suite, "state-s3", async () => {
     const snap = await snapshot();
-    check(snap.state.version === 4 && snap.state.serial > 0 && snap.state.resources.length > 0, `unexpected state: version ${snap.state.version}, serial ${snap.state.serial}, ${snap.state.resources.length} resources`);
+    check(
+      snap.state.version === 4 && snap.state.serial > 0 && snap.state.resources.length > 0,
+      `unexpected state: version ${snap.state.version}, serial ${snap.state.serial}, ${snap.state.resources.length} resources`,
+    );
     const { addresses } = await tf.stateList();
-    check(JSON.stringify(addresses.slice().sort()) === JSON.stringify(snap.addresses), `state list (${addresses.length}) != resources in the state object (${snap.addresses.length})`);
+    check(
+      JSON.stringify(addresses.slice().sort()) === JSON.stringify(snap.addresses),
+      `state list (${addresses.length}) != resources in the state object (${snap.addresses.length})`,
+    );
     const head = await emu.head(stateBucket, key);
     check(!!head.ServerSideEncryption, "state object is not server-side encrypted (backend encrypt = true)");
     check((await emu.getBytes(stateBucket, lockKey)) === undefined, "lock object left behind after the apply finished");
     before = snap;
-    return { ok: true, detail: `s3://${stateBucket}/${key}: serial ${snap.state.serial}, ${snap.addresses.length} resources, SSE ${head.ServerSideEncryption}; lock released` };
+    return {
+      ok: true,
+      detail: `s3://${stateBucket}/${key}: serial ${snap.state.serial}, ${snap.addresses.length} resources, SSE ${head.ServerSideEncryption}; lock released`,
+    };
   });
 
   // 3. A lock held elsewhere (written the way terraform writes it): apply is refused, the state stays byte-identical.
   await step(suite, "lock-held", async () => {
     check(before !== undefined, "no state snapshot to compare with");
     const id = crypto.randomUUID();
-    const info = { ID: id, Operation: "OperationTypeApply", Info: "", Who: "e2e@harness", Version: "1.11.4", Created: new Date().toISOString(), Path: `${stateBucket}/${key}` };
+    const info = {
+      ID: id,
+      Operation: "OperationTypeApply",
+      Info: "",
+      Who: "e2e@harness",
+      Version: "1.11.4",
+      Created: new Date().toISOString(),
+      Path: `${stateBucket}/${key}`,
+    };
     await emu.put(stateBucket, lockKey, JSON.stringify(info), ROOT_CREDS, "application/json");
     try {
       const r = await tf.run("apply-locked", ["apply", ...COMMON, "-auto-approve", "-lock-timeout=0s"]);
-      check(r.code !== 0 && LOCK_ERROR.test(`${r.stdout}\n${r.stderr}`) && `${r.stdout}${r.stderr}`.includes(id), `apply was not refused by lock ${id}: exit ${r.code}, ${firstError(r)}`);
+      check(
+        r.code !== 0 && LOCK_ERROR.test(`${r.stdout}\n${r.stderr}`) && `${r.stdout}${r.stderr}`.includes(id),
+        `apply was not refused by lock ${id}: exit ${r.code}, ${firstError(r)}`,
+      );
       const after = await snapshot();
       const b0 = before as Snapshot;
       check(after.sha === b0.sha, `state object changed (serial ${b0.state.serial} -> ${after.state.serial})`);
@@ -120,7 +145,10 @@ export async function s3BackendFlow(ctx: Ctx): Promise<SuiteResult> {
       await emu.remove(stateBucket, lockKey);
     }
     const b0 = before as Snapshot;
-    return { ok: true, detail: `refused; state byte-identical (sha256 ${b0.sha.slice(0, 12)}, serial ${b0.state.serial}, lineage ${b0.state.lineage.slice(0, 8)})` };
+    return {
+      ok: true,
+      detail: `refused; state byte-identical (sha256 ${b0.sha.slice(0, 12)}, serial ${b0.state.serial}, lineage ${b0.state.lineage.slice(0, 8)})`,
+    };
   });
 
   // 4. With the lock gone the state is usable again: no changes.

@@ -47,7 +47,12 @@ export async function synthStep(ctx: Ctx, suite: Suite, stack: StackName, name: 
     const changes = applySubstitutes(s.stackDir, ctx.substitutes);
     ctx.afterSynth?.(s.stackDir, stack);
     stackDir = s.stackDir;
-    return { ok: true, log: s.result.logFile, caveat: changes.length > 0, detail: changes.length ? `rewritten for substitute providers: ${changes.join("; ")}` : undefined };
+    return {
+      ok: true,
+      log: s.result.logFile,
+      caveat: changes.length > 0,
+      detail: changes.length ? `rewritten for substitute providers: ${changes.join("; ")}` : undefined,
+    };
   });
   return stackDir;
 }
@@ -69,7 +74,11 @@ export async function replanOutcome(tf: Terraform, name = "replan"): Promise<Ste
   if (r.code !== 2) return fromRun(r);
   const verdict = classifyDrifts(drifts(await tf.showJson<PlanJson>(planFile)));
   if (verdict.unexplained.length) {
-    return { ok: false, detail: `changes after apply: ${verdict.unexplained.join("; ")}${verdict.known.length ? ` (plus known emulator gaps: ${verdict.known.join(", ")})` : ""}`, log: r.logFile };
+    return {
+      ok: false,
+      detail: `changes after apply: ${verdict.unexplained.join("; ")}${verdict.known.length ? ` (plus known emulator gaps: ${verdict.known.join(", ")})` : ""}`,
+      log: r.logFile,
+    };
   }
   return { ok: true, caveat: true, detail: `only known emulator gaps: ${verdict.known.join(", ")} (see e2e/README.md)`, log: r.logFile };
 }

@@ -33,7 +33,9 @@ describe("SigV4 SQS / Lambda calls of the queue step", () => {
     expect(r.headers["x-amz-target"]).toBe("AmazonSQS.ReceiveMessage");
     expect(r.headers["content-type"]).toBe("application/x-amz-json-1.0");
     expect(r.headers["x-amz-security-token"]).toBe("tok");
-    expect(r.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDPRODUCTION\/\d{8}\/us-east-1\/sqs\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/);
+    expect(r.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDPRODUCTION\/\d{8}\/us-east-1\/sqs\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/,
+    );
   });
 
   it("Lambda: REST path and query, signed for lambda; a non-2xx answer throws with the status", async () => {

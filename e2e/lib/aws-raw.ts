@@ -36,7 +36,17 @@ export interface RawResponse {
   readonly body: string;
 }
 
-async function signedFetch(endpoint: string, region: string, service: string, creds: Creds, method: string, path: string, headers: Record<string, string>, body: string, query: Record<string, string> = {}): Promise<RawResponse> {
+async function signedFetch(
+  endpoint: string,
+  region: string,
+  service: string,
+  creds: Creds,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  query: Record<string, string> = {},
+): Promise<RawResponse> {
   const url = new URL(endpoint);
   const signer = new SignatureV4({ service, region, credentials: creds, sha256: Sha256 });
   const request = {
@@ -61,13 +71,30 @@ async function signedFetch(endpoint: string, region: string, service: string, cr
 
 /** An SQS action over the AWS JSON 1.0 protocol (X-Amz-Target: AmazonSQS.<action>). */
 export async function sqsCall<T>(endpoint: string, region: string, creds: Creds, action: string, input: Record<string, unknown>): Promise<T> {
-  const r = await signedFetch(endpoint, region, "sqs", creds, "POST", "/", { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` }, JSON.stringify(input));
+  const r = await signedFetch(
+    endpoint,
+    region,
+    "sqs",
+    creds,
+    "POST",
+    "/",
+    { "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` },
+    JSON.stringify(input),
+  );
   if (r.status !== 200) throw new Error(`SQS ${action}: HTTP ${r.status} ${r.body.slice(0, 300)}`);
   return (r.body ? JSON.parse(r.body) : {}) as T;
 }
 
 /** A Lambda REST call (e.g. GET/PUT /2015-03-31/event-source-mappings/...). */
-export async function lambdaCall<T>(endpoint: string, region: string, creds: Creds, method: "GET" | "PUT", path: string, input?: Record<string, unknown>, query: Record<string, string> = {}): Promise<T> {
+export async function lambdaCall<T>(
+  endpoint: string,
+  region: string,
+  creds: Creds,
+  method: "GET" | "PUT",
+  path: string,
+  input?: Record<string, unknown>,
+  query: Record<string, string> = {},
+): Promise<T> {
   const body = input === undefined ? "" : JSON.stringify(input);
   const r = await signedFetch(endpoint, region, "lambda", creds, method, path, input === undefined ? {} : { "content-type": "application/json" }, body, query);
   if (r.status < 200 || r.status > 299) throw new Error(`Lambda ${method} ${path}: HTTP ${r.status} ${r.body.slice(0, 300)}`);

@@ -36,8 +36,13 @@ describe("re-plan drift classification", () => {
     const dlq = "arn:aws:sqs:us-east-1:222222222222:q-dlq";
     const spaced = `{"deadLetterTargetArn": "${dlq}", "maxReceiveCount": 5}`;
     const compact = `{"deadLetterTargetArn":"${dlq}","maxReceiveCount":5}`;
-    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact })))).toEqual({ unexplained: [], known: ["moto-sqs-redrive-policy-format (aws_sqs_queue.redrive_policy)"] });
-    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact.replace("5", "3") }))).unexplained).toHaveLength(1);
+    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact })))).toEqual({
+      unexplained: [],
+      known: ["moto-sqs-redrive-policy-format (aws_sqs_queue.redrive_policy)"],
+    });
+    expect(classifyDrifts(drifts(plan("aws_sqs_queue", { redrive_policy: spaced }, { redrive_policy: compact.replace("5", "3") }))).unexplained).toHaveLength(
+      1,
+    );
   });
 
   test("the same attribute changing in another shape still fails", () => {
@@ -122,21 +127,32 @@ describe("replace-plan (a replaced role re-applies the policies naming it)", () 
 
   test("passes when the role is replaced and each dependent policy updated in place", () => {
     const plan: PlanJson = {
-      resource_changes: [change("aws_iam_role.writer", "delete", "create"), change("aws_iam_role.target", "update"), change("aws_s3_bucket_policy.p", "update")],
+      resource_changes: [
+        change("aws_iam_role.writer", "delete", "create"),
+        change("aws_iam_role.target", "update"),
+        change("aws_s3_bucket_policy.p", "update"),
+      ],
     };
     expect(replacePlanProblems(plan, "aws_iam_role.writer", ["aws_iam_role.target", "aws_s3_bucket_policy.p"])).toEqual([]);
   });
 
   test("names a dependent policy the plan leaves alone (what a recreated role used to get)", () => {
     const plan: PlanJson = { resource_changes: [change("aws_iam_role.writer", "create", "delete"), change("aws_s3_bucket_policy.p", "no-op")] };
-    expect(replacePlanProblems(plan, "aws_iam_role.writer", ["aws_s3_bucket_policy.p"])).toEqual(["aws_s3_bucket_policy.p: no-op, expected an in-place update"]);
+    expect(replacePlanProblems(plan, "aws_iam_role.writer", ["aws_s3_bucket_policy.p"])).toEqual([
+      "aws_s3_bucket_policy.p: no-op, expected an in-place update",
+    ]);
   });
 });
 
 describe("checkov skips", () => {
   test("each skip carries the comment on its line; other lists are ignored", () => {
     const file = path.join(tmp(), ".checkov.yaml");
-    fs.writeFileSync(file, ["framework:", "  - terraform_json", "skip-check:", "  - CKV_AWS_1  # a reason given here", "  - CKV_AWS_2", "other:", "  - CKV_AWS_3 # not a skip"].join("\n"));
+    fs.writeFileSync(
+      file,
+      ["framework:", "  - terraform_json", "skip-check:", "  - CKV_AWS_1  # a reason given here", "  - CKV_AWS_2", "other:", "  - CKV_AWS_3 # not a skip"].join(
+        "\n",
+      ),
+    );
     expect(readSkips(file)).toEqual([
       { id: "CKV_AWS_1", reason: "a reason given here", line: 4 },
       { id: "CKV_AWS_2", reason: "", line: 5 },
@@ -160,7 +176,9 @@ describe("provider mirror lookup", () => {
     const dir = tmp();
     fs.writeFileSync(
       path.join(dir, "cdk.tf.json"),
-      JSON.stringify({ terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" }, archive: { source: "hashicorp/archive", version: "2.7.1" } } } }),
+      JSON.stringify({
+        terraform: { required_providers: { aws: { source: "aws", version: "6.25.0" }, archive: { source: "hashicorp/archive", version: "2.7.1" } } },
+      }),
     );
     const missing = missingFromMirror(path.join(dir, "cdk.tf.json"), rc, "linux_amd64");
     expect(missing).toEqual([expect.stringMatching(/^registry\.terraform\.io\/hashicorp\/archive 2\.7\.1 /)]);
@@ -230,7 +248,13 @@ describe("access-points flow", () => {
       values: {
         root_module: {
           resources: [
-            { address: "aws_s3_access_point.a", mode: "managed" as const, type: "aws_s3_access_point", name: "a", values: { name: "ap-a", account_id: "222222222222", bucket: "b1", policy: "{}" } },
+            {
+              address: "aws_s3_access_point.a",
+              mode: "managed" as const,
+              type: "aws_s3_access_point",
+              name: "a",
+              values: { name: "ap-a", account_id: "222222222222", bucket: "b1", policy: "{}" },
+            },
             { address: "aws_s3_bucket.b", mode: "managed" as const, type: "aws_s3_bucket", name: "b", values: { bucket: "b1" } },
           ],
         },
@@ -247,7 +271,21 @@ describe("access-points flow", () => {
 describe("cdktf deploy/destroy of an already synthesized stack", () => {
   test("names the stack and its outdir, never re-synthesizes, never prompts", () => {
     const stackDir = path.join("/r", "synth", "emulator-bucket-policy", "stacks", "bucket-policy");
-    expect(cdktfArgs("deploy", stackDir)).toEqual(["deploy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
-    expect(cdktfArgs("destroy", stackDir)).toEqual(["destroy", "bucket-policy", "--skip-synth", "--output", path.join("/r", "synth", "emulator-bucket-policy"), "--auto-approve"]);
+    expect(cdktfArgs("deploy", stackDir)).toEqual([
+      "deploy",
+      "bucket-policy",
+      "--skip-synth",
+      "--output",
+      path.join("/r", "synth", "emulator-bucket-policy"),
+      "--auto-approve",
+    ]);
+    expect(cdktfArgs("destroy", stackDir)).toEqual([
+      "destroy",
+      "bucket-policy",
+      "--skip-synth",
+      "--output",
+      path.join("/r", "synth", "emulator-bucket-policy"),
+      "--auto-approve",
+    ]);
   });
 });

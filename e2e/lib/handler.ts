@@ -115,7 +115,10 @@ export function archivedSources(stackDir: string): string[] {
   const fromData = Object.values(j.data?.archive_file ?? {}).map((a) => (a.source_dir ? path.join(stackDir, a.source_dir, "index.js") : ""));
   const assets = path.join(stackDir, "assets");
   const fromAssets = fs.existsSync(assets)
-    ? fs.readdirSync(assets, { recursive: true, encoding: "utf8" }).filter((f) => path.basename(f) === "index.js").map((f) => path.join(assets, f))
+    ? fs
+        .readdirSync(assets, { recursive: true, encoding: "utf8" })
+        .filter((f) => path.basename(f) === "index.js")
+        .map((f) => path.join(assets, f))
     : [];
   return [...new Set([...fromData, ...fromAssets])].filter((f) => f && fs.existsSync(f));
 }

@@ -169,13 +169,10 @@ export class S3ControlProxy {
       // Absolute-form request target ("http://host:port/path"); WHATWG URL rejects such hosts, so strip by hand.
       const pathname = (req.url ?? "/").replace(/^[a-z]+:\/\/[^/]*/i, "") || "/";
       seen.push(`${req.method ?? "?"} ${req.headers.host ?? "?"} ${pathname}`);
-      const upstream = http.request(
-        { host: "127.0.0.1", port: targetPort, method: req.method, path: pathname, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
+      const upstream = http.request({ host: "127.0.0.1", port: targetPort, method: req.method, path: pathname, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
       upstream.on("error", (e) => {
         res.writeHead(502, { "content-type": "text/plain" });
         res.end(`e2e proxy: ${e.message}`);

@@ -91,13 +91,13 @@ function grid(suites: readonly SuiteResult[]): string {
   const columns: string[] = [];
   for (const s of suites) for (const st of s.steps) if (!columns.includes(st.step)) columns.push(st.step);
   const header = ["suite", ...columns, "total"];
-  const rows = suites.map((s) => [
-    s.suite,
-    ...columns.map((c) => cell(s.steps.find((x) => x.step === c))),
-    `${failed(s) ? "FAIL" : "ok"} ${secs(s.ms)}`,
-  ]);
+  const rows = suites.map((s) => [s.suite, ...columns.map((c) => cell(s.steps.find((x) => x.step === c))), `${failed(s) ? "FAIL" : "ok"} ${secs(s.ms)}`]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -118,7 +118,12 @@ export function details(suites: readonly SuiteResult[]): string {
 export function metricsText(suites: readonly SuiteResult[]): string {
   return suites
     .filter((s) => s.metrics && Object.keys(s.metrics).length)
-    .map((s) => `  ${s.suite}: ${Object.entries(s.metrics ?? {}).map(([k, v]) => `${k}=${v}`).join(", ")}`)
+    .map(
+      (s) =>
+        `  ${s.suite}: ${Object.entries(s.metrics ?? {})
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")}`,
+    )
     .join("\n");
 }
 

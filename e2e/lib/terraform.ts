@@ -81,7 +81,13 @@ export class Terraform {
 
   public async stateList(): Promise<{ result: RunResult; addresses: string[] }> {
     const result = await this.run("state-list", ["state", "list", "-no-color"]);
-    return { result, addresses: result.stdout.split("\n").map((l) => l.trim()).filter(Boolean) };
+    return {
+      result,
+      addresses: result.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    };
   }
 
   public async outputs(): Promise<Record<string, unknown>> {

@@ -2,10 +2,29 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { App, Testing, TerraformStack } from "cdktf";
-import { ANALYTICS, AUDITORS, BUCKET, buildApp, DATA, ECS_TASK_ROLE, KEY_ARN, LANDING_AUDIT_FUNCTION, LANDING_BUCKET, ORGANIZATION, UPLOADER_FUNCTION } from "./main";
+import {
+  ANALYTICS,
+  AUDITORS,
+  BUCKET,
+  buildApp,
+  DATA,
+  ECS_TASK_ROLE,
+  KEY_ARN,
+  LANDING_AUDIT_FUNCTION,
+  LANDING_BUCKET,
+  ORGANIZATION,
+  UPLOADER_FUNCTION,
+} from "./main";
 
 type Tf = { resource?: Record<string, Record<string, Record<string, unknown>>>; output?: Record<string, { value: unknown }> };
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 const list = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 const resources = (tf: Tf, type: string): Record<string, unknown>[] => Object.values(tf.resource?.[type] ?? {});
@@ -77,7 +96,8 @@ describe("the example app, built on the installed xacct-s3 package", () => {
       return (Array.isArray(e) ? e[0]?.variables : e?.variables) ?? {};
     };
     /** The statements of the execution role of construct `id` (its role policy names the role by reference). */
-    const rolePolicy = (id: string): Statement[] => resources(landing, "aws_iam_role_policy").flatMap((p) => (String(p.role).includes(`aws_iam_role.${id}_role`) ? statements(p.policy) : []));
+    const rolePolicy = (id: string): Statement[] =>
+      resources(landing, "aws_iam_role_policy").flatMap((p) => (String(p.role).includes(`aws_iam_role.${id}_role`) ? statements(p.policy) : []));
     const apArn = (env: Record<string, string>): string => env.TARGET_BUCKET;
 
     it("creates one access point per consumer, in the data account, for the bucket", () => {

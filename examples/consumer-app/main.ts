@@ -133,9 +133,22 @@ export class LandingStack extends TerraformStack {
     const data = provider(this, "data", DATA);
     const analytics = provider(this, "analytics", ANALYTICS);
     const archive = new ArchiveProvider(this, "archive");
-    this.share = new BucketShare(this, "landing", { provider: data, accountId: DATA, region: "us-east-1", bucketName: LANDING_BUCKET, accessPoints: true, forceDestroy: true });
+    this.share = new BucketShare(this, "landing", {
+      provider: data,
+      accountId: DATA,
+      region: "us-east-1",
+      bucketName: LANDING_BUCKET,
+      accessPoints: true,
+      forceDestroy: true,
+    });
 
-    const uploader = new LambdaWriter(this, "uploader", { provider: analytics, archiveProvider: archive, accountId: ANALYTICS, functionName: UPLOADER_FUNCTION, handler: "writer" });
+    const uploader = new LambdaWriter(this, "uploader", {
+      provider: analytics,
+      archiveProvider: archive,
+      accountId: ANALYTICS,
+      functionName: UPLOADER_FUNCTION,
+      handler: "writer",
+    });
     this.share.grant(uploader, { level: "write", prefix: "uploads/" });
 
     const audit = new LambdaWriter(this, "landing-audit", {

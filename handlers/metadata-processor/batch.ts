@@ -72,7 +72,8 @@ function parseTask(raw: unknown, i: number, schema: string): BatchTask {
   const t = obj(raw);
   const taskId = typeof t?.taskId === "string" && t.taskId !== "" ? t.taskId : undefined;
   const path = `tasks[${i}]`;
-  if (!t || taskId === undefined) throw new BadEventError(`${path}.taskId`, "must be the task id string Batch Operations sent (without it no result can be reported)");
+  if (!t || taskId === undefined)
+    throw new BadEventError(`${path}.taskId`, "must be the task id string Batch Operations sent (without it no result can be reported)");
   const fail = (problem: string): BatchTask => ({ taskId, problem });
   const rawKey = t.s3Key;
   if (typeof rawKey !== "string" || rawKey === "") return fail(`${path}.s3Key: must be the URL-encoded object key string`);
@@ -86,7 +87,11 @@ function parseTask(raw: unknown, i: number, schema: string): BatchTask {
   if (schema === "2.0") bucket = typeof t.s3Bucket === "string" && t.s3Bucket !== "" ? t.s3Bucket : undefined;
   else bucket = typeof t.s3BucketArn === "string" ? bucketFromArn(t.s3BucketArn) : undefined;
   if (bucket === undefined) {
-    return fail(schema === "2.0" ? `${path}.s3Bucket: must be the bucket name (schema 2.0)` : `${path}.s3BucketArn: must be the bucket ARN arn:aws:s3:::<name> (schema 1.0)`);
+    return fail(
+      schema === "2.0"
+        ? `${path}.s3Bucket: must be the bucket name (schema 2.0)`
+        : `${path}.s3BucketArn: must be the bucket ARN arn:aws:s3:::<name> (schema 1.0)`,
+    );
   }
   const version = t.s3VersionId;
   if (version !== undefined && version !== null && typeof version !== "string") return fail(`${path}.s3VersionId: must be a version id string or null`);
@@ -111,7 +116,8 @@ export function parseBatchEvent(event: unknown): BatchInvocation {
   if (typeof schema !== "string" || !(BATCH_SCHEMAS as readonly string[]).includes(schema)) {
     throw new BadEventError("invocationSchemaVersion", `must be "2.0" (or "1.0"): the S3 Batch Operations LambdaInvoke schema; got ${JSON.stringify(schema)}`);
   }
-  if (typeof e.invocationId !== "string" || e.invocationId === "") throw new BadEventError("invocationId", "must be the invocation id string Batch Operations sent");
+  if (typeof e.invocationId !== "string" || e.invocationId === "")
+    throw new BadEventError("invocationId", "must be the invocation id string Batch Operations sent");
   const job = obj(e.job);
   if (!job || typeof job.id !== "string") throw new BadEventError("job.id", "must be the Batch Operations job id string");
   const args = obj(job.userArguments) ?? {};
@@ -125,7 +131,8 @@ export function parseBatchEvent(event: unknown): BatchInvocation {
 export async function batchResponse(batch: BatchInvocation, run: (rec: SourceRecord) => Promise<WrittenDocument>): Promise<BatchResponse> {
   const results = await Promise.all(
     batch.tasks.map(async (task): Promise<BatchResponse["results"][number]> => {
-      if (task.record === undefined) return { taskId: task.taskId, resultCode: "PermanentFailure", resultString: `BadEventError: ${task.problem ?? "malformed task"}` };
+      if (task.record === undefined)
+        return { taskId: task.taskId, resultCode: "PermanentFailure", resultString: `BadEventError: ${task.problem ?? "malformed task"}` };
       try {
         const w = await run(task.record);
         return { taskId: task.taskId, resultCode: "Succeeded", resultString: `s3://${w.bucket}/${w.key}` };
@@ -133,7 +140,11 @@ export async function batchResponse(batch: BatchInvocation, run: (rec: SourceRec
         const text = `${errorName(err)}: ${errorMessage(err)}`;
         // The version's document exists already (described by its event, or its tombstone): the task's goal is met.
         if (err instanceof Error && err.name === "AlreadyDescribed") return { taskId: task.taskId, resultCode: "Succeeded", resultString: err.message };
-        return { taskId: task.taskId, resultCode: isPermanent(err) ? "PermanentFailure" : "TemporaryFailure", resultString: text.length > 1000 ? `${text.slice(0, 1000)}...` : text };
+        return {
+          taskId: task.taskId,
+          resultCode: isPermanent(err) ? "PermanentFailure" : "TemporaryFailure",
+          resultString: text.length > 1000 ? `${text.slice(0, 1000)}...` : text,
+        };
       }
     }),
   );

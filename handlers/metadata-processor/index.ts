@@ -151,7 +151,8 @@ export interface ProcessSummary {
 
 type Parsed = { ok: true; record: SourceRecord } | { ok: false; index: number; skip?: string; error?: BadEventError; bucket?: string; key?: string };
 
-const RECORD_FORM = '{ "eventSource": "aws:s3", "eventName": "ObjectCreated:..." | "ObjectRemoved:...", "s3": { "bucket": { "name": ... }, "object": { "key": ... } } }';
+const RECORD_FORM =
+  '{ "eventSource": "aws:s3", "eventName": "ObjectCreated:..." | "ObjectRemoved:...", "s3": { "bucket": { "name": ... }, "object": { "key": ... } } }';
 
 function obj(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
@@ -169,20 +170,29 @@ function parseRecord(raw: unknown, index: number): Parsed {
   try {
     const r = obj(raw);
     if (!r) throw new BadEventError(path, `must be an S3 event record object ${RECORD_FORM}`);
-    if (r.eventSource !== "aws:s3") throw new BadEventError(`${path}.eventSource`, `must be "aws:s3" (this function is triggered by S3 event notifications); got ${JSON.stringify(r.eventSource)}`);
+    if (r.eventSource !== "aws:s3")
+      throw new BadEventError(
+        `${path}.eventSource`,
+        `must be "aws:s3" (this function is triggered by S3 event notifications); got ${JSON.stringify(r.eventSource)}`,
+      );
     const eventName = r.eventName;
     if (typeof eventName !== "string" || eventName === "") throw new BadEventError(`${path}.eventName`, 'must be a string such as "ObjectCreated:Put"');
     const s3 = obj(r.s3);
     const bucket = obj(s3?.bucket)?.name;
     const object = obj(s3?.object);
-    if (typeof bucket !== "string" || bucket === "") throw new BadEventError(`${path}.s3.bucket.name`, `must be the bucket name string; record form: ${RECORD_FORM}`);
+    if (typeof bucket !== "string" || bucket === "")
+      throw new BadEventError(`${path}.s3.bucket.name`, `must be the bucket name string; record form: ${RECORD_FORM}`);
     const rawKey = object?.key;
-    if (typeof rawKey !== "string" || rawKey === "") throw new BadEventError(`${path}.s3.object.key`, `must be the URL-encoded object key string; record form: ${RECORD_FORM}`);
+    if (typeof rawKey !== "string" || rawKey === "")
+      throw new BadEventError(`${path}.s3.object.key`, `must be the URL-encoded object key string; record form: ${RECORD_FORM}`);
     let key: string;
     try {
       key = decodeEventKey(rawKey);
     } catch {
-      throw new BadEventError(`${path}.s3.object.key`, `must be URL-encoded as S3 sends it ("+" for spaces, %XX escapes); got ${JSON.stringify(rawKey.slice(0, 200))}`);
+      throw new BadEventError(
+        `${path}.s3.object.key`,
+        `must be URL-encoded as S3 sends it ("+" for spaces, %XX escapes); got ${JSON.stringify(rawKey.slice(0, 200))}`,
+      );
     }
     if (!eventName.startsWith("ObjectCreated:") && !eventName.startsWith("ObjectRemoved:")) {
       return { ok: false, index, skip: `eventName ${eventName} is neither ObjectCreated:* nor ObjectRemoved:*`, bucket, key };
@@ -225,10 +235,17 @@ function parseRecord(raw: unknown, index: number): Parsed {
 /** Top-level shape check: `{ Records: [...] }` (or S3's one-off s3:TestEvent). Throws BadEventError. */
 export function parseS3Event(event: unknown): { test: true } | { test: false; parsed: Parsed[] } {
   const e = obj(event);
-  if (!e) throw new BadEventError("event", `must be an S3 event notification object { "Records": [ ${RECORD_FORM} ] }; got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`);
+  if (!e)
+    throw new BadEventError(
+      "event",
+      `must be an S3 event notification object { "Records": [ ${RECORD_FORM} ] }; got ${event === null ? "null" : Array.isArray(event) ? "an array" : typeof event}`,
+    );
   if (e.Event === "s3:TestEvent" && e.Records === undefined) return { test: true };
   if (!Array.isArray(e.Records) || e.Records.length === 0) {
-    throw new BadEventError("Records", `must be a non-empty array of S3 event records ${RECORD_FORM}; got ${Array.isArray(e.Records) ? "an empty array" : e.Records === undefined ? "no Records field" : typeof e.Records}`);
+    throw new BadEventError(
+      "Records",
+      `must be a non-empty array of S3 event records ${RECORD_FORM}; got ${Array.isArray(e.Records) ? "an empty array" : e.Records === undefined ? "no Records field" : typeof e.Records}`,
+    );
   }
   return { test: false, parsed: e.Records.map((r, i) => parseRecord(r, i)) };
 }
@@ -354,7 +371,10 @@ async function headExactVersion(rec: SourceRecord, config: TargetConfig, deadlin
     const name = errorName(err);
     const where = `s3://${rec.bucket}/${rec.key}${rec.versionId ? ` (version ${rec.versionId})` : ""}`;
     if (GONE.has(name) || httpStatus(err) === 404) {
-      throw new PermanentRecordError("ObjectGone", `${where} no longer exists (${name}): deleted before it was processed; its ObjectRemoved event writes the tombstone`);
+      throw new PermanentRecordError(
+        "ObjectGone",
+        `${where} no longer exists (${name}): deleted before it was processed; its ObjectRemoved event writes the tombstone`,
+      );
     }
     if (name === "PreconditionFailed" || httpStatus(err) === 412) {
       throw new PermanentRecordError(
@@ -396,7 +416,14 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
   const versioned = !key.endsWith(`@${UNVERSIONED_ID}.json`);
   const caller = target.mode === "assume-role" ? "target-role" : "execution-role-cross-account";
   const diagnosed = (err: unknown, action: string): unknown =>
-    diagnoseAccessDenied(err, { action, kmsActions: action === "s3:PutObject" ? "kms:GenerateDataKey" : "kms:Decrypt", bucket: config.bucket, key, caller, config }) ?? err;
+    diagnoseAccessDenied(err, {
+      action,
+      kmsActions: action === "s3:PutObject" ? "kms:GenerateDataKey" : "kms:Decrypt",
+      bucket: config.bucket,
+      key,
+      caller,
+      config,
+    }) ?? err;
   const put = async (condition: { IfNoneMatch: "*" } | { IfMatch: string } | undefined): Promise<{ ETag?: string; VersionId?: string }> => {
     try {
       return await sendTarget(config, deadline, { service: "S3", operation: "PutObject", bucket: config.bucket, key }, (s3, abortSignal) =>
@@ -407,7 +434,14 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
     }
   };
   const done = (out: { ETag?: string; VersionId?: string }): WrittenDocument => ({
-    index: rec.index, sourceBucket: rec.bucket, sourceKey: rec.key, bucket: config.bucket, key, etag: out.ETag ?? null, versionId: out.VersionId ?? null, tombstone: removed,
+    index: rec.index,
+    sourceBucket: rec.bucket,
+    sourceKey: rec.key,
+    bucket: config.bucket,
+    key,
+    etag: out.ETag ?? null,
+    versionId: out.VersionId ?? null,
+    tombstone: removed,
   });
   // A version's tombstone always wins: written unconditionally over its create.
   if (versioned && removed) return done(await put(undefined));
@@ -418,7 +452,12 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
   } catch (err) {
     if (!isConditionFailed(err)) throw err;
   }
-  if (versioned) throw new PermanentRecordError("AlreadyDescribed", `s3://${config.bucket}/${key} exists already (a retry, another path, or the version's tombstone): kept`, true);
+  if (versioned)
+    throw new PermanentRecordError(
+      "AlreadyDescribed",
+      `s3://${config.bucket}/${key} exists already (a retry, another path, or the version's tombstone): kept`,
+      true,
+    );
   // Unversioned: one live document per key, replaced only by a later sequencer (If-Match on the ETag read).
   for (let attempt = 0; attempt < 3; attempt++) {
     let existing: { etag?: string; sequencer?: string };
@@ -446,7 +485,11 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
       throw diagnosed(err, "s3:GetObject");
     }
     if (rec.sequencer === undefined || (existing.sequencer !== undefined && compareSequencers(existing.sequencer, rec.sequencer) >= 0)) {
-      throw new PermanentRecordError("Superseded", `s3://${config.bucket}/${key} already describes a later (or the same) event of s3://${rec.bucket}/${rec.key} (sequencer ${existing.sequencer ?? "none"} vs ${rec.sequencer ?? "none"}): kept`, true);
+      throw new PermanentRecordError(
+        "Superseded",
+        `s3://${config.bucket}/${key} already describes a later (or the same) event of s3://${rec.bucket}/${rec.key} (sequencer ${existing.sequencer ?? "none"} vs ${rec.sequencer ?? "none"}): kept`,
+        true,
+      );
     }
     try {
       return done(await put({ IfMatch: existing.etag ?? "" }));
@@ -454,7 +497,9 @@ export async function processRecord(rec: SourceRecord, config: TargetConfig, tar
       if (!isConditionFailed(err)) throw err;
     }
   }
-  throw new Error(`s3://${config.bucket}/${key} kept changing under 3 conditional writes (concurrent events of one key); the retry of this event compares again`);
+  throw new Error(
+    `s3://${config.bucket}/${key} kept changing under 3 conditional writes (concurrent events of one key); the retry of this event compares again`,
+  );
 }
 
 /** 412 PreconditionFailed, or 409 ConditionalRequestConflict (a concurrent conditional write of the same key). */
@@ -466,14 +511,20 @@ function isConditionFailed(err: unknown): boolean {
 /** SOURCE_BUCKETS, required by the processor: the buckets whose objects it may describe. */
 export function allowedSources(config: TargetConfig): readonly string[] {
   if (config.sourceBuckets === undefined) {
-    throw new HandlerConfigError(ENV.sourceBuckets, "is not set: the metadata processor only accepts events of the buckets listed there (the lambda-writer module sets it from s3Trigger.bucketName)");
+    throw new HandlerConfigError(
+      ENV.sourceBuckets,
+      "is not set: the metadata processor only accepts events of the buckets listed there (the lambda-writer module sets it from s3Trigger.bucketName)",
+    );
   }
   return config.sourceBuckets;
 }
 
 /** A record whose bucket is not in SOURCE_BUCKETS: refused, permanently. */
 export function refusal(bucket: string, allowed: readonly string[]): PermanentRecordError {
-  return new PermanentRecordError("SourceBucketNotAllowed", `bucket ${bucket} is not a source of this processor (${ENV.sourceBuckets}=${allowed.join(",")}); the record was refused`);
+  return new PermanentRecordError(
+    "SourceBucketNotAllowed",
+    `bucket ${bucket} is not a source of this processor (${ENV.sourceBuckets}=${allowed.join(",")}); the record was refused`,
+  );
 }
 
 /** Run `fn` over `items` with at most `limit` in flight; results in input order. */
@@ -516,7 +567,13 @@ function failureMessage(failures: Failure[], total: number, written: number, lea
   return lead !== undefined ? `${head}: ${lead}. Failed records: ${listed.join(", ")}${more}` : `${head}: ${listed.join("; ")}${more}`;
 }
 
-async function processNotification(event: unknown, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline, counts: Partial<Record<MetricName, number>> = {}): Promise<ProcessSummary> {
+async function processNotification(
+  event: unknown,
+  config: TargetConfig,
+  log: Record<string, unknown>,
+  deadline: Deadline,
+  counts: Partial<Record<MetricName, number>> = {},
+): Promise<ProcessSummary> {
   const count = (name: MetricName, n: number): void => void (counts[name] = (counts[name] ?? 0) + n);
   let parsedEvent: ReturnType<typeof parseS3Event>;
   try {
@@ -575,7 +632,9 @@ async function processNotification(event: unknown, config: TargetConfig, log: Re
     count(METRIC.transient, failures.length);
     if (permanent.length > 0) {
       log.level = "warn";
-      log.permanentRecords = permanent.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}: ${f.errorName}: ${f.message.slice(0, 300)}`);
+      log.permanentRecords = permanent
+        .slice(0, 20)
+        .map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}: ${f.errorName}: ${f.message.slice(0, 300)}`);
     }
     if (failures.length > 0) {
       log.failedRecords = failures.slice(0, 20).map((f) => `[${f.index}] s3://${f.bucket ?? "?"}/${f.key ?? "?"}`);
@@ -631,7 +690,13 @@ export function isSqsEvent(event: unknown): event is { Records: unknown[] } {
  * (PermanentFailures), not returned to the queue (a retry cannot help; the
  * queue's DLQ would only collect it later).
  */
-async function processSqs(event: { Records: unknown[] }, config: TargetConfig, log: Record<string, unknown>, deadline: Deadline, counts: Partial<Record<MetricName, number>>): Promise<SqsBatchResponse> {
+async function processSqs(
+  event: { Records: unknown[] },
+  config: TargetConfig,
+  log: Record<string, unknown>,
+  deadline: Deadline,
+  counts: Partial<Record<MetricName, number>>,
+): Promise<SqsBatchResponse> {
   const failures: { itemIdentifier: string }[] = [];
   const totals = { messages: event.Records.length, records: 0, written: 0, tombstones: 0, skipped: 0, permanent: 0, failed: 0 };
   const permanentRecords: string[] = [];
@@ -665,7 +730,8 @@ async function processSqs(event: { Records: unknown[] }, config: TargetConfig, l
       failedRecords.push(`message ${id}: ${err.message.slice(0, 300)}`);
     }
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- kept: dropping it renames identifiers in the minified bundle and so changes the demo stacks' asset hash
-    for (const k of ["records", "written", "tombstones", "skipped", "permanent", "failed"] as const) totals[k] += typeof sub[k] === "number" ? (sub[k] as number) : 0;
+    for (const k of ["records", "written", "tombstones", "skipped", "permanent", "failed"] as const)
+      totals[k] += typeof sub[k] === "number" ? (sub[k] as number) : 0;
     if (Array.isArray(sub.permanentRecords)) permanentRecords.push(...(sub.permanentRecords as string[]).map((r) => `message ${id}: ${r}`));
   }
   Object.assign(log, totals, { failedMessages: failures.length });
@@ -703,9 +769,16 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
       Object.assign(log, { succeeded: codes.Succeeded, temporaryFailures: codes.TemporaryFailure, permanentFailures: codes.PermanentFailure });
       if (codes.TemporaryFailure + codes.PermanentFailure > 0) {
         log.level = "warn";
-        log.failedTasks = response.results.filter((r) => r.resultCode !== "Succeeded").slice(0, 20).map((r) => `${r.taskId}: ${r.resultCode}: ${r.resultString.slice(0, 300)}`);
+        log.failedTasks = response.results
+          .filter((r) => r.resultCode !== "Succeeded")
+          .slice(0, 20)
+          .map((r) => `${r.taskId}: ${r.resultCode}: ${r.resultString.slice(0, 300)}`);
       }
-      Object.assign(metricCounts, { [METRIC.written]: codes.Succeeded, [METRIC.transient]: codes.TemporaryFailure, [METRIC.permanent]: codes.PermanentFailure });
+      Object.assign(metricCounts, {
+        [METRIC.written]: codes.Succeeded,
+        [METRIC.transient]: codes.TemporaryFailure,
+        [METRIC.permanent]: codes.PermanentFailure,
+      });
       return response;
     }
     if (isSqsEvent(event)) {

@@ -25,7 +25,14 @@ const suite = useFakeEndpoint({
 });
 
 const event = (key: string, eTag: string) => ({
-  Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put", awsRegion: "eu-west-1", s3: { bucket: { name: "prod-data" }, object: { key, eTag, size: 11, sequencer: "01" } } }],
+  Records: [
+    {
+      eventSource: "aws:s3",
+      eventName: "ObjectCreated:Put",
+      awsRegion: "eu-west-1",
+      s3: { bucket: { name: "prod-data" }, object: { key, eTag, size: 11, sequencer: "01" } },
+    },
+  ],
 });
 
 it("HEAD sends If-Match with the event's ETag; a match writes the document with ExpectedBucketOwner", async () => {

@@ -1,7 +1,19 @@
 import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { AccessDeniedError, BadEventError, RecordsFailedError } from "../shared/errors";
 import { sha256Hex, utf8Bytes } from "../shared/keys";
-import { AssumeRoleCommand, assumeRoleOutput, awsError, bodyText, captureLogs, ctx, restoreEnv, s3Mock, setEnv, stsMock, useFakeClock } from "../shared/testing";
+import {
+  AssumeRoleCommand,
+  assumeRoleOutput,
+  awsError,
+  bodyText,
+  captureLogs,
+  ctx,
+  restoreEnv,
+  s3Mock,
+  setEnv,
+  stsMock,
+  useFakeClock,
+} from "../shared/testing";
 import { HandlerConfigError } from "../shared/errors";
 import { __resetForTests, handler, type BatchResponse, type MetadataDocument, type ProcessSummary, type TombstoneDocument } from "./index";
 
@@ -38,7 +50,13 @@ function record(o: RecOpts) {
     s3: {
       s3SchemaVersion: "1.0",
       bucket: { name: o.bucket ?? PROD, arn: `arn:aws:s3:::${o.bucket ?? PROD}` },
-      object: { key: o.key, size: 11, ...(o.eTag ? { eTag: o.eTag } : {}), ...(o.versionId ? { versionId: o.versionId } : {}), sequencer: "0055AED6DCD90281E5" },
+      object: {
+        key: o.key,
+        size: 11,
+        ...(o.eTag ? { eTag: o.eTag } : {}),
+        ...(o.versionId ? { versionId: o.versionId } : {}),
+        sequencer: "0055AED6DCD90281E5",
+      },
     },
   };
 }
@@ -168,17 +186,30 @@ describe("failures", () => {
     ).catch((e: unknown) => e)) as RecordsFailedError;
     expect(puts().map((p) => p.Key)).toEqual(["metadata/prod-data/ok-1.csv@null.json", "metadata/prod-data/ok-2.csv@null.json"]);
     expect(err).toBeInstanceOf(RecordsFailedError);
-    expect(err.message).toMatch(/^1 of 3 records failed transiently \(2 written\): \[1\] s3:\/\/prod-data\/bad\.csv: AccessDeniedError: S3 denied s3:GetObject on arn:aws:s3:::prod-data\/bad\.csv/);
+    expect(err.message).toMatch(
+      /^1 of 3 records failed transiently \(2 written\): \[1\] s3:\/\/prod-data\/bad\.csv: AccessDeniedError: S3 denied s3:GetObject on arn:aws:s3:::prod-data\/bad\.csv/,
+    );
     expect(err.message).toContain("Check the execution role's identity policy: it must allow s3:GetObject on arn:aws:s3:::prod-data/*");
     expect(err.failures).toEqual([expect.objectContaining({ index: 1, bucket: PROD, key: "bad.csv", errorName: "AccessDeniedError" })]);
     const [line] = logs.records();
-    expect(line).toMatchObject({ outcome: "error", errorName: "RecordsFailedError", records: 3, written: 2, failed: 1, failedRecords: ["[1] s3://prod-data/bad.csv"] });
+    expect(line).toMatchObject({
+      outcome: "error",
+      errorName: "RecordsFailedError",
+      records: 3,
+      written: 2,
+      failed: 1,
+      failedRecords: ["[1] s3://prod-data/bad.csv"],
+    });
   });
 
   it("a failed write is diagnosed against the reporting role and bucket", async () => {
     s3Mock.on(PutObjectCommand, { Key: "metadata/prod-data/b.csv@null.json" }).rejects(awsError("AccessDenied", "Access Denied"));
-    const err = (await handler(event(record({ key: "a.csv", eTag: "e1" }), record({ key: "b.csv", eTag: "e2" })), ctx("r")).catch((e: unknown) => e)) as RecordsFailedError;
-    expect(err.message).toContain("[1] s3://prod-data/b.csv: AccessDeniedError: S3 denied s3:PutObject on arn:aws:s3:::reporting-data/metadata/prod-data/b.csv@null.json");
+    const err = (await handler(event(record({ key: "a.csv", eTag: "e1" }), record({ key: "b.csv", eTag: "e2" })), ctx("r")).catch(
+      (e: unknown) => e,
+    )) as RecordsFailedError;
+    expect(err.message).toContain(
+      "[1] s3://prod-data/b.csv: AccessDeniedError: S3 denied s3:PutObject on arn:aws:s3:::reporting-data/metadata/prod-data/b.csv@null.json",
+    );
     expect(err.message).toContain(`Check the permission policy of the target role ${ROLE}`);
     expect(puts()).toHaveLength(2); // both attempted
   });
@@ -211,17 +242,30 @@ describe("failures", () => {
     ["a 500", awsError("InternalError", "We encountered an internal error.", 500)],
   ])("%s is transient: the invocation fails so Lambda retries", async (_n, e) => {
     s3Mock.on(HeadObjectCommand, { Key: "t.csv" }).rejects(e);
-    const err = (await handler(event(record({ key: "ok.csv", eTag: "e1" }), record({ key: "t.csv", eTag: "e2" })), ctx("r")).catch((x: unknown) => x)) as RecordsFailedError;
+    const err = (await handler(event(record({ key: "ok.csv", eTag: "e1" }), record({ key: "t.csv", eTag: "e2" })), ctx("r")).catch(
+      (x: unknown) => x,
+    )) as RecordsFailedError;
     expect(err).toBeInstanceOf(RecordsFailedError);
-    expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: (e).name })]);
+    expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: e.name })]);
     expect(logs.records()[0]).toMatchObject({ level: "error", failed: 1, written: 1 });
   });
 
   it("when STS refuses, every record fails with the trust-policy diagnosis and nothing is read", async () => {
-    stsMock.on(AssumeRoleCommand).rejects(awsError("AccessDenied", `User: arn:aws:sts::111111111111:assumed-role/proc-exec/metadata-processor is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`));
-    const err = (await handler(event(record({ key: "a.csv", eTag: "e1" }), record({ key: "b.csv", eTag: "e2" })), ctx("r")).catch((e: unknown) => e)) as RecordsFailedError;
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejects(
+        awsError(
+          "AccessDenied",
+          `User: arn:aws:sts::111111111111:assumed-role/proc-exec/metadata-processor is not authorized to perform: sts:AssumeRole on resource: ${ROLE}`,
+        ),
+      );
+    const err = (await handler(event(record({ key: "a.csv", eTag: "e1" }), record({ key: "b.csv", eTag: "e2" })), ctx("r")).catch(
+      (e: unknown) => e,
+    )) as RecordsFailedError;
     expect(err).toBeInstanceOf(RecordsFailedError);
-    expect(err.message).toMatch(/^2 of 2 records failed transiently \(0 written\): AccessDeniedError: STS denied AssumeRole of arn:aws:iam::333333333333:role\/reporting-writer/);
+    expect(err.message).toMatch(
+      /^2 of 2 records failed transiently \(0 written\): AccessDeniedError: STS denied AssumeRole of arn:aws:iam::333333333333:role\/reporting-writer/,
+    );
     expect(err.message).toContain(`the trust policy of the target role ${ROLE}`);
     expect(err.message).toContain("Failed records: [0] s3://prod-data/a.csv, [1] s3://prod-data/b.csv");
     expect(s3Mock.calls()).toHaveLength(0);
@@ -259,7 +303,11 @@ describe("event shape", () => {
 
   it("skips other event types and objects under its own output prefix", async () => {
     const out = (await handler(
-      event(record({ key: "a.csv", eventName: "ObjectTagging:Put" }), record({ key: "metadata/x.json", bucket: "reporting-data", eTag: "e" }), record({ key: "c.csv", eTag: "e" })),
+      event(
+        record({ key: "a.csv", eventName: "ObjectTagging:Put" }),
+        record({ key: "metadata/x.json", bucket: "reporting-data", eTag: "e" }),
+        record({ key: "c.csv", eTag: "e" }),
+      ),
       ctx("r"),
     )) as ProcessSummary;
     expect(out.skipped).toEqual([
@@ -278,8 +326,18 @@ describe("clients and credentials", () => {
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     expect(stsMock).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ROLE, RoleSessionName: "metadata-processor", DurationSeconds: 3600 });
     expect(s3Mock).toHaveReceivedCommandTimes(PutObjectCommand, 20);
-    const headClients = new Set(s3Mock.send.getCalls().filter((c) => c.args[0] instanceof HeadObjectCommand).map((c) => c.thisValue));
-    const putClients = new Set(s3Mock.send.getCalls().filter((c) => c.args[0] instanceof PutObjectCommand).map((c) => c.thisValue));
+    const headClients = new Set(
+      s3Mock.send
+        .getCalls()
+        .filter((c) => c.args[0] instanceof HeadObjectCommand)
+        .map((c) => c.thisValue),
+    );
+    const putClients = new Set(
+      s3Mock.send
+        .getCalls()
+        .filter((c) => c.args[0] instanceof PutObjectCommand)
+        .map((c) => c.thisValue),
+    );
     expect(headClients.size).toBe(1);
     expect(putClients.size).toBe(1);
     expect([...headClients][0]).not.toBe([...putClients][0]);
@@ -330,7 +388,10 @@ describe("ExpiredToken with records in parallel", () => {
       return { ETag: '"d"' };
     });
     stsMock.on(AssumeRoleCommand).resolves(assumeRoleOutput(new Date(Date.parse(T0) + 3600_000), 2));
-    const out = (await handler(event(record({ key: "a.csv", eTag: "e" }), record({ key: "b.csv", eTag: "e" }), record({ key: "c.csv", eTag: "e" })), ctx("x"))) as ProcessSummary;
+    const out = (await handler(
+      event(record({ key: "a.csv", eTag: "e" }), record({ key: "b.csv", eTag: "e" }), record({ key: "c.csv", eTag: "e" })),
+      ctx("x"),
+    )) as ProcessSummary;
     expect(out.written).toHaveLength(3);
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2); // warm-up + one refresh
   });
@@ -341,7 +402,9 @@ describe("deadline", () => {
     s3Mock.on(HeadObjectCommand, { Key: "hung.csv" }).callsFake(() => new Promise(() => undefined));
     const end = Date.now() + 1000;
     const lambdaCtx = { awsRequestId: "h", getRemainingTimeInMillis: () => end - Date.now() };
-    const err = (await handler(event(record({ key: "ok.csv", eTag: "e" }), record({ key: "hung.csv", eTag: "e" })), lambdaCtx).catch((x: unknown) => x)) as RecordsFailedError;
+    const err = (await handler(event(record({ key: "ok.csv", eTag: "e" }), record({ key: "hung.csv", eTag: "e" })), lambdaCtx).catch(
+      (x: unknown) => x,
+    )) as RecordsFailedError;
     expect(Date.now()).toBeLessThan(end);
     expect(err).toBeInstanceOf(RecordsFailedError);
     expect(err.failures).toEqual([expect.objectContaining({ index: 1, errorName: "DeadlineExceededError" })]);
@@ -413,7 +476,10 @@ describe("deletions (s3:ObjectRemoved:*)", () => {
 
 describe("source bucket allowlist (SOURCE_BUCKETS)", () => {
   it("refuses records of any other bucket (permanent, nothing read or written) and processes the allowed ones", async () => {
-    const out = (await handler(event(record({ key: "x.csv", eTag: "e", bucket: "someone-elses-bucket" }), record({ key: "ok.csv", eTag: "e" })), ctx("r"))) as ProcessSummary;
+    const out = (await handler(
+      event(record({ key: "x.csv", eTag: "e", bucket: "someone-elses-bucket" }), record({ key: "ok.csv", eTag: "e" })),
+      ctx("r"),
+    )) as ProcessSummary;
     expect(out.permanent).toEqual([expect.objectContaining({ index: 0, bucket: "someone-elses-bucket", errorName: "SourceBucketNotAllowed" })]);
     expect(out.permanent[0].message).toContain("bucket someone-elses-bucket is not a source of this processor (SOURCE_BUCKETS=prod-data)");
     expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Bucket)).toEqual([PROD]);
@@ -449,7 +515,11 @@ describe("document contents", () => {
       ObjectLockLegalHoldStatus: "OFF",
       TagCount: 3,
     });
-    const r = { ...record({ key: "a.csv", eTag: "e" }), requestParameters: { sourceIPAddress: "203.0.113.7" }, responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x" } };
+    const r = {
+      ...record({ key: "a.csv", eTag: "e" }),
+      requestParameters: { sourceIPAddress: "203.0.113.7" },
+      responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "x" },
+    };
     await handler(event(r), ctx("r"));
     expect(doc(puts()[0])).toMatchObject({
       sseKmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/abc",
@@ -479,7 +549,9 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
       invocationSchemaVersion: "2.0",
       treatMissingKeysAs: "PermanentFailure",
       invocationId: "YXNkbGZqYWRmaiBhc2RmdW9hZHNmZGpmaGFzbGtkaGZza2RmaAo",
-      results: [{ taskId: "dGFza2lkZ29lc2hlcmUK", resultCode: "Succeeded", resultString: "s3://reporting-data/metadata/prod-data/reports/Q1 summary.csv@v5.json" }],
+      results: [
+        { taskId: "dGFza2lkZ29lc2hlcmUK", resultCode: "Succeeded", resultString: "s3://reporting-data/metadata/prod-data/reports/Q1 summary.csv@v5.json" },
+      ],
     });
     expect(s3Mock.commandCalls(HeadObjectCommand)[0].args[0].input).toMatchObject({ Bucket: PROD, Key: "reports/Q1 summary.csv", VersionId: "v5" });
     expect(doc(puts()[0])).toMatchObject({ eventName: "BatchOperations:LambdaInvoke", versionId: "v5" });
@@ -495,7 +567,10 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
   it("per-task results: gone object and other buckets PermanentFailure, throttling TemporaryFailure; the invocation itself succeeds", async () => {
     s3Mock.on(HeadObjectCommand, { Key: "gone.csv" }).rejects(awsError("NotFound", "", 404));
     s3Mock.on(HeadObjectCommand, { Key: "slow.csv" }).rejects(awsError("SlowDown", "Please reduce your request rate.", 503));
-    const out = (await handler(batchEvent([task("t-gone", "gone.csv"), task("t-slow", "slow.csv"), task("t-other", "x.csv", null, "other-bucket"), task("t-ok", "ok.csv")]), ctx("b"))) as BatchResponse;
+    const out = (await handler(
+      batchEvent([task("t-gone", "gone.csv"), task("t-slow", "slow.csv"), task("t-other", "x.csv", null, "other-bucket"), task("t-ok", "ok.csv")]),
+      ctx("b"),
+    )) as BatchResponse;
     expect(out.results.map((r) => [r.taskId, r.resultCode])).toEqual([
       ["t-gone", "PermanentFailure"],
       ["t-slow", "TemporaryFailure"],
@@ -513,7 +588,12 @@ describe("S3 Batch Operations (LambdaInvoke, schema 2.0)", () => {
     expect(out.results[0]).toMatchObject({ taskId: "t-bad", resultCode: "PermanentFailure" });
     expect(out.results[0].resultString).toContain("tasks[0].s3Key");
     const v1 = (await handler(
-      { invocationSchemaVersion: "1.0", invocationId: "i", job: { id: "j" }, tasks: [{ taskId: "t", s3Key: "a.csv", s3VersionId: null, s3BucketArn: `arn:aws:s3:::${PROD}` }] },
+      {
+        invocationSchemaVersion: "1.0",
+        invocationId: "i",
+        job: { id: "j" },
+        tasks: [{ taskId: "t", s3Key: "a.csv", s3VersionId: null, s3BucketArn: `arn:aws:s3:::${PROD}` }],
+      },
       ctx("b1"),
     )) as BatchResponse;
     expect(v1).toMatchObject({ invocationSchemaVersion: "1.0", results: [{ taskId: "t", resultCode: "Succeeded" }] });

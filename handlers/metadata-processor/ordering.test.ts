@@ -1,6 +1,19 @@
 /** Issue 18: one document per version on every path, tombstones win, unversioned order by sequencer, SQS-wrapped events, metrics. */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, assumeRoleOutput, awsError, bodyText, captureLogs, ctx, fakeBody, restoreEnv, s3Mock, setEnv, stsMock, useFakeClock } from "../shared/testing";
+import {
+  AssumeRoleCommand,
+  assumeRoleOutput,
+  awsError,
+  bodyText,
+  captureLogs,
+  ctx,
+  fakeBody,
+  restoreEnv,
+  s3Mock,
+  setEnv,
+  stsMock,
+  useFakeClock,
+} from "../shared/testing";
 import { __resetForTests, compareSequencers, handler, type BatchResponse, type SqsBatchResponse } from "./index";
 
 const T0 = "2025-03-04T05:06:07.000Z";
@@ -13,7 +26,12 @@ const ENV = {
   AWS_LAMBDA_FUNCTION_NAME: "metadata-processor",
   SOURCE_BUCKETS: "prod-data",
 };
-const rec = (eventName: string, object: Record<string, unknown>) => ({ eventSource: "aws:s3", eventName, awsRegion: "eu-west-1", s3: { bucket: { name: "prod-data" }, object: { key: "k.csv", ...object } } });
+const rec = (eventName: string, object: Record<string, unknown>) => ({
+  eventSource: "aws:s3",
+  eventName,
+  awsRegion: "eu-west-1",
+  s3: { bucket: { name: "prod-data" }, object: { key: "k.csv", ...object } },
+});
 const puts = (): PutObjectCommandInput[] => s3Mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
 const precondition = () => awsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412);
 let logs: ReturnType<typeof captureLogs>;
@@ -38,7 +56,12 @@ afterEach(() => {
 describe("one document key per version on every path", () => {
   it("event with versionId, batch task with it, and batch task without it (HEAD's VersionId) all name @<versionId>.json", async () => {
     await handler({ Records: [rec("ObjectCreated:Put", { versionId: "v-from-head", eTag: "e1", sequencer: "01" })] }, ctx("a"));
-    const batch = (v: string | null) => ({ invocationSchemaVersion: "2.0", invocationId: "i", job: { id: "j" }, tasks: [{ taskId: "t", s3Key: "k.csv", s3VersionId: v, s3Bucket: "prod-data" }] });
+    const batch = (v: string | null) => ({
+      invocationSchemaVersion: "2.0",
+      invocationId: "i",
+      job: { id: "j" },
+      tasks: [{ taskId: "t", s3Key: "k.csv", s3VersionId: v, s3Bucket: "prod-data" }],
+    });
     await handler(batch("v-from-head"), ctx("b"));
     const r = (await handler(batch(null), ctx("c"))) as BatchResponse;
     expect(r.results[0].resultCode).toBe("Succeeded");
@@ -48,7 +71,15 @@ describe("one document key per version on every path", () => {
 
 describe("tombstones win over older creates", () => {
   it("creates are conditional (If-None-Match: *), tombstones of a version are not", async () => {
-    await handler({ Records: [rec("ObjectCreated:Put", { versionId: "v1", eTag: "e1", sequencer: "01" }), rec("ObjectRemoved:Delete", { versionId: "v2", sequencer: "02" })] }, ctx("a"));
+    await handler(
+      {
+        Records: [
+          rec("ObjectCreated:Put", { versionId: "v1", eTag: "e1", sequencer: "01" }),
+          rec("ObjectRemoved:Delete", { versionId: "v2", sequencer: "02" }),
+        ],
+      },
+      ctx("a"),
+    );
     const byKey = Object.fromEntries(puts().map((p) => [p.Key, p]));
     expect(byKey["metadata/prod-data/k.csv@v1.json"].IfNoneMatch).toBe("*");
     expect(byKey["metadata/prod-data/k.csv@v2.json"].IfNoneMatch).toBeUndefined();
@@ -56,7 +87,10 @@ describe("tombstones win over older creates", () => {
 
   it("a late ObjectCreated(v1) landing after ObjectRemoved(v1)'s tombstone is kept out (412: skipped, not an error, not retried)", async () => {
     s3Mock.on(PutObjectCommand, { IfNoneMatch: "*" }).rejects(precondition());
-    const out = (await handler({ Records: [rec("ObjectCreated:Put", { versionId: "v1", eTag: "e1", sequencer: "01" })] }, ctx("a"))) as { written: unknown[]; skipped: { reason: string }[] };
+    const out = (await handler({ Records: [rec("ObjectCreated:Put", { versionId: "v1", eTag: "e1", sequencer: "01" })] }, ctx("a"))) as {
+      written: unknown[];
+      skipped: { reason: string }[];
+    };
     expect(out.written).toHaveLength(0);
     expect(out.skipped[0].reason).toContain("exists already (a retry, another path, or the version's tombstone): kept");
     expect(puts()).toHaveLength(1); // the one conditional attempt, no unconditional overwrite
@@ -66,7 +100,15 @@ describe("tombstones win over older creates", () => {
 describe("batch backfill of a version already described", () => {
   it("a task whose document exists (412 on If-None-Match) Succeeds: the version is described, nothing is overwritten", async () => {
     s3Mock.on(PutObjectCommand, { IfNoneMatch: "*" }).rejects(precondition());
-    const r = (await handler({ invocationSchemaVersion: "2.0", invocationId: "i", job: { id: "j" }, tasks: [{ taskId: "t", s3Key: "k.csv", s3VersionId: "v1", s3Bucket: "prod-data" }] }, ctx("b"))) as BatchResponse;
+    const r = (await handler(
+      {
+        invocationSchemaVersion: "2.0",
+        invocationId: "i",
+        job: { id: "j" },
+        tasks: [{ taskId: "t", s3Key: "k.csv", s3VersionId: "v1", s3Bucket: "prod-data" }],
+      },
+      ctx("b"),
+    )) as BatchResponse;
     expect(r.results[0]).toMatchObject({ taskId: "t", resultCode: "Succeeded" });
     expect(r.results[0].resultString).toContain("exists already");
     expect(puts()).toHaveLength(1);
@@ -79,7 +121,9 @@ describe("unversioned buckets: @null.json, ordered by sequencer", () => {
   it("an unversioned delete tombstones the live document when its sequencer is later (If-Match on the read ETag)", async () => {
     s3Mock.on(PutObjectCommand, { IfNoneMatch: "*" }).rejects(precondition());
     s3Mock.on(GetObjectCommand).resolves(existing("0055AED6DCD90281E5"));
-    const out = (await handler({ Records: [rec("ObjectRemoved:Delete", { sequencer: "0055AED6DCD90281E6" })] }, ctx("a"))) as { written: { key: string; tombstone: boolean }[] };
+    const out = (await handler({ Records: [rec("ObjectRemoved:Delete", { sequencer: "0055AED6DCD90281E6" })] }, ctx("a"))) as {
+      written: { key: string; tombstone: boolean }[];
+    };
     expect(out.written).toEqual([expect.objectContaining({ key: "metadata/prod-data/k.csv@null.json", tombstone: true })]);
     expect(puts().at(-1)).toMatchObject({ Key: "metadata/prod-data/k.csv@null.json", IfMatch: '"old"' });
     expect(JSON.parse(bodyText(puts().at(-1)?.Body))).toMatchObject({ deleted: true });
@@ -89,7 +133,10 @@ describe("unversioned buckets: @null.json, ordered by sequencer", () => {
     s3Mock.on(PutObjectCommand, { IfNoneMatch: "*" }).rejects(precondition());
     s3Mock.on(GetObjectCommand).resolves(existing("0055AED6DCD90281E6", true));
     s3Mock.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e1"' }); // (still readable in this race)
-    const out = (await handler({ Records: [rec("ObjectCreated:Put", { eTag: "e1", sequencer: "0055AED6DCD90281E5" })] }, ctx("a"))) as { written: unknown[]; skipped: unknown[] };
+    const out = (await handler({ Records: [rec("ObjectCreated:Put", { eTag: "e1", sequencer: "0055AED6DCD90281E5" })] }, ctx("a"))) as {
+      written: unknown[];
+      skipped: unknown[];
+    };
     expect(out.written).toHaveLength(0);
     expect(out.skipped).toHaveLength(1);
     expect(puts().filter((p) => p.IfMatch !== undefined)).toHaveLength(0);
@@ -104,13 +151,29 @@ describe("unversioned buckets: @null.json, ordered by sequencer", () => {
 });
 
 describe("S3 events wrapped in SQS messages", () => {
-  const msg = (id: string, body: unknown) => ({ messageId: id, receiptHandle: "h", body: typeof body === "string" ? body : JSON.stringify(body), eventSource: "aws:sqs", eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:q" });
+  const msg = (id: string, body: unknown) => ({
+    messageId: id,
+    receiptHandle: "h",
+    body: typeof body === "string" ? body : JSON.stringify(body),
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:eu-west-1:111111111111:q",
+  });
 
   it("processes each message's records and reports only the transiently failed messages in batchItemFailures", async () => {
     s3Mock.on(PutObjectCommand, { Key: "metadata/prod-data/bad.csv@v9.json" }).rejects(awsError("InternalError", "We encountered an internal error", 500));
     const ok = { Records: [rec("ObjectCreated:Put", { versionId: "v1", eTag: "e1", sequencer: "01" })] };
-    const failing = { Records: [{ ...rec("ObjectCreated:Put", { versionId: "v9", eTag: "e1", sequencer: "01" }), s3: { bucket: { name: "prod-data" }, object: { key: "bad.csv", versionId: "v9", eTag: "e1" } } }] };
-    const out = (await handler({ Records: [msg("m1", ok), msg("m2", failing), msg("m3", { Event: "s3:TestEvent" }), msg("m4", "not json")] }, ctx("s"))) as SqsBatchResponse;
+    const failing = {
+      Records: [
+        {
+          ...rec("ObjectCreated:Put", { versionId: "v9", eTag: "e1", sequencer: "01" }),
+          s3: { bucket: { name: "prod-data" }, object: { key: "bad.csv", versionId: "v9", eTag: "e1" } },
+        },
+      ],
+    };
+    const out = (await handler(
+      { Records: [msg("m1", ok), msg("m2", failing), msg("m3", { Event: "s3:TestEvent" }), msg("m4", "not json")] },
+      ctx("s"),
+    )) as SqsBatchResponse;
     expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: "m2" }] });
     expect(puts().map((p) => p.Key)).toContain("metadata/prod-data/k.csv@v1.json");
     const line = logs.records()[0];

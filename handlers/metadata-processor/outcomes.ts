@@ -1,6 +1,5 @@
 import { BadEventError } from "../shared/errors";
 
-
 /** A record's failure that no retry can fix (the invocation does not fail for it). */
 export class PermanentRecordError extends Error {
   constructor(
@@ -17,4 +16,3 @@ export class PermanentRecordError extends Error {
 export function isPermanent(err: unknown): boolean {
   return err instanceof PermanentRecordError || err instanceof BadEventError;
 }
-

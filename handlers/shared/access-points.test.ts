@@ -12,12 +12,19 @@ describe("writer config with an access point", () => {
   });
 
   it("refuses a malformed access point ARN, naming the accepted forms", () => {
-    expect(() => parseTargetConfig({ TARGET_BUCKET: "arn:aws:s3:us-east-1:222222222222:accesspoint/Bad_Name", AWS_REGION: "us-east-1" })).toThrow(/access point ARN \(arn:aws:s3:<region>:<account>:accesspoint\/<name>\)/);
+    expect(() => parseTargetConfig({ TARGET_BUCKET: "arn:aws:s3:us-east-1:222222222222:accesspoint/Bad_Name", AWS_REGION: "us-east-1" })).toThrow(
+      /access point ARN \(arn:aws:s3:<region>:<account>:accesspoint\/<name>\)/,
+    );
   });
 });
 
 describe("AccessDenied through an access point", () => {
-  const config = parseTargetConfig({ TARGET_BUCKET: AP, TARGET_PREFIX: "in/", AWS_REGION: "us-east-1", EXECUTION_ROLE_ARN: "arn:aws:iam::111111111111:role/xacct-writer-exec" });
+  const config = parseTargetConfig({
+    TARGET_BUCKET: AP,
+    TARGET_PREFIX: "in/",
+    AWS_REGION: "us-east-1",
+    EXECUTION_ROLE_ARN: "arn:aws:iam::111111111111:role/xacct-writer-exec",
+  });
 
   it("names the three policies: identity on the access point ARN, the access point policy, the bucket's delegation", () => {
     const e = diagnoseAccessDenied(denied("User: arn:aws:sts::111111111111:assumed-role/xacct-writer-exec/fn is not authorized to perform: s3:PutObject"), {
@@ -35,7 +42,13 @@ describe("AccessDenied through an access point", () => {
 
   it("keeps the bucket-policy diagnosis for a plain bucket", () => {
     const plain = parseTargetConfig({ TARGET_BUCKET: "bucket-b", AWS_REGION: "us-east-1" });
-    const e = diagnoseAccessDenied(denied("denied"), { action: "s3:PutObject", bucket: "bucket-b", key: "k", caller: "execution-role-cross-account", config: plain });
+    const e = diagnoseAccessDenied(denied("denied"), {
+      action: "s3:PutObject",
+      bucket: "bucket-b",
+      key: "k",
+      caller: "execution-role-cross-account",
+      config: plain,
+    });
     expect(e?.message).not.toContain("access point");
     expect(e?.message).toContain("arn:aws:s3:::bucket-b/k");
   });

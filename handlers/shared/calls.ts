@@ -37,7 +37,12 @@ export class ExpiredCredentialsError extends Error {
  * call once. If the session was fetched during this invocation already, the
  * ExpiredToken becomes an ExpiredCredentialsError (no second STS call).
  */
-export async function sendTarget<T>(config: TargetConfig, deadline: Deadline, call: CallDescription, fn: (s3: S3Client, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function sendTarget<T>(
+  config: TargetConfig,
+  deadline: Deadline,
+  call: CallDescription,
+  fn: (s3: S3Client, signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   let target: TargetClient = targetClient(config);
   await ensureTargetCredentials(target, deadline, config);
   try {

@@ -10,7 +10,9 @@ import { metrics } from "./metrics";
 export function captureLogs(): { records: () => Record<string, unknown>[]; raw: () => unknown[][]; emf: () => Record<string, unknown>[] } {
   // Powertools Metrics prints its EMF lines through its own Console too.
   const emfLines: unknown[] = [];
-  jest.spyOn((metrics as unknown as { console: { log: (...a: unknown[]) => void } }).console, "log").mockImplementation((line: unknown) => void emfLines.push(line));
+  jest
+    .spyOn((metrics as unknown as { console: { log: (...a: unknown[]) => void } }).console, "log")
+    .mockImplementation((line: unknown) => void emfLines.push(line));
   const target = (logger as unknown as { console: Record<string, (...args: unknown[]) => void> }).console;
   const calls: unknown[][] = [];
   for (const method of ["debug", "info", "warn", "error", "log"]) {
@@ -26,4 +28,3 @@ export function captureLogs(): { records: () => Record<string, unknown>[]; raw: 
       }),
   };
 }
-

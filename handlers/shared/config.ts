@@ -87,7 +87,10 @@ export function parseTargetConfig(env: Env): TargetConfig {
     throw new HandlerConfigError(ENV.bucket, "is not set: it must name the target bucket (set by the lambda-writer module)");
   }
   if (!ACCESS_POINT_ARN_RE.test(bucket) && (!BUCKET_RE.test(bucket) || bucket.includes(".."))) {
-    throw new HandlerConfigError(ENV.bucket, `must be an S3 bucket name (3-63 characters: lowercase letters, digits, "." and "-", starting and ending with a letter or digit), an access point alias, or an access point ARN (arn:aws:s3:<region>:<account>:accesspoint/<name>); got ${JSON.stringify(bucket)}`);
+    throw new HandlerConfigError(
+      ENV.bucket,
+      `must be an S3 bucket name (3-63 characters: lowercase letters, digits, "." and "-", starting and ending with a letter or digit), an access point alias, or an access point ARN (arn:aws:s3:<region>:<account>:accesspoint/<name>); got ${JSON.stringify(bucket)}`,
+    );
   }
 
   const prefix = env[ENV.prefix] ?? "";
@@ -109,11 +112,21 @@ export function parseTargetConfig(env: Env): TargetConfig {
     // Without a role these would be silently ignored: a misconfiguration worth failing on.
     for (const name of [ENV.externalId, ENV.sessionDurationSeconds]) {
       if (optional(env, name) !== undefined) {
-        throw new HandlerConfigError(name, `is set but ${ENV.roleArn} is not: it only applies to the assume-role pattern; set ${ENV.roleArn} or remove ${name}`);
+        throw new HandlerConfigError(
+          name,
+          `is set but ${ENV.roleArn} is not: it only applies to the assume-role pattern; set ${ENV.roleArn} or remove ${name}`,
+        );
       }
     }
   }
-  const sessionDurationSeconds = integer(env, ENV.sessionDurationSeconds, DEFAULTS.sessionDurationSeconds, 900, 43200, "STS AssumeRole DurationSeconds; at most the role's maximum session duration");
+  const sessionDurationSeconds = integer(
+    env,
+    ENV.sessionDurationSeconds,
+    DEFAULTS.sessionDurationSeconds,
+    900,
+    43200,
+    "STS AssumeRole DurationSeconds; at most the role's maximum session duration",
+  );
 
   const region = optional(env, ENV.region) ?? optional(env, LAMBDA_ENV.region);
   if (region === undefined) {
@@ -126,12 +139,18 @@ export function parseTargetConfig(env: Env): TargetConfig {
 
   const kmsKeyArn = optional(env, ENV.kmsKeyArn);
   if (kmsKeyArn !== undefined && !KMS_KEY_RE.test(kmsKeyArn)) {
-    throw new HandlerConfigError(ENV.kmsKeyArn, `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), alias ARN, key id or "alias/<name>"; got ${JSON.stringify(kmsKeyArn)}`);
+    throw new HandlerConfigError(
+      ENV.kmsKeyArn,
+      `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), alias ARN, key id or "alias/<name>"; got ${JSON.stringify(kmsKeyArn)}`,
+    );
   }
 
   const acl = optional(env, ENV.objectAcl);
   if (acl !== undefined && !(OBJECT_ACLS as readonly string[]).includes(acl)) {
-    throw new HandlerConfigError(ENV.objectAcl, `must be one of ${OBJECT_ACLS.map((a) => JSON.stringify(a)).join(", ")} (or unset); got ${JSON.stringify(acl)}`);
+    throw new HandlerConfigError(
+      ENV.objectAcl,
+      `must be one of ${OBJECT_ACLS.map((a) => JSON.stringify(a)).join(", ")} (or unset); got ${JSON.stringify(acl)}`,
+    );
   }
 
   const maxBodyBytes = integer(env, ENV.maxBodyBytes, DEFAULTS.maxBodyBytes, 1, MAX_BODY_BYTES_LIMIT, "largest body in UTF-8 bytes");
@@ -146,7 +165,11 @@ export function parseTargetConfig(env: Env): TargetConfig {
     } catch {
       ok = false;
     }
-    if (!ok) throw new HandlerConfigError(ENV.endpoint, `must be an http(s) URL such as "http://localhost:4566" (emulator tier only) or unset; got ${JSON.stringify(endpoint)}`);
+    if (!ok)
+      throw new HandlerConfigError(
+        ENV.endpoint,
+        `must be an http(s) URL such as "http://localhost:4566" (emulator tier only) or unset; got ${JSON.stringify(endpoint)}`,
+      );
   }
 
   const executionRoleArn = optional(env, ENV.executionRoleArn);
@@ -156,7 +179,10 @@ export function parseTargetConfig(env: Env): TargetConfig {
 
   const bucketOwner = optional(env, ENV.bucketOwner);
   if (bucketOwner !== undefined && !/^\d{12}$/.test(bucketOwner)) {
-    throw new HandlerConfigError(ENV.bucketOwner, `must be the 12-digit id of the account that owns ${ENV.bucket} (sent as ExpectedBucketOwner); got ${JSON.stringify(bucketOwner)}`);
+    throw new HandlerConfigError(
+      ENV.bucketOwner,
+      `must be the 12-digit id of the account that owns ${ENV.bucket} (sent as ExpectedBucketOwner); got ${JSON.stringify(bucketOwner)}`,
+    );
   }
 
   let sourceBuckets: string[] | undefined;
@@ -165,7 +191,10 @@ export function parseTargetConfig(env: Env): TargetConfig {
     sourceBuckets = rawSources.split(",").map((b) => b.trim());
     for (const b of sourceBuckets) {
       if (!BUCKET_RE.test(b) || b.includes("..")) {
-        throw new HandlerConfigError(ENV.sourceBuckets, `must be a comma-separated list of S3 bucket names (e.g. "prod-data,prod-archive"); ${JSON.stringify(b)} is not a bucket name`);
+        throw new HandlerConfigError(
+          ENV.sourceBuckets,
+          `must be a comma-separated list of S3 bucket names (e.g. "prod-data,prod-archive"); ${JSON.stringify(b)} is not a bucket name`,
+        );
       }
     }
   }

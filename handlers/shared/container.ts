@@ -35,7 +35,9 @@ export const CONNECTION_TIMEOUT_MS = 3000;
 export function httpHandlerOptions(requestTimeoutMs: number | undefined): HttpHandlerOptions {
   return {
     connectionTimeout: CONNECTION_TIMEOUT_MS,
-    ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs) ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)), throwOnRequestTimeout: true } : {}),
+    ...(requestTimeoutMs !== undefined && Number.isFinite(requestTimeoutMs)
+      ? { requestTimeout: Math.max(1000, Math.round(requestTimeoutMs)), throwOnRequestTimeout: true }
+      : {}),
   };
 }
 
@@ -125,7 +127,9 @@ export function renewTargetClient(config: TargetConfig): TargetClient {
 
 /** Client for buckets of the function's own account, with the execution role's default credentials (no assume). */
 export function sourceClient(config: TargetConfig): S3Client {
-  return (state.source ??= instrumentClient(new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint, state.requestTimeoutMs))));
+  return (state.source ??= instrumentClient(
+    new S3Client(s3ClientConfig(process.env[LAMBDA_ENV.region] || config.region, config.endpoint, state.requestTimeoutMs)),
+  ));
 }
 
 /** Fetches (or reuses) the target credentials before any S3 call, within the deadline; STS errors surface here. */

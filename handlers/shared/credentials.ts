@@ -169,7 +169,10 @@ export function cachedProvider(
           if (valid(current) && mine === inv && !mine.signal?.aborted) {
             backoffUntil = Date.now() + backoffMs;
             const t = throttlesOf("STS", "AssumeRole");
-            const why = t !== undefined ? `STS ${t.answer} x${t.attempts}${reason instanceof RefreshTimeoutError ? ", then cut at the refresh budget" : ""}` : errorName(reason);
+            const why =
+              t !== undefined
+                ? `STS ${t.answer} x${t.attempts}${reason instanceof RefreshTimeoutError ? ", then cut at the refresh budget" : ""}`
+                : errorName(reason);
             return fallBack(`refresh failed (${why}): using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);
           }
           throw reason;
@@ -194,7 +197,8 @@ export function cachedProvider(
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows the failed refresh's own (SDK) error as it came
       throw inv.failure ?? new Error("STS AssumeRole was already called in this invocation and gave no credentials");
     }
-    if (valid(current) && Date.now() < backoffUntil) return fallBack(`backing off after a failed refresh: using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);
+    if (valid(current) && Date.now() < backoffUntil)
+      return fallBack(`backing off after a failed refresh: using the held credentials until ${current.expiration?.toISOString() ?? "they expire"}`);
     return fetch();
   };
 
@@ -214,7 +218,10 @@ export function cachedProvider(
   });
   // Live getters (Object.assign would copy their values once).
   Object.defineProperty(cached, "fetchedThisInvocation", { get: () => inv.fetched, enumerable: true });
-  Object.defineProperty(cached, "invocation", { get: (): InvocationCredentials => ({ fetched: inv.fetched, ...(inv.fallback !== undefined ? { fallback: inv.fallback } : {}) }), enumerable: true });
+  Object.defineProperty(cached, "invocation", {
+    get: (): InvocationCredentials => ({ fetched: inv.fetched, ...(inv.fallback !== undefined ? { fallback: inv.fallback } : {}) }),
+    enumerable: true,
+  });
   return cached as CachedCredentialProvider;
 }
 

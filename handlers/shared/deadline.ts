@@ -65,7 +65,10 @@ export class ThrottledError extends Error {
     public readonly deadlinePassed: boolean,
     cause?: unknown,
   ) {
-    const what = call.service === "S3" ? "S3 request-rate throttling of this prefix (S3 scales per prefix; it answers 503 SlowDown while it does)" : `${call.service} API throttling (request rate over the account's quota)`;
+    const what =
+      call.service === "S3"
+        ? "S3 request-rate throttling of this prefix (S3 scales per prefix; it answers 503 SlowDown while it does)"
+        : `${call.service} API throttling (request rate over the account's quota)`;
     super(
       `${describeCall(call)} was throttled: ${call.service} answered ${answer} to ${attempts} attempt${attempts === 1 ? "" : "s"} (the first and ${Math.max(0, attempts - 1)} retr${attempts === 2 ? "y" : "ies"})` +
         (deadlinePassed ? "; the function's deadline passed while the SDK was still retrying" : "; the SDK gave up retrying") +

@@ -168,8 +168,7 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
   }
 
   if (!isAccessDenied(err) && !isKmsCaused(err)) return undefined;
-  const principal =
-    CALLER_RE.exec(errorMessage(err))?.[1] ?? (ctx.caller === "target-role" ? assumedRoleArn(config) : executionIdentity(err, config));
+  const principal = CALLER_RE.exec(errorMessage(err))?.[1] ?? (ctx.caller === "target-role" ? assumedRoleArn(config) : executionIdentity(err, config));
   const arns: Record<string, string> = { principal, bucketArn, resourceArn };
   if (config.roleArn !== undefined && ctx.caller === "target-role") arns.targetRoleArn = config.roleArn;
 
@@ -198,9 +197,9 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
   }
 
   // ---- S3: identity policy vs bucket policy
-  const pattern =
-    ctx.key !== undefined ? `${bucketArn}${apArn ? "/object" : ""}/${config.prefix}*` : `${bucketArn} (condition s3:prefix "${config.prefix}*")`;
-  const acl = ctx.action === "s3:PutObject" && config.objectAcl !== undefined ? `; with ${ENV.objectAcl}=${config.objectAcl}, s3:PutObjectAcl is needed as well` : "";
+  const pattern = ctx.key !== undefined ? `${bucketArn}${apArn ? "/object" : ""}/${config.prefix}*` : `${bucketArn} (condition s3:prefix "${config.prefix}*")`;
+  const acl =
+    ctx.action === "s3:PutObject" && config.objectAcl !== undefined ? `; with ${ENV.objectAcl}=${config.objectAcl}, s3:PutObjectAcl is needed as well` : "";
   let missing =
     ctx.action === "s3:GetObject" || ctx.action === "s3:GetObjectVersion"
       ? " Note: S3 answers AccessDenied instead of 404 when the caller lacks s3:ListBucket, so the object may also not exist."
@@ -233,8 +232,7 @@ export function diagnoseAccessDenied(err: unknown, ctx: DenialContext): AccessDe
       `(2) the bucket policy of ${bucketArn} must allow principal ${principal} ${ctx.action} on the same resource (and not deny it).`;
   } else {
     check =
-      `Check the execution role's identity policy: it must allow ${ctx.action} on ${bucketArn}/*; ` +
-      `and the bucket policy of ${bucketArn} must not deny it.`;
+      `Check the execution role's identity policy: it must allow ${ctx.action} on ${bucketArn}/*; ` + `and the bucket policy of ${bucketArn} must not deny it.`;
   }
   if (viaAccessPoint) {
     check =

@@ -94,7 +94,13 @@ export class KmsKeyError extends Error {
 export class RecordsFailedError extends Error {
   constructor(
     message: string,
-    public readonly failures: ReadonlyArray<{ readonly index: number; readonly bucket?: string; readonly key?: string; readonly errorName: string; readonly message: string }>,
+    public readonly failures: ReadonlyArray<{
+      readonly index: number;
+      readonly bucket?: string;
+      readonly key?: string;
+      readonly errorName: string;
+      readonly message: string;
+    }>,
   ) {
     super(message);
     this.name = "RecordsFailedError";

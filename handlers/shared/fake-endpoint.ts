@@ -90,12 +90,16 @@ export class FakeAwsEndpoint {
     if (this.hang === (isSts ? "sts" : "s3")) return; // never answer
     if (isSts && this.stsThrottled) {
       res.writeHead(400, { "content-type": "text/xml" });
-      res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r4</RequestId></ErrorResponse>`);
+      res.end(
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r4</RequestId></ErrorResponse>`,
+      );
       return;
     }
     if (!isSts && this.s3Throttled) {
       res.writeHead(503, { "content-type": "application/xml" });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>r5</RequestId></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message><RequestId>r5</RequestId></Error>`,
+      );
       return;
     }
     if (isSts) {

@@ -67,7 +67,8 @@ export async function runInvocation<T>(
     Object.assign(log, awsRequestIds(err));
     // Which call did not answer, as its own field (service, operation, bucket or role).
     if (err instanceof DeadlineExceededError) log.unansweredCall = describeCall(err.call);
-    if (err instanceof ThrottledError) Object.assign(log, { throttledCall: describeCall(err.call), throttleAnswer: err.answer, throttleAttempts: err.attempts });
+    if (err instanceof ThrottledError)
+      Object.assign(log, { throttledCall: describeCall(err.call), throttleAnswer: err.answer, throttleAttempts: err.attempts });
     // The error itself, as an object: Powertools prints name, message, stack and cause.
     log.error = err;
     throw err;

@@ -49,7 +49,8 @@ export function validateKey(key: string, prefix: string): string | undefined {
   if (key === "") return `must not be empty; give a full key under the prefix ${quote(prefix)}, e.g. ${quote(`${prefix}reports/r1.json`)}`;
   const p = segmentProblem(key, false);
   if (p) return `${p}; got ${quote(key)}`;
-  if (!key.startsWith(prefix)) return `must be a full key under the prefix ${quote(prefix)} (e.g. ${quote(`${prefix}reports/r1.json`)}); got ${quote(key)}, which is outside it`;
+  if (!key.startsWith(prefix))
+    return `must be a full key under the prefix ${quote(prefix)} (e.g. ${quote(`${prefix}reports/r1.json`)}); got ${quote(key)}, which is outside it`;
   if (key.length === prefix.length) return `must name an object under the prefix ${quote(prefix)}, not the prefix itself`;
   return undefined;
 }

@@ -30,7 +30,10 @@ export function targetPutInput(config: TargetConfig, key: string, body: string |
 export function checkBodySize(field: string, body: string | Uint8Array, maxBodyBytes: number): number {
   const bytes = typeof body === "string" ? utf8Bytes(body) : body.byteLength;
   if (bytes > maxBodyBytes) {
-    throw new BadEventError(field, `is ${bytes} bytes${typeof body === "string" ? " (UTF-8)" : ""}, over the limit of ${maxBodyBytes} bytes (${ENV.maxBodyBytes}); send a smaller body`);
+    throw new BadEventError(
+      field,
+      `is ${bytes} bytes${typeof body === "string" ? " (UTF-8)" : ""}, over the limit of ${maxBodyBytes} bytes (${ENV.maxBodyBytes}); send a smaller body`,
+    );
   }
   return bytes;
 }

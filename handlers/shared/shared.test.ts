@@ -49,9 +49,19 @@ describe("config", () => {
 
   it("applies defaults and derives the partition", () => {
     const c = parseTargetConfig(base);
-    expect(c).toMatchObject({ bucket: "bucket-b", prefix: "", region: "cn-north-1", partition: "aws-cn", maxBodyBytes: 1048576, sessionDurationSeconds: 3600, sessionName: "xacct-s3-handler" });
+    expect(c).toMatchObject({
+      bucket: "bucket-b",
+      prefix: "",
+      region: "cn-north-1",
+      partition: "aws-cn",
+      maxBodyBytes: 1048576,
+      sessionDurationSeconds: 3600,
+      sessionName: "xacct-s3-handler",
+    });
     expect(c.roleArn).toBeUndefined();
-    expect(parseTargetConfig({ ...base, TARGET_REGION: "us-gov-west-1", TARGET_ROLE_ARN: "arn:aws-us-gov:iam::123456789012:role/r" }).partition).toBe("aws-us-gov");
+    expect(parseTargetConfig({ ...base, TARGET_REGION: "us-gov-west-1", TARGET_ROLE_ARN: "arn:aws-us-gov:iam::123456789012:role/r" }).partition).toBe(
+      "aws-us-gov",
+    );
   });
 
   it("treats empty optional variables as unset", () => {
@@ -63,7 +73,9 @@ describe("config", () => {
   });
 
   it("never shows the external id value in its error", () => {
-    expect(() => parseTargetConfig({ ...base, TARGET_ROLE_ARN: "arn:aws:iam::123456789012:role/r", TARGET_EXTERNAL_ID: "x" })).toThrow(/^TARGET_EXTERNAL_ID: must be 2-1224 characters .*\(the value is not shown\)$/);
+    expect(() => parseTargetConfig({ ...base, TARGET_ROLE_ARN: "arn:aws:iam::123456789012:role/r", TARGET_EXTERNAL_ID: "x" })).toThrow(
+      /^TARGET_EXTERNAL_ID: must be 2-1224 characters .*\(the value is not shown\)$/,
+    );
   });
 
   it("helpers", () => {
@@ -71,7 +83,10 @@ describe("config", () => {
     expect(sessionNameFor("my fn/α")).toBe("my-fn--");
     expect(sessionNameFor(undefined)).toBe("xacct-s3-handler");
     expect(s3ClientConfig("eu-west-1", undefined)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000 } });
-    expect(s3ClientConfig("eu-west-1", undefined, 27_000)).toEqual({ region: "eu-west-1", requestHandler: { connectionTimeout: 3000, requestTimeout: 27_000, throwOnRequestTimeout: true } });
+    expect(s3ClientConfig("eu-west-1", undefined, 27_000)).toEqual({
+      region: "eu-west-1",
+      requestHandler: { connectionTimeout: 3000, requestTimeout: 27_000, throwOnRequestTimeout: true },
+    });
     expect(s3ClientConfig("eu-west-1", "http://localhost:4566")).toMatchObject({ endpoint: "http://localhost:4566", forcePathStyle: true });
   });
 });
@@ -91,7 +106,10 @@ describe("cachedProvider", () => {
   });
 
   it("credentials issued with less than the refresh window left are reused until half their life, not refetched on every call", async () => {
-    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"], now: new Date("2025-01-01T00:00:00Z") });
+    jest.useFakeTimers({
+      doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"],
+      now: new Date("2025-01-01T00:00:00Z"),
+    });
     try {
       let n = 0;
       const soon = jest.fn(async () => creds(++n, new Date(Date.now() + 4 * 60_000))); // 4 min left < 5 min window
@@ -112,7 +130,10 @@ describe("cachedProvider", () => {
   });
 
   it("never calls the source twice in one invocation; keeps credentials without expiration", async () => {
-    jest.useFakeTimers({ doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"], now: new Date("2025-01-01T00:00:00Z") });
+    jest.useFakeTimers({
+      doNotFake: ["nextTick", "setImmediate", "queueMicrotask", "setTimeout", "clearTimeout", "performance", "hrtime"],
+      now: new Date("2025-01-01T00:00:00Z"),
+    });
     try {
       let n = 0;
       // STS hands out credentials already inside the 5-minute window (10 s left)

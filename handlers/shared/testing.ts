@@ -74,7 +74,18 @@ export function restoreEnv(): void {
 /** Fake only Date (not timers or ticks), so credential expiry can be driven with jest.setSystemTime. */
 export function useFakeClock(iso: string): void {
   jest.useFakeTimers({
-    doNotFake: ["nextTick", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout", "queueMicrotask", "hrtime", "performance"],
+    doNotFake: [
+      "nextTick",
+      "setImmediate",
+      "clearImmediate",
+      "setInterval",
+      "clearInterval",
+      "setTimeout",
+      "clearTimeout",
+      "queueMicrotask",
+      "hrtime",
+      "performance",
+    ],
     now: new Date(iso),
   });
 }

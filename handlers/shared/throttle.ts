@@ -13,7 +13,18 @@ import { errorName, httpStatus } from "./errors";
  * https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html),
  * STS answers 400 Throttling; 429 is the generic Too Many Requests.
  */
-const THROTTLE_CODES = new Set(["SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "ProvisionedThroughputExceededException", "BandwidthLimitExceeded"]);
+const THROTTLE_CODES = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "ProvisionedThroughputExceededException",
+  "BandwidthLimitExceeded",
+]);
 
 export function isThrottle(err: unknown): boolean {
   return THROTTLE_CODES.has(errorName(err)) || httpStatus(err) === 429 || (httpStatus(err) === 503 && errorName(err) === "ServiceUnavailable");

@@ -80,7 +80,10 @@ function encodingField(e: Record<string, unknown>): BodyEncoding {
   const v = e.encoding;
   if (v === undefined) return "utf-8";
   if (typeof v !== "string" || !(ENCODINGS as readonly string[]).includes(v.toLowerCase())) {
-    throw new BadEventError("encoding", `must be "utf-8" (text, the default) or "base64" (binary); got ${typeof v === "string" ? JSON.stringify(v.slice(0, 50)) : typeName(v)}`);
+    throw new BadEventError(
+      "encoding",
+      `must be "utf-8" (text, the default) or "base64" (binary); got ${typeof v === "string" ? JSON.stringify(v.slice(0, 50)) : typeName(v)}`,
+    );
   }
   return v.toLowerCase() as BodyEncoding;
 }
@@ -93,7 +96,10 @@ export function parseWriterEvent(event: unknown, config: TargetConfig, requestId
   const e = event as Record<string, unknown>;
   const op = e.operation === undefined ? "put" : e.operation;
   if (typeof op !== "string" || !(OPERATIONS as readonly string[]).includes(op)) {
-    throw new BadEventError("operation", `must be one of ${OPERATIONS.map((o) => `"${o}"`).join(", ")} (default "put"); got ${typeof op === "string" ? JSON.stringify(op.slice(0, 50)) : typeName(op)}`);
+    throw new BadEventError(
+      "operation",
+      `must be one of ${OPERATIONS.map((o) => `"${o}"`).join(", ")} (default "put"); got ${typeof op === "string" ? JSON.stringify(op.slice(0, 50)) : typeName(op)}`,
+    );
   }
   const operation = op as Operation;
   for (const field of Object.keys(e)) {
@@ -136,9 +142,13 @@ export function parseWriterEvent(event: unknown, config: TargetConfig, requestId
       } else {
         text = str(e, "body", encoding === "base64" ? "a base64 string" : 'a string (use "data" for JSON values, "encoding": "base64" for binary)') as string;
         contentType =
-          str(e, "contentType", 'a MIME type string such as "text/csv" or "text/plain; charset=utf-8"') ?? (encoding === "base64" ? DEFAULT_BINARY_CONTENT_TYPE : DEFAULT_BODY_CONTENT_TYPE);
+          str(e, "contentType", 'a MIME type string such as "text/csv" or "text/plain; charset=utf-8"') ??
+          (encoding === "base64" ? DEFAULT_BINARY_CONTENT_TYPE : DEFAULT_BODY_CONTENT_TYPE);
         if (contentType.length > 256 || !CONTENT_TYPE_RE.test(contentType)) {
-          throw new BadEventError("contentType", `must be a MIME type such as "text/csv" or "text/plain; charset=utf-8"; got ${JSON.stringify(contentType.slice(0, 100))}`);
+          throw new BadEventError(
+            "contentType",
+            `must be a MIME type such as "text/csv" or "text/plain; charset=utf-8"; got ${JSON.stringify(contentType.slice(0, 100))}`,
+          );
         }
       }
       if (encoding === "base64" && !BASE64_RE.test(text)) {

@@ -90,7 +90,9 @@ describe("throttling", () => {
     suite.fake.s3Throttled = true;
     const err = (await handler({ data: {} }, ctx("r1", 30_000)).catch((e: unknown) => e)) as Error;
     expect(err.name).toBe("ThrottledError");
-    expect(err.message).toContain("S3 PutObject on s3://reporting-bucket/incoming/r1.json was throttled: S3 answered 503 SlowDown to 3 attempts (the first and 2 retries)");
+    expect(err.message).toContain(
+      "S3 PutObject on s3://reporting-bucket/incoming/r1.json was throttled: S3 answered 503 SlowDown to 3 attempts (the first and 2 retries)",
+    );
     expect(err.message).not.toContain("VPC");
     expect(suite.logs.records()[0]).toMatchObject({ errorName: "ThrottledError", throttleAnswer: "503 SlowDown", throttleAttempts: 3 });
     // the error is logged as an object: Powertools keeps its stack
@@ -107,7 +109,18 @@ describe("throttling", () => {
 });
 
 describe("get: Lambda's 6,291,556-byte response limit on the encoded response", () => {
-  const result = (body: string): GetResult => ({ bucket: "b", key: "incoming/k", body, encoding: "utf-8", contentType: null, contentLength: null, etag: null, lastModified: null, versionId: null, metadata: {} });
+  const result = (body: string): GetResult => ({
+    bucket: "b",
+    key: "incoming/k",
+    body,
+    encoding: "utf-8",
+    contentType: null,
+    contentLength: null,
+    etag: null,
+    lastModified: null,
+    versionId: null,
+    metadata: {},
+  });
   it("1 MiB of NUL bytes is over it once JSON-escaped; the error names the size and the remedy", () => {
     const nul = "\u0000".repeat(1024 * 1024);
     const size = Buffer.byteLength(JSON.stringify(result(nul)));

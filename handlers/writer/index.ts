@@ -81,17 +81,24 @@ async function execute(req: WriterRequest, config: TargetConfig, deadline: Deadl
       const read = await sendTarget(config, deadline, call, async (s3, abortSignal) => {
         let out;
         try {
-          out = await s3.send(new GetObjectCommand({ Bucket, Key: req.key, ...(req.versionId !== undefined ? { VersionId: req.versionId } : {}), ...owner }), { abortSignal });
+          out = await s3.send(new GetObjectCommand({ Bucket, Key: req.key, ...(req.versionId !== undefined ? { VersionId: req.versionId } : {}), ...owner }), {
+            abortSignal,
+          });
         } catch (err) {
           const name = errorName(err);
           if (name === "NoSuchKey" || name === "NoSuchVersion" || name === "NotFound") {
-            throw new ObjectNotFoundError(`s3://${Bucket}/${req.key}${req.versionId !== undefined ? ` (version ${req.versionId})` : ""} does not exist (${name})`, err);
+            throw new ObjectNotFoundError(
+              `s3://${Bucket}/${req.key}${req.versionId !== undefined ? ` (version ${req.versionId})` : ""} does not exist (${name})`,
+              err,
+            );
           }
           throw err;
         }
         if (out.ContentLength !== undefined && out.ContentLength > config.maxBodyBytes) {
           (out.Body as { destroy?: () => void } | undefined)?.destroy?.();
-          throw new ObjectTooLargeError(`s3://${Bucket}/${req.key} is ${out.ContentLength} bytes, over the limit of ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); it was not read`);
+          throw new ObjectTooLargeError(
+            `s3://${Bucket}/${req.key} is ${out.ContentLength} bytes, over the limit of ${config.maxBodyBytes} bytes (MAX_BODY_BYTES); it was not read`,
+          );
         }
         // Reading the body is part of the call: a stalled body stream is cut at the deadline too.
         const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();

@@ -208,7 +208,12 @@ describe("list", () => {
     const p2 = (await handler({ operation: "list", maxKeys: 2, continuationToken: p1.nextContinuationToken }, ctx("r"))) as ListResult;
     expect(p2.keys).toEqual(["incoming/c.json"]);
     expect(p2.nextContinuationToken).toBeNull();
-    expect(s3Mock.commandCalls(ListObjectsV2Command)[1].args[0].input).toEqual({ Bucket: "reporting-bucket", Prefix: "incoming/", MaxKeys: 2, ContinuationToken: "tok-2" });
+    expect(s3Mock.commandCalls(ListObjectsV2Command)[1].args[0].input).toEqual({
+      Bucket: "reporting-bucket",
+      Prefix: "incoming/",
+      MaxKeys: 2,
+      ContinuationToken: "tok-2",
+    });
   });
 
   it("defaults to 1000 keys and accepts a narrower prefix under the configured one", async () => {
@@ -226,14 +231,24 @@ describe("bad events: BadEventError naming the field, nothing sent to AWS", () =
     ["array event", [{ data: 1 }], "event", /got an array/],
     ["unknown operation", { operation: "delete" }, "operation", /must be one of "put", "get", "list" \(default "put"\); got "delete"/],
     ["non-string operation", { operation: 3 }, "operation", /got a number/],
-    ["unknown field", { data: 1, Key: "incoming/x" }, "Key", /is not a field of operation "put"; accepted fields: operation, data, body, encoding, contentType, key/],
+    [
+      "unknown field",
+      { data: 1, Key: "incoming/x" },
+      "Key",
+      /is not a field of operation "put"; accepted fields: operation, data, body, encoding, contentType, key/,
+    ],
     ["put without data or body", { operation: "put" }, "data", /needs exactly one of "data" .* or "body"/],
     ["put with data and body", { data: 1, body: "x" }, "data/body", /got both/],
     ["non-string body", { body: 42 }, "body", /must be a string \(use "data" for JSON values, "encoding": "base64" for binary\); got a number/],
     ["contentType with data", { data: 1, contentType: "text/plain" }, "contentType", /only applies with "body"/],
     ["invalid contentType", { body: "x", contentType: "not a type" }, "contentType", /must be a MIME type/],
     ["non-string key", { data: 1, key: 7 }, "key", /must be a full S3 key string under the prefix "incoming\/"; got a number/],
-    ["key outside the prefix", { data: 1, key: "other/x.json" }, "key", /must be a full key under the prefix "incoming\/" .* got "other\/x.json", which is outside it/],
+    [
+      "key outside the prefix",
+      { data: 1, key: "other/x.json" },
+      "key",
+      /must be a full key under the prefix "incoming\/" .* got "other\/x.json", which is outside it/,
+    ],
     ["'..' segment", { data: 1, key: "incoming/../secret.json" }, "key", /must not contain "\.\." segments/],
     ["'.' segment", { data: 1, key: "incoming/./x.json" }, "key", /must not contain "\." segments/],
     ["leading slash", { data: 1, key: "/incoming/x.json" }, "key", /must not start with "\/"/],
@@ -241,7 +256,12 @@ describe("bad events: BadEventError naming the field, nothing sent to AWS", () =
     ["the prefix itself", { data: 1, key: "incoming/" }, "key", /must not end with "\/"/],
     ["empty segment", { data: 1, key: "incoming//x.json" }, "key", /empty segments/],
     ["control character", { data: 1, key: "incoming/a\nb" }, "key", /control characters/],
-    ["body over the limit in UTF-8 bytes (600 chars, 1200 bytes)", { body: "é".repeat(600) }, "body", /is 1200 bytes \(UTF-8\), over the limit of 1024 bytes \(MAX_BODY_BYTES\)/],
+    [
+      "body over the limit in UTF-8 bytes (600 chars, 1200 bytes)",
+      { body: "é".repeat(600) },
+      "body",
+      /is 1200 bytes \(UTF-8\), over the limit of 1024 bytes \(MAX_BODY_BYTES\)/,
+    ],
     ["data over the limit", { data: "x".repeat(1100) }, "data", /is 1102 bytes/],
     ["get without key", { operation: "get" }, "key", /is required for "get"/],
     ["get with empty versionId", { operation: "get", key: "incoming/a", versionId: "" }, "versionId", /non-empty/],
@@ -370,7 +390,10 @@ describe("credentials", () => {
   });
 
   it("does not cache an STS failure: the next invocation assumes again", async () => {
-    stsMock.on(AssumeRoleCommand).rejectsOnce(awsError("AccessDenied", "denied")).resolves(assumeRoleOutput(new Date(Date.parse(T0) + HOUR)));
+    stsMock
+      .on(AssumeRoleCommand)
+      .rejectsOnce(awsError("AccessDenied", "denied"))
+      .resolves(assumeRoleOutput(new Date(Date.parse(T0) + HOUR)));
     await expect(handler({ data: 1 }, ctx("a"))).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(handler({ data: 1 }, ctx("b"))).resolves.toBeDefined();
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
@@ -385,7 +408,9 @@ describe("AccessDenied diagnoses", () => {
     expect(err).toBeInstanceOf(AccessDeniedError);
     expect(err.deniedBy).toBe("sts");
     expect(err.message).toContain(`STS denied AssumeRole of ${ROLE} to ${EXEC}`);
-    expect(err.message).toContain(`the trust policy of the target role ${ROLE} (account 222222222222) must allow ${EXEC} to call sts:AssumeRole, with the condition sts:ExternalId`);
+    expect(err.message).toContain(
+      `the trust policy of the target role ${ROLE} (account 222222222222) must allow ${EXEC} to call sts:AssumeRole, with the condition sts:ExternalId`,
+    );
     expect(err.message).toContain(`the execution role's identity policy must allow sts:AssumeRole on ${ROLE}`);
     expect(err.arns).toEqual({ targetRoleArn: ROLE, executionIdentity: EXEC, bucketArn: "arn:aws:s3:::reporting-bucket" });
     expect(s3Mock.calls()).toHaveLength(0);
@@ -406,14 +431,22 @@ describe("AccessDenied diagnoses", () => {
     expect(err.message).toContain(
       "S3 denied s3:PutObject on arn:aws:s3:::reporting-bucket/incoming/x.json to arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn.",
     );
-    expect(err.message).toContain(`Check the permission policy of the target role ${ROLE}: it must allow s3:PutObject on arn:aws:s3:::reporting-bucket/incoming/*`);
+    expect(err.message).toContain(
+      `Check the permission policy of the target role ${ROLE}: it must allow s3:PutObject on arn:aws:s3:::reporting-bucket/incoming/*`,
+    );
     expect(err.message).toContain("the bucket policy of arn:aws:s3:::reporting-bucket must not deny it");
-    expect(err.arns).toMatchObject({ targetRoleArn: ROLE, bucketArn: "arn:aws:s3:::reporting-bucket", resourceArn: "arn:aws:s3:::reporting-bucket/incoming/x.json" });
+    expect(err.arns).toMatchObject({
+      targetRoleArn: ROLE,
+      bucketArn: "arn:aws:s3:::reporting-bucket",
+      resourceArn: "arn:aws:s3:::reporting-bucket/incoming/x.json",
+    });
   });
 
   it("S3 in the bucket-policy pattern: both the identity policy and the bucket policy must allow", async () => {
     env({ TARGET_ROLE_ARN: undefined, TARGET_EXTERNAL_ID: undefined, TARGET_SESSION_DURATION_SECONDS: undefined });
-    s3Mock.on(ListObjectsV2Command).rejects(awsError("AccessDenied", `User: ${EXEC} is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::reporting-bucket"`));
+    s3Mock
+      .on(ListObjectsV2Command)
+      .rejects(awsError("AccessDenied", `User: ${EXEC} is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::reporting-bucket"`));
     const err = (await handler({ operation: "list" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
     expect(err.deniedBy).toBe("s3");
     expect(err.message).toContain(`S3 denied s3:ListBucket on arn:aws:s3:::reporting-bucket to ${EXEC}`);
@@ -455,10 +488,17 @@ describe("AccessDenied diagnoses", () => {
     env({ TARGET_KMS_KEY_ARN: KMS });
     s3Mock
       .on(PutObjectCommand)
-      .rejects(awsError("AccessDenied", `User: arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn is not authorized to perform: kms:GenerateDataKey on resource: ${KMS} because no resource-based policy allows the kms:GenerateDataKey action`));
+      .rejects(
+        awsError(
+          "AccessDenied",
+          `User: arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn is not authorized to perform: kms:GenerateDataKey on resource: ${KMS} because no resource-based policy allows the kms:GenerateDataKey action`,
+        ),
+      );
     const err = (await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
     expect(err.deniedBy).toBe("kms");
-    expect(err.message).toContain(`Check the KMS key policy of ${KMS}: it must allow arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn kms:GenerateDataKey`);
+    expect(err.message).toContain(
+      `Check the KMS key policy of ${KMS}: it must allow arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn kms:GenerateDataKey`,
+    );
     expect(err.arns.kmsKeyArn).toBe(KMS);
   });
 
@@ -493,7 +533,12 @@ describe("AccessDenied diagnoses", () => {
   it("'The ciphertext refers to a customer master key that does not exist...' on get is a KMS Decrypt denial, not a role/bucket policy one", async () => {
     s3Mock
       .on(GetObjectCommand)
-      .rejects(awsError("AccessDenied", "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."));
+      .rejects(
+        awsError(
+          "AccessDenied",
+          "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.",
+        ),
+      );
     const err = (await handler({ operation: "get", key: "incoming/x" }, ctx("r")).catch((e: unknown) => e)) as AccessDeniedError;
     expect(err.deniedBy).toBe("kms");
     expect(err.message).toContain("KMS denied arn:aws:sts::222222222222:assumed-role/xacct-writer/writer-fn");
@@ -653,7 +698,10 @@ describe("ExpiredToken from S3", () => {
     await handler({ data: 2 }, ctx("y"));
     expect(stsMock).toHaveReceivedCommandTimes(AssumeRoleCommand, 2);
     // the retry was signed with the new session
-    const lastPut = s3Mock.send.getCalls().filter((c) => c.args[0] instanceof PutObjectCommand).at(-1);
+    const lastPut = s3Mock.send
+      .getCalls()
+      .filter((c) => c.args[0] instanceof PutObjectCommand)
+      .at(-1);
     const creds = await (lastPut?.thisValue as S3Client).config.credentials();
     expect(creds.accessKeyId).toBe("ASIAFAKE2");
     expect(logs.records()[1]).toMatchObject({ outcome: "ok", credentialsRefreshed: true });
@@ -677,7 +725,12 @@ describe("ExpiredToken from S3", () => {
 
 describe("log line of a failed call", () => {
   it("is at ERROR with the AWS request id of the failed S3 call", async () => {
-    const e = new S3ServiceException({ name: "SlowDown", message: "Please reduce your request rate.", $fault: "server", $metadata: { httpStatusCode: 503, requestId: "REQ123", extendedRequestId: "EXT456" } });
+    const e = new S3ServiceException({
+      name: "SlowDown",
+      message: "Please reduce your request rate.",
+      $fault: "server",
+      $metadata: { httpStatusCode: 503, requestId: "REQ123", extendedRequestId: "EXT456" },
+    });
     s3Mock.on(PutObjectCommand).rejects(e);
     await handler({ data: 1 }, ctx("lambda-req")).catch(() => undefined);
     expect(logs.records()[0]).toMatchObject({ level: "error", requestId: "lambda-req", awsRequestId: "REQ123", awsExtendedRequestId: "EXT456" });

@@ -12,28 +12,41 @@ function stack(apPolicy: unknown, keyPrincipals: string[]): TfJson {
     resource: {
       aws_s3_bucket: { b: { provider: "aws.account_b", bucket: "shared-data-b" } },
       aws_s3_bucket_server_side_encryption_configuration: {
-        e: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.id}", rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }] },
+        e: {
+          provider: "aws.account_b",
+          bucket: "${aws_s3_bucket.b.id}",
+          rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }],
+        },
       },
       aws_kms_key: {
         k: {
           provider: "aws.account_b",
-          policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "Use", Effect: "Allow", Principal: { AWS: keyPrincipals }, Action: ["kms:Decrypt"], Resource: "*" }] }),
+          policy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Sid: "Use", Effect: "Allow", Principal: { AWS: keyPrincipals }, Action: ["kms:Decrypt"], Resource: "*" }],
+          }),
         },
       },
-      aws_s3_access_point: { ap: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.bucket}", name: "reader-r-0123456789", policy: JSON.stringify(apPolicy) } },
+      aws_s3_access_point: {
+        ap: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.bucket}", name: "reader-r-0123456789", policy: JSON.stringify(apPolicy) },
+      },
     },
   };
 }
 
 const grant = (principals: string[]) => ({
   Version: "2012-10-17",
-  Statement: [{ Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: principals }, Action: "s3:GetObject", Resource: `${AP_ARN}/object/data/*` }],
+  Statement: [
+    { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: principals }, Action: "s3:GetObject", Resource: `${AP_ARN}/object/data/*` },
+  ],
 });
 
 describe("policy checks on access points", () => {
   it("reads the access point, its ARN and bucket into the model", () => {
     const model = buildStackModel(stack(grant([READER]), [READER]));
-    expect(model.accessPoints).toEqual([expect.objectContaining({ arn: AP_ARN, bucket: "shared-data-b", account: "222222222222", address: "aws_s3_access_point.ap" })]);
+    expect(model.accessPoints).toEqual([
+      expect.objectContaining({ arn: AP_ARN, bucket: "shared-data-b", account: "222222222222", address: "aws_s3_access_point.ap" }),
+    ]);
   });
 
   it("fails an access point policy over 20 KB, naming it", () => {
@@ -49,12 +62,26 @@ describe("policy checks on access points", () => {
     expect(checkModel(buildStackModel(stack(grant([READER]), [READER]))).filter((f) => f.check === "kms-key-policy-grant")).toEqual([]);
   });
 
-  it("does not flag the per-account key statement (kms:CallerAccount) or the delegation (s3:DataAccessPointAccount) as an open Principal \"*\"", () => {
+  it('does not flag the per-account key statement (kms:CallerAccount) or the delegation (s3:DataAccessPointAccount) as an open Principal "*"', () => {
     const tf = stack(grant([READER]), [READER]);
     const res = tf.resource as Record<string, Record<string, Record<string, unknown>>>;
     const many = Array.from({ length: 3000 }, (_, i) => `arn:aws:iam::${String(100000000000 + (i % 1000))}:role/consumer-${i}`);
-    res.aws_kms_key.k.policy = JSON.stringify(scalableKeyPolicy({ partition: "aws", ownerAccountId: "222222222222", region: "us-east-1", grants: [{ principals: many, level: "read" }] }).document);
-    res.aws_s3_bucket_policy = { p: { provider: "aws.account_b", bucket: "${aws_s3_bucket.b.id}", policy: JSON.stringify(accessPointBucketPolicy({ bucketArn: "arn:aws:s3:::shared-data-b", ownerAccountId: "222222222222", kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k" })) } };
+    res.aws_kms_key.k.policy = JSON.stringify(
+      scalableKeyPolicy({ partition: "aws", ownerAccountId: "222222222222", region: "us-east-1", grants: [{ principals: many, level: "read" }] }).document,
+    );
+    res.aws_s3_bucket_policy = {
+      p: {
+        provider: "aws.account_b",
+        bucket: "${aws_s3_bucket.b.id}",
+        policy: JSON.stringify(
+          accessPointBucketPolicy({
+            bucketArn: "arn:aws:s3:::shared-data-b",
+            ownerAccountId: "222222222222",
+            kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k",
+          }),
+        ),
+      },
+    };
     const findings = checkModel(buildStackModel(tf));
     expect(findings.filter((f) => f.check === "wildcard-principal")).toEqual([]);
     expect(findings.filter((f) => f.level === "error")).toEqual([]);
@@ -81,4 +108,3 @@ describe("policy checks on access points", () => {
     expect(checkModel(buildStackModel(tf)).filter((f) => f.check === "kms-identity-grant")).toEqual([]);
   });
 });
-

@@ -64,7 +64,10 @@ export function validateAcknowledgements(field: string, value: unknown): Acknowl
       throw new ConfigError(`${f}.rule`, `must be one of ${rules} (got ${JSON.stringify(rule)})`);
     }
     if (typeof reason !== "string" || reason.trim() === "") {
-      throw new ConfigError(`${f}.reason`, `must say why the "${rule}" warning is deliberate (got ${JSON.stringify(reason)}): an acknowledgement without a reason is refused`);
+      throw new ConfigError(
+        `${f}.reason`,
+        `must say why the "${rule}" warning is deliberate (got ${JSON.stringify(reason)}): an acknowledgement without a reason is refused`,
+      );
     }
     return { rule: rule as AcknowledgeableRule, reason: reason.trim() };
   });

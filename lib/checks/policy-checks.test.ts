@@ -95,7 +95,12 @@ describe("KMS grants on both sides", () => {
       const b = share(scope, p, { grants: [{ principal: ROLE_A, level: "write", prefix: "in/" }] });
       handWrittenRole(scope, p, [
         { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*" },
-        { Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: b.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } },
+        {
+          Effect: "Allow",
+          Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+          Resource: b.kmsKeyArn,
+          Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        },
       ]);
     });
     const hits = byCheck(f, "kms-identity-grant");
@@ -127,7 +132,13 @@ describe("KMS grants on both sides", () => {
   it("trips when an SSE-KMS bucket lets writers pick another encryption", () => {
     const f = checksOf((scope, p) =>
       handWrittenKmsBucket(scope, p, [
-        { Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
+        {
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: "arn:aws:s3:::data-b/*",
+          Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+        },
       ]),
     );
     const [hit, ...more] = byCheck(f, "sse-kms-not-pinned");
@@ -205,14 +216,15 @@ describe("policy size limits", () => {
   });
 
   it("fails a trust policy over 2,048 characters", () => {
-    const f = checksOf((scope, p) =>
-      new AssumableRole(scope, "role", {
-        provider: p.b,
-        accountId: ACCOUNT_B,
-        roleName: "r",
-        trustedPrincipals: consumers(60).map((c) => c.principal),
-        access: { bucketArn: "arn:aws:s3:::x", prefix: "", level: "read" },
-      }),
+    const f = checksOf(
+      (scope, p) =>
+        new AssumableRole(scope, "role", {
+          provider: p.b,
+          accountId: ACCOUNT_B,
+          roleName: "r",
+          trustedPrincipals: consumers(60).map((c) => c.principal),
+          access: { bucketArn: "arn:aws:s3:::x", prefix: "", level: "read" },
+        }),
     );
     expect(byCheck(f, "policy-size")[0].message).toContain("trust policy");
   });
@@ -223,15 +235,25 @@ describe("inline role policies over 10,240 characters (error)", () => {
     Array.from({ length: n }, (_, i) => ({ Sid: `Read${i}`, Effect: "Allow" as const, Action: "s3:GetObject", Resource: `arn:aws:s3:::data-b/team-${i}/*` }));
 
   it("trips when a role's inline policies together exceed the limit, naming the policy, its size and the remedy", () => {
-    const [hit, ...more] = byCheck(checksOf((scope, p) => handWrittenRole(scope, p, objects(150))), "policy-size");
+    const [hit, ...more] = byCheck(
+      checksOf((scope, p) => handWrittenRole(scope, p, objects(150))),
+      "policy-size",
+    );
     expect(more).toEqual([]);
     expect(hit).toMatchObject({ level: "error", address: expect.stringMatching(/^aws_iam_role_policy\.hand-policy/) });
-    expect(hit.message).toMatch(/IAM inline role policies \(10,240 characters .*\) of arn:aws:iam::\d{12}:role\/hand-written is \d+ characters, over the limit of 10240/);
+    expect(hit.message).toMatch(
+      /IAM inline role policies \(10,240 characters .*\) of arn:aws:iam::\d{12}:role\/hand-written is \d+ characters, over the limit of 10240/,
+    );
     expect(hit.message).toContain("Remedy: scope the role to fewer buckets/prefixes");
   });
 
   it("passes a role whose inline policies fit", () => {
-    expect(byCheck(checksOf((scope, p) => handWrittenRole(scope, p, objects(20))), "policy-size")).toEqual([]);
+    expect(
+      byCheck(
+        checksOf((scope, p) => handWrittenRole(scope, p, objects(20))),
+        "policy-size",
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -293,7 +315,10 @@ describe("the aspect at synth", () => {
   it("synthesizes when every check passes, and an acknowledged warning stays silent", () => {
     expect(() =>
       synthApp((s, p) =>
-        share(s, p, { grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }], acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }] }),
+        share(s, p, {
+          grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }],
+          acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }],
+        }),
       ),
     ).not.toThrow();
   });

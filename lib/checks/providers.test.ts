@@ -14,14 +14,45 @@ import { ACCOUNT_A, ACCOUNT_B } from "../testing";
 type Providers = readonly { readonly id: string; readonly alias?: string; readonly account: string }[];
 
 const CASES: { name: string; stacks: Record<string, Providers>; error?: readonly string[] }[] = [
-  { name: "two un-aliased providers", stacks: { s: [{ id: "a", account: ACCOUNT_A }, { id: "b", account: ACCOUNT_B }] }, error: ["2 AWS providers without alias in stack s: s/a, s/b"] },
   {
-    name: "three providers, two un-aliased",
-    stacks: { s: [{ id: "a", account: ACCOUNT_A }, { id: "b", account: ACCOUNT_B }, { id: "c", alias: "c", account: ACCOUNT_B }] },
+    name: "two un-aliased providers",
+    stacks: {
+      s: [
+        { id: "a", account: ACCOUNT_A },
+        { id: "b", account: ACCOUNT_B },
+      ],
+    },
     error: ["2 AWS providers without alias in stack s: s/a, s/b"],
   },
-  { name: "one un-aliased and one aliased", stacks: { s: [{ id: "a", account: ACCOUNT_A }, { id: "b", alias: "b", account: ACCOUNT_B }] } },
-  { name: "two aliased", stacks: { s: [{ id: "a", alias: "a", account: ACCOUNT_A }, { id: "b", alias: "b", account: ACCOUNT_B }] } },
+  {
+    name: "three providers, two un-aliased",
+    stacks: {
+      s: [
+        { id: "a", account: ACCOUNT_A },
+        { id: "b", account: ACCOUNT_B },
+        { id: "c", alias: "c", account: ACCOUNT_B },
+      ],
+    },
+    error: ["2 AWS providers without alias in stack s: s/a, s/b"],
+  },
+  {
+    name: "one un-aliased and one aliased",
+    stacks: {
+      s: [
+        { id: "a", account: ACCOUNT_A },
+        { id: "b", alias: "b", account: ACCOUNT_B },
+      ],
+    },
+  },
+  {
+    name: "two aliased",
+    stacks: {
+      s: [
+        { id: "a", alias: "a", account: ACCOUNT_A },
+        { id: "b", alias: "b", account: ACCOUNT_B },
+      ],
+    },
+  },
   { name: "one un-aliased provider in each of two stacks", stacks: { s: [{ id: "b", account: ACCOUNT_B }], t: [{ id: "b", account: ACCOUNT_B }] } },
 ];
 
@@ -32,7 +63,9 @@ describe("un-aliased AWS providers", () => {
       const app = new App({ outdir: dir });
       for (const [name, providers] of Object.entries(stacks)) {
         const stack = new TerraformStack(app, name);
-        const made = providers.map((p) => new AwsProvider(stack, p.id, { region: "us-east-1", allowedAccountIds: [p.account], ...(p.alias ? { alias: p.alias } : {}) }));
+        const made = providers.map(
+          (p) => new AwsProvider(stack, p.id, { region: "us-east-1", allowedAccountIds: [p.account], ...(p.alias ? { alias: p.alias } : {}) }),
+        );
         const b = made[providers.findIndex((p) => p.account === ACCOUNT_B)];
         new BucketShare(stack, "share", { provider: b, accountId: ACCOUNT_B, bucketName: `bucket-${name}` });
       }
@@ -42,7 +75,9 @@ describe("un-aliased AWS providers", () => {
       } catch (e) {
         thrown = e;
       }
-      const written = fs.existsSync(path.join(dir, "stacks")) ? fs.readdirSync(path.join(dir, "stacks")).filter((s) => fs.existsSync(path.join(dir, "stacks", s, "cdk.tf.json"))) : [];
+      const written = fs.existsSync(path.join(dir, "stacks"))
+        ? fs.readdirSync(path.join(dir, "stacks")).filter((s) => fs.existsSync(path.join(dir, "stacks", s, "cdk.tf.json")))
+        : [];
       if (error) {
         expect(thrown).toBeInstanceOf(Error);
         const message = (thrown as Error).message;

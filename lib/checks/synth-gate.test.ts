@@ -35,7 +35,9 @@ function secondCdktfCopy(): Cdktf {
 
 const outdir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), "xacct-gate-"));
 const stackFiles = (dir: string): string[] =>
-  fs.existsSync(path.join(dir, "stacks")) ? fs.readdirSync(path.join(dir, "stacks")).filter((s) => fs.existsSync(path.join(dir, "stacks", s, "cdk.tf.json"))) : [];
+  fs.existsSync(path.join(dir, "stacks"))
+    ? fs.readdirSync(path.join(dir, "stacks")).filter((s) => fs.existsSync(path.join(dir, "stacks", s, "cdk.tf.json")))
+    : [];
 
 /** A clean stack with a library module. */
 function cleanStack(stack: Construct): void {
@@ -146,14 +148,22 @@ describe("synth-time checks as stack validations", () => {
     const app = new App({ outdir: dir });
     const s = new TerraformStack(app, "users-own");
     const a = new AwsProvider(s, "a", { region: "us-east-1" });
-    new IamRolePolicy(s, "p", { provider: a, role: "r", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b/*" }] }) });
+    new IamRolePolicy(s, "p", {
+      provider: a,
+      role: "r",
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b/*" }] }),
+    });
     app.synth(); // no module, no registration: not checked
     expect(stackFiles(dir)).toEqual(["users-own"]);
     const dir2 = outdir();
     const app2 = new App({ outdir: dir2 });
     const s2 = new TerraformStack(app2, "users-own");
     const a2 = new AwsProvider(s2, "a", { region: "us-east-1" });
-    new IamRolePolicy(s2, "p", { provider: a2, role: "r", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b/*" }] }) });
+    new IamRolePolicy(s2, "p", {
+      provider: a2,
+      role: "r",
+      policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b/*" }] }),
+    });
     registerPolicyChecks(app2);
     expect(() => app2.synth()).toThrow(/list-bucket-on-object-arn/);
   });
@@ -163,9 +173,16 @@ describe("synth-time checks as stack validations", () => {
     const app = new App({ outdir: dir });
     const s = new TerraformStack(app, "warn");
     const b = new AwsProvider(s, "b", { region: "us-east-1", allowedAccountIds: [ACCOUNT_B] });
-    new BucketShare(s, "share", { provider: b, accountId: ACCOUNT_B, bucketName: "warn-bucket", grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }] });
+    new BucketShare(s, "share", {
+      provider: b,
+      accountId: ACCOUNT_B,
+      bucketName: "warn-bucket",
+      grants: [{ principal: `arn:aws:iam::${ACCOUNT_A}:root`, level: "read" }],
+    });
     app.synth();
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { stacks: Record<string, { annotations: { level: string; message: string }[] }> };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as {
+      stacks: Record<string, { annotations: { level: string; message: string }[] }>;
+    };
     const warnings = manifest.stacks.warn.annotations.filter((x) => x.level === "@cdktf/warn" && x.message.includes("[account-root-principal]"));
     expect(warnings.length).toBeGreaterThan(0);
   });

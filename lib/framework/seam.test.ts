@@ -34,6 +34,8 @@ describe("framework seam", () => {
   });
 
   it("the pattern catches a direct import (the check can fail)", () => {
-    expect([...'import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";'.matchAll(FRAMEWORK_SPECIFIER)].map((m) => m[1])).toEqual(["@cdktf/provider-aws"]);
+    expect([...'import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";'.matchAll(FRAMEWORK_SPECIFIER)].map((m) => m[1])).toEqual([
+      "@cdktf/provider-aws",
+    ]);
   });
 });

@@ -249,8 +249,7 @@ export function buildStackModel(tf: TfJson): StackModel {
     set("aws_s3_access_point", name, "arn", arn);
     set("aws_s3_access_point", name, "name", str(a.name));
   }
-  const resolve = (value: string): string =>
-    value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
+  const resolve = (value: string): string => value.replace(/\$\{([a-z0-9_]+\.[A-Za-z0-9_-]+\.[a-z_]+)\}/g, (whole, ref: string) => values.get(ref) ?? whole);
 
   const markers = Object.entries(tf.locals ?? {}).filter(
     ([, val]) => typeof val === "object" && val !== null && typeof (val as Attrs)[EXISTING_BUCKET_MARKER] === "string",
@@ -285,14 +284,31 @@ export function buildStackModel(tf: TfJson): StackModel {
   for (const [name, a] of each("aws_iam_role")) {
     const role = roles.find((r) => r.address === `aws_iam_role.${name}`);
     for (const [i, b] of blocks(a.inline_policy).entries()) {
-      if (role && typeof b.policy === "string" && b.policy) role.inline.push(policy(`aws_iam_role.${name}.inline_policy[${i}]`, "role-inline", role.arn, role.account, b.policy));
+      if (role && typeof b.policy === "string" && b.policy)
+        role.inline.push(policy(`aws_iam_role.${name}.inline_policy[${i}]`, "role-inline", role.arn, role.account, b.policy));
     }
   }
   // Existing roles (ConsumerAccess): known by ARN; their trust policy is not ours to see.
   for (const [name, m] of markersOf<ExistingRoleMarker>("existing-role")) {
     if (roles.some((r) => r.name === m.name && r.account === m.account)) continue;
-    const empty: ModelPolicy = { address: `local.${name}`, kind: "trust", attachedTo: m.arn, account: m.account, document: { Version: "2012-10-17", Statement: [] }, json: "" };
-    roles.push({ address: `local.${name}`, name: m.name, arn: m.arn, account: m.account, trust: empty, inline: [], maxSessionDurationSeconds: 3600, existing: true });
+    const empty: ModelPolicy = {
+      address: `local.${name}`,
+      kind: "trust",
+      attachedTo: m.arn,
+      account: m.account,
+      document: { Version: "2012-10-17", Statement: [] },
+      json: "",
+    };
+    roles.push({
+      address: `local.${name}`,
+      name: m.name,
+      arn: m.arn,
+      account: m.account,
+      trust: empty,
+      inline: [],
+      maxSessionDurationSeconds: 3600,
+      existing: true,
+    });
   }
   for (const [name, a] of each("aws_iam_role_policy")) {
     const roleName = resolve(str(a.role));
@@ -304,7 +320,8 @@ export function buildStackModel(tf: TfJson): StackModel {
   }
   // managed policies of the stack, by ARN (attached below to roles, groups and users)
   const managed = new Map<string, { address: string; raw: unknown }>();
-  for (const [name, a] of each("aws_iam_policy")) managed.set(values.get(`aws_iam_policy.${name}.arn`) as string, { address: `aws_iam_policy.${name}`, raw: a.policy });
+  for (const [name, a] of each("aws_iam_policy"))
+    managed.set(values.get(`aws_iam_policy.${name}.arn`) as string, { address: `aws_iam_policy.${name}`, raw: a.policy });
   const unreadAttachments: StackModel["unreadAttachments"] = [];
   const attach = (arnRaw: unknown, via: string, target: { arn: string; account: string; inline: ModelPolicy[] } | undefined): void => {
     const arn = resolve(str(arnRaw));
@@ -352,8 +369,12 @@ export function buildStackModel(tf: TfJson): StackModel {
     for (const u of strings(a.users)) attach(a.policy_arn, via, userByName(u));
   }
   const memberships: [UserModel | undefined, GroupModel | undefined][] = [
-    ...each("aws_iam_user_group_membership").flatMap(([, a]) => strings(a.groups).map((g): [UserModel | undefined, GroupModel | undefined] => [userByName(a.user), groupByName(g)])),
-    ...each("aws_iam_group_membership").flatMap(([, a]) => strings(a.users).map((u): [UserModel | undefined, GroupModel | undefined] => [userByName(u), groupByName(a.group)])),
+    ...each("aws_iam_user_group_membership").flatMap(([, a]) =>
+      strings(a.groups).map((g): [UserModel | undefined, GroupModel | undefined] => [userByName(a.user), groupByName(g)]),
+    ),
+    ...each("aws_iam_group_membership").flatMap(([, a]) =>
+      strings(a.users).map((u): [UserModel | undefined, GroupModel | undefined] => [userByName(u), groupByName(a.group)]),
+    ),
   ];
 
   // ---- buckets, their policies, encryption and ownership
@@ -365,7 +386,13 @@ export function buildStackModel(tf: TfJson): StackModel {
   }));
   // Existing buckets: no aws_s3_bucket here; statements emitted for the owners count as their policy.
   for (const [name, m] of markersOf<ExistingBucketMarker>("existing-bucket")) {
-    const b: BucketModel = { address: `local.${name}`, name: m.bucket, arn: `arn:aws:s3:::${m.bucket}`, account: m.account, objectOwnership: m.object_ownership };
+    const b: BucketModel = {
+      address: `local.${name}`,
+      name: m.bucket,
+      arn: `arn:aws:s3:::${m.bucket}`,
+      account: m.account,
+      objectOwnership: m.object_ownership,
+    };
     if (m.kms_key_arn) b.kmsKeyArn = m.kms_key_arn;
     if (m.emitted_bucket_policy) b.policy = policy(`local.${name}`, "bucket", b.arn, b.account, m.emitted_bucket_policy);
     buckets.push(b);

@@ -56,7 +56,13 @@ describe("accessPointPolicy", () => {
         Resource: AP,
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/reader" }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP}/object/data/*` },
+      {
+        Sid: "ObjectsThroughAccessPoint",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::111111111111:role/reader" },
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `${AP}/object/data/*`,
+      },
     ]);
   });
 
@@ -98,7 +104,13 @@ describe("accessPointBucketPolicy", () => {
 
 describe("identityStatements in access-point mode", () => {
   const loc = { partition: "aws", region: "us-east-1", accountId: "222222222222", bucketName: "b" };
-  const grant = { bucketArn: "arn:aws:s3:::b", prefix: "in/", level: "readwrite" as const, kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k", accessPoint: loc };
+  const grant = {
+    bucketArn: "arn:aws:s3:::b",
+    prefix: "in/",
+    level: "readwrite" as const,
+    kmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/k",
+    accessPoint: loc,
+  };
 
   it("names the principal's access point (ARN and /object/<prefix>*), never the bucket", () => {
     const principal = "arn:aws:iam::111111111111:role/app";
@@ -106,9 +118,23 @@ describe("identityStatements in access-point mode", () => {
     const s = identityStatements(grant, "G1", principal);
     expect(s).toEqual([
       { Sid: "G1ListAccessPoint", Effect: "Allow", Action: ["s3:ListBucket"], Resource: ap, Condition: { StringLike: { "s3:prefix": "in/*" } } },
-      { Sid: "G1AccessPointObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: `${ap}/object/in/*` },
+      {
+        Sid: "G1AccessPointObjects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"],
+        Resource: `${ap}/object/in/*`,
+      },
       // The key only as S3 uses it (kms:ViaService), as in plain mode.
-      { Sid: "G1KmsKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: grant.kmsKeyArn, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] } } },
+      {
+        Sid: "G1KmsKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: grant.kmsKeyArn,
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"] },
+        },
+      },
     ]);
     // The bucket ARN only as the KMS encryption context (S3 passes it there, access point or not).
     expect(JSON.stringify(s.filter((x) => x.Sid !== "G1KmsKey"))).not.toContain("arn:aws:s3:::b");
@@ -162,7 +188,11 @@ describe("scalableKeyPolicy", () => {
 
 describe("delegation narrowed to the share's access points (s3:DataAccessPointArn, #17 item 7)", () => {
   const loc = { partition: "aws", region: "us-east-1", accountId: "222222222222", bucketName: "b" };
-  const arns = (n: number): string[] => Array.from({ length: n }, (_, i) => `arn:aws:s3:us-east-1:222222222222:accesspoint/${accessPointName("b", `arn:aws:iam::111111111111:role/consumer-${i}`, "read", `d/${i}/`)}`);
+  const arns = (n: number): string[] =>
+    Array.from(
+      { length: n },
+      (_, i) => `arn:aws:s3:us-east-1:222222222222:accesspoint/${accessPointName("b", `arn:aws:iam::111111111111:role/consumer-${i}`, "read", `d/${i}/`)}`,
+    );
   const PATTERN = { StringLike: { "s3:DataAccessPointArn": "arn:aws:s3:us-east-1:222222222222:accesspoint/*" } };
   it.each([
     { n: 1, expected: { StringEquals: { "s3:DataAccessPointAccount": "222222222222", "s3:DataAccessPointArn": arns(1)[0] } } },

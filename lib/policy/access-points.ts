@@ -1,8 +1,15 @@
 import { createHash } from "crypto";
 import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, keyUseCondition, renderPolicy } from "./documents";
-import { kmsKeyStatements, LEVEL_ACTIONS, listPrefixCondition, objectActions, OBJECT_WRITER_EXTRA_ACTIONS, resourceAccountCondition, S3Grant } from "./s3-access";
+import {
+  kmsKeyStatements,
+  LEVEL_ACTIONS,
+  listPrefixCondition,
+  objectActions,
+  OBJECT_WRITER_EXTRA_ACTIONS,
+  resourceAccountCondition,
+  S3Grant,
+} from "./s3-access";
 import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement } from "./types";
-
 
 /**
  * Access-point mode: every policy document of a bucket shared through S3
@@ -25,7 +32,6 @@ import { AccessLevel, AccessPointLocation, PolicyDocument, Principal, Statement 
 export const ACCESS_POINT_POLICY_LIMIT = 20 * 1024;
 /** KMS limit on a key policy (32 KB). */
 export const KEY_POLICY_LIMIT = 32 * 1024;
-
 
 const LEVEL_SHORT: Record<AccessLevel, string> = { read: "r", write: "w", readwrite: "rw" };
 const HASH_CHARS = 10;
@@ -59,8 +65,7 @@ export function accessPointName(bucketName: string, principalOrOrg: string, leve
   return `${slug || "xa"}${tail}`;
 }
 
-export const accessPointArn = (loc: AccessPointLocation, name: string): string =>
-  `arn:${loc.partition}:s3:${loc.region}:${loc.accountId}:accesspoint/${name}`;
+export const accessPointArn = (loc: AccessPointLocation, name: string): string => `arn:${loc.partition}:s3:${loc.region}:${loc.accountId}:accesspoint/${name}`;
 
 /** Objects under `prefix` through an access point: `<ap arn>/object/<prefix>*`. */
 export const accessPointObjectArn = (apArn: string, prefix: string): string => `${apArn}/object/${prefix}*`;
@@ -126,7 +131,12 @@ export const DELEGATION_SID = "DelegateToOwnAccessPoints";
  * point policy written by hand elsewhere in the account cannot grant more
  * than read/write through this bucket.
  */
-export function delegationStatement(bucketArn: string, ownerAccountId: string, objectWriterOwnership = false, accessPoints?: DelegationAccessPoints): Statement {
+export function delegationStatement(
+  bucketArn: string,
+  ownerAccountId: string,
+  objectWriterOwnership = false,
+  accessPoints?: DelegationAccessPoints,
+): Statement {
   const actions = new Set<string>();
   for (const level of Object.keys(LEVEL_ACTIONS) as AccessLevel[]) {
     LEVEL_ACTIONS[level].bucket.forEach((x) => actions.add(x));
@@ -140,7 +150,10 @@ export function delegationStatement(bucketArn: string, ownerAccountId: string, o
     Action: [...actions].sort(),
     Resource: [bucketArn, `${bucketArn}/*`],
     Condition: {
-      StringEquals: { "s3:DataAccessPointAccount": ownerAccountId, ...(accessPoints?.kind === "arns" ? { "s3:DataAccessPointArn": accessPoints.arns.length === 1 ? accessPoints.arns[0] : [...accessPoints.arns] } : {}) },
+      StringEquals: {
+        "s3:DataAccessPointAccount": ownerAccountId,
+        ...(accessPoints?.kind === "arns" ? { "s3:DataAccessPointArn": accessPoints.arns.length === 1 ? accessPoints.arns[0] : [...accessPoints.arns] } : {}),
+      },
       ...(accessPoints?.kind === "pattern" ? { StringLike: { "s3:DataAccessPointArn": accessPoints.pattern } } : {}),
     },
   };
@@ -186,7 +199,11 @@ export function accessPointBucketPolicy(
   const base = bucketPolicy({ ...rest, grants: [], organizationGrants: [] });
   const build = (aps: DelegationAccessPoints | undefined): PolicyDocument => ({
     ...base,
-    Statement: [...base.Statement, delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl, aps), ...(additionalStatements ?? [])],
+    Statement: [
+      ...base.Statement,
+      delegationStatement(input.bucketArn, ownerAccountId, objectWriterOwnership ?? input.requireBucketOwnerFullControl, aps),
+      ...(additionalStatements ?? []),
+    ],
   });
   if (accessPointArns === undefined) return build(undefined);
   const pattern: DelegationAccessPoints | undefined = location && { kind: "pattern", pattern: accessPointArn(location, "*") };

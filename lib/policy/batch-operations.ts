@@ -33,7 +33,6 @@ export interface BatchOperationsAccess {
   readonly region?: string;
 }
 
-
 export function batchOperationsStatements(a: BatchOperationsAccess): Statement[] {
   return [
     { Sid: "InvokeProcessor", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: a.functionArn },

@@ -1,5 +1,14 @@
 import { AccessLevel, Condition, PolicyDocument, Principal, Statement } from "./types";
-import { BUCKET_OWNER_FULL_CONTROL, LEVEL_ACTIONS, listPrefixCondition, mergeConditions, objectActions, objectArn, s3ArnContextCondition, viaS3Condition } from "./s3-access";
+import {
+  BUCKET_OWNER_FULL_CONTROL,
+  LEVEL_ACTIONS,
+  listPrefixCondition,
+  mergeConditions,
+  objectActions,
+  objectArn,
+  s3ArnContextCondition,
+  viaS3Condition,
+} from "./s3-access";
 
 /**
  * Every policy document this project synthesizes is built here. Modules call
@@ -105,7 +114,14 @@ const SSE_C_ALGORITHM = "s3:x-amz-server-side-encryption-customer-algorithm";
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html
  */
 export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statement[] {
-  const deny = (Sid: string, Condition: Condition): Statement => ({ Sid, Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: `${bucketArn}/*`, Condition });
+  const deny = (Sid: string, Condition: Condition): Statement => ({
+    Sid,
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: `${bucketArn}/*`,
+    Condition,
+  });
   return [
     deny(SSE_PIN_SIDS.algorithm, { Null: { [SSE]: "false" }, StringNotEquals: { [SSE]: "aws:kms" } }),
     deny(SSE_PIN_SIDS.key, { Null: { [SSE_KMS_KEY_ID]: "false" }, StringNotEquals: { [SSE_KMS_KEY_ID]: keyArn } }),
@@ -206,8 +222,7 @@ function grantStatements(
   ];
 }
 
-const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> =>
-  c && Object.keys(c).length > 0 ? { Condition: c } : {};
+const withCondition = (c: Statement["Condition"]): Pick<Statement, "Condition"> => (c && Object.keys(c).length > 0 ? { Condition: c } : {});
 
 // ---------------------------------------------------------------- access-log bucket policy
 
@@ -277,7 +292,11 @@ export interface KeyPolicyInput {
 
 /** The consumers' condition of a key policy: via S3 in the key's region, for the key's bucket only (see s3ArnContextCondition). */
 export function keyUseCondition(input: Pick<KeyPolicyInput, "region" | "bucketArn" | "bucketKey">, extra?: Record<string, string | string[]>): Condition {
-  return mergeConditions(viaS3Condition(input.region), extra ? { StringEquals: extra } : undefined, input.bucketArn !== undefined ? s3ArnContextCondition(input.bucketArn, input.bucketKey) : undefined);
+  return mergeConditions(
+    viaS3Condition(input.region),
+    extra ? { StringEquals: extra } : undefined,
+    input.bucketArn !== undefined ? s3ArnContextCondition(input.bucketArn, input.bucketKey) : undefined,
+  );
 }
 
 /** Sid of the owner-account statement; policy checks treat it as the acknowledged `:root` use. */

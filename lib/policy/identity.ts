@@ -1,5 +1,14 @@
 import { accessPointIdentityStatements, grantAccessPointArn } from "./access-points";
-import { LEVEL_ACTIONS, listPrefixCondition, kmsKeyStatements, METADATA_ONLY_SID_SUFFIX, objectActions, objectArn, resourceAccountCondition, S3Grant } from "./s3-access";
+import {
+  LEVEL_ACTIONS,
+  listPrefixCondition,
+  kmsKeyStatements,
+  METADATA_ONLY_SID_SUFFIX,
+  objectActions,
+  objectArn,
+  resourceAccountCondition,
+  S3Grant,
+} from "./s3-access";
 import { Statement } from "./types";
 
 /**
@@ -43,4 +52,3 @@ export function identityStatements(grant: S3Grant, sidPrefix = "", principalArn?
   out.push(...kmsKeyStatements(grant, base));
   return out;
 }
-

@@ -40,9 +40,18 @@ describe("KMS statements are pinned to their bucket (kms:EncryptionContext:aws:s
   // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html).
   it.each([
     { bucketKey: true, expected: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": BUCKET } } },
-    { bucketKey: undefined, expected: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/*`] } } },
+    {
+      bucketKey: undefined,
+      expected: {
+        StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [BUCKET, `${BUCKET}/*`] },
+      },
+    },
   ])("identity side, bucketKey=$bucketKey", ({ bucketKey, expected }) => {
-    const [s] = kmsKeyStatements({ bucketArn: BUCKET, prefix: "in/", level: "read", kmsKeyArn: KEY, region: "us-east-1", ...(bucketKey !== undefined ? { bucketKey } : {}) }, "G");
+    const [s] = kmsKeyStatements(
+      { bucketArn: BUCKET, prefix: "in/", level: "read", kmsKeyArn: KEY, region: "us-east-1", ...(bucketKey !== undefined ? { bucketKey } : {}) },
+      "G",
+    );
     expect(s.Condition).toEqual(expected);
   });
 
@@ -50,7 +59,15 @@ describe("KMS statements are pinned to their bucket (kms:EncryptionContext:aws:s
     { form: "per-principal", principals: ["arn:aws:iam::111111111111:role/r"] },
     { form: "per-account", principals: Array.from({ length: 1000 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/consumer-with-a-long-name-${i}`) },
   ])("key policy, $form form: every consumer statement names the bucket", ({ form, principals }) => {
-    const r = scalableKeyPolicy({ partition: "aws", ownerAccountId: "222222222222", region: "us-east-1", grants: [{ principals, level: "read" }], organizationGrants: [{ organizationId: "o-abcdefghij", level: "read" }], bucketArn: BUCKET, bucketKey: true });
+    const r = scalableKeyPolicy({
+      partition: "aws",
+      ownerAccountId: "222222222222",
+      region: "us-east-1",
+      grants: [{ principals, level: "read" }],
+      organizationGrants: [{ organizationId: "o-abcdefghij", level: "read" }],
+      bucketArn: BUCKET,
+      bucketKey: true,
+    });
     expect(r.form).toBe(form);
     const consumers = r.document.Statement.slice(1);
     expect(consumers.length).toBeGreaterThan(1);

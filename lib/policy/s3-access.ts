@@ -175,7 +175,6 @@ export function listPrefixCondition(prefix: string): Condition | undefined {
 /** Sid suffix of a HeadObject-only object statement (see {@link S3Grant.metadataOnly}). */
 export const METADATA_ONLY_SID_SUFFIX = "MetadataOnly";
 
-
 /**
  * The identity-side KMS statement of a grant (none for metadata-only grants or
  * buckets without a customer managed key): the level's KMS actions on the key,

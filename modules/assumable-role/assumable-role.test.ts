@@ -44,7 +44,10 @@ describe("AssumableRole trust policy", () => {
 
   it("refuses an account root unless acknowledged", () => {
     expect(() => role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`] })).toThrow(/trusts every principal of that account/);
-    const { tf } = role({ trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`], acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }] });
+    const { tf } = role({
+      trustedPrincipals: [`arn:aws:iam::${ACCOUNT_A}:root`],
+      acknowledge: [{ rule: "account-root-principal", reason: "test: the whole account is meant" }],
+    });
     expect(only(tf, "aws_iam_role").assume_role_policy).toContain(`arn:aws:iam::${ACCOUNT_A}:root`);
   });
 
@@ -75,14 +78,20 @@ describe("AssumableRole permissions", () => {
   });
 
   it("reads and writes objects under the prefix only", () => {
-    expect(s[1]).toMatchObject({ Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"], Resource: "arn:aws:s3:::data-b/in/*" });
+    expect(s[1]).toMatchObject({
+      Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: "arn:aws:s3:::data-b/in/*",
+    });
   });
 
   it("uses exactly the bucket's key", () => {
     expect(s[2]).toMatchObject({ Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY });
     // Only through S3, in the key's region: never Decrypt/GenerateDataKey on the key directly.
     // ... and for this bucket only (bucket-key setting unknown: bucket or object ARN as context)
-    expect(s[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] } });
+    expect(s[2].Condition).toEqual({
+      StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] },
+    });
   });
 
   it("has no KMS statement for an SSE-S3 bucket", () => {
@@ -118,7 +127,14 @@ describe("AssumableRole groups of another account", () => {
 
   const humanRole = (group: Partial<Parameters<AssumableRole["addAssumingGroup"]>[1]> = {}, maxSessionDurationSeconds = 7200) =>
     synthModule((scope, p) => {
-      const r = new AssumableRole(scope, "role", { provider: p.b, accountId: ACCOUNT_B, roleName: "dev-upload", requireMfa: true, maxSessionDurationSeconds, access: GRANT });
+      const r = new AssumableRole(scope, "role", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        roleName: "dev-upload",
+        requireMfa: true,
+        maxSessionDurationSeconds,
+        access: GRANT,
+      });
       r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: "Developers", ...group });
     }).tf;
 
@@ -144,7 +160,9 @@ describe("AssumableRole groups of another account", () => {
   });
 
   it("narrows the trust to an IAM path and a principal tag when asked", () => {
-    const [t] = statementsOf(parsePolicy(only(humanRole({ userPath: "/humans/", principalTag: { key: "team", value: "data" } }), "aws_iam_role").assume_role_policy));
+    const [t] = statementsOf(
+      parsePolicy(only(humanRole({ userPath: "/humans/", principalTag: { key: "team", value: "data" } }), "aws_iam_role").assume_role_policy),
+    );
     expect(t.Condition?.ArnLike).toEqual({ "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT_A}:user/humans/*` });
     expect(t.Condition?.StringEquals).toEqual({ "sts:RoleSessionName": "${aws:username}", "aws:PrincipalTag/team": "data" });
   });

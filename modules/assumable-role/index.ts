@@ -129,14 +129,15 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     this.role = new IamRole(this, "role", {
       provider: props.provider,
       name: this.roleName,
-      description:
-        props.description ??
-        `Assumable cross-account for ${grant.level} on ${grant.bucketArn.replace(/^arn:[^:]+:s3:::/, "")}/${grant.prefix}`,
+      description: props.description ?? `Assumable cross-account for ${grant.level} on ${grant.bucketArn.replace(/^arn:[^:]+:s3:::/, "")}/${grant.prefix}`,
       // Rendered at synth time, so principals added with addTrustedPrincipal() are included.
       assumeRolePolicy: Lazy.stringValue({
         produce: () => {
           if (this.trusted.length === 0 && this.iamUsers.length === 0) {
-            throw new ConfigError(f("trustedPrincipals"), "must name at least one principal ARN that may assume the role (or call addTrustedPrincipal / addAssumingGroup)");
+            throw new ConfigError(
+              f("trustedPrincipals"),
+              "must name at least one principal ARN that may assume the role (or call addTrustedPrincipal / addAssumingGroup)",
+            );
           }
           return renderPolicy(
             roleTrustPolicy({
@@ -186,7 +187,10 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     }
     const tag = props.principalTag;
     if (tag !== undefined && (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(tag.key) || typeof tag.value !== "string" || tag.value.length > 256)) {
-      throw new ConfigError(f("principalTag"), `must be { key, value } with a tag key of 1-128 letters, digits, spaces or _.:/=+-@ and a value of at most 256 characters (got ${JSON.stringify(tag)})`);
+      throw new ConfigError(
+        f("principalTag"),
+        `must be { key, value } with a tag key of 1-128 letters, digits, spaces or _.:/=+-@ and a value of at most 256 characters (got ${JSON.stringify(tag)})`,
+      );
     }
     if (this.iamUsers.some((u) => u.accountId === accountId)) {
       throw new ConfigError(f("accountId"), `${this.roleArn} already trusts the IAM users of account ${accountId}; add the users to that group instead`);

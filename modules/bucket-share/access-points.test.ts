@@ -39,7 +39,12 @@ describe("BucketShare accessPoints: true", () => {
       // The literal name, created after the bucket and its Block Public Access.
       expect(ap.bucket).toBe("shared-data-b");
       expect(ap.depends_on).toEqual([expect.stringMatching(/^aws_s3_bucket\.[\w-]+$/), expect.stringMatching(/^aws_s3_bucket_public_access_block\.[\w-]+$/)]);
-      expect(ap.public_access_block_configuration).toEqual({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+      expect(ap.public_access_block_configuration).toEqual({
+        block_public_acls: true,
+        block_public_policy: true,
+        ignore_public_acls: true,
+        restrict_public_buckets: true,
+      });
     }
     expect(resourcesOf(tf, "aws_s3control_access_point_policy")).toEqual({});
   });
@@ -56,7 +61,13 @@ describe("BucketShare accessPoints: true", () => {
         Resource: AP_ARN(name),
         Condition: { StringLike: { "s3:prefix": "data/*" } },
       },
-      { Sid: "ObjectsThroughAccessPoint", Effect: "Allow", Principal: { AWS: READER }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `${AP_ARN(name)}/object/data/*` },
+      {
+        Sid: "ObjectsThroughAccessPoint",
+        Effect: "Allow",
+        Principal: { AWS: READER },
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: `${AP_ARN(name)}/object/data/*`,
+      },
     ]);
     const org = aps.find((a) => a.name === accessPointName("shared-data-b", ORG, "read", ""));
     expect(JSON.stringify(parsePolicy(org?.policy))).toContain('"aws:PrincipalOrgID":"o-abcdefghij"');
@@ -65,7 +76,14 @@ describe("BucketShare accessPoints: true", () => {
   it("has a bucket policy naming no consumer: TLS-only and the delegation to the owner's access points", () => {
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
     // TLS-only and the uploads pinned to the bucket's key stay on the bucket, whatever the access point.
-    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
+    expect(s.map((x) => x.Sid)).toEqual([
+      "DenyInsecureTransport",
+      "DenyPutWithOtherEncryption",
+      "DenyPutWithOtherKmsKey",
+      "DenyPutWithAwsManagedKey",
+      "DenyPutWithSseC",
+      DELEGATION_SID,
+    ]);
     // ... to this share's access points only (s3:DataAccessPointArn, #17 item 7): one per distinct grant.
     const arns = aps.map((ap) => `arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/${String(ap.name)}`).sort();
     expect(s[s.length - 1].Condition).toEqual({ StringEquals: { "s3:DataAccessPointAccount": ACCOUNT_B, "s3:DataAccessPointArn": arns } });
@@ -88,14 +106,27 @@ describe("BucketShare accessPoints: true", () => {
 
 /** A writer Lambda in account A writing under `in/` of the given target (bucket-policy pattern). */
 const writerTo = (scope: Construct, p: Providers, bucketName: string, grant: S3Grant): LambdaWriter =>
-  new LambdaWriter(scope, "writer", { provider: p.a, archiveProvider: p.archive, accountId: ACCOUNT_A, functionName: "xacct-writer", handler: "writer", target: { bucketName, prefix: "in/" }, grants: [grant] });
+  new LambdaWriter(scope, "writer", {
+    provider: p.a,
+    archiveProvider: p.archive,
+    accountId: ACCOUNT_A,
+    functionName: "xacct-writer",
+    handler: "writer",
+    target: { bucketName, prefix: "in/" },
+    grants: [grant],
+  });
 
 describe("access-point mode, consumer side", () => {
   const { tf, model } = synthModule((scope, p) => {
     const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", accessPoints: true });
     const task = new ConsumerAccess(scope, "task", { provider: p.a, accountId: ACCOUNT_A, roleArn: READER });
     task.useBucket(s, "read", "data/");
-    const writer = writerTo(scope, p, AP_ARN(accessPointName("shared-data-b", `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`, "write", "in/")), s.s3Grant("write", "in/"));
+    const writer = writerTo(
+      scope,
+      p,
+      AP_ARN(accessPointName("shared-data-b", `arn:aws:iam::${ACCOUNT_A}:role/xacct-writer-exec`, "write", "in/")),
+      s.s3Grant("write", "in/"),
+    );
     s.addGrant({ principal: writer, level: "write", prefix: "in/" });
   });
   const policies = Object.values(resourcesOf(tf, "aws_iam_role_policy")).map((x) => JSON.stringify(parsePolicy(x.policy)));
@@ -105,7 +136,9 @@ describe("access-point mode, consumer side", () => {
     const task = policies.find((x) => x.includes(name));
     expect(task).toContain(`"Resource":"${AP_ARN(name)}/object/data/*"`);
     // The bucket ARN appears only as the KMS encryption context (S3 passes the bucket ARN there, access point or not).
-    const s3Only = (JSON.parse(task ?? "{}") as { Statement: { Action: string | string[] }[] }).Statement.filter((st) => ![st.Action].flat().some((a) => a.startsWith("kms:")));
+    const s3Only = (JSON.parse(task ?? "{}") as { Statement: { Action: string | string[] }[] }).Statement.filter(
+      (st) => ![st.Action].flat().some((a) => a.startsWith("kms:")),
+    );
     expect(JSON.stringify(s3Only)).not.toContain("arn:aws:s3:::shared-data-b");
   });
 
@@ -154,7 +187,11 @@ describe("LambdaWriter targets in access-point mode", () => {
 
   it("refuses an alias when no grant is in access-point mode, and a malformed access point ARN", () => {
     expectConfigError(() => withTarget("xacct-writer-exec-w-abcdefghij-s3alias", false), "LambdaWriter(writer).grants", "no write grant covers");
-    expectConfigError(() => withTarget(`arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/Bad_Name`), "LambdaWriter(writer).target.bucketName", "is not a valid access point ARN");
+    expectConfigError(
+      () => withTarget(`arn:aws:s3:us-east-1:${ACCOUNT_B}:accesspoint/Bad_Name`),
+      "LambdaWriter(writer).target.bucketName",
+      "is not a valid access point ARN",
+    );
   });
 });
 
@@ -182,7 +219,11 @@ describe("access-point mode settings", () => {
 });
 
 describe("scale: plain mode vs access-point mode with 400 prefixed consumers", () => {
-  const grants = Array.from({ length: 400 }, (_, i) => ({ principal: `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`, level: "read" as const, prefix: "data/" }));
+  const grants = Array.from({ length: 400 }, (_, i) => ({
+    principal: `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`,
+    level: "read" as const,
+    prefix: "data/",
+  }));
 
   it("plain mode: the bucket policy is over 20 KB and the error names access-point mode as the remedy", () => {
     const { model } = share({ accessPoints: false, grants });
@@ -215,7 +256,14 @@ describe("BucketShare.fromExistingBucket with accessPoints", () => {
   it("creates the access point on the existing bucket and merges only the delegation (plus denies) into its policy", () => {
     expect(only(tf, "aws_s3_access_point")).toMatchObject({ bucket: "their-data", name: accessPointName("their-data", READER, "read", "r/") });
     const s = statementsOf(parsePolicy(only(tf, "aws_s3_bucket_policy").policy));
-    expect(s.map((x) => x.Sid)).toEqual(["DenyInsecureTransport", "DenyPutWithOtherEncryption", "DenyPutWithOtherKmsKey", "DenyPutWithAwsManagedKey", "DenyPutWithSseC", DELEGATION_SID]);
+    expect(s.map((x) => x.Sid)).toEqual([
+      "DenyInsecureTransport",
+      "DenyPutWithOtherEncryption",
+      "DenyPutWithOtherKmsKey",
+      "DenyPutWithAwsManagedKey",
+      "DenyPutWithSseC",
+      DELEGATION_SID,
+    ]);
     expect(only(tf, "aws_kms_grant")).toMatchObject({ grantee_principal: READER });
     expect(checkModel(model).filter((f) => f.level === "error")).toEqual([]);
   });

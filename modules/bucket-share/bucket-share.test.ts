@@ -124,8 +124,14 @@ describe("BucketShare grants", () => {
   });
 
   it("grants object actions on the prefix only", () => {
-    expect(s.find((x) => JSON.stringify(x.Action) === JSON.stringify(["s3:GetObject", "s3:GetObjectVersion"]))).toMatchObject({ Principal: { AWS: READER }, Resource: "arn:aws:s3:::shared-data-b/reports/*" });
-    expect(s.find((x) => x.Effect === "Allow" && JSON.stringify(x.Action) === JSON.stringify(["s3:PutObject", "s3:AbortMultipartUpload"]))).toMatchObject({ Principal: { AWS: WRITER }, Resource: "arn:aws:s3:::shared-data-b/incoming/*" });
+    expect(s.find((x) => JSON.stringify(x.Action) === JSON.stringify(["s3:GetObject", "s3:GetObjectVersion"]))).toMatchObject({
+      Principal: { AWS: READER },
+      Resource: "arn:aws:s3:::shared-data-b/reports/*",
+    });
+    expect(s.find((x) => x.Effect === "Allow" && JSON.stringify(x.Action) === JSON.stringify(["s3:PutObject", "s3:AbortMultipartUpload"]))).toMatchObject({
+      Principal: { AWS: WRITER },
+      Resource: "arn:aws:s3:::shared-data-b/incoming/*",
+    });
   });
 
   it("gives a write-only principal no ListBucket and no GetObject", () => {
@@ -146,7 +152,10 @@ describe("BucketShare grants", () => {
     // write = GenerateDataKey + Decrypt (multipart uploads); S3 never calls kms:Encrypt
     expect(actionsFor(WRITER).sort()).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
     // ... and only through S3 in the bucket's region, for this bucket only (Bucket Key on: context = the bucket ARN)
-    for (const x of k) expect(x.Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::shared-data-b" } });
+    for (const x of k)
+      expect(x.Condition).toEqual({
+        StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::shared-data-b" },
+      });
   });
 
   it("groups principals sharing a level and prefix into one statement", () => {
@@ -230,8 +239,11 @@ describe("BucketShare access logs (opt-in audit)", () => {
     ]);
     const pabs = Object.values(tf.resource?.aws_s3_bucket_public_access_block ?? {});
     expect(pabs).toHaveLength(2);
-    for (const p of pabs) expect(p).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
-    const sse = Object.values(tf.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).map((x) => (x.rule as Record<string, unknown>[])[0].apply_server_side_encryption_by_default);
+    for (const p of pabs)
+      expect(p).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    const sse = Object.values(tf.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {}).map(
+      (x) => (x.rule as Record<string, unknown>[])[0].apply_server_side_encryption_by_default,
+    );
     expect(sse).toContainEqual({ sse_algorithm: "AES256" });
   });
 

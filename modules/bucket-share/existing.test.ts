@@ -16,8 +16,21 @@ const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234
 const ORG = "o-a1b2c3d4e5";
 /** What the owning team's policy holds today. */
 const THEIRS: Statement[] = [
-  { Sid: "OwnersAnalytics", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_B}:role/analytics` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::their-data/*" },
-  { Sid: "DenyOldTls", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::their-data/*", Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } } },
+  {
+    Sid: "OwnersAnalytics",
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam::${ACCOUNT_B}:role/analytics` },
+    Action: "s3:GetObject",
+    Resource: "arn:aws:s3:::their-data/*",
+  },
+  {
+    Sid: "DenyOldTls",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: "arn:aws:s3:::their-data/*",
+    Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+  },
 ];
 
 const existing = (scope: Construct, p: Providers, props: Partial<ExistingBucketShareProps> = {}): ExistingBucketShare =>
@@ -62,7 +75,11 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
   it("keeps the owners' statements first and unchanged, then adds the grant statements", () => {
     expect(statements.slice(0, 2)).toEqual(THEIRS);
     expect(statements.slice(2).map((s) => s.Sid)).toEqual(["DenyInsecureTransport", "Grant1ListBucket", "Grant1Objects"]);
-    expect(statements[4]).toMatchObject({ Principal: { AWS: ROLE_A }, Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::their-data/reports/*" });
+    expect(statements[4]).toMatchObject({
+      Principal: { AWS: ROLE_A },
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: "arn:aws:s3:::their-data/reports/*",
+    });
   });
 
   it("accepts the kept policy as the JSON `aws s3api get-bucket-policy` prints", () => {
@@ -72,7 +89,10 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
   });
 
   it("refuses a kept statement whose Sid a grant statement uses", () => {
-    const clash = [...THEIRS, { Sid: "Grant1Objects", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::their-data/x" } as Statement];
+    const clash = [
+      ...THEIRS,
+      { Sid: "Grant1Objects", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::their-data/x" } as Statement,
+    ];
     expect(() => synth({ existingPolicy: clash, grants: [{ principal: ROLE_A, level: "read", prefix: "reports/" }] })).toThrow(
       /BucketShare\.fromExistingBucket\(theirs\)\.existingPolicy: statement Sid\(s\) "Grant1Objects" of the kept policy/,
     );
@@ -82,7 +102,15 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
     synthModule((scope, p) => {
       const shares: IBucketShare[] = [existing(scope, p), new BucketShare(scope, "new", { provider: p.b, accountId: ACCOUNT_B, bucketName: "new-data" })];
       for (const s of shares) expect(s.addGrant({ organizationId: ORG, level: "read" })).toMatchObject({ level: "read", prefix: "" });
-      expect(shares[0].s3Grant("write", "in")).toEqual({ bucketArn: "arn:aws:s3:::their-data", prefix: "in/", level: "write", kmsKeyArn: undefined, objectWriterOwnership: false, region: "us-east-1", resourceAccount: "222222222222" });
+      expect(shares[0].s3Grant("write", "in")).toEqual({
+        bucketArn: "arn:aws:s3:::their-data",
+        prefix: "in/",
+        level: "write",
+        kmsKeyArn: undefined,
+        objectWriterOwnership: false,
+        region: "us-east-1",
+        resourceAccount: "222222222222",
+      });
     });
   });
 
@@ -106,7 +134,11 @@ describe("BucketShare.fromExistingBucket, policy merge", () => {
 });
 
 describe("BucketShare.fromExistingBucket, policy emit", () => {
-  const props: Partial<ExistingBucketShareProps> = { policy: "emit", existingPolicy: undefined, grants: [{ principal: ROLE_A, level: "read", prefix: "reports/" }] };
+  const props: Partial<ExistingBucketShareProps> = {
+    policy: "emit",
+    existingPolicy: undefined,
+    grants: [{ principal: ROLE_A, level: "read", prefix: "reports/" }],
+  };
 
   it("writes nothing to the bucket: the statements are an output and a locals entry for the checks", () => {
     const { tf } = synth(props);
@@ -153,7 +185,11 @@ describe("BucketShare.fromExistingBucket, policy emit", () => {
     const f = findingsOf({ ...props, objectOwnership: "ObjectWriter", requireBucketOwnerFullControl: false });
     expect(f.map((x) => [x.check, x.address])).toEqual([["object-writer-without-bofc", expect.stringMatching(/^local\./)]]);
     // 400 principals exceed S3's 20 KB bucket policy limit, emitted or not.
-    const many = Array.from({ length: 400 }, (_, i) => ({ principal: `arn:aws:iam::${ACCOUNT_A}:role/consumer-with-a-long-name-${i}`, level: "read" as const, prefix: `p${i}/` }));
+    const many = Array.from({ length: 400 }, (_, i) => ({
+      principal: `arn:aws:iam::${ACCOUNT_A}:role/consumer-with-a-long-name-${i}`,
+      level: "read" as const,
+      prefix: `p${i}/`,
+    }));
     expect(findingsOf({ ...props, grants: many }).map((x) => x.check)).toContain("policy-size");
   });
 });

@@ -191,7 +191,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
     this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
-    const literalRegion = props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
+    const literalRegion =
+      props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
     this.region = this.kmsKeyArn !== undefined ? kmsKeyRegion(this.kmsKeyArn) : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
     const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
 
@@ -371,7 +372,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     });
     const dup = duplicateSids(ours);
     if (dup.length) {
-      throw new ConfigError(`${this.label}.addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
+      throw new ConfigError(
+        `${this.label}.addToResourcePolicy`,
+        `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`,
+      );
     }
     return ours;
   }

@@ -25,7 +25,14 @@ type Kind = "new" | "existing";
 const share = (scope: Construct, p: Providers, kind: Kind, mode: ShareModeFactory, extra: { policy?: "merge" | "emit" } = {}): IBucketShare =>
   kind === "new"
     ? new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, mode })
-    : BucketShare.fromExistingBucket(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, kmsKeyArn: KEY, mode, ...((extra.policy ?? "merge") === "merge" ? { policy: "merge", existingPolicy: [] } : { policy: "emit" }) });
+    : BucketShare.fromExistingBucket(scope, "share", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: BUCKET,
+        kmsKeyArn: KEY,
+        mode,
+        ...((extra.policy ?? "merge") === "merge" ? { policy: "merge", existingPolicy: [] } : { policy: "emit" }),
+      });
 
 const writer = (scope: Construct, p: Providers, props: Partial<LambdaWriterProps> = {}): LambdaWriter =>
   new LambdaWriter(scope, "w", { provider: p.a, archiveProvider: p.archive, accountId: ACCOUNT_A, functionName: "grant-writer", handler: "writer", ...props });
@@ -50,7 +57,15 @@ describe.each([
     const expectedAddress = modeName === "access-points" ? ap : BUCKET;
 
     it("returns a grant that knows level, prefix, bucket, key, owner and the address to use", () => {
-      expect(grant).toMatchObject({ level: "write", prefix: "in/", bucketName: BUCKET, bucketArn: `arn:aws:s3:::${BUCKET}`, accountId: ACCOUNT_B, mode: modeName, address: expectedAddress });
+      expect(grant).toMatchObject({
+        level: "write",
+        prefix: "in/",
+        bucketName: BUCKET,
+        bucketArn: `arn:aws:s3:::${BUCKET}`,
+        accountId: ACCOUNT_B,
+        mode: modeName,
+        address: expectedAddress,
+      });
       expect(grant?.region).toBe("us-east-1");
       if (kind === "existing") expect(grant?.kmsKeyArn).toBe(KEY);
       expect(grant?.accessPointArn).toBe(modeName === "access-points" ? ap : undefined);
@@ -114,7 +129,13 @@ describe("share modes", () => {
   it("mode: accessPointMode and accessPoints: true synthesize the same stack", () => {
     const build = (props: { mode?: ShareModeFactory; accessPoints?: boolean }) =>
       synthModule((scope, p) => {
-        new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, grants: [{ principal: WRITER_ROLE, level: "read" }], ...props });
+        new BucketShare(scope, "share", {
+          provider: p.b,
+          accountId: ACCOUNT_B,
+          bucketName: BUCKET,
+          grants: [{ principal: WRITER_ROLE, level: "read" }],
+          ...props,
+        });
       }).json;
     expect(build({ mode: accessPointMode })).toBe(build({ accessPoints: true }));
     expect(build({ mode: bucketPolicyMode })).toBe(build({}));
@@ -132,7 +153,10 @@ describe("share modes", () => {
           addGrant: (g) => base.addGrant(g),
           bucketPolicy: (input) => {
             const doc = base.bucketPolicy(input);
-            return { ...doc, Statement: [...doc.Statement, { Sid: "TaggedMode", Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: `${host.bucketArn}/*` }] };
+            return {
+              ...doc,
+              Statement: [...doc.Statement, { Sid: "TaggedMode", Effect: "Deny", Principal: "*", Action: "s3:DeleteObject", Resource: `${host.bucketArn}/*` }],
+            };
           },
           keyPolicy: (input) => base.keyPolicy(input),
           address: () => `${host.bucketName}-alias`,
@@ -150,21 +174,32 @@ describe("share modes", () => {
   });
   it("a mode that is not a ShareModeFactory fails naming mode", () => {
     expectConfigError(
-      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, mode: "access-points" as unknown as ShareModeFactory })),
+      () =>
+        synthModule(
+          (scope, p) =>
+            new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, mode: "access-points" as unknown as ShareModeFactory }),
+        ),
       "BucketShare(share).mode",
       "not a share mode",
     );
   });
   it("accessPoints: true with another mode fails naming accessPoints", () => {
     expectConfigError(
-      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, accessPoints: true, mode: bucketPolicyMode })),
+      () =>
+        synthModule(
+          (scope, p) =>
+            new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, accessPoints: true, mode: bucketPolicyMode }),
+        ),
       "BucketShare(share).accessPoints",
       "set only one",
     );
   });
   it("grant() validates level and prefix, naming grant()", () => {
     expectConfigError(
-      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).grant(WRITER_ROLE, { level: "read", prefix: "/abs" })),
+      () =>
+        synthModule((scope, p) =>
+          new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).grant(WRITER_ROLE, { level: "read", prefix: "/abs" }),
+        ),
       "BucketShare(share).grant().prefix",
       "",
     );
@@ -212,7 +247,10 @@ describe("LambdaWriter addressing its grant", () => {
       () =>
         synthModule((scope, p) => {
           const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET, accessPoints: true });
-          writer(scope, p, { roleName: "grant-writer-exec", access: s.grant(`arn:aws:iam::${ACCOUNT_A}:role/someone-else`, { level: "write", prefix: "in/" }) });
+          writer(scope, p, {
+            roleName: "grant-writer-exec",
+            access: s.grant(`arn:aws:iam::${ACCOUNT_A}:role/someone-else`, { level: "write", prefix: "in/" }),
+          });
         }),
       "LambdaWriter(w).access",
       "someone-else",
@@ -312,12 +350,16 @@ describe("addToResourcePolicy", () => {
     const { tf } = synthModule((scope, p) => {
       share(scope, p, "existing", bucketPolicyMode, { policy: "emit" }).addToResourcePolicy(EXTRA);
     });
-    const out = Object.values(tf.output ?? {}).map((o) => String((o).value));
+    const out = Object.values(tf.output ?? {}).map((o) => String(o.value));
     expect(out.some((v) => v.includes("AuditorsListOnly"))).toBe(true);
   });
 
   it("is counted by the policy-size check", () => {
-    const big = (n: number): Statement => ({ ...EXTRA, Sid: `Big${n}`, Principal: { AWS: Array.from({ length: 300 }, (_, i) => `arn:aws:iam::${ACCOUNT_C}:role/auditor-with-a-long-name-${n}-${i}`) } });
+    const big = (n: number): Statement => ({
+      ...EXTRA,
+      Sid: `Big${n}`,
+      Principal: { AWS: Array.from({ length: 300 }, (_, i) => `arn:aws:iam::${ACCOUNT_C}:role/auditor-with-a-long-name-${n}-${i}`) },
+    });
     const { model } = synthModule((scope, p) => {
       const s = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET });
       s.addToResourcePolicy(big(1));
@@ -335,7 +377,8 @@ describe("addToResourcePolicy", () => {
     [{ Sid: "x" } as unknown as Statement, "addToResourcePolicy(statement 1)", "not a policy statement"],
   ])("refuses %j naming %s", (statement, field, hint) => {
     expectConfigError(
-      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).addToResourcePolicy(statement)),
+      () =>
+        synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).addToResourcePolicy(statement)),
       `BucketShare(share).${field}`,
       hint,
     );
@@ -343,7 +386,13 @@ describe("addToResourcePolicy", () => {
 
   it("a Sid used twice fails synth naming addToResourcePolicy", () => {
     expectConfigError(
-      () => synthModule((scope, p) => new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).addToResourcePolicy({ ...EXTRA, Sid: "DenyInsecureTransport" })),
+      () =>
+        synthModule((scope, p) =>
+          new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: BUCKET }).addToResourcePolicy({
+            ...EXTRA,
+            Sid: "DenyInsecureTransport",
+          }),
+        ),
       "BucketShare(share).addToResourcePolicy",
       '"DenyInsecureTransport"',
     );

@@ -99,7 +99,11 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
 }
 
 /** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
-export function shareS3Grant(share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId" | "bucketKeyEnabled">, level: AccessLevel, prefix = ""): S3Grant {
+export function shareS3Grant(
+  share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId" | "bucketKeyEnabled">,
+  level: AccessLevel,
+  prefix = "",
+): S3Grant {
   return {
     ...(share.bucketKeyEnabled !== undefined ? { bucketKey: share.bucketKeyEnabled } : {}),
     // The consumer's statements hold only on the owner's bucket (aws:ResourceAccount, see resourceAccountCondition).
@@ -227,7 +231,10 @@ export function resourceStatement(field: string, statement: Statement, bucketArn
   const resources = statement.Resource === undefined ? [] : Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
   const foreign = resources.filter((r) => r !== bucketArn && !r.startsWith(`${bucketArn}/`));
   if (resources.length === 0 || foreign.length > 0) {
-    throw new ConfigError(`${field}.Resource`, `must name this bucket only (${bucketArn} or ${bucketArn}/<key pattern>)${foreign.length ? `; got ${foreign.join(", ")}` : ""}: S3 rejects a bucket policy naming other resources`);
+    throw new ConfigError(
+      `${field}.Resource`,
+      `must name this bucket only (${bucketArn} or ${bucketArn}/<key pattern>)${foreign.length ? `; got ${foreign.join(", ")}` : ""}: S3 rejects a bucket policy naming other resources`,
+    );
   }
   return { ...statement };
 }

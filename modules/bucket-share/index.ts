@@ -1,9 +1,31 @@
-import { AwsProvider, KmsAlias, KmsKey, S3Bucket, S3BucketLifecycleConfiguration, S3BucketLoggingA, S3BucketOwnershipControls, S3BucketPolicy, S3BucketPublicAccessBlock, S3BucketServerSideEncryptionConfigurationA, S3BucketVersioningA } from "../../lib/framework/aws";
+import {
+  AwsProvider,
+  KmsAlias,
+  KmsKey,
+  S3Bucket,
+  S3BucketLifecycleConfiguration,
+  S3BucketLoggingA,
+  S3BucketOwnershipControls,
+  S3BucketPolicy,
+  S3BucketPublicAccessBlock,
+  S3BucketServerSideEncryptionConfigurationA,
+  S3BucketVersioningA,
+} from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, TerraformResource } from "../../lib/framework";
 import { addDependency, IGrantee, principalsPolicyId } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
-import { AccessLevel, accessLogBucketPolicy, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, renderPolicy, S3Grant, Statement } from "../../lib/policy";
+import {
+  AccessLevel,
+  accessLogBucketPolicy,
+  AccessPointLocation,
+  BucketGrantGroup,
+  OrganizationGrant,
+  PolicyDocument,
+  renderPolicy,
+  S3Grant,
+  Statement,
+} from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
@@ -472,7 +494,9 @@ export class BucketShare extends Construct implements IBucketShare {
    * Principal and only this bucket's ARNs; a Sid used twice fails synth.
    */
   public addToResourcePolicy(statement: Statement): void {
-    this.extraStatements.push(resourceStatement(`BucketShare(${this.node.id}).addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
+    this.extraStatements.push(
+      resourceStatement(`BucketShare(${this.node.id}).addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn),
+    );
   }
 
   /** Record the resource side of one grant (bucket, key and mode resources). */
@@ -490,7 +514,10 @@ export class BucketShare extends Construct implements IBucketShare {
   private checkedPolicy(doc: PolicyDocument): PolicyDocument {
     const dup = duplicateSids(doc);
     if (dup.length) {
-      throw new ConfigError(`BucketShare(${this.node.id}).addToResourcePolicy`, `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`);
+      throw new ConfigError(
+        `BucketShare(${this.node.id}).addToResourcePolicy`,
+        `Sid(s) ${dup.map((s) => `"${s}"`).join(", ")} used twice in the bucket policy (AWS rejects duplicate Sids): rename the added statement`,
+      );
     }
     return doc;
   }

@@ -14,7 +14,13 @@ const consumer = (scope: Construct, p: Providers, props: Partial<ConsumerAccessP
 
 describe("ConsumerAccess on an existing ECS task role", () => {
   const { tf, model } = synthModule((scope, p) => {
-    const share = BucketShare.fromExistingBucket(scope, "theirs", { provider: p.b, accountId: ACCOUNT_B, bucketName: "their-data", policy: "emit", kmsKeyArn: KEY });
+    const share = BucketShare.fromExistingBucket(scope, "theirs", {
+      provider: p.b,
+      accountId: ACCOUNT_B,
+      bucketName: "their-data",
+      policy: "emit",
+      kmsKeyArn: KEY,
+    });
     consumer(scope, p).useBucket(share, "read", "reports/");
   });
   const policy = only(tf, "aws_iam_role_policy");
@@ -27,10 +33,31 @@ describe("ConsumerAccess on an existing ECS task role", () => {
   it("holds exactly the identity half of the grant: ListBucket on the prefix, GetObject under it, Decrypt on the key", () => {
     expect(statementsOf(parsePolicy(policy.policy))).toEqual([
       // Only on the owner's bucket (aws:ResourceAccount): not on a same-named bucket of another account.
-      { Sid: "Grant1ListBucket", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::their-data", Condition: { StringLike: { "s3:prefix": "reports/*" }, StringEquals: { "aws:ResourceAccount": "222222222222" } } },
-      { Sid: "Grant1Objects", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: "arn:aws:s3:::their-data/reports/*", Condition: { StringEquals: { "aws:ResourceAccount": "222222222222" } } },
+      {
+        Sid: "Grant1ListBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: "arn:aws:s3:::their-data",
+        Condition: { StringLike: { "s3:prefix": "reports/*" }, StringEquals: { "aws:ResourceAccount": "222222222222" } },
+      },
+      {
+        Sid: "Grant1Objects",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: "arn:aws:s3:::their-data/reports/*",
+        Condition: { StringEquals: { "aws:ResourceAccount": "222222222222" } },
+      },
       // Only as S3 calls it on the role's behalf, in the key's region (kms:ViaService).
-      { Sid: "Grant1KmsKey", Effect: "Allow", Action: ["kms:Decrypt"], Resource: KEY, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::their-data", "arn:aws:s3:::their-data/*"] } } },
+      {
+        Sid: "Grant1KmsKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: KEY,
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::their-data", "arn:aws:s3:::their-data/*"] },
+        },
+      },
     ]);
   });
 
@@ -61,20 +88,38 @@ describe("ConsumerAccess variants", () => {
   it("sts:AssumeRole on exactly the AssumableRole, with MFA when the role demands it", () => {
     const { tf } = synthModule((scope, p) => {
       const share = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "new-data" });
-      const role = new AssumableRole(scope, "target", { provider: p.b, accountId: ACCOUNT_B, roleName: "ci-target", externalId: "ext-1", requireMfa: true, access: share.s3Grant("read") });
+      const role = new AssumableRole(scope, "target", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        roleName: "ci-target",
+        externalId: "ext-1",
+        requireMfa: true,
+        access: share.s3Grant("read"),
+      });
       const c = consumer(scope, p, { roleArn: `arn:aws:iam::${ACCOUNT_A}:role/ci`, assumeRoles: [role] });
       role.addTrustedPrincipal(c);
     });
     const ci = Object.values(resourcesOf(tf, "aws_iam_role_policy")).find((r) => r.role === "ci");
     expect(statementsOf(parsePolicy(ci?.policy))).toEqual([
-      { Sid: "AssumeRole1", Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::${ACCOUNT_B}:role/ci-target`, Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } } },
+      {
+        Sid: "AssumeRole1",
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: `arn:aws:iam::${ACCOUNT_B}:role/ci-target`,
+        Condition: { Bool: { "aws:MultiFactorAuthPresent": "true" } },
+      },
     ]);
   });
 
   it("the policy-size check applies to the role's inline policy", () => {
     const { model } = synthModule((scope, p) => {
       consumer(scope, p, {
-        grants: Array.from({ length: 60 }, (_, i) => ({ bucketArn: `arn:aws:s3:::bucket-number-${i}`, prefix: `some/longer/prefix/${i}/`, level: "readwrite" as const, kmsKeyArn: KEY })),
+        grants: Array.from({ length: 60 }, (_, i) => ({
+          bucketArn: `arn:aws:s3:::bucket-number-${i}`,
+          prefix: `some/longer/prefix/${i}/`,
+          level: "readwrite" as const,
+          kmsKeyArn: KEY,
+        })),
       });
     });
     expect(checkModel(model).map((f) => [f.check, f.address])).toEqual([["policy-size", expect.stringMatching(/^aws_iam_role_policy\./)]]);
@@ -83,7 +128,8 @@ describe("ConsumerAccess variants", () => {
 
 describe("ConsumerAccess bad input", () => {
   const F = "ConsumerAccess(task)";
-  const build = (props: Partial<ConsumerAccessProps>) => synthModule((scope, p) => consumer(scope, p, { grants: [{ bucketArn: "arn:aws:s3:::b", prefix: "", level: "read" }], ...props }));
+  const build = (props: Partial<ConsumerAccessProps>) =>
+    synthModule((scope, p) => consumer(scope, p, { grants: [{ bucketArn: "arn:aws:s3:::b", prefix: "", level: "read" }], ...props }));
   it.each([
     [{ roleArn: `arn:aws:iam::${ACCOUNT_B}:role/x` }, `${F}.roleArn`, "not of the consuming account 111111111111"],
     [{ roleArn: `arn:aws:iam::${ACCOUNT_A}:user/x` }, `${F}.roleArn`, "is not an IAM role ARN"],

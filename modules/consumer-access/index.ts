@@ -78,7 +78,10 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
         produce: () => {
           const statements = this.statements();
           if (statements.length === 0) {
-            throw new ConfigError(f("grants"), "the role would get an empty policy: pass grants (share.s3Grant(...)) or assumeRoles, or call useBucket() / addS3Grant() / addAssumeRole()");
+            throw new ConfigError(
+              f("grants"),
+              "the role would get an empty policy: pass grants (share.s3Grant(...)) or assumeRoles, or call useBucket() / addS3Grant() / addAssumeRole()",
+            );
           }
           return renderPolicy(identityPolicy(statements));
         },
@@ -138,10 +141,16 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
 function roleArnOf(field: string, value: unknown, accountId: string): { arn: string; name: string } {
   const m = typeof value === "string" ? /^arn:aws[\w-]*:iam::(\d{12}):role\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,64})$/.exec(value) : null;
   if (!m) {
-    throw new ConfigError(field, `${JSON.stringify(value)} is not an IAM role ARN; use "arn:aws:iam::${accountId}:role/<name>" (or role/<path>/<name>) of an existing role`);
+    throw new ConfigError(
+      field,
+      `${JSON.stringify(value)} is not an IAM role ARN; use "arn:aws:iam::${accountId}:role/<name>" (or role/<path>/<name>) of an existing role`,
+    );
   }
   if (m[1] !== accountId) {
-    throw new ConfigError(field, `"${String(value)}" is a role of account ${m[1]}, not of the consuming account ${accountId}: the provider can only attach a policy to a role of its own account`);
+    throw new ConfigError(
+      field,
+      `"${String(value)}" is a role of account ${m[1]}, not of the consuming account ${accountId}: the provider can only attach a policy to a role of its own account`,
+    );
   }
   return { arn: value as string, name: m[3] };
 }

@@ -16,7 +16,7 @@ let app: string;
 beforeAll(() => {
   app = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-code-test-"));
   fs.mkdirSync(path.join(app, "src"));
-  fs.writeFileSync(path.join(app, "src", "greeting.ts"), 'export const greet = (who: string): string => `hello ${who} from ${process.env.TARGET_BUCKET}`;\n');
+  fs.writeFileSync(path.join(app, "src", "greeting.ts"), "export const greet = (who: string): string => `hello ${who} from ${process.env.TARGET_BUCKET}`;\n");
   fs.writeFileSync(
     path.join(app, "src", "fn.ts"),
     'import { greet } from "./greeting";\nexport const handler = async (e: { who: string }) => ({ text: greet(e.who) });\nexport const other = async () => "other";\n',
@@ -116,14 +116,54 @@ describe("LambdaCode errors", () => {
     ["a missing entry file", { code: LambdaCode.fromEntry("src/nope.ts") }, `${F}.code`, "file not found: "],
     ["an entry that is a directory", { code: LambdaCode.fromEntry("src") }, `${F}.code`, "is not a file"],
     ["an entry that does not compile", { code: LambdaCode.fromEntry("src/broken.ts") }, `${F}.code`, "failed to bundle"],
-    ["a bad export name", { code: LambdaCode.fromEntry("src/fn.ts", { exportName: "not valid" }) }, `${F}.code.exportName`, '"<file without extension>.<exported function>"'],
-    ["a missing directory", { code: LambdaCode.fromDirectory("nope", { handler: "app.handler", runtime: "python3.12" }) }, `${F}.code`, "directory not found: "],
-    ["a deprecated directory runtime", { code: LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.8" }) }, `${F}.code.runtime`, "use python3.13"],
-    ["a Python handler without function", { code: LambdaCode.fromDirectory("py", { handler: "app", runtime: "python3.12" }) }, `${F}.code.handler`, '"<module>.<function>"'],
-    ["a Java handler in Python form", { code: LambdaCode.fromDirectory("py", { handler: "app.handler()", runtime: "java21" }) }, `${F}.code.handler`, "<package>.<Class>::<method>"],
-    ["a .NET handler without ::", { code: LambdaCode.fromDirectory("py", { handler: "App::Function", runtime: "dotnet8" }) }, `${F}.code.handler`, "<Assembly>::<Namespace>.<Class>::<Method>"],
-    ["a handler whose module is not in the directory", { code: LambdaCode.fromDirectory("py", { handler: "main.handler", runtime: "python3.12" }) }, `${F}.code.handler`, "needs main.py in"],
-    ["a runtime prop that contradicts the directory's", { code: LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.12" }), runtime: "nodejs22.x" }, `${F}.runtime`, "differs from the code's runtime"],
+    [
+      "a bad export name",
+      { code: LambdaCode.fromEntry("src/fn.ts", { exportName: "not valid" }) },
+      `${F}.code.exportName`,
+      '"<file without extension>.<exported function>"',
+    ],
+    [
+      "a missing directory",
+      { code: LambdaCode.fromDirectory("nope", { handler: "app.handler", runtime: "python3.12" }) },
+      `${F}.code`,
+      "directory not found: ",
+    ],
+    [
+      "a deprecated directory runtime",
+      { code: LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.8" }) },
+      `${F}.code.runtime`,
+      "use python3.13",
+    ],
+    [
+      "a Python handler without function",
+      { code: LambdaCode.fromDirectory("py", { handler: "app", runtime: "python3.12" }) },
+      `${F}.code.handler`,
+      '"<module>.<function>"',
+    ],
+    [
+      "a Java handler in Python form",
+      { code: LambdaCode.fromDirectory("py", { handler: "app.handler()", runtime: "java21" }) },
+      `${F}.code.handler`,
+      "<package>.<Class>::<method>",
+    ],
+    [
+      "a .NET handler without ::",
+      { code: LambdaCode.fromDirectory("py", { handler: "App::Function", runtime: "dotnet8" }) },
+      `${F}.code.handler`,
+      "<Assembly>::<Namespace>.<Class>::<Method>",
+    ],
+    [
+      "a handler whose module is not in the directory",
+      { code: LambdaCode.fromDirectory("py", { handler: "main.handler", runtime: "python3.12" }) },
+      `${F}.code.handler`,
+      "needs main.py in",
+    ],
+    [
+      "a runtime prop that contradicts the directory's",
+      { code: LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.12" }), runtime: "nodejs22.x" },
+      `${F}.runtime`,
+      "differs from the code's runtime",
+    ],
   ] as [string, Partial<LambdaWriterProps>, string, string][])("%s fails naming the field", (_what, props, field, hint) => {
     expectConfigError(() => synth(props), field, hint);
   });
@@ -160,7 +200,9 @@ describe("LambdaCode errors", () => {
         }
       };
       expect(build(fresh.LambdaCode.fromDirectory("py", { handler: "app.handler", runtime: "python3.12" }))).not.toThrow();
-      expect(build(fresh.LambdaCode.fromEntry("src/fn.ts"))).toThrow(/LambdaWriter\(fn\)\.code: bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild"/);
+      expect(build(fresh.LambdaCode.fromEntry("src/fn.ts"))).toThrow(
+        /LambdaWriter\(fn\)\.code: bundling needs esbuild, which is not installed: run "npm install --save-dev esbuild"/,
+      );
     });
   });
 
@@ -169,6 +211,8 @@ describe("LambdaCode errors", () => {
       throw Object.assign(new Error("Cannot find module 'esbuild'"), { code: "MODULE_NOT_FOUND" });
     };
     expectConfigError(() => loadEsbuild("LambdaWriter(fn).code", notFound), "LambdaWriter(fn).code", "npm install --save-dev esbuild");
-    expect(() => bundleEntry(path.join(app, "src", "fn.ts"), "x.code", { target: "node20", external: ["never-cached"], require: notFound })).toThrow(ConfigError);
+    expect(() => bundleEntry(path.join(app, "src", "fn.ts"), "x.code", { target: "node20", external: ["never-cached"], require: notFound })).toThrow(
+      ConfigError,
+    );
   });
 });

@@ -143,7 +143,10 @@ class DirectoryCode extends LambdaCode {
   public resolve(field: string, runtimeField: string, runtime: string | undefined): ResolvedLambdaCode {
     const r = lambdaRuntime(`${field}.runtime`, this.options.runtime);
     if (runtime !== undefined && runtime !== r.runtime) {
-      throw new ConfigError(runtimeField, `"${runtime}" differs from the code's runtime "${r.runtime}" (LambdaCode.fromDirectory); set the runtime in one place`);
+      throw new ConfigError(
+        runtimeField,
+        `"${runtime}" differs from the code's runtime "${r.runtime}" (LambdaCode.fromDirectory); set the runtime in one place`,
+      );
     }
     const handler = lambdaHandler(`${field}.handler`, this.options.handler, r.runtime, r.family);
     const dir = existingPath(field, this.dir, "directory");

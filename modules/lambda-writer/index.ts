@@ -296,7 +296,10 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     this.roleName = v.iamName(f("roleName"), props.roleName ?? `${this.functionName}-exec`);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
     if ((props.code === undefined) === (props.handler === undefined)) {
-      throw new ConfigError(f("code"), 'set exactly one of "code" (LambdaCode.builtin / fromEntry / fromDirectory) or "handler" ("writer" | "metadata-processor")');
+      throw new ConfigError(
+        f("code"),
+        'set exactly one of "code" (LambdaCode.builtin / fromEntry / fromDirectory) or "handler" ("writer" | "metadata-processor")',
+      );
     }
     const code = props.code ?? LambdaCode.builtin(props.handler as BuiltinHandler);
     const resolved = code.resolve(f(props.code ? "code" : "handler"), f("runtime"), props.runtime);
@@ -332,7 +335,10 @@ export class LambdaWriter extends Construct implements IShareConsumer {
         );
       }
       if (target.requireMfa) {
-        throw new ConfigError(f("assumeRole.role"), `${target.roleArn} requires MFA, which a Lambda function cannot present; use a role without requireMfa for workloads`);
+        throw new ConfigError(
+          f("assumeRole.role"),
+          `${target.roleArn} requires MFA, which a Lambda function cannot present; use a role without requireMfa for workloads`,
+        );
       }
       this.assumeRoleEnv[ENV.roleArn] = target.roleArn;
       this.assumeRoleEnv[ENV.sessionDurationSeconds] = String(duration);
@@ -402,7 +408,10 @@ export class LambdaWriter extends Construct implements IShareConsumer {
       const batchSize = v.integerInRange(f("s3Trigger.queue.batchSize"), queueOpts.batchSize ?? 10, 1, 10000);
       if (batchSize > 10 && window < 1) {
         // https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html (BatchSize)
-        throw new ConfigError(f("s3Trigger.queue.batchSize"), `is ${batchSize}: above 10 Lambda requires maximumBatchingWindowSeconds of at least 1; set it, or a batchSize of 10 or less`);
+        throw new ConfigError(
+          f("s3Trigger.queue.batchSize"),
+          `is ${batchSize}: above 10 Lambda requires maximumBatchingWindowSeconds of at least 1; set it, or a batchSize of 10 or less`,
+        );
       }
       queueSettings = { batchSize, window };
       const dlq = new SqsQueue(this, "s3-events-dlq", {
@@ -595,7 +604,17 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     if (target?.kmsKeyArn !== undefined) env[ENV.kmsKeyArn] = target.kmsKeyArn;
     if (target?.objectWriterOwnership) env[ENV.objectAcl] = BUCKET_OWNER_FULL_CONTROL;
     const bucketOwner = target?.accountId ?? props.assumeRole?.role.roleArn.split(":")[4];
-    if (bucketOwner !== undefined) env[ENV.bucketOwner] = v.accountId(f(target?.accountId === undefined ? "assumeRole.role (account of its ARN)" : props.target !== undefined ? "target.accountId" : "share grant (accountId of its share)"), bucketOwner);
+    if (bucketOwner !== undefined)
+      env[ENV.bucketOwner] = v.accountId(
+        f(
+          target?.accountId === undefined
+            ? "assumeRole.role (account of its ARN)"
+            : props.target !== undefined
+              ? "target.accountId"
+              : "share grant (accountId of its share)",
+        ),
+        bucketOwner,
+      );
     if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
     return { ...env, ...this.assumeRoleEnv, ...(props.environment ?? {}) };
   }
@@ -619,7 +638,13 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     const g = this.bound.find((x) => x.level !== "read") ?? this.bound[0];
     if (g === undefined) return undefined;
     // The grant knows the bucket's owner: the handler sends it as ExpectedBucketOwner (TARGET_BUCKET_OWNER).
-    return { bucketName: g.address, prefix: g.prefix, kmsKeyArn: g.kmsKeyArn, accountId: g.accountId, ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}) };
+    return {
+      bucketName: g.address,
+      prefix: g.prefix,
+      kmsKeyArn: g.kmsKeyArn,
+      accountId: g.accountId,
+      ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}),
+    };
   }
 
   /** The execution role's S3 grants: `grants`, then the bound share grants' identity sides. */
@@ -690,7 +715,10 @@ export class LambdaWriter extends Construct implements IShareConsumer {
 function batchKeyRegion(field: string, b: LambdaBatchOperations, provider: AwsProvider): string {
   const r = b.region ?? kmsKeyRegion(b.kmsKeyArn ?? "") ?? provider.region;
   if (r === undefined || Token.isUnresolved(r)) {
-    throw new ConfigError(field, 'is required when the key ARN is a reference and the provider has no literal region (the key is granted via S3 in that region only), e.g. "eu-west-1"');
+    throw new ConfigError(
+      field,
+      'is required when the key ARN is a reference and the provider has no literal region (the key is granted via S3 in that region only), e.g. "eu-west-1"',
+    );
   }
   return v.region(field, r);
 }

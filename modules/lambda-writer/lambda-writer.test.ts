@@ -95,7 +95,10 @@ describe("LambdaWriter (bucket-policy pattern)", () => {
       // GenerateDataKey to encrypt, Decrypt for multipart uploads; never kms:Encrypt (S3 does not call it)
       ["kms:Decrypt", "kms:GenerateDataKey"],
     ]);
-    expect(policy[2].Condition).toEqual({ StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" }, StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] } });
+    expect(policy[2].Condition).toEqual({
+      StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::data-b", "arn:aws:s3:::data-b/*"] },
+    });
     expect(policy[1].Resource).toBe("arn:aws:s3:::data-b/in/*");
     const env = (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
     expect(env.TARGET_ROLE_ARN).toBeUndefined();
@@ -169,17 +172,33 @@ describe("LambdaWriter bucket owner, source allowlist and batch operations", () 
 
 describe("LambdaWriter bad input", () => {
   it.each([
-    [{ handler: "nope" }, "LambdaWriter(writer).handler", "no handler bundle \"nope\""],
+    [{ handler: "nope" }, "LambdaWriter(writer).handler", 'no handler bundle "nope"'],
     [{ functionName: "bad name" }, "LambdaWriter(writer).functionName", "1-64 characters"],
     [{ target: { bucketName: "Bad_Bucket" } }, "LambdaWriter(writer).target.bucketName", "not a valid S3 bucket name"],
     [{ target: { bucketName: "data-b", prefix: "../up" } }, "LambdaWriter(writer).target.prefix", '".."'],
-    [{ assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 3600 + 1 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "role chaining"],
+    [
+      { assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 3600 + 1 } },
+      "LambdaWriter(writer).assumeRole.sessionDurationSeconds",
+      "role chaining",
+    ],
     // The role allows 2 h (for humans), but a Lambda's AssumeRole is role chaining, capped at 1 h.
-    [{ assumeRole: { role: TARGET, sessionDurationSeconds: 7200 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "STS refuses DurationSeconds above 1 hour for chained sessions"],
-    [{ assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 600 } }, "LambdaWriter(writer).assumeRole.sessionDurationSeconds", "from 900 to 3600"],
+    [
+      { assumeRole: { role: TARGET, sessionDurationSeconds: 7200 } },
+      "LambdaWriter(writer).assumeRole.sessionDurationSeconds",
+      "STS refuses DurationSeconds above 1 hour for chained sessions",
+    ],
+    [
+      { assumeRole: { role: { ...TARGET, maxSessionDurationSeconds: 3600 }, sessionDurationSeconds: 600 } },
+      "LambdaWriter(writer).assumeRole.sessionDurationSeconds",
+      "from 900 to 3600",
+    ],
     [{ assumeRole: { role: { ...TARGET, requireMfa: true } } }, "LambdaWriter(writer).assumeRole.role", "requires MFA"],
     [{ logRetentionDays: 10 }, "LambdaWriter(writer).logRetentionDays", "retention periods"],
-    [{ runtime: "python3.12" }, "LambdaWriter(writer).runtime", "is a python runtime, but the built-in handlers (bundled for Node.js) needs one of nodejs24.x, nodejs22.x"],
+    [
+      { runtime: "python3.12" },
+      "LambdaWriter(writer).runtime",
+      "is a python runtime, but the built-in handlers (bundled for Node.js) needs one of nodejs24.x, nodejs22.x",
+    ],
   ])("%j fails naming %s", (props, field, hint) => {
     expectConfigError(() => writer(props as Partial<LambdaWriterProps>), field, hint);
   });
@@ -191,7 +210,8 @@ describe("LambdaWriter bad input", () => {
 
 describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
   const BUCKET = { bucketName: "prod-data", bucketArn: "arn:aws:s3:::prod-data" };
-  const queues = (tf: ReturnType<typeof writer>["tf"]) => Object.entries((tf.resource as Record<string, Record<string, Record<string, unknown>>>).aws_sqs_queue ?? {});
+  const queues = (tf: ReturnType<typeof writer>["tf"]) =>
+    Object.entries((tf.resource as Record<string, Record<string, Record<string, unknown>>>).aws_sqs_queue ?? {});
   const eventQueueRef = /^\$\{aws_sqs_queue\.[\w-]*s3-events_[\w-]+\.arn\}$/;
 
   it("creates the event queue and its DLQ (SSE-SQS, redrive after maxReceiveCount, visibility 6x the timeout)", () => {
@@ -221,7 +241,9 @@ describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
     ]);
     const n = only(tf, "aws_s3_bucket_notification");
     expect(n.lambda_function).toBeUndefined();
-    expect(n.queue).toEqual([{ queue_arn: expect.stringMatching(eventQueueRef), events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], filter_prefix: "data/" }]);
+    expect(n.queue).toEqual([
+      { queue_arn: expect.stringMatching(eventQueueRef), events: ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"], filter_prefix: "data/" },
+    ]);
     expect(n.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_sqs_queue_policy\./)]));
     expect((tf.resource as Record<string, unknown>).aws_lambda_permission).toBeUndefined();
   });
@@ -238,7 +260,14 @@ describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
     });
     const policy = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy));
     const sqs = policy.filter((s) => JSON.stringify(s.Action).includes("sqs:"));
-    expect(sqs).toEqual([{ Sid: "ConsumeS3EventQueue", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: expect.stringMatching(eventQueueRef) }]);
+    expect(sqs).toEqual([
+      {
+        Sid: "ConsumeS3EventQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        Resource: expect.stringMatching(eventQueueRef),
+      },
+    ]);
     const q = queues(tf).find(([, x]) => x.name === "xacct-writer-s3-events")?.[1];
     expect(JSON.parse(String(q?.redrive_policy)).maxReceiveCount).toBe(3);
   });
@@ -274,11 +303,19 @@ describe("LambdaWriter s3Trigger.queue (S3 -> SQS -> Lambda)", () => {
   });
 
   it.each([
-    [{ s3Trigger: { ...BUCKET, queue: { visibilityTimeoutSeconds: 179 } } }, "LambdaWriter(writer).s3Trigger.queue.visibilityTimeoutSeconds", "below 6 × the function timeout (30 s) = 180 s"],
+    [
+      { s3Trigger: { ...BUCKET, queue: { visibilityTimeoutSeconds: 179 } } },
+      "LambdaWriter(writer).s3Trigger.queue.visibilityTimeoutSeconds",
+      "below 6 × the function timeout (30 s) = 180 s",
+    ],
     [{ s3Trigger: { ...BUCKET, queue: { visibilityTimeoutSeconds: 100 } }, timeoutSeconds: 10 }, "", ""],
     [{ s3Trigger: { ...BUCKET, queue: { batchSize: 11 } } }, "LambdaWriter(writer).s3Trigger.queue.batchSize", "maximumBatchingWindowSeconds of at least 1"],
     [{ s3Trigger: { ...BUCKET, queue: { maxReceiveCount: 0 } } }, "LambdaWriter(writer).s3Trigger.queue.maxReceiveCount", "from 1 to 1000"],
-    [{ s3Trigger: { ...BUCKET, queue: { maximumBatchingWindowSeconds: 301 } } }, "LambdaWriter(writer).s3Trigger.queue.maximumBatchingWindowSeconds", "from 0 to 300"],
+    [
+      { s3Trigger: { ...BUCKET, queue: { maximumBatchingWindowSeconds: 301 } } },
+      "LambdaWriter(writer).s3Trigger.queue.maximumBatchingWindowSeconds",
+      "from 0 to 300",
+    ],
     [{ s3Trigger: { ...BUCKET, accountId: ACCOUNT_B } }, "LambdaWriter(writer).s3Trigger.accountId", "Set s3Trigger.queue: true"],
   ])("%j: refused naming %s (or accepted)", (props, field, hint) => {
     if (field === "") expect(() => writer(props as Partial<LambdaWriterProps>)).not.toThrow();

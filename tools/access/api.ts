@@ -47,20 +47,34 @@ export function loadStackJson(name: string, json: string | TfJson): SynthesizedS
 }
 
 /** The access matrix of one stack. */
-export function matrixOf(stack: SynthesizedStack, opts: { /** @internal reference mode */ exhaustive?: boolean; /** The organisation's SCPs and RCPs ({@link readGuardrails}). */ guardrails?: Guardrails } = {}): Promise<StackMatrix> {
+export function matrixOf(
+  stack: SynthesizedStack,
+  opts: {
+    /** @internal reference mode */ exhaustive?: boolean;
+    /** The organisation's SCPs and RCPs ({@link readGuardrails}). */ guardrails?: Guardrails;
+  } = {},
+): Promise<StackMatrix> {
   return computeMatrix(stack.name, stack.model, stack.extras, { exhaustive: opts.exhaustive, guardrails: opts.guardrails });
 }
 
 /** Access before and after a saved plan (`terraform show -json` output: a file path, its text, or parsed). */
 export async function diffPlan(
   plan: string | PlanJson,
-  opts: { file?: string; stack?: string; /** @internal reference mode (every probe, whole policies): what tests and the benchmark compare with */ exhaustive?: boolean; guardrails?: Guardrails } = {},
+  opts: {
+    file?: string;
+    stack?: string;
+    /** @internal reference mode (every probe, whole policies): what tests and the benchmark compare with */ exhaustive?: boolean;
+    guardrails?: Guardrails;
+  } = {},
 ): Promise<AccessDiff> {
   const json = typeof plan === "string" ? parsePlanJson(plan, opts.file) : plan;
   const sides = planSides(json);
   const file = opts.file ?? "plan.json";
   const stack = opts.stack ?? path.basename(file).replace(/\.json$/, "");
-  return { source: { kind: "plan", file, terraformVersion: sides.terraformVersion }, stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown, new Map(), { exhaustive: opts.exhaustive, guardrails: opts.guardrails })] };
+  return {
+    source: { kind: "plan", file, terraformVersion: sides.terraformVersion },
+    stacks: [await diffStack(stack, sides.before, sides.after, sides.unknown, new Map(), { exhaustive: opts.exhaustive, guardrails: opts.guardrails })],
+  };
 }
 
 export function diffPlanFile(file: string, opts: { guardrails?: Guardrails } = {}): Promise<AccessDiff> {
@@ -68,7 +82,13 @@ export function diffPlanFile(file: string, opts: { guardrails?: Guardrails } = {
 }
 
 /** NEW/REMOVED access between two synth outputs (e.g. main's and a branch's cdktf.out); `stacks` limits the comparison. */
-export async function diffSynthDirs(base: string, head: string, stacks: readonly string[] = [], log?: (line: string) => void, opts: { guardrails?: Guardrails } = {}): Promise<AccessDiff> {
+export async function diffSynthDirs(
+  base: string,
+  head: string,
+  stacks: readonly string[] = [],
+  log?: (line: string) => void,
+  opts: { guardrails?: Guardrails } = {},
+): Promise<AccessDiff> {
   return diffStackLists(base, loadSynthDir(base, log && ((s) => log(`base: ${s}`))), head, loadSynthDir(head, log), stacks, opts);
 }
 

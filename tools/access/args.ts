@@ -127,7 +127,8 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     if (command === "diff" && !base) throw new UsageError("diff needs --base <dir>: the synthesized stacks to compare with");
     if (command !== "diff" && base) throw new UsageError("--base belongs to the diff command");
     if (guardrailMap && !scp.length && !rcp.length) throw new UsageError("--guardrail-map maps the policies of --scp/--rcp files: give at least one");
-    if (write && (command !== "matrix" || (format !== "text" && format !== "markdown"))) throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
+    if (write && (command !== "matrix" || (format !== "text" && format !== "markdown")))
+      throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
   }
   return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, scp, rcp, guardrailMap, help };
 }

@@ -101,7 +101,13 @@ const probeIds = new WeakMap<Probe, string>();
 export function probeId(q: Probe): string {
   let id = probeIds.get(q);
   if (id === undefined) {
-    id = intern(JSON.stringify(q, (key: string, value: unknown) => (key === "resourcePolicy" && value !== null && typeof value === "object" ? { ...(value as NamedPolicy), document: docId((value as NamedPolicy).document) } : value)));
+    id = intern(
+      JSON.stringify(q, (key: string, value: unknown) =>
+        key === "resourcePolicy" && value !== null && typeof value === "object"
+          ? { ...(value as NamedPolicy), document: docId((value as NamedPolicy).document) }
+          : value,
+      ),
+    );
     probeIds.set(q, id);
   }
   return id;

@@ -27,7 +27,10 @@ const synthPolicy = (args: AccessArgs): "always" | "if-stale" | "never" => (args
 
 async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   const guardrails = args.scp.length || args.rcp.length ? readGuardrails({ scp: args.scp, rcp: args.rcp, map: args.guardrailMap }) : undefined;
-  if (guardrails) err(`guardrails: ${guardrails.policies.map((p) => `${p.kind.toUpperCase()} ${p.name} (${p.accounts ? p.accounts.join(", ") : "every account"})`).join("; ")}`);
+  if (guardrails)
+    err(
+      `guardrails: ${guardrails.policies.map((p) => `${p.kind.toUpperCase()} ${p.name} (${p.accounts ? p.accounts.join(", ") : "every account"})`).join("; ")}`,
+    );
   if (args.command === "plan") {
     const diff = await diffPlanFile(args.planFile as string, { guardrails });
     out(renderDiff(diff, args.format));
@@ -66,7 +69,13 @@ export async function runAccessCli(argv: readonly string[], out: (s: string) => 
       return EXIT.usage;
     }
     // Input the user can fix (a missing/unreadable plan, no stacks, no engine): one message, usage exit code.
-    if (e instanceof PlanInputError || e instanceof NoStacksError || e instanceof EngineMissingError || e instanceof GuardrailInputError || e instanceof CdktfProjectError) {
+    if (
+      e instanceof PlanInputError ||
+      e instanceof NoStacksError ||
+      e instanceof EngineMissingError ||
+      e instanceof GuardrailInputError ||
+      e instanceof CdktfProjectError
+    ) {
       err(e.message);
       return EXIT.usage;
     }

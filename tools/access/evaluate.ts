@@ -57,7 +57,9 @@ function memoizeResourceTypes(): void {
   const mod = (() => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine package, loaded only when it is installed
-      return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as { getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true } };
+      return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as {
+        getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true };
+      };
     } catch {
       return undefined;
     }
@@ -143,7 +145,18 @@ export interface EvaluateOptions {
 const ENCRYPTION_CONTEXT = "kms:encryptioncontext:";
 const NEVER: Record<string, Record<string, string>> = { StringEquals: { "aws:ResourceTag/xacct-access-never": "never" } };
 
-const likeToRegExp = (pattern: string): RegExp => new RegExp(`^${pattern.split("*").map((p) => p.split("?").map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&")).join(".")).join(".*")}$`);
+const likeToRegExp = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) =>
+        p
+          .split("?")
+          .map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&"))
+          .join("."),
+      )
+      .join(".*")}$`,
+  );
 
 function testContextKey(operator: string, actual: string | undefined, values: string[]): boolean | undefined {
   const ifExists = operator.endsWith("IfExists");
@@ -155,11 +168,16 @@ function testContextKey(operator: string, actual: string | undefined, values: st
     return undefined;
   }
   switch (base) {
-    case "StringEquals": return values.includes(actual);
-    case "StringNotEquals": return !values.includes(actual);
-    case "StringLike": return values.some((v) => likeToRegExp(v).test(actual));
-    case "StringNotLike": return !values.some((v) => likeToRegExp(v).test(actual));
-    default: return undefined;
+    case "StringEquals":
+      return values.includes(actual);
+    case "StringNotEquals":
+      return !values.includes(actual);
+    case "StringLike":
+      return values.some((v) => likeToRegExp(v).test(actual));
+    case "StringNotLike":
+      return !values.some((v) => likeToRegExp(v).test(actual));
+    default:
+      return undefined;
   }
 }
 
@@ -217,7 +235,12 @@ const guardrailName = (identifier: string | undefined): string | undefined => id
 
 function fromGrant(g: RequestGrant, principal: MatrixPrincipal, probe: Probe, trimmed: Trimmed | undefined): DecidingStatement {
   if (g.policyType === "resource") {
-    return { effect: "Allow", source: probe.resourcePolicy?.source ?? "resource", policy: probe.resourcePolicy?.name, sid: sidOf(g.statementId, resourceIndex(g.statementIndex, trimmed)) };
+    return {
+      effect: "Allow",
+      source: probe.resourcePolicy?.source ?? "resource",
+      policy: probe.resourcePolicy?.name,
+      sid: sidOf(g.statementId, resourceIndex(g.statementIndex, trimmed)),
+    };
   }
   const p = identitySource(principal, g.policyIdentifier);
   return { effect: "Allow", source: p?.source ?? "identity", policy: g.policyIdentifier, sid: sidOf(g.statementId, g.statementIndex) };
@@ -253,7 +276,9 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: Evalu
   const trimmed = probe.resourcePolicy && !opts.exhaustive ? trimFor(probe.resourcePolicy.document, principal) : undefined;
   const response = await runSimulation(simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document, opts.guardrails), {});
   if (response.resultType === "error") {
-    throw new Error(`iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`);
+    throw new Error(
+      `iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`,
+    );
   }
   if (response.resultType !== "single") {
     throw new Error(`iam-simulate expanded ${probe.resource} as a wildcard; probes must name one resource`);
@@ -285,7 +310,12 @@ const ANY_ACTION: NamedPolicy = {
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html
  * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html (kms:CallerAccount, kms:ViaService)
  */
-async function throughAccessPoint(principal: MatrixPrincipal, probe: Probe, viaBucket: NonNullable<Probe["viaBucket"]>, opts: EvaluateOptions): Promise<Evaluation> {
+async function throughAccessPoint(
+  principal: MatrixPrincipal,
+  probe: Probe,
+  viaBucket: NonNullable<Probe["viaBucket"]>,
+  opts: EvaluateOptions,
+): Promise<Evaluation> {
   const front = await evaluateOne(principal, probe, opts);
   if (front.decision !== "Allowed") return front;
   const bucketProbe: Probe = { ...probe, ...viaBucket, viaBucket: undefined, viaKey: undefined };

@@ -62,7 +62,9 @@ function parseDocument(file: string, text: string): { name?: string; document: P
   }
   const doc = json as Partial<PolicyDocument>;
   if (doc === null || typeof doc !== "object" || doc.Statement === undefined) {
-    throw new GuardrailInputError(`${file}: no "Statement": give one policy document ({"Version": ..., "Statement": [...]}) or the output of aws organizations describe-policy`);
+    throw new GuardrailInputError(
+      `${file}: no "Statement": give one policy document ({"Version": ..., "Statement": [...]}) or the output of aws organizations describe-policy`,
+    );
   }
   return { document: doc as PolicyDocument };
 }
@@ -117,7 +119,10 @@ export function mapGuardrails(policies: readonly GuardrailPolicy[], map: Guardra
   if (!map) return { policies };
   const known = new Set(policies.map((p) => p.name));
   for (const name of Object.keys(map.policies)) {
-    if (!known.has(name)) throw new GuardrailInputError(`--guardrail-map names policy ${JSON.stringify(name)}, which no --scp/--rcp file holds (names: ${[...known].join(", ") || "none"})`);
+    if (!known.has(name))
+      throw new GuardrailInputError(
+        `--guardrail-map names policy ${JSON.stringify(name)}, which no --scp/--rcp file holds (names: ${[...known].join(", ") || "none"})`,
+      );
   }
   const expand = (target: string): readonly string[] => {
     if (ACCOUNT.test(target)) return [target];
@@ -141,7 +146,8 @@ export function mapGuardrails(policies: readonly GuardrailPolicy[], map: Guardra
 /** AWS attaches FullAWSAccess to every root, OU and account unless the organisation replaced it (an allow-list strategy). */
 const FULL_AWS_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
-const hasAllow = (d: PolicyDocument): boolean => (Array.isArray(d.Statement) ? d.Statement : [d.Statement as unknown as Statement]).some((s) => s.Effect === "Allow");
+const hasAllow = (d: PolicyDocument): boolean =>
+  (Array.isArray(d.Statement) ? d.Statement : [d.Statement as unknown as Statement]).some((s) => s.Effect === "Allow");
 
 /** The engine's input shape (`@cloud-copilot/iam-simulate` SimulationOrgPolicies): one entry per level of the OU hierarchy. */
 export interface OrgPolicyLevel {
@@ -149,7 +155,8 @@ export interface OrgPolicyLevel {
   readonly policies: { name: string; policy: PolicyDocument }[];
 }
 
-const appliesTo = (p: GuardrailPolicy, account: string | undefined): boolean => account !== undefined && (p.accounts === undefined || p.accounts.includes(account));
+const appliesTo = (p: GuardrailPolicy, account: string | undefined): boolean =>
+  account !== undefined && (p.accounts === undefined || p.accounts.includes(account));
 
 /**
  * The guardrails of one request, as levels for the engine: SCPs of the
@@ -166,15 +173,26 @@ export function levelsFor(g: Guardrails | undefined, kind: GuardrailKind, accoun
     .filter((p) => p.kind === kind && appliesTo(p, account))
     .map((p) => ({
       orgIdentifier: `${kind}:${p.name}`,
-      policies: hasAllow(p.document) || kind === "rcp" ? [{ name: p.name, policy: p.document }] : [{ name: "FullAWSAccess", policy: FULL_AWS_ACCESS }, { name: p.name, policy: p.document }],
+      policies:
+        hasAllow(p.document) || kind === "rcp"
+          ? [{ name: p.name, policy: p.document }]
+          : [
+              { name: "FullAWSAccess", policy: FULL_AWS_ACCESS },
+              { name: p.name, policy: p.document },
+            ],
     }));
 }
 
 /** A stable fingerprint of the guardrails (evaluation memo keys must differ between runs with different guardrails). */
-export const guardrailsKey = (g: Guardrails | undefined): string => (g && g.policies.length ? JSON.stringify(g.policies.map((p) => [p.kind, p.name, p.accounts ?? "*"])) : "");
+export const guardrailsKey = (g: Guardrails | undefined): string =>
+  g && g.policies.length ? JSON.stringify(g.policies.map((p) => [p.kind, p.name, p.accounts ?? "*"])) : "";
 
 /** The Organization keys a request carries when its principal's / resource's account is a member. */
-export function organizationContext(g: Guardrails | undefined, principalAccount: string | undefined, resourceAccount: string | undefined): Record<string, string> {
+export function organizationContext(
+  g: Guardrails | undefined,
+  principalAccount: string | undefined,
+  resourceAccount: string | undefined,
+): Record<string, string> {
   const org = g?.organization;
   if (!org) return {};
   const out: Record<string, string> = {};

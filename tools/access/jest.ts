@@ -57,7 +57,9 @@ const withGuardrails = new WeakMap<Guardrails, Map<unknown, Promise<StackMatrix>
 /** The subject's matrix decided within the organisation's guardrails (computed once per subject and guardrails). */
 function guardedMatrixOf(subject: AccessSubject, guardrails: Guardrails): Promise<StackMatrix> {
   if (isMatrix(subject)) {
-    throw new Error("toAllowWithinGuardrails re-decides the cells with the guardrails: give it the stack or the JSON of Testing.synth(stack), not a computed matrix");
+    throw new Error(
+      "toAllowWithinGuardrails re-decides the cells with the guardrails: give it the stack or the JSON of Testing.synth(stack), not a computed matrix",
+    );
   }
   let byGuardrails = withGuardrails.get(guardrails);
   if (!byGuardrails) {
@@ -114,7 +116,10 @@ function near(m: StackMatrix, principal: string, action: string, resource: strin
   const cells = m.cells.filter((c) => c.principal === principal && c.action === action && c.resource === resource);
   if (cells.length) return `cells of ${principal} ${action} ${resource}:\n  ${cells.map(shown).join("\n  ")}`;
   const principals = m.principals.includes(principal) ? "" : `no principal ${JSON.stringify(principal)}; principals: ${m.principals.join(", ")}`;
-  return principals || `no probe ${action} ${resource} for ${principal}; its probes: ${[...new Set(m.cells.filter((c) => c.principal === principal).map((c) => `${c.action} ${c.resource}`))].join(", ")}`;
+  return (
+    principals ||
+    `no probe ${action} ${resource} for ${principal}; its probes: ${[...new Set(m.cells.filter((c) => c.principal === principal).map((c) => `${c.action} ${c.resource}`))].join(", ")}`
+  );
 }
 
 const what = (p: string, a: string, r: string, ctx: string): string => `${p} ${a} ${r}${ctx ? ` [${ctx}]` : ""}`;
@@ -129,19 +134,32 @@ async function allow(subject: AccessSubject, principal: string, action: string, 
   const cells = matching(m, principal, action, resource, context);
   const allowed = cells.filter((c) => c.decision === "Allowed");
   return allowed.length
-    ? { pass: true, message: () => `expected ${what(principal, action, resource, context)} not to be Allowed, but it is: ${allowed.map((c) => c.key).join("; ")}` }
-    : { pass: false, message: () => `expected ${what(principal, action, resource, context)} to be Allowed, but it is not.\n${near(m, principal, action, resource)}` };
+    ? {
+        pass: true,
+        message: () => `expected ${what(principal, action, resource, context)} not to be Allowed, but it is: ${allowed.map((c) => c.key).join("; ")}`,
+      }
+    : {
+        pass: false,
+        message: () => `expected ${what(principal, action, resource, context)} to be Allowed, but it is not.\n${near(m, principal, action, resource)}`,
+      };
 }
 
 async function deny(subject: AccessSubject, principal: string, action: string, resource: string, context = ""): Promise<Result> {
   const m = await matrixOfSubject(subject);
   const cells = matching(m, principal, action, resource, context);
   if (cells.length === 0) {
-    return { pass: false, message: () => `${what(principal, action, resource, context)} is not a cell of the matrix, so it cannot be shown Denied.\n${near(m, principal, action, resource)}` };
+    return {
+      pass: false,
+      message: () =>
+        `${what(principal, action, resource, context)} is not a cell of the matrix, so it cannot be shown Denied.\n${near(m, principal, action, resource)}`,
+    };
   }
   const allowed = cells.filter((c) => c.decision === "Allowed");
   return allowed.length
-    ? { pass: false, message: () => `expected ${what(principal, action, resource, context)} to be Denied, but Allowed: ${allowed.map((c) => c.key).join("; ")}` }
+    ? {
+        pass: false,
+        message: () => `expected ${what(principal, action, resource, context)} to be Denied, but Allowed: ${allowed.map((c) => c.key).join("; ")}`,
+      }
     : { pass: true, message: () => `expected ${what(principal, action, resource, context)} not to be Denied, but it is` };
 }
 
@@ -192,19 +210,17 @@ function tracked(ctx: unknown, matcher: string, verdict: () => Promise<Result>):
   pending.add(call);
   // An orphaned call's afterEach already failed its test: settle so that jest throws nothing.
   const quiet = (): Result => ({ pass: c.isNot !== true, message: () => notAwaitedMessage(matcher, call.test) });
-  return new Promise<void>((resolve) => setImmediate(resolve))
-    .then(verdict)
-    .then(
-      (r) => {
-        pending.delete(call);
-        return call.orphaned ? quiet() : r;
-      },
-      (e: unknown) => {
-        pending.delete(call);
-        if (call.orphaned) return quiet();
-        throw e;
-      },
-    );
+  return new Promise<void>((resolve) => setImmediate(resolve)).then(verdict).then(
+    (r) => {
+      pending.delete(call);
+      return call.orphaned ? quiet() : r;
+    },
+    (e: unknown) => {
+      pending.delete(call);
+      if (call.orphaned) return quiet();
+      throw e;
+    },
+  );
 }
 
 /** The calls still pending when a test ends (marked orphaned): the afterEach check fails the test with them. */
@@ -237,7 +253,15 @@ export function toGrantExactly(this: unknown, subject: AccessSubject, expected: 
  * applied (`readGuardrails({ scp, rcp, map })` from `xacct-s3/access`).
  * `.not` asserts that the policies or a guardrail refuse it.
  */
-export function toAllowWithinGuardrails(this: unknown, subject: AccessSubject, guardrails: Guardrails, principal: string, action: string, resource: string, context = ""): Promise<Result> {
+export function toAllowWithinGuardrails(
+  this: unknown,
+  subject: AccessSubject,
+  guardrails: Guardrails,
+  principal: string,
+  action: string,
+  resource: string,
+  context = "",
+): Promise<Result> {
   return tracked(this, "toAllowWithinGuardrails", () => allow(subject, principal, action, resource, context, guardrails));
 }
 

@@ -67,7 +67,16 @@ describe("loadStacks with synth: the app command of cdktf.json", () => {
   const project = (app: string, extra: Record<string, unknown> = {}): { root: string; outdir: string } => {
     const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "xacct-userapp-")));
     fs.writeFileSync(path.join(root, "app.js"), app);
-    fs.writeFileSync(path.join(root, "cdktf.json"), JSON.stringify({ language: "typescript", app: "node app.js", context: { team: { name: "data" } }, terraformModules: ["./modules/local", "terraform-aws-modules/vpc/aws"], ...extra }));
+    fs.writeFileSync(
+      path.join(root, "cdktf.json"),
+      JSON.stringify({
+        language: "typescript",
+        app: "node app.js",
+        context: { team: { name: "data" } },
+        terraformModules: ["./modules/local", "terraform-aws-modules/vpc/aws"],
+        ...extra,
+      }),
+    );
     return { root, outdir: path.join(root, "cdktf.out") };
   };
   const runs = (outdir: string): number => fs.readFileSync(path.join(outdir, "runs.txt"), "utf8").split("\n").filter(Boolean).length;
@@ -121,7 +130,9 @@ describe("loadStacks with synth: the app command of cdktf.json", () => {
       caught = e;
     }
     expect(caught).toBeInstanceOf(AppSynthError);
-    expect((caught as AppSynthError).message).toBe(`the app command "node app.js" (cdktf.json in ${bad.root}) failed, nothing was reviewed:\n\nConfiguration error: bucketName: must be 3-63 characters`);
+    expect((caught as AppSynthError).message).toBe(
+      `the app command "node app.js" (cdktf.json in ${bad.root}) failed, nothing was reviewed:\n\nConfiguration error: bucketName: must be 3-63 characters`,
+    );
     expect((caught as AppSynthError).exitCode).toBe(1);
 
     // An uncaught exception: the source line and the message stay, Node's stack frames go.
@@ -131,7 +142,11 @@ describe("loadStacks with synth: the app command of cdktf.json", () => {
     process.chdir(thrown.root);
     let code: number;
     try {
-      code = await runAccessCli(["--synth-if-stale"], () => undefined, (l) => err.push(l));
+      code = await runAccessCli(
+        ["--synth-if-stale"],
+        () => undefined,
+        (l) => err.push(l),
+      );
     } finally {
       process.chdir(cwd);
     }
@@ -152,7 +167,9 @@ describe("loadStacks with synth: the app command of cdktf.json", () => {
     }
     expect(fs.existsSync(outdir)).toBe(false);
     fs.writeFileSync(path.join(root, "cdktf.json"), JSON.stringify({ language: "typescript" }));
-    expect(() => loadStacks(outdir, { synth: "always", root })).toThrow(`${path.join(root, "cdktf.json")}: "app" must be the command that synthesizes the stacks`);
+    expect(() => loadStacks(outdir, { synth: "always", root })).toThrow(
+      `${path.join(root, "cdktf.json")}: "app" must be the command that synthesizes the stacks`,
+    );
   });
 
   test("this repository's own cdktf.json: --synth runs main.ts as cdktf synth does (the demo stacks)", () => {
@@ -163,6 +180,7 @@ describe("loadStacks with synth: the app command of cdktf.json", () => {
 });
 
 test("appMessage keeps the app's message and drops Node's stack frames", () => {
-  const stderr = "/app/main.ts:3\n  throw new Error('x');\n  ^\n\nError: bad bucket\n    at Object.<anonymous> (/app/main.ts:3:9)\n    at Module._compile (node:internal/modules/cjs/loader:1554:14)\n\nNode.js v22.14.0\n";
+  const stderr =
+    "/app/main.ts:3\n  throw new Error('x');\n  ^\n\nError: bad bucket\n    at Object.<anonymous> (/app/main.ts:3:9)\n    at Module._compile (node:internal/modules/cjs/loader:1554:14)\n\nNode.js v22.14.0\n";
   expect(appMessage(stderr)).toBe("/app/main.ts:3\n  throw new Error('x');\n  ^\n\nError: bad bucket");
 });

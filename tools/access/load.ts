@@ -112,7 +112,9 @@ export function loadStacks(outdir: string, opts: { synth?: SynthPolicy; log?: (l
     }
   }
   if (stackNames(outdir).length === 0) {
-    throw new NoStacksError(`no synthesized stacks in ${outdir}: expected ${path.join(outdir, "stacks", "<stack>", "cdk.tf.json")}; run cdktf synth (or pass --outdir <dir>)`);
+    throw new NoStacksError(
+      `no synthesized stacks in ${outdir}: expected ${path.join(outdir, "stacks", "<stack>", "cdk.tf.json")}; run cdktf synth (or pass --outdir <dir>)`,
+    );
   }
   opts.log?.(ageLine(outdir));
   return readStacks(outdir);

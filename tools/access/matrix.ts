@@ -92,7 +92,13 @@ function planProbes(model: StackModel, probes: readonly Probe[], seeds: Seeds): 
   for (const b of model.buckets) {
     const specific = probePrefixes(model, b, seeds.prefixes[b.name]).filter((p) => p !== WRONG_PREFIX && p !== WHOLE_BUCKET_SAMPLE_PREFIX);
     if (specific.length === 0) continue;
-    byArn.set(b.arn, { shape: { arn: b.arn, objectName: OBJECT_NAME, prefixes: prefixIndex(specific) }, account: b.account, policy: undefined, byPrefix: new Map(), count: 0 });
+    byArn.set(b.arn, {
+      shape: { arn: b.arn, objectName: OBJECT_NAME, prefixes: prefixIndex(specific) },
+      account: b.account,
+      policy: undefined,
+      byPrefix: new Map(),
+      count: 0,
+    });
   }
   const out: PrunableBucket[] = [];
   probes.forEach((q, i) => {
@@ -150,7 +156,13 @@ function probesFor(principal: MatrixPrincipal, probes: readonly Probe[], plan: P
   return { asked: picked.map((i) => probes[i]), skipped };
 }
 
-async function directCells(principal: MatrixPrincipal, probes: readonly Probe[], memo: EvaluationMemo, allowedOnly: boolean, eval_: EvaluateOptions): Promise<DirectCells> {
+async function directCells(
+  principal: MatrixPrincipal,
+  probes: readonly Probe[],
+  memo: EvaluationMemo,
+  allowedOnly: boolean,
+  eval_: EvaluateOptions,
+): Promise<DirectCells> {
   const guard = guardrailsKey(eval_.guardrails);
   const out: DirectCells = { cells: [], probes: [], evaluated: 0 };
   for (const probe of probes) {
@@ -168,7 +180,16 @@ async function directCells(principal: MatrixPrincipal, probes: readonly Probe[],
     const { decision, deciding } = policies;
     if (allowedOnly && decision !== "Allowed") continue;
     const id = { principal: principal.label, action: probe.action, resource: probe.resourceLabel, context: probe.contextLabel };
-    out.cells.push({ principal: id.principal, action: id.action, resource: id.resource, context: id.context, decision, deciding, key: cellKey(id), external: isExternal(principal, probe.resourceAccount) });
+    out.cells.push({
+      principal: id.principal,
+      action: id.action,
+      resource: id.resource,
+      context: id.context,
+      decision,
+      deciding,
+      key: cellKey(id),
+      external: isExternal(principal, probe.resourceAccount),
+    });
     out.probes.push(probe);
   }
   return out;
@@ -224,5 +245,14 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
-  return { stack, accounts: model.accounts, principals: principals.map((p) => p.label), probeCount: probes.length, cells, evaluated: evaluated + viaCount, notEvaluated: notEvaluated(model), acknowledgements: extras.acknowledgements };
+  return {
+    stack,
+    accounts: model.accounts,
+    principals: principals.map((p) => p.label),
+    probeCount: probes.length,
+    cells,
+    evaluated: evaluated + viaCount,
+    notEvaluated: notEvaluated(model),
+    acknowledgements: extras.acknowledgements,
+  };
 }

@@ -183,7 +183,7 @@ function providersOf(plan: PlanJson): Providers {
   const provider: Record<string, unknown>[] = [];
   for (const [key, p] of Object.entries(plan.configuration?.provider_config ?? {})) {
     if ((p.name ?? key.split(".")[0].split(":").pop()) !== "aws") continue;
-    const alias = p.alias ?? (key.includes(".") ? key.split(".").pop() ?? "default" : "default");
+    const alias = p.alias ?? (key.includes(".") ? (key.split(".").pop() ?? "default") : "default");
     aliasOfKey.set(key, alias);
     const ids = p.expressions?.allowed_account_ids?.constant_value;
     const region = p.expressions?.region?.constant_value;

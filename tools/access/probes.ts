@@ -48,8 +48,7 @@ function listProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
 }
 
 function objectProbes(bucket: BucketModel, prefixes: string[]): S3Request[] {
-  const putContext: Record<string, string> =
-    bucket.objectOwnership === "ObjectWriter" ? { "s3:x-amz-acl": "bucket-owner-full-control" } : {};
+  const putContext: Record<string, string> = bucket.objectOwnership === "ObjectWriter" ? { "s3:x-amz-acl": "bucket-owner-full-control" } : {};
   const obj = (action: string, prefix: string): S3Request => ({
     action,
     resource: `${bucket.arn}/${prefix}${OBJECT_NAME}`,
@@ -206,7 +205,9 @@ export function accessPointProbes(model: StackModel, extras: StackExtras, ap: Ac
   const bucketPolicyViaAp: NamedPolicy | undefined = bucket?.policy && {
     name: bucket.policy.address,
     source: "bucket",
-    document: JSON.parse(JSON.stringify(bucket.policy.document).split(`${bucketArn}/`).join(head).split(`"${bucketArn}"`).join(`"${ap.arn}"`)) as PolicyDocument,
+    document: JSON.parse(
+      JSON.stringify(bucket.policy.document).split(`${bucketArn}/`).join(head).split(`"${bucketArn}"`).join(`"${ap.arn}"`),
+    ) as PolicyDocument,
   };
   const viaBucket = (resource: string, context: Record<string, string>): NonNullable<Probe["viaBucket"]> => ({
     resource,
@@ -242,7 +243,9 @@ export function accessPointProbes(model: StackModel, extras: StackExtras, ap: Ac
   const all = [WRONG_PREFIX, ...prefixes];
   return [
     ...all.map((p) => probe("s3:ListBucket", ap.arn, `ap/${ap.name}`, { "s3:prefix": p }, `prefix=${p}`)),
-    ...["s3:GetObject", "s3:PutObject"].flatMap((action) => all.map((p) => probe(action, `${head}${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, {}, ""))),
+    ...["s3:GetObject", "s3:PutObject"].flatMap((action) =>
+      all.map((p) => probe(action, `${head}${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, {}, "")),
+    ),
   ];
 }
 
@@ -369,7 +372,8 @@ export function outsideProbes(model: StackModel): Probe[] {
           buckets.set(s3[1], prefixes);
         }
         if (/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/.test(r) && !own.has(r)) keys.add(r);
-        if (/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r) && !own.has(r) && asList(s.Action).some((a) => /^sts:(AssumeRole|\*)$|^\*$/i.test(a))) roles.add(r);
+        if (/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(r) && !own.has(r) && asList(s.Action).some((a) => /^sts:(AssumeRole|\*)$|^\*$/i.test(a)))
+          roles.add(r);
       }
     }
   }
@@ -378,17 +382,45 @@ export function outsideProbes(model: StackModel): Probe[] {
     const arn = `arn:aws:s3:::${name}`;
     const prefixes = set.size ? [...set].sort() : [WHOLE_BUCKET_SAMPLE_PREFIX];
     const base = { resourceAccount: UNKNOWN_OWNER_ACCOUNT, resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true };
-    const req = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({ action, resource, resourceLabel: label, context, contextLabel, ...base });
+    const req = (action: string, resource: string, label: string, context: Record<string, string>, contextLabel: string): Probe => ({
+      action,
+      resource,
+      resourceLabel: label,
+      context,
+      contextLabel,
+      ...base,
+    });
     out.push(...[...prefixes, WRONG_PREFIX].map((p) => req("s3:ListBucket", arn, name, { "s3:prefix": p }, `prefix=${p}`)));
-    for (const action of ["s3:GetObject", "s3:PutObject"]) out.push(...[...prefixes, WRONG_PREFIX].map((p) => req(action, `${arn}/${p}${OBJECT_NAME}`, `${name}/${p}${OBJECT_NAME}`, {}, "")));
+    for (const action of ["s3:GetObject", "s3:PutObject"])
+      out.push(...[...prefixes, WRONG_PREFIX].map((p) => req(action, `${arn}/${p}${OBJECT_NAME}`, `${name}/${p}${OBJECT_NAME}`, {}, "")));
   }
   for (const arn of [...keys].sort()) {
     for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
-      out.push({ action, resource: arn, resourceLabel: arn, resourceAccount: /:(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+      out.push({
+        action,
+        resource: arn,
+        resourceLabel: arn,
+        resourceAccount: /:(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT,
+        context: {},
+        contextLabel: "",
+        resourcePolicy: NOT_IN_STACK(arn),
+        blockPublicAccess: false,
+        outside: true,
+      });
     }
   }
   for (const arn of [...roles].sort()) {
-    out.push({ action: "sts:AssumeRole", resource: arn, resourceLabel: arn, resourceAccount: /::(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT, context: {}, contextLabel: "", resourcePolicy: NOT_IN_STACK(arn), blockPublicAccess: false, outside: true });
+    out.push({
+      action: "sts:AssumeRole",
+      resource: arn,
+      resourceLabel: arn,
+      resourceAccount: /::(\d{12}):/.exec(arn)?.[1] ?? UNKNOWN_OWNER_ACCOUNT,
+      context: {},
+      contextLabel: "",
+      resourcePolicy: NOT_IN_STACK(arn),
+      blockPublicAccess: false,
+      outside: true,
+    });
   }
   return out;
 }

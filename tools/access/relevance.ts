@@ -77,8 +77,15 @@ function indexOf(doc: PolicyDocument): StatementIndex {
   statementsOf(doc).forEach((st, i) => {
     const raw = st as { Principal?: unknown; NotPrincipal?: unknown };
     const pr = raw.Principal;
-    const entries = pr !== null && typeof pr === "object" && raw.NotPrincipal === undefined && Object.keys(pr).length === 1 && "AWS" in pr ? asList((pr as { AWS: string | string[] }).AWS).map(String) : undefined;
-    const keys = entries?.map((e) => (/^\d{12}$/.test(e) ? e : (/^arn:[\w-]+:iam::(\d{12}):root$/.exec(e)?.[1] ?? (/^arn:[\w-]+:(iam|sts)::\d{12}:/.test(e) && isWildcardFree(e) ? e : undefined))));
+    const entries =
+      pr !== null && typeof pr === "object" && raw.NotPrincipal === undefined && Object.keys(pr).length === 1 && "AWS" in pr
+        ? asList((pr as { AWS: string | string[] }).AWS).map(String)
+        : undefined;
+    const keys = entries?.map((e) =>
+      /^\d{12}$/.test(e)
+        ? e
+        : (/^arn:[\w-]+:iam::(\d{12}):root$/.exec(e)?.[1] ?? (/^arn:[\w-]+:(iam|sts)::\d{12}:/.test(e) && isWildcardFree(e) ? e : undefined)),
+    );
     if (!keys || keys.some((k) => k === undefined)) {
       always.push(i);
       return;
@@ -159,7 +166,14 @@ export function trimFor(doc: PolicyDocument, p: Principalish): Trimmed {
  */
 export function deniedByConstruction(
   p: Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">,
-  q: { action: string; resource: string; resourceAccount: string; context: Readonly<Record<string, string>>; viaBucket?: unknown; resourcePolicy?: { document: PolicyDocument; source: string } },
+  q: {
+    action: string;
+    resource: string;
+    resourceAccount: string;
+    context: Readonly<Record<string, string>>;
+    viaBucket?: unknown;
+    resourcePolicy?: { document: PolicyDocument; source: string };
+  },
 ): boolean {
   if (q.viaBucket !== undefined || !q.resourcePolicy || q.resourcePolicy.source === "not-in-stack") return false;
   if (p.kind !== "service" && q.context["aws:SecureTransport"] === "false" && tlsDenied(q.resourcePolicy.document, q.action, q.resource)) return true;
@@ -181,12 +195,29 @@ function tlsDenied(doc: PolicyDocument, action: string, resource: string): boole
   let denies = TLS_DENY_CACHE.get(doc);
   if (!denies) {
     denies = statementsOf(doc).filter((st) => {
-      const raw = st as { Principal?: unknown; NotPrincipal?: unknown; NotAction?: unknown; NotResource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+      const raw = st as {
+        Principal?: unknown;
+        NotPrincipal?: unknown;
+        NotAction?: unknown;
+        NotResource?: unknown;
+        Condition?: Record<string, Record<string, unknown>>;
+      };
       if (st.Effect !== "Deny" || raw.NotPrincipal !== undefined || raw.NotAction !== undefined || raw.NotResource !== undefined) return false;
-      const everyone = raw.Principal === "*" || (typeof raw.Principal === "object" && raw.Principal !== null && asList((raw.Principal as { AWS?: string | string[] }).AWS).includes("*") && Object.keys(raw.Principal).length === 1);
+      const everyone =
+        raw.Principal === "*" ||
+        (typeof raw.Principal === "object" &&
+          raw.Principal !== null &&
+          asList((raw.Principal as { AWS?: string | string[] }).AWS).includes("*") &&
+          Object.keys(raw.Principal).length === 1);
       const cond = raw.Condition ?? {};
       const ops = Object.keys(cond);
-      const onlyTls = ops.length === 1 && ops[0] === "Bool" && Object.keys(cond.Bool).length === 1 && asList(cond.Bool["aws:SecureTransport"] as string | string[]).map(String).join() === "false";
+      const onlyTls =
+        ops.length === 1 &&
+        ops[0] === "Bool" &&
+        Object.keys(cond.Bool).length === 1 &&
+        asList(cond.Bool["aws:SecureTransport"] as string | string[])
+          .map(String)
+          .join() === "false";
       return everyone && onlyTls;
     });
     TLS_DENY_CACHE.set(doc, denies);
@@ -202,7 +233,13 @@ const globCache = new Map<string, RegExp>();
 function glob(pattern: string): RegExp {
   let re = globCache.get(pattern);
   if (!re) {
-    re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+    re = new RegExp(
+      `^${pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".")}$`,
+      "s",
+    );
     globCache.set(pattern, re);
   }
   return re;
@@ -343,7 +380,12 @@ function mayGrantS3(s: Statement): boolean {
  * identity statements count (same account); cross-account only the resource
  * policy's can make a request Allowed.
  */
-export function allowCandidates(p: Principalish, bucket: BucketShape, resourcePolicy: PolicyDocument | undefined, identity: readonly PolicyDocument[] | undefined): Set<string> {
+export function allowCandidates(
+  p: Principalish,
+  bucket: BucketShape,
+  resourcePolicy: PolicyDocument | undefined,
+  identity: readonly PolicyDocument[] | undefined,
+): Set<string> {
   const out = new Set<string>();
   const add = (s: Statement): void => {
     if (s.Effect !== "Allow" || !mayGrantS3(s)) return;

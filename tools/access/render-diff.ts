@@ -7,9 +7,12 @@ import { lineOfAddress } from "./source-lines";
 
 export const JSON_SCHEMA_VERSION = 1;
 
-const cellLine = (c: Cell): string => `${c.key}${c.external ? "  (cross-account/public)" : c.principal.startsWith("service/") ? "  (AWS service)" : ""}\n      ${formatWhy(c)}`;
+const cellLine = (c: Cell): string =>
+  `${c.key}${c.external ? "  (cross-account/public)" : c.principal.startsWith("service/") ? "  (AWS service)" : ""}\n      ${formatWhy(c)}`;
 const sourceLine = (d: AccessDiff): string =>
-  d.source.kind === "plan" ? `plan ${d.source.file}${d.source.terraformVersion ? ` (terraform ${d.source.terraformVersion})` : ""}` : `${d.source.base} -> ${d.source.head}`;
+  d.source.kind === "plan"
+    ? `plan ${d.source.file}${d.source.terraformVersion ? ` (terraform ${d.source.terraformVersion})` : ""}`
+    : `${d.source.base} -> ${d.source.head}`;
 
 export function summary(d: AccessDiff): string {
   const t = totals(d);
@@ -35,7 +38,15 @@ export function renderDiffText(d: AccessDiff): string {
 
 const code = (s: string): string => (s ? `\`${s.replace(/`/g, "'")}\`` : "");
 const mdRow = (s: StackDiff, c: Cell): string =>
-  `| ${[s.stack, code(c.principal), code(c.action), code(c.resource), code(c.context), c.via ? code(`${c.via.role}${c.via.context ? `[${c.via.context}]` : ""}`) : "", formatWhy(c, code)]
+  `| ${[
+    s.stack,
+    code(c.principal),
+    code(c.action),
+    code(c.resource),
+    code(c.context),
+    c.via ? code(`${c.via.role}${c.via.context ? `[${c.via.context}]` : ""}`) : "",
+    formatWhy(c, code),
+  ]
     .map((x) => x.replace(/\|/g, "\\|"))
     .join(" | ")} |`;
 const TABLE_HEAD = ["| Stack | Principal | Action | Resource | Context | Via | Deciding statements |", "| --- | --- | --- | --- | --- | --- | --- |"];
@@ -136,7 +147,13 @@ export function sarifLocation(uri: string, logical?: string): Record<string, unk
 export const decidingAddress = (c: Cell): string | undefined =>
   [...c.deciding, ...(c.via?.deciding ?? [])].find((x) => x.policy && x.source !== "probe-identity")?.policy;
 
-export function sarifResult(ruleId: (typeof SARIF_RULES)[number]["id"], text: string, uri: string, logical: string | undefined, fingerprint: string): SarifResult {
+export function sarifResult(
+  ruleId: (typeof SARIF_RULES)[number]["id"],
+  text: string,
+  uri: string,
+  logical: string | undefined,
+  fingerprint: string,
+): SarifResult {
   const level = SARIF_RULES.find((r) => r.id === ruleId)?.level ?? "note";
   return { ruleId, level, message: { text }, locations: [sarifLocation(uri, logical)], partialFingerprints: { accessCell: fingerprint } };
 }
@@ -167,7 +184,9 @@ export function sarifLog(results: readonly SarifResult[]): string {
 export function renderDiffSarif(d: AccessDiff): string {
   const uriOf = (s: StackDiff): string => (d.source.kind === "plan" ? d.source.file : `${d.source.head}/stacks/${s.stack}/cdk.tf.json`);
   const results: SarifResult[] = d.stacks.flatMap((s) => [
-    ...s.added.map((c) => sarifResult(c.external ? "new-external-access" : "new-access", `NEW ${c.key}: ${formatWhy(c)}`, uriOf(s), decidingAddress(c), `${s.stack} NEW ${c.key}`)),
+    ...s.added.map((c) =>
+      sarifResult(c.external ? "new-external-access" : "new-access", `NEW ${c.key}: ${formatWhy(c)}`, uriOf(s), decidingAddress(c), `${s.stack} NEW ${c.key}`),
+    ),
     ...s.removed.map((c) => sarifResult("removed-access", `REMOVED ${c.key}: ${formatWhy(c)}`, uriOf(s), decidingAddress(c), `${s.stack} REMOVED ${c.key}`)),
     ...s.unknown.map((u) => sarifResult("unknown-policy", unknownLine(u), uriOf(s), u.address, `${s.stack} UNKNOWN ${u.address} ${u.attribute}`)),
   ]);

@@ -14,7 +14,14 @@ const HEADER = ["PRINCIPAL", "ACTION", "RESOURCE", "CONTEXT", "DECISION", "DECID
 
 function alignedTable(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i])))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }
 
 export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions): string {
@@ -42,7 +49,14 @@ function markdownRow(c: Cell): string {
 function acknowledgedMarkdown(m: StackMatrix): string[] {
   const acks = m.acknowledgements ?? [];
   if (acks.length === 0) return [];
-  return ["Acknowledged check warnings:", "", "| Rule | Resource | Reason |", "| --- | --- | --- |", ...acks.map((a) => `| ${[code(a.rule), code(a.address), a.reason].map(md).join(" | ")} |`), ""];
+  return [
+    "Acknowledged check warnings:",
+    "",
+    "| Rule | Resource | Reason |",
+    "| --- | --- | --- |",
+    ...acks.map((a) => `| ${[code(a.rule), code(a.address), a.reason].map(md).join(" | ")} |`),
+    "",
+  ];
 }
 
 export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOptions): string {
@@ -67,7 +81,17 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
 export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions): string {
   const stacks = matrices.map((m) => {
     const s = select(m, opts.all);
-    return { stack: m.stack, accounts: m.accounts, principals: m.principals, probeCount: m.probeCount, allowed: s.allowed, denied: s.denied, notEvaluated: m.notEvaluated ?? [], acknowledgements: m.acknowledgements ?? [], cells: s.shown };
+    return {
+      stack: m.stack,
+      accounts: m.accounts,
+      principals: m.principals,
+      probeCount: m.probeCount,
+      allowed: s.allowed,
+      denied: s.denied,
+      notEvaluated: m.notEvaluated ?? [],
+      acknowledgements: m.acknowledgements ?? [],
+      cells: s.shown,
+    };
   });
   return JSON.stringify({ schema: "xacct-access/matrix", version: JSON_SCHEMA_VERSION, stacks }, null, 2);
 }
@@ -82,13 +106,13 @@ export function renderSarif(matrices: readonly StackMatrix[], outdir: string): s
     matrices.flatMap((m) => {
       const uri = `${outdir}/stacks/${m.stack}/cdk.tf.json`;
       return [
-        ...m.cells.filter((c) => c.decision === "Allowed" && c.external).map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, uri, decidingAddress(c), `${m.stack} ${c.key}`)),
-        ...(m.acknowledgements ?? []).map(
-          (a): SarifResult => ({
-            ...sarifResult("acknowledged-finding", `[${a.rule}] ${a.message}`, uri, a.address, `${m.stack} ACK ${a.rule} ${a.address}`),
-            suppressions: [{ kind: "inSource", justification: a.reason }],
-          }),
-        ),
+        ...m.cells
+          .filter((c) => c.decision === "Allowed" && c.external)
+          .map((c) => sarifResult("external-access", `${c.key}: ${formatWhy(c)}`, uri, decidingAddress(c), `${m.stack} ${c.key}`)),
+        ...(m.acknowledgements ?? []).map((a): SarifResult => ({
+          ...sarifResult("acknowledged-finding", `[${a.rule}] ${a.message}`, uri, a.address, `${m.stack} ACK ${a.rule} ${a.address}`),
+          suppressions: [{ kind: "inSource", justification: a.reason }],
+        })),
       ];
     }),
   );

@@ -33,7 +33,9 @@ export interface StackDiff {
 }
 
 export interface AccessDiff {
-  readonly source: { readonly kind: "plan"; readonly file: string; readonly terraformVersion?: string } | { readonly kind: "synth"; readonly base: string; readonly head: string };
+  readonly source:
+    | { readonly kind: "plan"; readonly file: string; readonly terraformVersion?: string }
+    | { readonly kind: "synth"; readonly base: string; readonly head: string };
   readonly stacks: readonly StackDiff[];
 }
 
@@ -78,7 +80,11 @@ export async function diffStack(
 }
 
 /** Stacks matched by name; a stack on one side only is compared with nothing. */
-export async function diffStackSets(base: readonly SynthesizedStack[], head: readonly SynthesizedStack[], opts: Pick<MatrixOptions, "guardrails"> = {}): Promise<StackDiff[]> {
+export async function diffStackSets(
+  base: readonly SynthesizedStack[],
+  head: readonly SynthesizedStack[],
+  opts: Pick<MatrixOptions, "guardrails"> = {},
+): Promise<StackDiff[]> {
   const names = [...new Set([...base.map((s) => s.name), ...head.map((s) => s.name)])].sort();
   const tf = (set: readonly SynthesizedStack[], n: string): TfJson => set.find((s) => s.name === n)?.tf ?? {};
   const out: StackDiff[] = [];

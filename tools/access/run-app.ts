@@ -48,14 +48,18 @@ const isRelative = (m: unknown): boolean => {
 /** Read `<dir>/cdktf.json`. */
 export function readCdktfProject(dir: string): CdktfProject {
   const file = path.join(dir, "cdktf.json");
-  if (!fs.existsSync(file)) throw new CdktfProjectError(`--synth and --synth-if-stale run the app command of cdktf.json, and there is no ${file}: run xacct-access in the directory of your cdktf.json, or run cdktf synth first and leave the flag out`);
+  if (!fs.existsSync(file))
+    throw new CdktfProjectError(
+      `--synth and --synth-if-stale run the app command of cdktf.json, and there is no ${file}: run xacct-access in the directory of your cdktf.json, or run cdktf synth first and leave the flag out`,
+    );
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new CdktfProjectError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  if (!isObject(json) || typeof json.app !== "string" || json.app.trim() === "") throw new CdktfProjectError(`${file}: "app" must be the command that synthesizes the stacks (e.g. "npx ts-node main.ts")`);
+  if (!isObject(json) || typeof json.app !== "string" || json.app.trim() === "")
+    throw new CdktfProjectError(`${file}: "app" must be the command that synthesizes the stacks (e.g. "npx ts-node main.ts")`);
   const context = isObject(json.context) ? json.context : {};
   const modules = Array.isArray(json.terraformModules) ? json.terraformModules : [];
   const output = typeof json.output === "string" ? json.output : "cdktf.out";
@@ -77,7 +81,9 @@ export function appMessage(stderr: string): string {
  * parseable); a non-zero exit throws `AppSynthError` with the app's message.
  */
 export function runCdktfApp(project: CdktfProject, outdir: string, log?: (line: string) => void): void {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TF_VAR_") && k !== "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("TF_VAR_") && k !== "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"),
+  );
   const r = spawnSync(project.app, {
     shell: true,
     cwd: project.dir,
@@ -91,7 +97,11 @@ export function runCdktfApp(project: CdktfProject, outdir: string, log?: (line: 
     stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.error) throw new AppSynthError(`could not run the app command ${JSON.stringify(project.app)} of ${path.join(project.dir, "cdktf.json")}: ${r.error.message}`, null);
+  if (r.error)
+    throw new AppSynthError(
+      `could not run the app command ${JSON.stringify(project.app)} of ${path.join(project.dir, "cdktf.json")}: ${r.error.message}`,
+      null,
+    );
   const stdout = r.stdout ?? "";
   const stderr = r.stderr ?? "";
   if (r.status !== 0) {

@@ -66,7 +66,13 @@ export function seedsOf(model: StackModel): Seeds {
     }
   }
   const prefixes = Object.fromEntries(model.buckets.map((b) => [b.name, grantedPrefixes(model, b)]));
-  return { principalArns: sorted(arns), accounts: sorted(accounts), organizations: sorted(orgs.filter((o) => !o.includes("*"))), services: sorted(services), prefixes };
+  return {
+    principalArns: sorted(arns),
+    accounts: sorted(accounts),
+    organizations: sorted(orgs.filter((o) => !o.includes("*"))),
+    services: sorted(services),
+    prefixes,
+  };
 }
 
 export function mergeSeeds(...all: readonly Seeds[]): Seeds {
@@ -75,8 +81,6 @@ export function mergeSeeds(...all: readonly Seeds[]): Seeds {
     accounts: sorted(all.flatMap((s) => s.accounts)),
     organizations: sorted(all.flatMap((s) => s.organizations)),
     services: sorted(all.flatMap((s) => s.services)),
-    prefixes: Object.fromEntries(
-      [...new Set(all.flatMap((s) => Object.keys(s.prefixes)))].map((b) => [b, sorted(all.flatMap((s) => s.prefixes[b] ?? []))]),
-    ),
+    prefixes: Object.fromEntries([...new Set(all.flatMap((s) => Object.keys(s.prefixes)))].map((b) => [b, sorted(all.flatMap((s) => s.prefixes[b] ?? []))])),
   };
 }

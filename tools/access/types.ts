@@ -31,16 +31,7 @@ export interface NamedPolicy {
   readonly document: PolicyDocument;
 }
 
-export type PrincipalKind =
-  | "role"
-  | "group-member"
-  | "user"
-  | "external"
-  | "organization"
-  | "service"
-  | "account-probe"
-  | "third-account"
-  | "anonymous";
+export type PrincipalKind = "role" | "group-member" | "user" | "external" | "organization" | "service" | "account-probe" | "third-account" | "anonymous";
 
 export interface MatrixPrincipal {
   /** Short stable label used in cell keys: `role/<name>`, `member/<group>`, `probe/<alias>`, `anonymous`. */
@@ -84,7 +75,13 @@ export interface Probe {
    * same request, as the bucket policy sees it (object ARN in the bucket,
    * s3:DataAccessPoint* context). Both must allow.
    */
-  readonly viaBucket?: { readonly resource: string; readonly resourceAccount: string; readonly context: Readonly<Record<string, string>>; readonly resourcePolicy?: NamedPolicy; readonly blockPublicAccess: boolean };
+  readonly viaBucket?: {
+    readonly resource: string;
+    readonly resourceAccount: string;
+    readonly context: Readonly<Record<string, string>>;
+    readonly resourcePolicy?: NamedPolicy;
+    readonly blockPublicAccess: boolean;
+  };
   /**
    * Object reads/writes through an access point on an SSE-KMS bucket also need
    * the bucket's key, used by S3 on the caller's behalf: the key probe

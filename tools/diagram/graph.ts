@@ -95,7 +95,10 @@ function s3Edges(model: StackModel, actor: Actor): GraphEdge[] {
   const statements = actor.documents.flatMap(allows);
   const out: GraphEdge[] = [];
   for (const bucket of model.buckets) {
-    const label = s3Label(bucket, statements.filter((s) => asList(s.Resource).some((r) => onBucket(bucket, r))));
+    const label = s3Label(
+      bucket,
+      statements.filter((s) => asList(s.Resource).some((r) => onBucket(bucket, r))),
+    );
     if (label) out.push({ from: actor.id, to: nodeId("bucket", bucket.name), label });
   }
   return out;

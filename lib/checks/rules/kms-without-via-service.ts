@@ -31,7 +31,15 @@ export const kmsWithoutViaServiceRule: Rule = {
           const foreign = principalArns(s).some((a) => accountOfArn(a) !== p.account) || s.Principal === "*";
           if (foreign) out.push(warn(p, s, `${actions.join(", ")} on the key to principals of other accounts`));
         } else if ((p.kind === "role-inline" || p.kind === "group-inline") && asList(s.Resource).some((r) => bucketKeys.has(r))) {
-          out.push(warn(p, s, `${actions.join(", ")} on bucket key ${asList(s.Resource).filter((r) => bucketKeys.has(r)).join(", ")}`));
+          out.push(
+            warn(
+              p,
+              s,
+              `${actions.join(", ")} on bucket key ${asList(s.Resource)
+                .filter((r) => bucketKeys.has(r))
+                .join(", ")}`,
+            ),
+          );
         }
       }
     }

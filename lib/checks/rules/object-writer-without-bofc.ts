@@ -4,7 +4,8 @@ import { putDenies } from "./shared";
 export const objectWriterWithoutBofcRule: Rule = {
   id: "object-writer-without-bofc",
   severity: "error",
-  explanation: "A bucket with ObjectWriter ownership that does not require the bucket-owner-full-control ACL leaves objects written by other accounts unreadable by the owner.",
+  explanation:
+    "A bucket with ObjectWriter ownership that does not require the bucket-owner-full-control ACL leaves objects written by other accounts unreadable by the owner.",
   docs: [
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html",
     "https://docs.aws.amazon.com/AmazonS3/latest/API/API_OwnershipControlsRule.html",

@@ -73,9 +73,22 @@ export const policySizeRule: Rule = {
     }
     for (const r of model.roles) {
       const inline = r.inline.filter((p) => p.kind === "role-inline");
-      if (inline.length) check("role-inline", inline[0].address, r.arn, inline.reduce((n, p) => n + policySize(p), 0));
+      if (inline.length)
+        check(
+          "role-inline",
+          inline[0].address,
+          r.arn,
+          inline.reduce((n, p) => n + policySize(p), 0),
+        );
     }
-    for (const g of model.groups) if (g.inline.length) check("group-inline", g.inline[0].address, g.arn, g.inline.reduce((n, p) => n + policySize(p), 0));
+    for (const g of model.groups)
+      if (g.inline.length)
+        check(
+          "group-inline",
+          g.inline[0].address,
+          g.arn,
+          g.inline.reduce((n, p) => n + policySize(p), 0),
+        );
     return out;
   },
 };

@@ -53,7 +53,8 @@ function tf(p: Parts): TfJson {
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }],
     });
   }
-  if (p.ownership) add("aws_s3_bucket_ownership_controls", "o", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", rule: [{ object_ownership: p.ownership }] });
+  if (p.ownership)
+    add("aws_s3_bucket_ownership_controls", "o", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", rule: [{ object_ownership: p.ownership }] });
   if (p.fn) add("aws_lambda_function", "f", { provider: provider("b"), function_name: "writer", environment: [{ variables: p.fn }] });
   return {
     provider: {
@@ -68,19 +69,55 @@ function tf(p: Parts): TfJson {
 
 /** The deny statements BucketShare writes for an SSE-KMS bucket (algorithm, key, SSE-C). */
 const PIN: Statement[] = [
-  { Sid: "Alg", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } } },
-  { Sid: "Key", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN } } },
-  { Sid: "SseC", Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } } },
+  {
+    Sid: "Alg",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: "arn:aws:s3:::data-b/*",
+    Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+  },
+  {
+    Sid: "Key",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: "arn:aws:s3:::data-b/*",
+    Condition: { StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": KEY_ARN } },
+  },
+  {
+    Sid: "SseC",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:PutObject",
+    Resource: "arn:aws:s3:::data-b/*",
+    Condition: { Null: { "s3:x-amz-server-side-encryption-customer-algorithm": "false" } },
+  },
 ];
-const KEY_FOR_A: Statement = { Sid: "UseA", Effect: "Allow", Principal: { AWS: ROLE_A }, Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: "*", Condition: VIA_S3 };
+const KEY_FOR_A: Statement = {
+  Sid: "UseA",
+  Effect: "Allow",
+  Principal: { AWS: ROLE_A },
+  Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+  Resource: "*",
+  Condition: VIA_S3,
+};
 const ROLE_KMS: Statement = { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN, Condition: VIA_S3 };
 const many = Array.from({ length: 600 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`);
 
 type Case = [name: string, parts: Parts, findings: number];
 const TABLES: Record<string, Case[]> = {
   "policy-size": [
-    ["a small bucket policy", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
-    ["a bucket policy naming 600 roles", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: many }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    [
+      "a small bucket policy",
+      { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] },
+      0,
+    ],
+    [
+      "a bucket policy naming 600 roles",
+      { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: many }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] },
+      1,
+    ],
     ["a trust policy naming 600 roles", { trust: [{ Effect: "Allow", Principal: { AWS: many }, Action: "sts:AssumeRole" }] }, 1],
   ],
   "list-bucket-on-object-arn": [
@@ -98,41 +135,135 @@ const TABLES: Record<string, Case[]> = {
     ["a Deny of s3:*", { role: [{ Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
   ],
   "wildcard-principal": [
-    ["Principal * narrowed by aws:PrincipalOrgID", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } } }] }, 0],
-    ["Principal * with only a TLS condition", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Bool: { "aws:SecureTransport": "true" } } }] }, 1],
+    [
+      "Principal * narrowed by aws:PrincipalOrgID",
+      {
+        bucketPolicy: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::data-b/*",
+            Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } },
+          },
+        ],
+      },
+      0,
+    ],
+    [
+      "Principal * with only a TLS condition",
+      {
+        bucketPolicy: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::data-b/*",
+            Condition: { Bool: { "aws:SecureTransport": "true" } },
+          },
+        ],
+      },
+      1,
+    ],
     ['Principal { AWS: "*" }', { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
-    ["a Null test on a caller key does not narrow", { bucketPolicy: [{ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { Null: { "aws:PrincipalOrgID": "false" } } }] }, 1],
+    [
+      "a Null test on a caller key does not narrow",
+      {
+        bucketPolicy: [
+          {
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::data-b/*",
+            Condition: { Null: { "aws:PrincipalOrgID": "false" } },
+          },
+        ],
+      },
+      1,
+    ],
   ],
   "account-root-principal": [
     ["a role ARN", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
-    ["an account root", { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    [
+      "an account root",
+      { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] },
+      1,
+    ],
     [
       "an account root narrowed by aws:PrincipalArn",
-      { bucketPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*", Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:user/*` } } }] },
+      {
+        bucketPolicy: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${A}:root` },
+            Action: "s3:GetObject",
+            Resource: "arn:aws:s3:::data-b/*",
+            Condition: { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${A}:user/*` } },
+          },
+        ],
+      },
       0,
     ],
   ],
   "kms-identity-grant": [
-    ["a reader with the key", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] }, 0],
-    ["a reader without the key", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
+    [
+      "a reader with the key",
+      { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] },
+      0,
+    ],
+    [
+      "a reader without the key",
+      { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] },
+      1,
+    ],
     ["a reader of a bucket without KMS", { role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
   ],
   "kms-key-policy-grant": [
-    ["the bucket and the key grant account A's role", { keyPolicy: [KEY_FOR_A], bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 0],
-    ["the bucket grants account A's role, the key does not", { keyPolicy: [], bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] }, 1],
-    ["a role of account A in the stack, not in the key policy", { keyPolicy: [], bucketPolicy: PIN, roleAccount: "a", role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] }, 1],
+    [
+      "the bucket and the key grant account A's role",
+      {
+        keyPolicy: [KEY_FOR_A],
+        bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }],
+      },
+      0,
+    ],
+    [
+      "the bucket grants account A's role, the key does not",
+      { keyPolicy: [], bucketPolicy: [...PIN, { Effect: "Allow", Principal: { AWS: ROLE_A }, Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }] },
+      1,
+    ],
+    [
+      "a role of account A in the stack, not in the key policy",
+      { keyPolicy: [], bucketPolicy: PIN, roleAccount: "a", role: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::data-b/*" }, ROLE_KMS] },
+      1,
+    ],
   ],
   "kms-without-via-service": [
     ["a key statement for account A with kms:ViaService", { keyPolicy: [KEY_FOR_A], bucketPolicy: PIN }, 0],
     ["a key statement for account A without kms:ViaService", { keyPolicy: [{ ...KEY_FOR_A, Condition: undefined }], bucketPolicy: PIN }, 1],
-    ["a role policy on the bucket key without kms:ViaService", { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN }] }, 1],
+    [
+      "a role policy on the bucket key without kms:ViaService",
+      { keyPolicy: [], bucketPolicy: PIN, role: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN }] },
+      1,
+    ],
   ],
   "object-writer-without-bofc": [
     ["BucketOwnerEnforced", { ownership: "BucketOwnerEnforced" }, 0],
     ["ObjectWriter without a bucket-owner-full-control Deny", { ownership: "ObjectWriter" }, 1],
     [
       "ObjectWriter with the Deny",
-      { ownership: "ObjectWriter", bucketPolicy: [{ Effect: "Deny", Principal: "*", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-b/*", Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } } }] },
+      {
+        ownership: "ObjectWriter",
+        bucketPolicy: [
+          {
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: "arn:aws:s3:::data-b/*",
+            Condition: { StringNotEquals: { "s3:x-amz-acl": "bucket-owner-full-control" } },
+          },
+        ],
+      },
       0,
     ],
   ],

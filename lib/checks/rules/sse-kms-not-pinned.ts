@@ -4,7 +4,8 @@ import { putDenies } from "./shared";
 export const sseKmsNotPinnedRule: Rule = {
   id: "sse-kms-not-pinned",
   severity: "error",
-  explanation: "An SSE-KMS bucket whose policy does not deny writes with SSE-S3, another KMS key or SSE-C lets a writer choose an encryption the owner does not control.",
+  explanation:
+    "An SSE-KMS bucket whose policy does not deny writes with SSE-S3, another KMS key or SSE-C lets a writer choose an encryption the owner does not control.",
   docs: [
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html",
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-condition-keys.html",

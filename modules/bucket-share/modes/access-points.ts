@@ -193,7 +193,10 @@ export class AccessPointSet {
 export function accessPointRegion(field: string, region: string | undefined, provider: AwsProvider): string {
   const r = region ?? provider.region;
   if (r === undefined || Token.isUnresolved(r)) {
-    throw new ConfigError(field, "is required with accessPoints: true when the provider has no literal region (access point ARNs in the policies name the region), e.g. \"eu-west-1\"");
+    throw new ConfigError(
+      field,
+      'is required with accessPoints: true when the provider has no literal region (access point ARNs in the policies name the region), e.g. "eu-west-1"',
+    );
   }
   return v.region(field, r);
 }
