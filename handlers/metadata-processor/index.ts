@@ -729,8 +729,8 @@ async function processSqs(
       failures.push({ itemIdentifier: id as string });
       failedRecords.push(`message ${id}: ${err.message.slice(0, 300)}`);
     }
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- kept: dropping it renames identifiers in the minified bundle and so changes the demo stacks' asset hash
     for (const k of ["records", "written", "tombstones", "skipped", "permanent", "failed"] as const)
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- kept: dropping it renames identifiers in the minified bundle and so changes the demo stacks' asset hash
       totals[k] += typeof sub[k] === "number" ? (sub[k] as number) : 0;
     if (Array.isArray(sub.permanentRecords)) permanentRecords.push(...(sub.permanentRecords as string[]).map((r) => `message ${id}: ${r}`));
   }
