@@ -25,10 +25,9 @@ import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import {
   BucketShareGrant,
-  consumerGrant,
+  grantOnShare,
   duplicateSids,
   IBucketShare,
-  isShareConsumer,
   OBJECT_OWNERSHIPS,
   ObjectOwnership,
   ParsedGrant,
@@ -37,7 +36,6 @@ import {
   ShareConsumer,
   ShareGrant,
   ShareGrantOptions,
-  shareGrantOf,
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
@@ -315,11 +313,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * whose `address` is what the consumer passes as `Bucket`.
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    const granted = consumerGrant(consumer, options);
-    const g = this.record(granted, "grant()");
-    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
-    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
-    return grant;
+    return grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
   }
 
   /**

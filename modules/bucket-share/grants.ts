@@ -3,6 +3,7 @@ import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
 import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
 import * as v from "../../lib/validate";
+import type { ShareMode } from "./modes/mode";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
 
@@ -249,4 +250,23 @@ export function duplicateSids(doc: PolicyDocument): string[] {
     seen.add(s.Sid);
   }
   return [...dup];
+}
+
+/**
+ * The grant call of both share kinds: record the resource side (`record`:
+ * the share's own bucket-policy/key bookkeeping), build the grant with the
+ * mode's address and identity side, and bind it to a consumer construct.
+ */
+export function grantOnShare(
+  share: Parameters<typeof shareS3Grant>[0] & Parameters<typeof shareGrantOf>[0],
+  mode: Pick<ShareMode, "name" | "address" | "identityGrant">,
+  record: (grant: BucketShareGrant, field: string) => ParsedGrant,
+  consumer: ShareConsumer,
+  options: ShareGrantOptions,
+): ShareGrant {
+  const granted = consumerGrant(consumer, options);
+  const g = record(granted, "grant()");
+  const grant = shareGrantOf(share, mode.name, granted, g, mode.address(g), mode.identityGrant(shareS3Grant(share, g.level, g.prefix), g));
+  if (isShareConsumer(consumer)) consumer.bindGrant(grant);
+  return grant;
 }

@@ -31,10 +31,9 @@ import * as v from "../../lib/validate";
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
 import {
   BucketShareGrant,
-  consumerGrant,
+  grantOnShare,
   duplicateSids,
   IBucketShare,
-  isShareConsumer,
   OBJECT_OWNERSHIPS,
   ObjectOwnership,
   ParsedGrant,
@@ -43,7 +42,6 @@ import {
   ShareConsumer,
   ShareGrant,
   ShareGrantOptions,
-  shareGrantOf,
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
@@ -479,11 +477,7 @@ export class BucketShare extends Construct implements IBucketShare {
    * consumer passes as `Bucket` (the access point ARN in access-point mode).
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    const granted = consumerGrant(consumer, options);
-    const g = this.record(granted, "grant()");
-    const grant = shareGrantOf(this, this.mode.name, granted, g, this.mode.address(g), this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g));
-    if (isShareConsumer(consumer)) consumer.bindGrant(grant);
-    return grant;
+    return grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
   }
 
   /**
