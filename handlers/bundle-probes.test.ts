@@ -53,6 +53,8 @@ class Container {
   private buffer = "";
   private waiting: ((o: Outcome) => void)[] = [];
   public stderr = "";
+  /** Everything the container printed (log lines, EMF metrics). */
+  public stdout = "";
 
   constructor(handler: string, env: Record<string, string>) {
     this.child = spawn(process.execPath, ["-e", DRIVER], {
@@ -60,6 +62,7 @@ class Container {
     });
     this.child.stdout.on("data", (c: Buffer) => {
       this.buffer += c.toString("utf8");
+      this.stdout += c.toString("utf8");
       let i: number;
       while ((i = this.buffer.indexOf("\nOUTCOME ")) >= 0) {
         const end = this.buffer.indexOf("\n", i + 1);
@@ -137,6 +140,12 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
     expect(await c.invoke({ event: { data: 3 } })).toMatchObject({ ok: true });
     const attempts = fake.assumeRoleCalls.slice(before).filter((r) => /^attempt=1;/.test(String(r.headers["amz-sdk-request"])));
     expect(attempts).toHaveLength(1); // then the back-off: no STS call on the third invocation
+    // the fallback is something to alarm on: an EMF metric, not only a log line
+    const emf = c.stdout
+      .split("\n")
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l.slice(l.indexOf("{"))) as Record<string, unknown>);
+    expect(emf.some((m) => m.CredentialFallbacks === 1)).toBe(true);
   });
 
   it("clock skew (sessions that look expired on arrival): one STS call per invocation, never a loop", async () => {
@@ -161,6 +170,51 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
     expect(out.ok).toBe(false);
     expect(out.error?.message).toMatch(/key/);
     expect(fake.seen).toEqual([]);
+  });
+
+  it("get never answers more than Lambda's response limit: 1 MiB of NUL bytes (6 MiB once JSON-escaped) is refused naming the size and the remedy", async () => {
+    fake.store = new Map([["/reporting-bucket/incoming/nul.bin", { body: Buffer.alloc(1024 * 1024, 0), etag: '"nul"' }]]);
+    const c = writer({ MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+    const out = await c.invoke({ event: { operation: "get", key: "incoming/nul.bin" } });
+    expect(out).toMatchObject({ ok: false, error: { name: "ResponseTooLargeError" } });
+    expect(out.error?.message).toMatch(/over Lambda's synchronous response limit of 6291556 bytes.*range.*presigned GET URL/);
+    // a small object comes back whole
+    fake.store.set("/reporting-bucket/incoming/small.txt", { body: Buffer.from("hello"), etag: '"s"' });
+    expect(await c.invoke({ event: { operation: "get", key: "incoming/small.txt" } })).toMatchObject({ ok: true, value: { body: "hello" } });
+  });
+
+  it("the processor: a late ObjectCreated(v1) landing after ObjectRemoved(v1)'s tombstone leaves the tombstone (create-only write answered 412)", async () => {
+    fake.store = new Map();
+    const c = new Container("metadata-processor", {
+      ...EXECUTION,
+      TARGET_BUCKET: "reporting-data",
+      TARGET_PREFIX: "metadata/",
+      TARGET_ROLE_ARN: "arn:aws:iam::333333333333:role/reporting-writer",
+      TARGET_REGION: "eu-west-1",
+      TARGET_BUCKET_OWNER: "333333333333",
+      SOURCE_BUCKETS: "prod-data",
+      AWS_LAMBDA_FUNCTION_NAME: "probe-proc",
+      AWS_ENDPOINT_URL: fake.url,
+    });
+    containers.push(c);
+    const rec = (eventName: string, sequencer: string) => ({
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName,
+          awsRegion: "eu-west-1",
+          s3: { bucket: { name: "prod-data" }, object: { key: "data/k.csv", versionId: "v1", eTag: "e1", size: 11, sequencer } },
+        },
+      ],
+    });
+    expect(await c.invoke({ event: rec("ObjectRemoved:Delete", "02") })).toMatchObject({ ok: true });
+    const docKey = [...fake.store.keys()].find((k) => k.startsWith("/reporting-data/metadata/prod-data/data/k.csv@v1"));
+    expect(docKey).toBeDefined();
+    const tombstone = fake.store.get(docKey as string)?.body.toString("utf8");
+    expect(JSON.parse(tombstone as string)).toMatchObject({ deleted: true });
+    // the other container's create, delivered late
+    expect(await c.invoke({ event: rec("ObjectCreated:Put", "01") })).toMatchObject({ ok: true });
+    expect(fake.store.get(docKey as string)?.body.toString("utf8")).toBe(tombstone);
   });
 
   it("the processor takes S3 events wrapped in SQS messages: documents written, a malformed message dropped (permanent), a throttled one returned in batchItemFailures", async () => {

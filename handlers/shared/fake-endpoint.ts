@@ -39,6 +39,13 @@ export class FakeAwsEndpoint {
   /** Answer AssumeRole with 400 Throttling / S3 calls with 503 SlowDown. */
   public stsThrottled = false;
   public s3Throttled = false;
+  /**
+   * Opt-in object store (`/<bucket>/<key>` → object): with it, GET answers the
+   * stored object (404 NoSuchKey otherwise) and PUT stores, honouring S3's
+   * conditional writes (If-None-Match: * → 412 when the key exists; If-Match
+   * → 412 unless it is the stored ETag). Without it PUT always succeeds.
+   */
+  public store: Map<string, { body: Buffer; etag: string }> | undefined;
   /** Lifetime of the credentials AssumeRole hands out (a near-expiry issuer when small). @default 3600000 */
   public credentialLifetimeMs = 3600_000;
 
@@ -73,6 +80,7 @@ export class FakeAwsEndpoint {
     this.stsThrottled = false;
     this.s3Throttled = false;
     this.credentialLifetimeMs = 3600_000;
+    this.store = undefined;
   }
 
   /** AssumeRole requests seen so far. */
@@ -135,6 +143,36 @@ export class FakeAwsEndpoint {
         "last-modified": "Tue, 04 Mar 2025 05:00:00 GMT",
         ...(version !== null ? { "x-amz-version-id": version } : {}),
       });
+      res.end();
+      return;
+    }
+    const objectPath = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && this.store) {
+      const o = this.store.get(decodeURIComponent(objectPath));
+      if (!o) {
+        res.writeHead(404, { "content-type": "application/xml" });
+        res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`);
+        return;
+      }
+      res.writeHead(200, { etag: o.etag, "content-length": String(o.body.length), "content-type": "application/octet-stream" });
+      res.end(o.body);
+      return;
+    }
+    if (req.method === "PUT" && this.store && !this.s3Denied) {
+      const key = decodeURIComponent(objectPath);
+      const existing = this.store.get(key);
+      const ifNoneMatch = req.headers["if-none-match"];
+      const ifMatch = req.headers["if-match"];
+      if ((ifNoneMatch === "*" && existing) || (ifMatch !== undefined && existing?.etag !== ifMatch)) {
+        res.writeHead(412, { "content-type": "application/xml" });
+        res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`,
+        );
+        return;
+      }
+      const etag = `"put-${this.store.size + 1}"`;
+      this.store.set(key, { body: Buffer.from(body, "utf8"), etag });
+      res.writeHead(200, { etag, "x-amz-version-id": `sv${this.store.size}` });
       res.end();
       return;
     }
