@@ -286,6 +286,19 @@ describe("BucketShare metadata-only grant", () => {
   });
 });
 
+describe("BucketShare metadata-only grant on an SSE-S3 bucket", () => {
+  it("refuses: without a key s3:GetObject reads bodies too, naming the call and the fix", () => {
+    expectConfigError(
+      () =>
+        synthModule((scope, p) => {
+          new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "shared-data-b", encryption: "s3" }).metadataGrant();
+        }),
+      "BucketShare(share).metadataGrant",
+      's3Grant("read", prefix)',
+    );
+  });
+});
+
 describe("BucketShare bad input", () => {
   it.each([
     [{ bucketName: "Bad_Bucket" }, "BucketShare(share).bucketName", "lowercase"],

@@ -541,8 +541,20 @@ export class BucketShare extends Construct implements IBucketShare {
    * decrypting. For a principal of the owning account (no bucket-policy
    * statement needed), e.g. an S3-triggered function that only inspects the
    * object it was told about.
+   *
+   * Only on an SSE-KMS bucket: HeadObject needs `s3:GetObject`
+   * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, Permissions),
+   * and without a key to withhold that same action reads every object's body,
+   * so on an SSE-S3 bucket (`encryption: "s3"`) this refuses instead of
+   * quietly granting full read.
    */
   public metadataGrant(prefix = ""): S3Grant {
+    if (this.kmsKeyArn === undefined) {
+      throw new ConfigError(
+        `BucketShare(${this.node.id}).metadataGrant`,
+        'needs an SSE-KMS bucket: with encryption "s3" the s3:GetObject that HeadObject needs also reads every object body (no key to withhold). Use encryption "kms", or s3Grant("read", prefix) if full read is what you mean',
+      );
+    }
     return { ...this.s3Grant("read", prefix), kmsKeyArn: undefined, metadataOnly: true };
   }
 }
