@@ -1,4 +1,13 @@
-import { assertOnly, CDKTN_RENAMES, cdktnPackageJson, FLAVOURS, references, rewriteSpecifiers } from "../scripts/flavours";
+import {
+  assertOnly,
+  CDKTN_APP_RENAMES,
+  CDKTN_RENAMES,
+  cdktnPackageJson,
+  FLAVOURS,
+  references,
+  renameQuotedPackages,
+  rewriteSpecifiers,
+} from "../scripts/flavours";
 import { diffJson } from "../scripts/compare-synth";
 import * as fs from "fs";
 import * as os from "os";
@@ -64,5 +73,21 @@ describe("the cdktn flavour build (scripts/flavours.ts)", () => {
       ["//.metadata.version", true],
       ["resource.aws_s3_bucket.b.region", false],
     ]);
+  });
+});
+
+describe("the cdktn example app's configuration (scripts/flavours.ts renameQuotedPackages)", () => {
+  it("renames our package where tsconfig types and jest's setupFilesAfterEnv name it, and nothing else", () => {
+    const tsconfig = '{ "compilerOptions": { "types": ["node", "jest", "xacct-s3/access/jest"] } }';
+    expect(renameQuotedPackages(tsconfig, CDKTN_APP_RENAMES)).toEqual({
+      text: '{ "compilerOptions": { "types": ["node", "jest", "xacct-s3-cdktn/access/jest"] } }',
+      count: 1,
+    });
+    const jest = 'module.exports = { setupFilesAfterEnv: ["xacct-s3/access/jest"], transform: { x: ["ts-jest", {}] } };';
+    expect(renameQuotedPackages(jest, CDKTN_APP_RENAMES).text).toBe(
+      'module.exports = { setupFilesAfterEnv: ["xacct-s3-cdktn/access/jest"], transform: { x: ["ts-jest", {}] } };',
+    );
+    // already renamed, or merely starting with the name: untouched
+    expect(renameQuotedPackages('["xacct-s3-cdktn/access/jest", "xacct-s3x"]', CDKTN_APP_RENAMES).count).toBe(0);
   });
 });

@@ -258,6 +258,21 @@ export function packAll(root: string, into: string, only?: FlavourName): Array<{
 /** Renames for an app: the framework and providers, and our package to its cdktn flavour. */
 export const CDKTN_APP_RENAMES: ReadonlyArray<readonly [string, string]> = [...CDKTN_RENAMES, [FLAVOURS.cdktf.packageName, FLAVOURS.cdktn.packageName]];
 
+/** Quoted string literals that are exactly a renamed package or a subpath of it ("xacct-s3/access/jest"), renamed. */
+export function renameQuotedPackages(text: string, renames: ReadonlyArray<readonly [string, string]>): { text: string; count: number } {
+  let count = 0;
+  const out = text.replace(/(["'])([@\w./-]+)\1/g, (whole, q: string, name: string) => {
+    for (const [from, to] of renames) {
+      if (name === from || name.startsWith(`${from}/`)) {
+        count += 1;
+        return `${q}${to}${name.slice(from.length)}${q}`;
+      }
+    }
+    return whole;
+  });
+  return { text: out, count };
+}
+
 /**
  * The cdktn copy of an example app (generic: whatever files the app has): every .ts/.js file's
  * specifiers rewritten, its package.json's cdktf framework/provider pins replaced by the cdktn pins,
@@ -270,6 +285,13 @@ export function cdktnExample(src: string, dst: string): { rewritten: number } {
   let rewritten = 0;
   for (const file of walk(dst, (f) => /\.(ts|js|mjs|cjs)$/.test(f))) {
     const r = rewriteSpecifiers(fs.readFileSync(file, "utf8"), CDKTN_APP_RENAMES);
+    if (r.count > 0) fs.writeFileSync(file, r.text);
+    rewritten += r.count;
+  }
+  // Package names the app's configuration names as plain strings, not specifiers: tsconfig.json
+  // "types" and jest's setupFilesAfterEnv (the access matchers: "xacct-s3/access/jest").
+  for (const file of walk(dst, (f) => /(^|\/)(tsconfig[^/]*\.json|jest\.config\.(js|cjs|mjs|ts))$/.test(f))) {
+    const r = renameQuotedPackages(fs.readFileSync(file, "utf8"), CDKTN_APP_RENAMES);
     if (r.count > 0) fs.writeFileSync(file, r.text);
     rewritten += r.count;
   }
