@@ -39,8 +39,9 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/nested-clients/sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { buildSync } from "esbuild";
 import { bundleHandler, ESBUILD_OPTIONS, HANDLERS_DIR } from "../lib/bundle";
-import { FakeAwsEndpoint } from "../handlers/shared/fake-endpoint";
+import { FakeAwsEndpoint, type FakeEndpointOptions } from "../handlers/shared/fake-endpoint";
 import { logger } from "../handlers/shared/log";
+import { metrics } from "../handlers/shared/metrics";
 import { __resetForTests, handler as writerHandler } from "../handlers/writer";
 import { handler as processorHandler } from "../handlers/metadata-processor";
 import { seedHandler } from "./seed001";
@@ -85,10 +86,15 @@ async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; lines: numb
   const saved = consoles.map((c) => methods.map((m) => c[m]));
   let lines = 0;
   for (const c of consoles) for (const m of methods) c[m] = () => void (lines += 1);
+  // Powertools Metrics prints its EMF lines through a Console of its own: silenced, not counted as log lines.
+  const emf = (metrics as unknown as { console: Record<string, unknown> }).console;
+  const emfLog = emf.log;
+  emf.log = () => undefined;
   try {
     return { value: await fn(), lines };
   } finally {
     consoles.forEach((c, i) => methods.forEach((m, j) => (c[m] = saved[i][j])));
+    emf.log = emfLog;
   }
 }
 
@@ -314,10 +320,21 @@ interface Throughput {
   readonly stsCalls: number;
 }
 
-async function processorThroughput(): Promise<Throughput[]> {
-  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::333333333333:assumed-role/reporting-writer/bench-processor", headEtag: "e1" });
+/** Run `fn` against a fresh local fake STS/S3 endpoint; the process environment is restored and the endpoint closed after. */
+async function withFakeEndpoint<T>(options: FakeEndpointOptions, fn: (fake: FakeAwsEndpoint) => Promise<T>): Promise<T> {
+  const fake = await FakeAwsEndpoint.start(options);
   const saved = { ...process.env };
   try {
+    return await fn(fake);
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+    await fake.close();
+  }
+}
+
+async function processorThroughput(): Promise<Throughput[]> {
+  return withFakeEndpoint({ assumedRoleArn: "arn:aws:sts::333333333333:assumed-role/reporting-writer/bench-processor", headEtag: "e1" }, async (fake) => {
     Object.assign(process.env, {
       TARGET_BUCKET: "reporting-data",
       TARGET_PREFIX: "metadata/",
@@ -363,11 +380,7 @@ async function processorThroughput(): Promise<Throughput[]> {
       });
     }
     return out;
-  } finally {
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-    await fake.close();
-  }
+  });
 }
 
 // ---------------------------------------------------------------- credential states (real SDK, fake STS/S3)
@@ -393,8 +406,10 @@ interface CredentialStateResult {
  * the same clock), so "near expiry" and the back-off are real code paths.
  */
 async function credentialStates(): Promise<CredentialStateResult[]> {
-  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" });
-  const saved = { ...process.env };
+  return withFakeEndpoint({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" }, (fake) => credentialStatesOn(fake));
+}
+
+async function credentialStatesOn(fake: FakeAwsEndpoint): Promise<CredentialStateResult[]> {
   const realNow = Date.now;
   const states: { state: string; how: string; lifetimeMs: number; after: () => void; n: number }[] = [
     { state: "fresh", how: "1 h sessions", lifetimeMs: 3600_000, after: () => undefined, n: WARM },
@@ -469,9 +484,6 @@ async function credentialStates(): Promise<CredentialStateResult[]> {
     return out;
   } finally {
     Date.now = realNow;
-    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-    await fake.close();
   }
 }
 
@@ -500,42 +512,41 @@ function rssAfterInvocations(): RssResult {
 }
 
 async function rssChild(count = 10_000): Promise<RssResult> {
-  const fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" });
-  const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
-  const gc = (): void => (global as { gc?: () => void }).gc?.();
   // the real SDK stack here: no aws-sdk-client-mock
   s3Mock.restore();
   stsMock.restore();
   seedStsMock.restore();
-  try {
-    writerEnv();
-    Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url });
-    __resetForTests();
-    await quietly(async () => {
-      for (let i = 0; i < 200; i++) await writerHandler({ data: { i } }, { awsRequestId: `warmup-${i}` });
-    });
-    fake.seen.length = 0;
-    gc();
-    const before = process.memoryUsage();
-    await quietly(async () => {
-      for (let i = 0; i < count; i++) {
-        await writerHandler({ data: { i } }, { awsRequestId: `rss-${i}` });
-        if (i % 1000 === 0) fake.seen.length = 0; // the fake's own request log is not the handler's memory
-      }
-    });
-    fake.seen.length = 0;
-    gc();
-    const after = process.memoryUsage();
-    return {
-      invocations: count,
-      rssBeforeMiB: mib(before.rss),
-      rssAfterMiB: mib(after.rss),
-      heapBeforeMiB: mib(before.heapUsed),
-      heapAfterMiB: mib(after.heapUsed),
-    };
-  } finally {
-    await fake.close();
-  }
+  return withFakeEndpoint({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/bench-writer" }, (fake) => rssOn(fake, count));
+}
+
+async function rssOn(fake: FakeAwsEndpoint, count: number): Promise<RssResult> {
+  const mib = (b: number): number => Math.round((b / 1048576) * 10) / 10;
+  const gc = (): void => (global as { gc?: () => void }).gc?.();
+  writerEnv();
+  Object.assign(process.env, { AWS_ENDPOINT_URL: fake.url });
+  __resetForTests();
+  await quietly(async () => {
+    for (let i = 0; i < 200; i++) await writerHandler({ data: { i } }, { awsRequestId: `warmup-${i}` });
+  });
+  fake.seen.length = 0;
+  gc();
+  const before = process.memoryUsage();
+  await quietly(async () => {
+    for (let i = 0; i < count; i++) {
+      await writerHandler({ data: { i } }, { awsRequestId: `rss-${i}` });
+      if (i % 1000 === 0) fake.seen.length = 0; // the fake's own request log is not the handler's memory
+    }
+  });
+  fake.seen.length = 0;
+  gc();
+  const after = process.memoryUsage();
+  return {
+    invocations: count,
+    rssBeforeMiB: mib(before.rss),
+    rssAfterMiB: mib(after.rss),
+    heapBeforeMiB: mib(before.heapUsed),
+    heapAfterMiB: mib(after.heapUsed),
+  };
 }
 
 // ---------------------------------------------------------------- report
