@@ -107,6 +107,22 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
     return c;
   };
 
+  const processor = (): Container => {
+    const c = new Container("metadata-processor", {
+      ...EXECUTION,
+      TARGET_BUCKET: "reporting-data",
+      TARGET_PREFIX: "metadata/",
+      TARGET_ROLE_ARN: "arn:aws:iam::333333333333:role/reporting-writer",
+      TARGET_REGION: "eu-west-1",
+      TARGET_BUCKET_OWNER: "333333333333",
+      SOURCE_BUCKETS: "prod-data",
+      AWS_LAMBDA_FUNCTION_NAME: "probe-proc",
+      AWS_ENDPOINT_URL: fake.url,
+    });
+    containers.push(c);
+    return c;
+  };
+
   beforeAll(async () => {
     fake = await FakeAwsEndpoint.start({ assumedRoleArn: "arn:aws:sts::222222222222:assumed-role/xacct-writer/probe-fn", headEtag: "e1" });
   });
@@ -185,18 +201,7 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
 
   it("the processor: a late ObjectCreated(v1) landing after ObjectRemoved(v1)'s tombstone leaves the tombstone (create-only write answered 412)", async () => {
     fake.store = new Map();
-    const c = new Container("metadata-processor", {
-      ...EXECUTION,
-      TARGET_BUCKET: "reporting-data",
-      TARGET_PREFIX: "metadata/",
-      TARGET_ROLE_ARN: "arn:aws:iam::333333333333:role/reporting-writer",
-      TARGET_REGION: "eu-west-1",
-      TARGET_BUCKET_OWNER: "333333333333",
-      SOURCE_BUCKETS: "prod-data",
-      AWS_LAMBDA_FUNCTION_NAME: "probe-proc",
-      AWS_ENDPOINT_URL: fake.url,
-    });
-    containers.push(c);
+    const c = processor();
     const rec = (eventName: string, sequencer: string) => ({
       Records: [
         {
@@ -218,18 +223,7 @@ describe("black-box probes of the bundled handlers against a fake STS/S3", () =>
   });
 
   it("the processor takes S3 events wrapped in SQS messages: documents written, a malformed message dropped (permanent), a throttled one returned in batchItemFailures", async () => {
-    const c = new Container("metadata-processor", {
-      ...EXECUTION,
-      TARGET_BUCKET: "reporting-data",
-      TARGET_PREFIX: "metadata/",
-      TARGET_ROLE_ARN: "arn:aws:iam::333333333333:role/reporting-writer",
-      TARGET_REGION: "eu-west-1",
-      TARGET_BUCKET_OWNER: "333333333333",
-      SOURCE_BUCKETS: "prod-data",
-      AWS_LAMBDA_FUNCTION_NAME: "probe-proc",
-      AWS_ENDPOINT_URL: fake.url,
-    });
-    containers.push(c);
+    const c = processor();
     const s3Event = {
       Records: [
         {
