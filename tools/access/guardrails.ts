@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { PolicyDocument, Statement } from "../../lib/policy";
+import { statementsOf } from "../../lib/model/stack-model";
+import type { PolicyDocument } from "../../lib/policy";
 
 /**
  * The organisation's guardrails as inputs of the access review: service
@@ -146,8 +147,7 @@ export function mapGuardrails(policies: readonly GuardrailPolicy[], map: Guardra
 /** AWS attaches FullAWSAccess to every root, OU and account unless the organisation replaced it (an allow-list strategy). */
 const FULL_AWS_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 
-const hasAllow = (d: PolicyDocument): boolean =>
-  (Array.isArray(d.Statement) ? d.Statement : [d.Statement as unknown as Statement]).some((s) => s.Effect === "Allow");
+const hasAllow = (d: PolicyDocument): boolean => statementsOf(d).some((s) => s.Effect === "Allow");
 
 /** The engine's input shape (`@cloud-copilot/iam-simulate` SimulationOrgPolicies): one entry per level of the OU hierarchy. */
 export interface OrgPolicyLevel {

@@ -162,8 +162,9 @@ async function directCells(
   memo: EvaluationMemo,
   allowedOnly: boolean,
   eval_: EvaluateOptions,
+  /** `guardrailsKey(eval_.guardrails)`, computed once per matrix. */
+  guard: string,
 ): Promise<DirectCells> {
-  const guard = guardrailsKey(eval_.guardrails);
   const out: DirectCells = { cells: [], probes: [], evaluated: 0 };
   for (const probe of probes) {
     if (!applies(principal, probe)) continue;
@@ -225,9 +226,11 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   const allowedOnly = opts.allowedOnly ?? false;
   const plan = allowedOnly && !exhaustive ? planProbes(model, probes, seeds) : undefined;
   let evaluated = 0;
+  const evalOptions: EvaluateOptions = { exhaustive, guardrails: opts.guardrails };
+  const guard = guardrailsKey(opts.guardrails);
   for (const p of principals) {
     const { asked, skipped } = plan ? probesFor(p, probes, plan) : { asked: probes, skipped: 0 };
-    const d = await directCells(p, asked, memo, allowedOnly, { exhaustive, guardrails: opts.guardrails });
+    const d = await directCells(p, asked, memo, allowedOnly, evalOptions, guard);
     evaluated += d.evaluated + skipped;
     direct.set(p, d);
   }
