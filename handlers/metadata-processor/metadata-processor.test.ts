@@ -16,6 +16,11 @@ import {
 } from "../shared/testing";
 import { HandlerConfigError } from "../shared/errors";
 import { __resetForTests, handler, type BatchResponse, type MetadataDocument, type ProcessSummary, type TombstoneDocument } from "./index";
+import { checkEveryTestAgainst } from "../shared/contract-testing";
+import { METADATA_PROCESSOR_CALLS } from "./calls.contract";
+
+// Every scenario below is a call-contract check too: no command outside METADATA_PROCESSOR_CALLS.
+checkEveryTestAgainst("metadata-processor", METADATA_PROCESSOR_CALLS);
 
 const ROLE = "arn:aws:iam::333333333333:role/reporting-writer";
 const T0 = "2025-03-04T05:06:07.000Z";

@@ -15,6 +15,10 @@ import {
   useFakeClock,
 } from "../shared/testing";
 import { __resetForTests, compareSequencers, handler, type BatchResponse, type SqsBatchResponse } from "./index";
+import { checkEveryTestAgainst } from "../shared/contract-testing";
+import { METADATA_PROCESSOR_CALLS } from "./calls.contract";
+
+checkEveryTestAgainst("metadata-processor", METADATA_PROCESSOR_CALLS);
 
 const T0 = "2025-03-04T05:06:07.000Z";
 const ENV = {

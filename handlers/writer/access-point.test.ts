@@ -2,6 +2,10 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AccessDeniedError } from "../shared/errors";
 import { awsError, captureLogs, ctx, restoreEnv, s3Mock, setEnv, stsMock, useFakeClock } from "../shared/testing";
 import { __resetForTests, handler, type PutResult } from "./index";
+import { checkEveryTestAgainst } from "../shared/contract-testing";
+import { WRITER_CALLS } from "./calls.contract";
+
+checkEveryTestAgainst("writer", WRITER_CALLS);
 
 /** The writer in access-point mode: TARGET_BUCKET is the function's access point ARN (bucket-policy pattern, no role). */
 const AP = "arn:aws:s3:eu-west-1:222222222222:accesspoint/writer-fn-exec-w-0123456789";

@@ -17,6 +17,11 @@ import {
   useFakeClock,
 } from "../shared/testing";
 import { __resetForTests, handler, type GetResult, type ListResult, type PutResult } from "./index";
+import { checkEveryTestAgainst } from "../shared/contract-testing";
+import { WRITER_CALLS } from "./calls.contract";
+
+// Every scenario below is a call-contract check too: no command outside WRITER_CALLS.
+checkEveryTestAgainst("writer", WRITER_CALLS);
 
 const ROLE = "arn:aws:iam::222222222222:role/xacct-writer";
 const KMS = "arn:aws:kms:eu-west-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab";
