@@ -35,6 +35,12 @@ export { EngineMissingError, ENGINE_PACKAGE, ENGINE_VERSION } from "./evaluate";
 export { GuardrailInputError, mapGuardrails, readGuardrail, readGuardrailMap } from "./guardrails";
 export type { GuardrailKind, GuardrailMap, GuardrailPolicy, Guardrails } from "./guardrails";
 export { compareMatrices, failsOn, totals };
+export { BUILTIN_CONTRACTS, callsOfStack, deploymentsOf, proveCalls, proveDeclaredCalls } from "./calls";
+export type { CallCheck, CallTarget, Deployment, PrincipalCalls } from "./calls";
+export { undeclaredCalls, AUTH_PARAMS } from "../../handlers/shared/call-contract";
+export type { CallContract, CallCredentials, CallNeed, CallResource, DeclaredCall, ParamRule, SentCommand } from "../../handlers/shared/call-contract";
+export { WRITER_CALLS } from "../../handlers/writer/calls.contract";
+export { METADATA_PROCESSOR_CALLS } from "../../handlers/metadata-processor/calls.contract";
 
 /** The synthesized stacks of a cdktf.out directory, read as they are (never synthesized). */
 export function loadSynthDir(outdir: string, log?: (line: string) => void): SynthesizedStack[] {

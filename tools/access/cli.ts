@@ -6,6 +6,7 @@ import { EngineMissingError } from "./evaluate";
 import { GuardrailInputError } from "./guardrails";
 import { loadStacks, NoStacksError, SynthesizedStack } from "./load";
 import { writeBetweenMarkers } from "./markers";
+import { callsOfStack } from "./calls";
 import { computeMatrix } from "./matrix";
 import { PlanInputError } from "./plan";
 import { renderMarkdown } from "./render";
@@ -45,7 +46,12 @@ async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) 
   }
   const stacks = chooseStacks(loadStacks(path.resolve(args.outdir), { synth: synthPolicy(args), log: err }), args.stacks);
   const matrices: StackMatrix[] = [];
-  for (const s of stacks) matrices.push(await computeMatrix(s.name, s.model, s.extras, { guardrails }));
+  for (const s of stacks) {
+    const m = await computeMatrix(s.name, s.model, s.extras, { guardrails });
+    // The call proof of the handlers the stack deploys (section CALLS; JSON field "calls").
+    const calls = await callsOfStack(s.model, s.extras, { guardrails });
+    matrices.push(calls.length ? { ...m, calls } : m);
+  }
   if (args.write) {
     const changed = writeBetweenMarkers(args.write, ACCESS_MARKERS, renderMarkdown(matrices, { all: args.all }));
     err(`${args.write}: access matrices ${changed ? "updated" : "unchanged"}`);

@@ -1,3 +1,4 @@
+import type { PrincipalCalls } from "./calls";
 import type { Cell, DecidingStatement, PolicySource, StackMatrix } from "./types";
 
 /** Words for cells, shared by the text, markdown and JSON renderings. */
@@ -64,3 +65,29 @@ export function select(m: StackMatrix, all: boolean): Selection {
 export const summaryLine = (m: StackMatrix, s: Selection, all: boolean): string =>
   `${m.principals.length} principals × ${m.probeCount} probes: ${s.allowed} Allowed cells, ${s.denied} denied probes` +
   (all ? "" : " (not listed; --all lists them)");
+
+/** `3 proven (put, get, list), 1 refused (get-version), 2 granted but unused`: one principal's call proof. */
+export function callsSummary(c: PrincipalCalls): string {
+  const part = (n: readonly string[], what: string): string => `${n.length} ${what}${n.length ? ` (${n.join(", ")})` : ""}`;
+  return `${part(c.proven, "proven")}, ${part(c.refused, "refused")}, ${c.unused.length} granted but unused`;
+}
+
+/** The refused needs of a principal: `get s3:GetObject <resource> [context]: <deciding>`. */
+export function refusedChecks(c: PrincipalCalls, code?: (s: string) => string): string[] {
+  return c.checks
+    .filter((k) => k.decision !== "Allowed")
+    .map((k) => `${k.call}: ${k.action} ${k.resource}${k.context ? ` [${k.context}]` : ""}: ${formatDeciding(k.deciding, code)} (${k.doc})`);
+}
+
+/** The text section of the call proof (nothing when the stack deploys no handler). */
+export function callsText(calls: readonly PrincipalCalls[] | undefined): string {
+  if (!calls || calls.length === 0) return "";
+  const lines = ["CALLS  (declared AWS calls of the deployed handlers, proven against the policies with their real context)"];
+  for (const c of calls) {
+    lines.push(`  ${c.principal}  (${c.deployment}, ${c.contract} contract): ${callsSummary(c)}`);
+    for (const r of refusedChecks(c)) lines.push(`    REFUSED  ${r}`);
+    for (const u of c.unused) lines.push(`    UNUSED   ${u}`);
+    for (const n of c.notMade) lines.push(`    NOT MADE ${n}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

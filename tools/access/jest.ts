@@ -16,6 +16,8 @@
  *   await expect(json).toDeny("anonymous", "s3:GetObject", "my-bucket/data/x.json");
  *   await expect(json).toAllow("role/app", "s3:ListBucket", "my-bucket", "prefix=data/");
  *   await expect(json).toGrantExactly(["role/app s3:GetObject my-bucket/data/x.json", ...]);
+ *   // your own code's AWS calls (the CallContract type of the built-in handlers' tables):
+ *   await expect(json).toAllowCalls("role/app-exec", MY_CALLS, { bucket: "my-bucket", prefix: "data/" });
  *
  * The subject is the JSON string of `Testing.synth(stack)`, its parsed object,
  * a cdktf stack, or a computed matrix. Principals, resources and contexts are
@@ -31,7 +33,10 @@
  */
 import { setImmediate } from "timers";
 import type { TfJson } from "../../lib/model/stack-model";
+import type { CallContract } from "../../handlers/shared/call-contract";
+import { proveDeclaredCalls, type CallTarget } from "./calls";
 import { diffAllowed } from "./diff";
+import { formatDeciding } from "./format";
 import type { Guardrails } from "./guardrails";
 import { stackFromJson } from "./load";
 import { computeMatrix } from "./matrix";
@@ -177,6 +182,37 @@ async function grantExactly(subject: AccessSubject, expected: readonly string[])
   };
 }
 
+/** The subject as a loaded stack (model + extras): the call proof needs the policies, not a matrix. */
+function stackOfSubject(subject: AccessSubject) {
+  if (isMatrix(subject))
+    throw new Error("toAllowCalls proves calls against the policies: give it the stack or the JSON of Testing.synth(stack), not a computed matrix");
+  if (isStack(subject)) {
+    const { Testing } = require("../../lib/framework") as typeof import("../../lib/framework");
+    return stackFromJson(subject.node?.id ?? "stack", JSON.parse(Testing.synth(subject as Parameters<typeof Testing.synth>[0])) as TfJson);
+  }
+  return stackFromJson("stack", typeof subject === "string" ? (JSON.parse(subject) as TfJson) : subject);
+}
+
+async function allowCalls(subject: AccessSubject, principal: string, calls: CallContract, target?: Partial<CallTarget>): Promise<Result> {
+  const s = stackOfSubject(subject);
+  const proofs = await proveDeclaredCalls(s.model, s.extras, principal, calls, target);
+  const refused = proofs.flatMap((p) =>
+    p.checks
+      .filter((c) => c.decision !== "Allowed")
+      .map((c) => `${p.principal} ${c.call}: ${c.action} ${c.resource}${c.context ? ` [${c.context}]` : ""}: ${formatDeciding(c.deciding)}`),
+  );
+  const unused = proofs.flatMap((p) => p.unused.map((u) => `${p.principal}: ${u}`));
+  const proven = proofs.flatMap((p) => p.proven.map((id) => `${p.principal} ${id}`));
+  const list = (title: string, xs: string[]): string => (xs.length ? `\n${title} (${xs.length}):\n  ${xs.join("\n  ")}` : "");
+  return refused.length === 0
+    ? { pass: true, message: () => `expected a call of ${principal} to be refused, but every declared call is Allowed${list("proven", proven)}` }
+    : {
+        pass: false,
+        message: () =>
+          `expected every declared call of ${principal} to be Allowed${list("refused", refused)}${list("proven", proven)}${list("granted but used by no declared call", unused)}`,
+      };
+}
+
 // ------------------------------------------------------------------ a forgotten await
 //
 // The matchers are async (the evaluator is). `expect(x).toAllow(...)` without `await` used to
@@ -265,7 +301,20 @@ export function toAllowWithinGuardrails(
   return tracked(this, "toAllowWithinGuardrails", () => allow(subject, principal, action, resource, context, guardrails));
 }
 
-export const accessMatchers = { toAllow, toDeny, toGrantExactly, toAllowWithinGuardrails };
+/**
+ * Every IAM action each declared call needs is Allowed, with the call's real
+ * principal, resource and context (`calls`: a CallContract, the type of the
+ * built-in handlers' tables in handlers/<handler>/calls.contract.ts).
+ * `principal`: `role/<name>` or the role ARN (the function's execution role or
+ * your consumer role). `target`: where the calls go (bucket, prefix, kmsKeyArn,
+ * roleArn, ...); default the environment of the stack's function whose
+ * execution role `principal` is. `.not` asserts that some call is refused.
+ */
+export function toAllowCalls(this: unknown, subject: AccessSubject, principal: string, calls: CallContract, target?: Partial<CallTarget>): Promise<Result> {
+  return tracked(this, "toAllowCalls", () => allowCalls(subject, principal, calls, target));
+}
+
+export const accessMatchers = { toAllow, toDeny, toGrantExactly, toAllowWithinGuardrails, toAllowCalls };
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -279,6 +328,8 @@ declare global {
       toGrantExactly(expected: readonly string[]): Promise<R>;
       /** Allowed with the organisation's SCPs and RCPs applied (`readGuardrails` of xacct-s3/access). Async: await it. */
       toAllowWithinGuardrails(guardrails: Guardrails, principal: string, action: string, resource: string, context?: string): Promise<R>;
+      /** Every declared AWS call of `principal` (a CallContract) is Allowed with its real context. Async: await it. */
+      toAllowCalls(principal: string, calls: CallContract, target?: Partial<CallTarget>): Promise<R>;
     }
   }
 }

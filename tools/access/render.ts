@@ -1,4 +1,4 @@
-import { accountsLine, formatDecision, formatWhy, select, summaryLine } from "./format";
+import { accountsLine, callsSummary, callsText, formatDecision, formatWhy, refusedChecks, select, summaryLine } from "./format";
 import { decidingAddress, JSON_SCHEMA_VERSION, type SarifResult, sarifLog, sarifResult } from "./render-diff";
 import type { Cell, StackMatrix } from "./types";
 
@@ -31,7 +31,8 @@ export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions
       const table = s.shown.length ? alignedTable([HEADER, ...s.shown.map((c) => row(c))]) : "(no cells)";
       const unread = (m.notEvaluated ?? []).map((x) => `NOT EVALUATED  ${x}\n`).join("");
       const acks = (m.acknowledgements ?? []).map((a) => `ACKNOWLEDGED  [${a.rule}] ${a.address}: ${a.reason}\n`).join("");
-      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}${acks}\n${table}\n`;
+      const calls = callsText(m.calls);
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}${acks}\n${table}\n${calls ? `\n${calls}` : ""}`;
     })
     .join("\n");
 }
@@ -43,6 +44,23 @@ function markdownRow(c: Cell): string {
   const [principal, action, resource, context, decision] = row(c);
   const cells = [code(principal), code(action), code(resource), code(context), decision, formatWhy(c, code)];
   return `| ${cells.map(md).join(" | ")} |`;
+}
+
+/** The call proof of the stack's handlers (nothing when it deploys none). */
+function callsMarkdown(m: StackMatrix): string[] {
+  const calls = m.calls ?? [];
+  if (calls.length === 0) return [];
+  const list = (xs: readonly string[]): string => xs.map(code).join("<br>");
+  return [
+    "Declared AWS calls of the deployed handlers, proven against the policies:",
+    "",
+    "| Principal | Function | Calls | Refused | Granted but unused |",
+    "| --- | --- | --- | --- | --- |",
+    ...calls.map(
+      (c) => `| ${[code(c.principal), `${code(c.deployment)} (${c.contract})`, callsSummary(c), list(refusedChecks(c)), list(c.unused)].map(md).join(" | ")} |`,
+    ),
+    "",
+  ];
 }
 
 /** The stack's acknowledged check warnings, with their reasons (nothing when it has none). */
@@ -72,6 +90,7 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
         "| --- | --- | --- | --- | --- | --- |",
         ...s.shown.map(markdownRow),
         "",
+        ...callsMarkdown(m),
         ...acknowledgedMarkdown(m),
       ].join("\n");
     })
@@ -90,6 +109,7 @@ export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions
       denied: s.denied,
       notEvaluated: m.notEvaluated ?? [],
       acknowledgements: m.acknowledgements ?? [],
+      ...(m.calls ? { calls: m.calls } : {}),
       cells: s.shown,
     };
   });

@@ -23,6 +23,10 @@ export interface StackExtras {
   readonly aliasOfAccount: Readonly<Record<string, string>>;
   /** Warnings of the synth-time checks acknowledged in the stack, with their reasons. */
   readonly acknowledgements: readonly AcknowledgementRecord[];
+  /** Buckets (by name) whose versioning is Enabled (aws_s3_bucket_versioning): the call proof's `unversioned-source` calls. */
+  readonly versionedBuckets?: ReadonlySet<string>;
+  /** Buckets (by name) with S3 Bucket Keys on: S3's KMS encryption context is then the bucket ARN, not the object's. */
+  readonly bucketKeyBuckets?: ReadonlySet<string>;
 }
 
 type Attrs = Record<string, unknown>;
@@ -61,11 +65,29 @@ function aliasOfAccount(model: StackModel): Record<string, string> {
   return out;
 }
 
+function versionedBuckets(tf: TfJson, model: StackModel): Set<string> {
+  const out = new Set<string>();
+  for (const a of Object.values(tf.resource?.aws_s3_bucket_versioning ?? {})) {
+    if (list(a.versioning_configuration).some((v) => v.status === "Enabled")) out.add(model.resolve(str(a.bucket)));
+  }
+  return out;
+}
+
+function bucketKeyBuckets(tf: TfJson, model: StackModel): Set<string> {
+  const out = new Set<string>();
+  for (const a of Object.values(tf.resource?.aws_s3_bucket_server_side_encryption_configuration ?? {})) {
+    if (list(a.rule).some((r) => r.bucket_key_enabled === true)) out.add(model.resolve(str(a.bucket)));
+  }
+  return out;
+}
+
 export function readStackExtras(tf: TfJson, model: StackModel): StackExtras {
   return {
     restrictPublicBuckets: restrictPublicBuckets(tf, model),
     notifications: notifications(tf, model),
     aliasOfAccount: aliasOfAccount(model),
     acknowledgements: readAcknowledgements(tf),
+    versionedBuckets: versionedBuckets(tf, model),
+    bucketKeyBuckets: bucketKeyBuckets(tf, model),
   };
 }

@@ -1,5 +1,6 @@
 import type { AcknowledgementRecord } from "../../lib/checks/acknowledge";
 import type { PolicyDocument } from "../../lib/policy";
+import type { PrincipalCalls } from "./calls";
 
 /**
  * The access matrix's vocabulary: who asks (MatrixPrincipal), what they ask
@@ -141,4 +142,10 @@ export interface StackMatrix {
   readonly cells: readonly Cell[];
   /** Warnings of the synth-time checks the stack acknowledged, with their reasons. */
   readonly acknowledgements?: readonly AcknowledgementRecord[];
+  /**
+   * The call proof (tools/access/calls.ts): per principal of each function the
+   * stack deploys, its declared AWS calls proven / refused, and the permissions
+   * no declared call uses. Computed by xacct-access (not by matrixOf).
+   */
+  readonly calls?: readonly PrincipalCalls[];
 }
