@@ -50,7 +50,7 @@ export type ContextValue = string;
 export interface CallNeed {
   readonly action: string;
   readonly resource: CallResource;
-  /** Condition keys of the request, as the policies see them. @default {} */
+  /** Condition keys of the request, as the policies see them. @default none */
   readonly context?: Readonly<Record<string, ContextValue>>;
   /** `kms`: only when the resource's bucket is SSE-KMS (the deployment has a key for it). @default always */
   readonly when?: "kms";
@@ -63,6 +63,7 @@ export interface CallNeed {
  * `required` always set, `optional` may be set or not, or the exact value it must have.
  * A parameter of {@link AUTH_PARAMS} that the call does not declare must be absent.
  */
+// eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the two keywords are documented members
 export type ParamRule = "required" | "optional" | string;
 
 /** One AWS call a handler makes. */
@@ -76,7 +77,7 @@ export interface DeclaredCall {
   /** When the handler makes it (one line). */
   readonly when: string;
   readonly credentials: CallCredentials;
-  /** The authorization-relevant parameters this call sends (see {@link AUTH_PARAMS}). @default {} */
+  /** The authorization-relevant parameters this call sends (see {@link AUTH_PARAMS}). @default none */
   readonly params?: Readonly<Record<string, ParamRule>>;
   /** Every IAM action the call needs, dependent ones (KMS, versions) included. */
   readonly needs: readonly CallNeed[];

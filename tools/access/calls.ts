@@ -346,8 +346,8 @@ function unusedGrants(principal: MatrixPrincipal, checks: readonly CallCheck[], 
   for (const p of principal.identityPolicies) {
     statementsOf(p.document).forEach((s, i) => {
       if (s.Effect !== "Allow") return;
-      const actions = asList(s.Action as string | string[] | undefined);
-      const resources = asList(s.Resource as string | string[] | undefined);
+      const actions = asList(s.Action);
+      const resources = asList(s.Resource);
       if (actions.length === 0 || resources.length === 0) return;
       for (const a of actions) {
         if (PLATFORM_SERVICES.has(a.split(":")[0].toLowerCase())) continue;

@@ -17,7 +17,7 @@
  *   await expect(json).toAllow("role/app", "s3:ListBucket", "my-bucket", "prefix=data/");
  *   await expect(json).toGrantExactly(["role/app s3:GetObject my-bucket/data/x.json", ...]);
  *   // your own code's AWS calls (the CallContract type of the built-in handlers' tables):
- *   await expect(json).toAllowCalls("role/app-exec", MY_CALLS, { bucket: "my-bucket", prefix: "data/" });
+ *   await expect(json).toAllowCalls("role/app-exec", MY_CALLS, \{ bucket: "my-bucket", prefix: "data/" \});
  *
  * The subject is the JSON string of `Testing.synth(stack)`, its parsed object,
  * a cdktf stack, or a computed matrix. Principals, resources and contexts are
