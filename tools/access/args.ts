@@ -44,6 +44,8 @@ export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>].
   name, someone else in each account, a third account and anonymous.
 
   (no command)      the access matrix of the synthesized stacks in <outdir>, as they are (their age is shown)
+                    and, per principal of each deployed handler, its declared AWS calls proven / refused and the
+                    permissions granted but used by no call (section CALLS; JSON field calls)
   plan <plan.json>  access before (prior_state) and after (planned_values) a saved plan: NEW and REMOVED
                     cells, UNCHANGED count, values unknown until apply. Make the file with
                     terraform plan -out=tfplan && terraform show -json tfplan > plan.json
