@@ -84,15 +84,25 @@ describe("the call proof of the demo stacks", () => {
     expect(writer.unused.some((u) => u.startsWith("kms:Decrypt on arn:aws:kms:"))).toBe(true);
   });
 
-  it("access-points: put through the writer's access point (access point, bucket and key policy) proven; its write-only grant refuses get and list", async () => {
+  it("access-points: put through the writer's access point (access point, bucket and key policy) proven; get and list not made (its write grant: TARGET_OPERATIONS=put)", async () => {
     const ps = await proof(synthesized(ALL)["access-points"]);
-    expect(summary(ps)).toEqual([{ principal: "role/xacct-ap-writer-exec", proven: ["put"], refused: ["get", "get-version", "list"] }]);
-    const put = byPrincipal(ps, "role/xacct-ap-writer-exec").checks.filter((c) => c.call === "put");
+    expect(summary(ps)).toEqual([{ principal: "role/xacct-ap-writer-exec", proven: ["put"], refused: [] }]);
+    const p = byPrincipal(ps, "role/xacct-ap-writer-exec");
+    expect(p.notMade).toEqual(["get", "get-version", "list"].map((id) => expect.stringMatching(new RegExp(`^${id}: operation "(get|list)" is not allowed by the function's grant \\(TARGET_OPERATIONS=put\\)`))));
+    const put = p.checks.filter((c) => c.call === "put");
     expect(put.map((c) => [c.action, c.decision])).toEqual([
       ["s3:PutObject", "Allowed"],
       ["kms:GenerateDataKey", "Allowed"],
     ]);
     expect(put[0].deciding.map((d) => d.source)).toEqual(["role-inline", "access-point", "bucket"]);
+  });
+
+  it("access-points: without TARGET_OPERATIONS the same writer's get and list are asked, and its write grant refuses them", async () => {
+    const tf = structuredClone(synthesized(ALL)["access-points"]);
+    const functions = (tf.resource as { aws_lambda_function: Record<string, { environment: { variables: Record<string, string> } }> }).aws_lambda_function;
+    for (const fn of Object.values(functions)) delete fn.environment.variables.TARGET_OPERATIONS;
+    const p = byPrincipal(await proof(tf), "role/xacct-ap-writer-exec");
+    expect([p.proven, p.refused, p.notMade]).toEqual([["put"], ["get", "get-version", "list"], []]);
   });
 
   it("lists the grants no declared call uses (s3:AbortMultipartUpload: the handlers send no multipart upload)", async () => {
@@ -201,11 +211,9 @@ describe("xacct-access shows the call proof per principal", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("CALLS  (declared AWS calls of the deployed handlers");
     expect(r.out).toContain(
-      "  role/xacct-ap-writer-exec  (xacct-ap-writer, writer contract): 1 proven (put), 3 refused (get, get-version, list), 1 granted but unused",
+      "  role/xacct-ap-writer-exec  (xacct-ap-writer, writer contract): 1 proven (put), 0 refused, 2 granted but unused",
     );
-    expect(r.out).toMatch(
-      /\n {4}REFUSED {2}get: s3:GetObject ap\/xacct-ap-writer-exec-w-[0-9a-f]+\/incoming\/x\.json \[owner=222222222222\]: no Allow in identity policy; no Allow in access point policy/,
-    );
+    expect(r.out).toContain('    NOT MADE get: operation "get" is not allowed by the function\'s grant (TARGET_OPERATIONS=put)');
     expect(r.out).toMatch(/\n {4}UNUSED {3}s3:AbortMultipartUpload on arn:aws:s3:us-east-1:222222222222:accesspoint\//);
   });
 

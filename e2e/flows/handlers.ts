@@ -94,11 +94,31 @@ export async function writerCheck(
   ]);
   const put = ok(outcomes[0], "put");
   check(put.key === key && put.bucket === bucket, `put returned ${JSON.stringify(put)}`);
-  const list = ok(outcomes[1], "list");
-  check(Array.isArray(list.keys) && (list.keys as string[]).includes(key), `list of ${dir} does not show ${key}: ${JSON.stringify(list.keys)}`);
-  const got = ok(outcomes[2], "get");
-  check(got.body === body, `get returned a different body: ${JSON.stringify(got.body)}`);
-  check(got.contentLength === Buffer.byteLength(body), `contentLength ${String(got.contentLength)} != ${Buffer.byteLength(body)} bytes`);
+  // TARGET_OPERATIONS (the grant's level): a write grant's writer refuses list and get itself, before
+  // any AWS call (AWS would answer AccessDenied; the emulator enforces no IAM and would serve them).
+  const enabled = (d.fn.variables.TARGET_OPERATIONS ?? "put,get,list").split(",");
+  const refusedOps: string[] = [];
+  for (const [i, op] of [
+    [1, "list"],
+    [2, "get"],
+  ] as const) {
+    if (enabled.includes(op)) continue;
+    const o = outcomes[i];
+    check(
+      o !== undefined && !o.ok && o.error?.name === "BadEventError" && /^operation: .*is not allowed for this writer/.test(o.error.message ?? ""),
+      `${op} with TARGET_OPERATIONS=${enabled.join(",")}: expected the handler's BadEventError on "operation", got ${JSON.stringify(o)}`,
+    );
+    refusedOps.push(op);
+  }
+  if (enabled.includes("list")) {
+    const list = ok(outcomes[1], "list");
+    check(Array.isArray(list.keys) && (list.keys as string[]).includes(key), `list of ${dir} does not show ${key}: ${JSON.stringify(list.keys)}`);
+  }
+  if (enabled.includes("get")) {
+    const got = ok(outcomes[2], "get");
+    check(got.body === body, `get returned a different body: ${JSON.stringify(got.body)}`);
+    check(got.contentLength === Buffer.byteLength(body), `contentLength ${String(got.contentLength)} != ${Buffer.byteLength(body)} bytes`);
+  }
 
   // The bucket owner (account B) sees exactly those bytes, SSE-KMS with the bucket's key.
   const owner = await deployerCreds(ctx, config.accounts.b.id, "owner-read");
@@ -112,7 +132,9 @@ export async function writerCheck(
   const mode = d.fn.variables.TARGET_ROLE_ARN ? `as ${d.fn.variables.TARGET_ROLE_ARN}` : "with the execution role";
   return {
     ok: true,
-    detail: `put/list/get ${Buffer.byteLength(body)} B under s3://${bucket}/${dir} ${mode}; byte-identical, also read by account ${config.accounts.b.id}`,
+    detail:
+      `${["put", "list", "get"].filter((op) => !refusedOps.includes(op)).join("/")} ${Buffer.byteLength(body)} B under s3://${bucket}/${dir} ${mode}; byte-identical, also read by account ${config.accounts.b.id}` +
+      (refusedOps.length ? `; ${refusedOps.join("/")} refused by the handler (TARGET_OPERATIONS=${enabled.join(",")}: a write grant)` : ""),
     log: path.join(ctx.logDir, stack, "handler.log"),
   };
 }

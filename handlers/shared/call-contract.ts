@@ -14,6 +14,8 @@
  * checks them with the `toAllowCalls` matcher of `xacct-s3/access/jest`.
  */
 
+import type { WriterOperation } from "./contract";
+
 /** The resources a call needs an action on, resolved per deployment (the function's environment, or what the test names). */
 export type CallResource =
   /** An object under the target prefix: `arn:aws:s3:::<TARGET_BUCKET>/<TARGET_PREFIX>...` (or the access point's `/object/...`). */
@@ -87,6 +89,12 @@ export interface DeclaredCall {
    * The access review proves it only there. @default every deployment
    */
   readonly onlyIf?: "unversioned-source";
+  /**
+   * The writer operation (event field `operation`) that makes the call: not
+   * made where the function's TARGET_OPERATIONS leaves it out (its grant's
+   * level does not allow it; the handler refuses the event first). @default made by every operation
+   */
+  readonly operation?: WriterOperation;
   /** The operation's API reference page. */
   readonly doc: string;
 }

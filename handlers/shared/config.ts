@@ -1,4 +1,4 @@
-import { DEFAULTS, ENV, LAMBDA_ENV } from "./contract";
+import { DEFAULTS, ENV, LAMBDA_ENV, WRITER_OPERATIONS, type WriterOperation } from "./contract";
 import { HandlerConfigError } from "./errors";
 import { validatePrefix } from "./keys";
 
@@ -34,6 +34,8 @@ export interface TargetConfig {
   readonly bucketOwner?: string;
   /** metadata-processor's allowlist (SOURCE_BUCKETS); undefined when unset. */
   readonly sourceBuckets?: readonly string[];
+  /** writer: the operations its grant allows (TARGET_OPERATIONS); undefined when unset (all). */
+  readonly operations?: readonly WriterOperation[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -199,6 +201,21 @@ export function parseTargetConfig(env: Env): TargetConfig {
     }
   }
 
+  let operations: WriterOperation[] | undefined;
+  const rawOperations = optional(env, ENV.operations);
+  if (rawOperations !== undefined) {
+    operations = [];
+    for (const op of rawOperations.split(",").map((o) => o.trim())) {
+      if (!(WRITER_OPERATIONS as readonly string[]).includes(op)) {
+        throw new HandlerConfigError(
+          ENV.operations,
+          `must be a comma-separated list of ${WRITER_OPERATIONS.map((o) => `"${o}"`).join(", ")} (set by the lambda-writer module from the grant's level) or unset; ${JSON.stringify(op.slice(0, 20))} is not one`,
+        );
+      }
+      operations.push(op as WriterOperation);
+    }
+  }
+
   return {
     bucket,
     prefix,
@@ -216,5 +233,6 @@ export function parseTargetConfig(env: Env): TargetConfig {
     executionRoleArn,
     bucketOwner,
     sourceBuckets,
+    ...(operations !== undefined ? { operations } : {}),
   };
 }

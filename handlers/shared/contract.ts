@@ -26,6 +26,13 @@ export const ENV = {
    */
   bucketOwner: "TARGET_BUCKET_OWNER",
   /**
+   * writer: comma-separated operations its grant allows (`put`, `get`,
+   * `list`), set by the lambda-writer module from the grant's level (write:
+   * `put`; readwrite: `put,get,list`). An event asking for another operation
+   * is refused before any AWS call, naming the grant; unset = all operations.
+   */
+  operations: "TARGET_OPERATIONS",
+  /**
    * metadata-processor: comma-separated names of the buckets whose events it
    * accepts (the s3Trigger bucket); records of any other bucket are refused.
    */
@@ -53,6 +60,19 @@ export const LAMBDA_ENV = {
   /** Lambda's advanced logging control: the lowest level the Powertools Logger prints (unset: INFO). */
   logLevel: "AWS_LAMBDA_LOG_LEVEL",
 } as const;
+
+/** The writer's operations (event field `operation`). */
+export const WRITER_OPERATIONS = ["put", "get", "list"] as const;
+export type WriterOperation = (typeof WRITER_OPERATIONS)[number];
+
+/**
+ * The writer operations a grant level allows: `write` is s3:PutObject only,
+ * `read` is s3:GetObject(+Version) and s3:ListBucket, `readwrite` both
+ * (lib/policy/s3-access.ts, the actions of each level).
+ */
+export function writerOperationsFor(level: "read" | "write" | "readwrite"): readonly WriterOperation[] {
+  return level === "write" ? ["put"] : level === "read" ? ["get", "list"] : WRITER_OPERATIONS;
+}
 
 /** Defaults the handlers apply when the module leaves a variable unset. */
 export const DEFAULTS = {

@@ -57,6 +57,7 @@ export const WRITER_CALLS: CallContract = [
   ASSUME_TARGET_ROLE,
   {
     id: "put",
+    operation: "put",
     service: "S3",
     command: "PutObjectCommand",
     when: 'operation "put"',
@@ -87,6 +88,7 @@ export const WRITER_CALLS: CallContract = [
   },
   {
     id: "get",
+    operation: "get",
     service: "S3",
     command: "GetObjectCommand",
     when: 'operation "get" without versionId',
@@ -105,6 +107,7 @@ export const WRITER_CALLS: CallContract = [
   },
   {
     id: "get-version",
+    operation: "get",
     service: "S3",
     command: "GetObjectCommand",
     when: 'operation "get" with versionId',
@@ -124,6 +127,7 @@ export const WRITER_CALLS: CallContract = [
   },
   {
     id: "list",
+    operation: "list",
     service: "S3",
     command: "ListObjectsV2Command",
     when: 'operation "list"',

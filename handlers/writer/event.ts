@@ -1,4 +1,5 @@
 import type { TargetConfig } from "../shared/config";
+import { ENV, WRITER_OPERATIONS } from "../shared/contract";
 import { BadEventError } from "../shared/errors";
 import { generatedKey, validateKey, validateListPrefix } from "../shared/keys";
 import { checkBodySize } from "../shared/s3write";
@@ -34,7 +35,7 @@ export type WriterRequest =
 
 export type Operation = WriterRequest["operation"];
 
-export const OPERATIONS: readonly Operation[] = ["put", "get", "list"];
+export const OPERATIONS: readonly Operation[] = WRITER_OPERATIONS;
 
 /** How `body` travels in the event / result: text (UTF-8) or base64 for binary objects. */
 export type BodyEncoding = "utf-8" | "base64";
@@ -102,6 +103,13 @@ export function parseWriterEvent(event: unknown, config: TargetConfig, requestId
     );
   }
   const operation = op as Operation;
+  if (config.operations !== undefined && !config.operations.includes(operation)) {
+    throw new BadEventError(
+      "operation",
+      `"${operation}" is not allowed for this writer: its grant allows ${config.operations.map((o) => `"${o}"`).join(", ") || "no operation"} (${ENV.operations}=${config.operations.join(",")}). ` +
+        `To ${operation === "put" ? "write" : "read"}, ask for a grant that includes it: share.grant(writer, { level: "readwrite", prefix })`,
+    );
+  }
   for (const field of Object.keys(e)) {
     if (!FIELDS[operation].includes(field)) {
       throw new BadEventError(field.slice(0, 50), `is not a field of operation "${operation}"; accepted fields: ${FIELDS[operation].join(", ")}`);

@@ -321,11 +321,28 @@ describe("configuration", () => {
     ["external id without role", { TARGET_ROLE_ARN: undefined }, /^TARGET_EXTERNAL_ID: is set but TARGET_ROLE_ARN is not/],
     ["bad KMS key", { TARGET_KMS_KEY_ARN: "my key" }, /^TARGET_KMS_KEY_ARN: must be a KMS key ARN/],
     ["bad bucket name", { TARGET_BUCKET: "Reporting_Bucket" }, /^TARGET_BUCKET: must be an S3 bucket name/],
+    ["unknown operation in TARGET_OPERATIONS", { TARGET_OPERATIONS: "put,delete" }, /^TARGET_OPERATIONS: must be a comma-separated list of "put", "get", "list" .*; "delete" is not one/],
   ] as [string, Record<string, string | undefined>, RegExp][])("rejects %s", async (_name, overrides, message) => {
     env(overrides);
     const err = await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HandlerConfigError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it("TARGET_OPERATIONS=put (a write grant): get and list are refused before any AWS call, naming the grant; put goes through", async () => {
+    env({ TARGET_OPERATIONS: "put" });
+    for (const event of [{ operation: "get", key: "incoming/a.json" }, { operation: "list" }]) {
+      const err = await handler(event, ctx("r")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadEventError);
+      expect((err as BadEventError).field).toBe("operation");
+      expect((err as Error).message).toMatch(
+        new RegExp(`^operation: "${event.operation}" is not allowed for this writer: its grant allows "put" \\(TARGET_OPERATIONS=put\\)\\. To read, ask for a grant that includes it`),
+      );
+    }
+    expect(s3Mock.calls()).toHaveLength(0);
+    expect(stsMock.calls()).toHaveLength(0);
+    await handler({ data: 1 }, ctx("r"));
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(1);
   });
 
   it("parses the configuration once per container", async () => {

@@ -3,7 +3,7 @@ import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
-import { assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
+import { AccessLevel, assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 
@@ -40,6 +40,8 @@ export interface IAssumableRoleTarget {
   readonly externalId?: string;
   /** Whether the trust policy demands MFA (no Lambda can satisfy that). */
   readonly requireMfa: boolean;
+  /** The level of the role's grant: a built-in writer assuming the role enables only the operations it allows. @default unknown (every operation) */
+  readonly accessLevel?: AccessLevel;
 }
 
 export interface AssumableRoleProps {
@@ -99,6 +101,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   public readonly maxSessionDurationSeconds: number;
   public readonly externalId?: string;
   public readonly requireMfa: boolean;
+  /** The level of `access`. */
+  public readonly accessLevel: AccessLevel;
   private readonly trusted: IGrantee[] = [];
   private readonly iamUsers: IamUserTrust[] = [];
   private readonly partition: string;
@@ -124,6 +128,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
 
     const grant = props.access;
     v.keyPrefix(f("access.prefix"), grant.prefix);
+    this.accessLevel = grant.level;
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
 
     this.role = new IamRole(this, "role", {

@@ -95,6 +95,9 @@ export abstract class LambdaCode {
 
   public abstract readonly kind: "builtin" | "entry" | "directory";
 
+  /** The built-in handler's name (`kind` "builtin" only). @internal */
+  public readonly builtinHandler?: BuiltinHandler;
+
   /**
    * Resolve the code for a function. `field` names the code prop in errors;
    * `runtime` is the function's `runtime` prop, if set.
@@ -105,8 +108,10 @@ export abstract class LambdaCode {
 
 class BuiltinCode extends LambdaCode {
   public readonly kind = "builtin" as const;
-  constructor(private readonly name: string) {
+  public override readonly builtinHandler: BuiltinHandler;
+  constructor(private readonly name: BuiltinHandler) {
     super();
+    this.builtinHandler = name;
   }
   public resolve(field: string, runtimeField: string, runtime: string | undefined): ResolvedLambdaCode {
     const r = lambdaRuntime(runtimeField, runtime ?? "nodejs22.x", NODE_ONLY, "the built-in handlers (bundled for Node.js)");

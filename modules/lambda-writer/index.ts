@@ -12,10 +12,11 @@ import {
   SqsQueue,
   SqsQueuePolicy,
 } from "../../lib/framework/aws";
-import { ENV } from "../../handlers/shared/contract";
+import { ENV, writerOperationsFor } from "../../handlers/shared/contract";
 import { ConfigError } from "../../lib/errors";
 import { AssetType, Construct, ITerraformDependable, Lazy, TerraformAsset, Token } from "../../lib/framework";
 import {
+  AccessLevel,
   assumeRoleStatement,
   batchOperationsStatements,
   batchOperationsTrustPolicy,
@@ -282,6 +283,8 @@ export class LambdaWriter extends Construct implements IShareConsumer {
   private readonly maxBody: number;
   /** Built-in handlers need a write grant covering the target; your own code takes any level. */
   private readonly builtin: boolean;
+  /** The built-in writer (TARGET_OPERATIONS from its grant's level). */
+  private readonly builtinWriter: boolean;
   private readonly assumeRoleEnv: Record<string, string> = {};
   private readonly assumeRoleStatements: Statement[] = [];
 
@@ -312,6 +315,7 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     this.partition = partition;
     this.maxBody = maxBody;
     this.builtin = code.kind === "builtin";
+    this.builtinWriter = code.builtinHandler === "writer";
     (props.grants ?? []).forEach((g, i) => v.keyPrefix(f(`grants[${i}].prefix`), g.prefix));
     const access = props.access === undefined ? [] : Array.isArray(props.access) ? (props.access as readonly ShareGrant[]) : [props.access as ShareGrant];
     access.forEach((g, i) => {
@@ -616,6 +620,10 @@ export class LambdaWriter extends Construct implements IShareConsumer {
         bucketOwner,
       );
     if (props.s3Trigger) env[ENV.sourceBuckets] = v.bucketName(f("s3Trigger.bucketName"), props.s3Trigger.bucketName);
+    // The built-in writer refuses, before any AWS call, the operations its grant does not allow (a get
+    // on a write grant would be AccessDenied on AWS): the access review's call proof skips them too.
+    const level = this.builtinWriter && target !== undefined ? this.targetLevel(target) : undefined;
+    if (level !== undefined) env[ENV.operations] = writerOperationsFor(level).join(",");
     return { ...env, ...this.assumeRoleEnv, ...(props.environment ?? {}) };
   }
 
@@ -645,6 +653,37 @@ export class LambdaWriter extends Construct implements IShareConsumer {
       accountId: g.accountId,
       ...(g.objectWriterOwnership ? { objectWriterOwnership: true } : {}),
     };
+  }
+
+  /**
+   * The level the function holds on its target: the assumed role's, or the
+   * union of the grants covering the target's bucket (or access point) and
+   * prefix; undefined when unknown (every operation stays enabled).
+   */
+  private targetLevel(target: LambdaTarget): AccessLevel | undefined {
+    if (this.props.assumeRole) return this.props.assumeRole.role.accessLevel;
+    const levels = new Set(this.coveringGrants(target.bucketName, target.prefix ?? "").map((g) => g.level));
+    if (levels.size === 0) return undefined;
+    if (levels.has("readwrite") || (levels.has("read") && levels.has("write"))) return "readwrite";
+    return levels.has("write") ? "write" : "read";
+  }
+
+  /**
+   * The grants covering `prefix` of the target: an access point ARN is covered
+   * by the grant of that access point, an access point alias (only AWS knows
+   * whose) by any access-point grant, a bucket name by the grants on that bucket.
+   */
+  private coveringGrants(bucket: string, prefix: string): S3Grant[] {
+    const targetArn = `arn:${this.partition}:s3:::${bucket}`;
+    return this.allGrants().filter(
+      (g) =>
+        prefix.startsWith(g.prefix) &&
+        (bucket.startsWith("arn:")
+          ? grantAccessPointArn(g, this.roleArn) === bucket
+          : bucket.endsWith("-s3alias")
+            ? g.accessPoint !== undefined
+            : g.bucketArn === targetArn),
+    );
   }
 
   /** The execution role's S3 grants: `grants`, then the bound share grants' identity sides. */
@@ -678,14 +717,9 @@ export class LambdaWriter extends Construct implements IShareConsumer {
         `"${bucket}" is shared in access-point mode: this function must address its access point ${grantAccessPointArn(viaAccessPoint, this.roleArn)}, every call to the bucket name is AccessDenied. Leave target out and call share.grant(writer, { level, prefix }) (or pass access: share.grant(...)): the grant knows the address`,
       );
     }
-    const fits = (g: S3Grant): boolean => (!this.builtin || g.level !== "read") && prefix.startsWith(g.prefix);
     // Access-point mode: the target is the access point of this function's grant (or its alias, which
     // only AWS knows: then any access-point grant covering the prefix is taken as the one).
-    const covering = bucket.startsWith("arn:")
-      ? grants.find((g) => fits(g) && grantAccessPointArn(g, this.roleArn) === bucket)
-      : bucket.endsWith("-s3alias")
-        ? grants.find((g) => fits(g) && g.accessPoint !== undefined)
-        : grants.find((g) => g.bucketArn === targetArn && fits(g));
+    const covering = this.coveringGrants(bucket, prefix).find((g) => !this.builtin || g.level !== "read");
     if (!covering) {
       throw new ConfigError(
         f("grants"),

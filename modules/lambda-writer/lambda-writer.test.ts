@@ -140,6 +140,14 @@ describe("LambdaWriter options", () => {
 describe("LambdaWriter bucket owner, source allowlist and batch operations", () => {
   const envOf = (tf: ReturnType<typeof writer>["tf"]) => (only(tf, "aws_lambda_function").environment as { variables: Record<string, string> }).variables;
 
+  it("the built-in writer's TARGET_OPERATIONS follows its grant's level: write = put, readwrite = put,get,list; the assumed role's level in assume-role mode; unset for own code and for a role of unknown level", () => {
+    expect(envOf(writer({ assumeRole: undefined, grants: [WRITE] }).tf).TARGET_OPERATIONS).toBe("put");
+    expect(envOf(writer({ assumeRole: undefined, grants: [{ ...WRITE, level: "readwrite" }] }).tf).TARGET_OPERATIONS).toBe("put,get,list");
+    expect(envOf(writer({ assumeRole: undefined, grants: [WRITE, { ...WRITE, level: "read" }] }).tf).TARGET_OPERATIONS).toBe("put,get,list");
+    expect(envOf(writer({ assumeRole: { role: { ...TARGET, accessLevel: "write" } } }).tf).TARGET_OPERATIONS).toBe("put");
+    expect(envOf(writer({}).tf).TARGET_OPERATIONS).toBeUndefined();
+  });
+
   it("target.accountId sets TARGET_BUCKET_OWNER (ExpectedBucketOwner); without a role and without it, none is sent", () => {
     expect(envOf(writer({ target: { bucketName: "data-b", prefix: "in/", accountId: "333333333333" } }).tf).TARGET_BUCKET_OWNER).toBe("333333333333");
     expect(envOf(writer({ assumeRole: undefined, grants: [WRITE] }).tf).TARGET_BUCKET_OWNER).toBeUndefined();

@@ -40,6 +40,8 @@ export interface CallTarget {
   readonly objectAcl?: string;
   /** SOURCE_BUCKETS. @default [] */
   readonly sourceBuckets?: readonly string[];
+  /** TARGET_OPERATIONS: the writer operations the function's grant allows. @default every operation */
+  readonly operations?: readonly string[];
 }
 
 /** A function (or role) whose calls are proven. */
@@ -119,6 +121,14 @@ export function deploymentOf(f: FunctionModel): Deployment {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    ...(e[ENV.operations]
+      ? {
+          operations: e[ENV.operations]
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        }
+      : {}),
   };
 }
 
@@ -330,6 +340,9 @@ class Prover {
   }
 
   notMade(call: DeclaredCall, d: CallTarget): string | undefined {
+    if (call.operation !== undefined && d.operations !== undefined && !d.operations.includes(call.operation)) {
+      return `${call.id}: operation "${call.operation}" is not allowed by the function's grant (${ENV.operations}=${d.operations.join(",")}); the handler refuses it before any AWS call`;
+    }
     if (call.onlyIf !== "unversioned-source") return undefined;
     const versioned = (d.sourceBuckets ?? []).filter((b) => this.extras.versionedBuckets?.has(b));
     return (d.sourceBuckets ?? []).length > 0 && versioned.length === (d.sourceBuckets ?? []).length
