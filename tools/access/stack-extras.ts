@@ -1,5 +1,5 @@
 import { type AcknowledgementRecord, readAcknowledgements } from "../../lib/checks/acknowledge";
-import type { StackModel, TfJson } from "../../lib/model/stack-model";
+import { EXISTING_BUCKET_MARKER, type StackModel, type TfJson } from "../../lib/model/stack-model";
 
 /**
  * What the access matrix and the diagram need from a synthesized stack that
@@ -23,6 +23,22 @@ export interface StackExtras {
   readonly aliasOfAccount: Readonly<Record<string, string>>;
   /** Warnings of the synth-time checks acknowledged in the stack, with their reasons. */
   readonly acknowledgements: readonly AcknowledgementRecord[];
+  /**
+   * The data perimeters of the stack's shares and roles (`perimeter` prop), as
+   * Organization membership: their member accounts' requests carry
+   * `aws:PrincipalOrgID`, requests to their resources `aws:ResourceOrgID`.
+   * @default none
+   */
+  readonly perimeter?: StackPerimeter;
+}
+
+/** The Organization of a stack's perimeters and what the stack knows of its accounts. */
+export interface StackPerimeter {
+  readonly organizationId: string;
+  /** Accounts of the Organization (the shares' and roles' own, their granted principals'). */
+  readonly memberAccounts: readonly string[];
+  /** Accounts outside it that the perimeter lets through (`trustedOutsideAccounts`). */
+  readonly trustedAccounts: readonly string[];
 }
 
 type Attrs = Record<string, unknown>;
@@ -61,11 +77,39 @@ function aliasOfAccount(model: StackModel): Record<string, string> {
   return out;
 }
 
+const jsonList = (x: unknown): string[] => {
+  try {
+    const v: unknown = JSON.parse(str(x) || "[]");
+    return Array.isArray(v) ? v.map(String) : [];
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * The perimeter markers (`locals`, `xacct_resource` = "perimeter", written by
+ * lib/perimeter.ts). Every perimeter of one stack names one Organization
+ * (the review models one): a second one is an error, not a silent pick.
+ */
+function perimeterOf(tf: TfJson): StackPerimeter | undefined {
+  const markers = Object.values(tf.locals ?? {}).filter(
+    (m): m is Record<string, unknown> => typeof m === "object" && m !== null && (m as Record<string, unknown>)[EXISTING_BUCKET_MARKER] === "perimeter",
+  );
+  if (markers.length === 0) return undefined;
+  const ids = [...new Set(markers.map((m) => str(m.organization_id)))];
+  if (ids.length > 1) throw new Error(`the stack's perimeters name ${ids.length} Organizations (${ids.join(", ")}): the access review models one`);
+  const all = (key: string): string[] => [...new Set(markers.flatMap((m) => jsonList(m[key])))].sort();
+  const trusted = all("trusted_accounts");
+  return { organizationId: ids[0], memberAccounts: all("member_accounts").filter((a) => !trusted.includes(a)), trustedAccounts: trusted };
+}
+
 export function readStackExtras(tf: TfJson, model: StackModel): StackExtras {
+  const perimeter = perimeterOf(tf);
   return {
     restrictPublicBuckets: restrictPublicBuckets(tf, model),
     notifications: notifications(tf, model),
     aliasOfAccount: aliasOfAccount(model),
     acknowledgements: readAcknowledgements(tf),
+    ...(perimeter ? { perimeter } : {}),
   };
 }
