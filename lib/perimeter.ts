@@ -76,7 +76,10 @@ export function resolvePerimeter(field: string, value: DataPerimeter | undefined
     const f = `${field}.trustedOutsideAccounts[${i}]`;
     const account = v.accountId(`${f}.account`, t?.account);
     if (typeof t.reason !== "string" || t.reason.trim() === "") {
-      throw new ConfigError(`${f}.reason`, `must say why principals of ${account} (outside ${organizationId}) are let through the perimeter (got ${JSON.stringify(t.reason)})`);
+      throw new ConfigError(
+        `${f}.reason`,
+        `must say why principals of ${account} (outside ${organizationId}) are let through the perimeter (got ${JSON.stringify(t.reason)})`,
+      );
     }
     return account;
   });
@@ -168,13 +171,16 @@ export function emitPerimeter(
   label: string,
   p: ResolvedPerimeter,
   memberAccounts: () => readonly string[],
-  opts: { readonly rcp?: boolean } = {},
+  /** `rcp: false`: the marker only; `writeFile: false`: the caller writes the RCP file with its own hand-off files (one writer per construct). */
+  opts: { readonly rcp?: boolean; readonly writeFile?: boolean } = {},
 ): { rcpFile?: string; rcpOutput?: TerraformOutput } {
   const list = (xs: readonly string[]): string => JSON.stringify([...new Set(xs)].sort());
   new TerraformLocal(scope, "xacct-perimeter", {
     [EXISTING_BUCKET_MARKER]: "perimeter",
     organization_id: p.organizationId,
-    member_accounts: Lazy.stringValue({ produce: () => list(memberAccounts().filter((a) => !p.outsideAccounts.includes(a) && !p.trustedAccounts.includes(a))) }),
+    member_accounts: Lazy.stringValue({
+      produce: () => list(memberAccounts().filter((a) => !p.outsideAccounts.includes(a) && !p.trustedAccounts.includes(a))),
+    }),
     trusted_accounts: list(p.trustedAccounts),
     outside_accounts: list(p.outsideAccounts),
   } satisfies Record<keyof PerimeterMarker, unknown>);
@@ -185,7 +191,7 @@ export function emitPerimeter(
     description: `${label}: the resource control policy of its data perimeter (${p.organizationId}), for the Organization's administrators to attach`,
     value: renderPolicy(perimeterRcp(p)),
   });
-  emitHandOffFiles(scope, [{ file: rcpFile, output: rcpOutput }]);
+  if (opts.writeFile !== false) emitHandOffFiles(scope, [{ file: rcpFile, output: rcpOutput }]);
   return { rcpFile, rcpOutput };
 }
 

@@ -290,10 +290,11 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     // Write the emitted statements next to the stack JSON, unless the checks
     // failed the synth (then nothing of the stack should be left behind).
     // Nothing to add (e.g. no Organization grant on a key whose principals got KMS grants): no file.
-    emitHandOffFiles(this, emitted);
     if (this.perimeter) {
-      emitPerimeter(this, id, this.label, this.perimeter, () => [this.accountId, ...this.grantAccounts]);
+      const { rcpFile, rcpOutput } = emitPerimeter(this, id, this.label, this.perimeter, () => [this.accountId, ...this.grantAccounts], { writeFile: false });
+      if (rcpFile && rcpOutput) emitted.push({ file: rcpFile, output: rcpOutput });
     }
+    emitHandOffFiles(this, emitted);
   }
 
   private get label(): string {
@@ -389,7 +390,13 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     return {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
-      Statement: keyUseStatements({ partition: this.partition, region: this.region ?? "", grants, organizationGrants: this.orgGrants, perimeter: this.perimeter }),
+      Statement: keyUseStatements({
+        partition: this.partition,
+        region: this.region ?? "",
+        grants,
+        organizationGrants: this.orgGrants,
+        perimeter: this.perimeter,
+      }),
     };
   }
 
