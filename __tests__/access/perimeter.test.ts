@@ -1,6 +1,10 @@
 import { OTHER_ORG_LABEL } from "../../tools/access/principals";
 import type { StackMatrix } from "../../tools/access/types";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { TfJson } from "../../lib/model/stack-model";
+import { synthToOutdir } from "../../app/synth";
 import {
   ASSUME_ROLE_EXPECTED,
   BUCKET_POLICY_EXPECTED,
@@ -11,7 +15,9 @@ import {
   THREE_ACCOUNT_EXPECTED,
   UPLOAD_ROLE,
 } from "./expected";
-import { allowed, cellsOf, matrixOf, matrixOfJson, synthesized } from "./helpers";
+import { allowed, cellsOf, matrixOf, matrixOfJson, runCli, synthesized, withPolicy } from "./helpers";
+import { synthModule } from "../../lib/testing";
+import { BucketShare } from "../../modules/bucket-share";
 
 /** The data perimeter (#22 item 2) as the access review decides it: the demo stacks with `perimeter.organizationId` set. */
 
@@ -110,5 +116,81 @@ describe("the review takes Organization membership from the perimeter (mutations
 
   it("both accounts members: allowed (the unmutated stack)", async () => {
     await expect(await withMembers([ACCOUNT_A, ACCOUNT_B])).toAllow(DIRECT_EXEC, "s3:PutObject", PUT);
+  });
+});
+
+describe("npm run access with XACCT_PERIMETER_ORG_ID (the demo app, synthesized like cdktf synth)", () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-perimeter-out-"));
+  interface Json {
+    stacks: { stack: string; allowed: number; cells: { key: string; principal: string; decision: string; deciding: { sid?: string }[] }[] }[];
+  }
+  beforeAll(() => {
+    const saved = process.env.XACCT_PERIMETER_ORG_ID;
+    process.env.XACCT_PERIMETER_ORG_ID = ORG;
+    try {
+      synthToOutdir(outdir);
+    } finally {
+      if (saved === undefined) delete process.env.XACCT_PERIMETER_ORG_ID;
+      else process.env.XACCT_PERIMETER_ORG_ID = saved;
+    }
+  });
+  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  it("writes each share's RCP next to its stack", () => {
+    expect(fs.readdirSync(path.join(outdir, "stacks", "three-account", "xacct")).sort()).toEqual(["production-bucket.rcp.json", "reporting-bucket.rcp.json"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks", "bucket-policy", "xacct"))).toEqual(["shared-bucket.rcp.json"]);
+  });
+
+  it("shows probe/other-org in every stack, every one of its cells Denied", async () => {
+    const { code, out } = await runCli("--outdir", outdir, "--json", "--all");
+    expect(code).toBe(0);
+    const json = JSON.parse(out) as Json;
+    for (const s of json.stacks) {
+      const other = s.cells.filter((c) => c.principal === OTHER_ORG_LABEL);
+      expect(other.length).toBeGreaterThan(0);
+      expect(other.filter((c) => c.decision === "Allowed")).toEqual([]);
+    }
+    const text = await runCli("--outdir", outdir, "--stack", "bucket-policy", "--all");
+    expect(text.out).toMatch(
+      /probe\/other-org\s+s3:PutObject\s+xacct-direct-222222222222-us-east-1\/incoming\/x\.json\s+Denied\s+Deny in bucket policy \S+#EnforceIdentityPerimeter/,
+    );
+  });
+
+  it("the emitted RCP given back as --rcp (the Organization as its admins would apply it) refuses nothing designed", async () => {
+    const rcp = path.join(outdir, "stacks", "bucket-policy", "xacct", "shared-bucket.rcp.json");
+    const plain = JSON.parse((await runCli("--outdir", outdir, "--stack", "bucket-policy", "--json", "--all")).out) as Json;
+    const guarded = JSON.parse((await runCli("--outdir", outdir, "--stack", "bucket-policy", "--json", "--all", "--rcp", rcp)).out) as Json;
+    expect(guarded.stacks[0].allowed).toBe(plain.stacks[0].allowed);
+    const other = guarded.stacks[0].cells.filter((c) => c.principal === OTHER_ORG_LABEL && c.key.includes("incoming/x.json"));
+    expect(other.length).toBeGreaterThan(0);
+    expect(other.every((c) => c.decision === "Denied")).toBe(true);
+  });
+});
+
+describe("a trusted account outside the Organization (trustedOutsideAccounts)", () => {
+  const PARTNER = "arn:aws:iam::444455556666:role/partner-reader";
+  const { tf } = synthModule((scope, p) => {
+    new BucketShare(scope, "share", {
+      provider: p.b,
+      accountId: ACCOUNT_B,
+      bucketName: "perimeter-partner",
+      grants: [{ principal: PARTNER, level: "read", prefix: "out/" }],
+      perimeter: { organizationId: ORG, trustedOutsideAccounts: [{ account: "444455556666", reason: "the auditors" }] },
+    });
+  });
+
+  it("reads through the perimeter: aws:PrincipalAccount lifts the Deny (it carries no aws:PrincipalOrgID)", async () => {
+    const m = await matrixOfJson("partner", tf);
+    await expect(m).toAllow(PARTNER, "s3:GetObject", "perimeter-partner/out/x.json");
+    await expect(m).toDeny(OTHER_ORG_LABEL, "s3:GetObject", "perimeter-partner/out/x.json");
+  });
+
+  it("is denied by the perimeter once the exemption is taken out of the Deny (the engine decides on it)", async () => {
+    const mutated = withPolicy(tf, "aws_s3_bucket_policy", "share_policy", (doc) => {
+      const deny = doc.Statement.find((s) => s.Sid === "EnforceIdentityPerimeter");
+      delete deny?.Condition?.StringNotEqualsIfExists["aws:PrincipalAccount"];
+    });
+    const m = await matrixOfJson("partner", mutated);
+    await expect(m).toDeny(PARTNER, "s3:GetObject", "perimeter-partner/out/x.json");
   });
 });
