@@ -114,6 +114,20 @@ describe("the review takes Organization membership from the perimeter (mutations
     expect(c?.deciding).not.toContainEqual(expect.objectContaining({ effect: "Deny" }));
   });
 
+  it("without the markers (a plan holds no locals) the perimeter is read from the policies: the stack's accounts as members, the same cells", async () => {
+    for (const stack of ["bucket-policy", "three-account"]) {
+      const tf = JSON.parse(JSON.stringify(synthesized(PERIMETER)[stack])) as TfJson;
+      for (const [k, m] of Object.entries(tf.locals ?? {})) if ((m as Record<string, unknown>).xacct_resource === "perimeter") delete tf.locals?.[k];
+      const [bare, marked] = await Promise.all([matrixOfJson(stack, tf), matrixOf(stack, PERIMETER)]);
+      expect(bare.principals).toContain(OTHER_ORG_LABEL);
+      const key = (m: StackMatrix): string[] =>
+        allowed(m)
+          .map((c) => `${c.principal} ${c.action} ${c.resource} ${c.context} ${c.via?.role ?? ""}`)
+          .sort();
+      expect(key(bare)).toEqual(key(marked));
+    }
+  });
+
   it("both accounts members: allowed (the unmutated stack)", async () => {
     await expect(await withMembers([ACCOUNT_A, ACCOUNT_B])).toAllow(DIRECT_EXEC, "s3:PutObject", PUT);
   });
