@@ -174,10 +174,13 @@ export interface BucketShareProps {
    * statements carry `aws:ResourceOrgID`, and the matching resource control
    * policy is emitted for the Organization's administrators (output
    * `perimeter-rcp` and `xacct/<id>.rcp.json` next to the stack JSON). Every
-   * account that deploys or uses the share must then be of the Organization:
-   * KMS refuses a key policy that would lock the deploying principal out
-   * (the key policy lockout safety check), so a wrong id fails the apply of
-   * the key rather than locking it.
+   * account that deploys or uses the share must then be of the Organization.
+   * Check the id: with a wrong one the key's own account is denied its key.
+   * KMS's key policy lockout safety check only refuses a policy that does not
+   * let the caller make a later PutKeyPolicy
+   * (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html,
+   * BypassPolicyLockoutSafetyCheck); that it weighs this Deny's condition is
+   * not documented, so do not count on it.
    * @default none
    */
   readonly perimeter?: DataPerimeter;
