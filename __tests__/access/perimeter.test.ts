@@ -18,6 +18,8 @@ import {
 import { allowed, cellsOf, matrixOf, matrixOfJson, runCli, synthesized, withPolicy } from "./helpers";
 import { synthModule } from "../../lib/testing";
 import { BucketShare } from "../../modules/bucket-share";
+import { ConsumerAccess } from "../../modules/consumer-access";
+import { accessPointName } from "../../lib/policy";
 
 /** The data perimeter (#22 item 2) as the access review decides it: the demo stacks with `perimeter.organizationId` set. */
 
@@ -206,5 +208,32 @@ describe("a trusted account outside the Organization (trustedOutsideAccounts)", 
     });
     const m = await matrixOfJson("partner", mutated);
     await expect(m).toDeny(PARTNER, "s3:GetObject", "perimeter-partner/out/x.json");
+  });
+});
+
+describe("the perimeter in access-point mode", () => {
+  const READER = `arn:aws:iam::${ACCOUNT_A}:role/reader`;
+  const { tf } = synthModule((scope, p) => {
+    const share = new BucketShare(scope, "share", {
+      provider: p.b,
+      accountId: ACCOUNT_B,
+      bucketName: "perimeter-ap",
+      accessPoints: true,
+      region: "us-east-1",
+      perimeter: { organizationId: ORG },
+    });
+    new ConsumerAccess(scope, "reader", { provider: p.a, accountId: ACCOUNT_A, roleArn: READER }).useBucket(share, "read", "data/");
+  });
+  const ap = `ap/${accessPointName("perimeter-ap", READER, "read", "data/")}`;
+
+  it("lets the member read through its access point and denies the other Organization at the access point policy's own Deny", async () => {
+    const m = await matrixOfJson("ap", tf);
+    await expect(m).toAllow("role/reader", "s3:GetObject", `${ap}/data/x.json`);
+    const other = cellsOf(m, OTHER_ORG_LABEL).filter((c) => c.resource.startsWith(ap) && c.context === "");
+    expect(other.length).toBeGreaterThan(0);
+    for (const c of other) {
+      expect(c.decision).toBe("Denied");
+      expect(c.deciding).toContainEqual(expect.objectContaining({ effect: "Deny", source: "access-point", sid: "EnforceIdentityPerimeter" }));
+    }
   });
 });
