@@ -46,6 +46,9 @@ describe.each([
   it("asks a principal of another Organization, and only with the perimeter on", () => {
     expect(on.principals).toContain(OTHER_ORG_LABEL);
     expect(off.principals).not.toContain(OTHER_ORG_LABEL);
+    expect(on.perimeter).toMatchObject({ organizationId: ORG, otherOrganization: { allowed: 0 } });
+    expect(on.perimeter?.otherOrganization.asked).toBeGreaterThan(0);
+    expect(off.perimeter).toBeUndefined();
   });
 
   it("denies the other Organization's principal (broad identity policy of its own) by the perimeter's explicit Deny on the bucket and the key", () => {
@@ -167,6 +170,9 @@ describe("npm run access with XACCT_PERIMETER_ORG_ID (the demo app, synthesized 
       expect(other.filter((c) => c.decision === "Allowed")).toEqual([]);
     }
     const text = await runCli("--outdir", outdir, "--stack", "bucket-policy", "--all");
+    expect(text.out).toMatch(
+      /DATA PERIMETER {2}o-a1b2c3d4e5 \(members: 111111111111, 222222222222\): probe\/other-org, a principal of another Organization, Denied on all \d+ probes/,
+    );
     expect(text.out).toMatch(
       /probe\/other-org\s+s3:PutObject\s+xacct-direct-222222222222-us-east-1\/incoming\/x\.json\s+Denied\s+Deny in bucket policy \S+#EnforceIdentityPerimeter/,
     );

@@ -3,13 +3,13 @@ import { cellKey } from "./cell-key";
 import { probeId, requestClass } from "./classes";
 import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evaluate";
 import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./guardrails";
-import { principalsOf } from "./principals";
+import { OTHER_ORG_LABEL, principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
 import { OBJECT_NAME, probesOf } from "./probes";
 import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
-import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
+import type { Cell, Hop, MatrixPerimeter, MatrixPrincipal, Probe, StackMatrix } from "./types";
 
 /**
  * principal × probe → Allowed/Denied, then the second hop: whoever may
@@ -250,6 +250,19 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
+  const other = principals.find((p) => p.label === OTHER_ORG_LABEL);
+  const perimeter: MatrixPerimeter | undefined =
+    extras.perimeter && guardrails?.organization
+      ? {
+          organizationId: extras.perimeter.organizationId,
+          memberAccounts: guardrails.organization.accounts,
+          trustedAccounts: extras.perimeter.trustedAccounts,
+          otherOrganization: {
+            asked: other ? (direct.get(other)?.evaluated ?? 0) : 0,
+            allowed: cells.filter((c) => c.principal === OTHER_ORG_LABEL && c.decision === "Allowed").length,
+          },
+        }
+      : undefined;
   return {
     stack,
     accounts: model.accounts,
@@ -259,5 +272,6 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     evaluated: evaluated + viaCount,
     notEvaluated: notEvaluated(model),
     acknowledgements: extras.acknowledgements,
+    ...(perimeter ? { perimeter } : {}),
   };
 }
