@@ -571,9 +571,12 @@ export const PERIMETER_SID = "EnforceIdentityPerimeter";
  *
  * No `aws:ViaAWSService` exception: AWS's identity-perimeter statements have
  * none (only their network-perimeter ones do). A call a service makes with the
- * caller's credentials (S3 calling KMS for SSE-KMS: a forward access session)
- * still carries the caller's principal keys, so an Organization member passes
- * and an outsider is refused on the key as on the bucket.
+ * caller's credentials (S3 calling KMS for SSE-KMS: a forward access session,
+ * "the service that receives a subsequent FAS request also checks the
+ * permissions of the same IAM principal":
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html)
+ * is decided for the caller, so an Organization member passes and an outsider
+ * is refused on the key as on the bucket.
  */
 export function perimeterCondition(p: PerimeterInput): Condition {
   const trusted = uniqueSorted(p.trustedAccounts ?? []);
