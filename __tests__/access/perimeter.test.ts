@@ -1,3 +1,4 @@
+import { GuardrailInputError, withPerimeterOrganization } from "../../tools/access/guardrails";
 import { OTHER_ORG_LABEL } from "../../tools/access/principals";
 import type { StackMatrix } from "../../tools/access/types";
 import * as fs from "fs";
@@ -241,5 +242,18 @@ describe("the perimeter in access-point mode", () => {
       expect(c.decision).toBe("Denied");
       expect(c.deciding).toContainEqual(expect.objectContaining({ effect: "Deny", source: "access-point", sid: "EnforceIdentityPerimeter" }));
     }
+  });
+});
+
+describe("the perimeter beside --guardrail-map", () => {
+  it("joins the map's Organization (same id: the members are the union) and refuses another id", () => {
+    const perimeter = { organizationId: ORG, memberAccounts: [ACCOUNT_A] };
+    expect(withPerimeterOrganization({ policies: [], organization: { id: ORG, accounts: [ACCOUNT_B] } }, perimeter)?.organization).toEqual({
+      id: ORG,
+      accounts: [ACCOUNT_A, ACCOUNT_B],
+    });
+    expect(withPerimeterOrganization(undefined, perimeter)).toEqual({ policies: [], organization: { id: ORG, accounts: [ACCOUNT_A] } });
+    expect(withPerimeterOrganization(undefined, undefined)).toBeUndefined();
+    expect(() => withPerimeterOrganization({ policies: [], organization: { id: "o-zzzzzzzzzz", accounts: [] } }, perimeter)).toThrow(GuardrailInputError);
   });
 });

@@ -4,7 +4,7 @@ import { checkModel } from "../../lib/checks/policy-checks";
 import { TerraformStack, Testing } from "../../lib/framework";
 import { statementsOf } from "../../lib/model/stack-model";
 import { DataPerimeter } from "../../lib/perimeter";
-import { PERIMETER_SID, PolicyDocument, Statement } from "../../lib/policy";
+import { PERIMETER_SID, PolicyDocument, scalableKeyPolicy, Statement } from "../../lib/policy";
 import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, providers, Providers, resourcesOf, synthModule } from "../../lib/testing";
 import { AssumableRole } from "../assumable-role";
 import { ConsumerAccess } from "../consumer-access";
@@ -304,5 +304,23 @@ describe("the perimeter's statements and the policy-size check", () => {
     expect(findings).toHaveLength(1);
     expect(findings[0].message).toContain("trust policy");
     expect(checkModel(roleTrusting(fits, undefined).model).filter((f) => f.check === "policy-size")).toEqual([]);
+  });
+});
+
+describe("the perimeter in the scalable key policy", () => {
+  it("keeps the Deny second when the key policy falls back to consumer accounts (per-account form)", () => {
+    const grants = [
+      {
+        principals: Array.from({ length: 800 }, (_, i) => `arn:aws:iam::${String(500000000000 + i)}:role/consumer-with-a-long-name-${i}`),
+        level: "read" as const,
+      },
+    ];
+    const input = { partition: "aws", ownerAccountId: ACCOUNT_B, region: "us-east-1", grants, bucketArn: "arn:aws:s3:::b", bucketKey: true };
+    const plain = scalableKeyPolicy(input);
+    const withPerimeter = scalableKeyPolicy({ ...input, perimeter: { organizationId: ORG } });
+    expect(plain.form).toBe("per-account");
+    expect(withPerimeter.form).toBe("per-account");
+    expect(withPerimeter.document.Statement[1]).toMatchObject({ Sid: PERIMETER_SID, Effect: "Deny", Action: "kms:*" });
+    expect(withPerimeter.document.Statement.slice(2)).toEqual(plain.document.Statement.slice(1));
   });
 });
