@@ -1,3 +1,4 @@
+import { loadStackJson, matrixOf as apiMatrixOf } from "../../tools/access";
 import { GuardrailInputError, withPerimeterOrganization } from "../../tools/access/guardrails";
 import { OTHER_ORG_LABEL } from "../../tools/access/principals";
 import type { StackMatrix } from "../../tools/access/types";
@@ -256,4 +257,15 @@ describe("the perimeter beside --guardrail-map", () => {
     expect(withPerimeterOrganization(undefined, undefined)).toBeUndefined();
     expect(() => withPerimeterOrganization({ policies: [], organization: { id: "o-zzzzzzzzzz", accounts: [] } }, perimeter)).toThrow(GuardrailInputError);
   });
+});
+
+describe("fast evaluation = exhaustive reference, with the perimeter on", () => {
+  it("the demo stacks' perimeter matrices are identical cell for cell", async () => {
+    for (const [name, tf] of Object.entries(synthesized(PERIMETER))) {
+      const stack = loadStackJson(name, tf);
+      const [fast, reference] = [await apiMatrixOf(stack), await apiMatrixOf(stack, { exhaustive: true })];
+      expect(fast.cells.length).toBeGreaterThan(0);
+      expect(fast).toEqual(reference);
+    }
+  }, 180_000);
 });
