@@ -1,5 +1,15 @@
 import { createHash } from "crypto";
-import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, keyUseCondition, PERIMETER_SID, PerimeterInput, perimeterDenyStatement, renderPolicy } from "./documents";
+import {
+  bucketPolicy,
+  BucketPolicyInput,
+  keyPolicy,
+  KeyPolicyInput,
+  keyUseCondition,
+  PERIMETER_SID,
+  PerimeterInput,
+  perimeterDenyStatement,
+  renderPolicy,
+} from "./documents";
 import {
   kmsKeyStatements,
   LEVEL_ACTIONS,

@@ -213,6 +213,10 @@ export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[]
     throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
   }
   const org = resourceOrgEquals(grant);
-  const condition = mergeConditions(viaS3Condition(region), s3ArnContextCondition(grant.bucketArn, grant.bucketKey), Object.keys(org).length ? { StringEquals: org } : undefined);
+  const condition = mergeConditions(
+    viaS3Condition(region),
+    s3ArnContextCondition(grant.bucketArn, grant.bucketKey),
+    Object.keys(org).length ? { StringEquals: org } : undefined,
+  );
   return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: condition }];
 }

@@ -236,7 +236,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     const g = toGrantee(principal);
     const { arn, account } = v.principalArn(`AssumableRole(${this.node.id}).${field}`, g.principalArn);
     // A perimeter denies principals of accounts declared outside: such a trust could never be used.
-    if (account !== undefined) checkPerimeterGrant(this.perimeter, `AssumableRole(${this.node.id}).${field}`, { account }, `AssumableRole(${this.node.id}).${field}`);
+    if (account !== undefined)
+      checkPerimeterGrant(this.perimeter, `AssumableRole(${this.node.id}).${field}`, { account }, `AssumableRole(${this.node.id}).${field}`);
     if (arn.endsWith(":root") && !this.acknowledgements.some((a) => a.rule === "account-root-principal")) {
       throw new ConfigError(
         `AssumableRole(${this.node.id}).${field}`,

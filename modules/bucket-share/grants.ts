@@ -1,7 +1,17 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PerimeterInput, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
+import {
+  AccessLevel,
+  ACCESS_LEVELS,
+  AccessPointLocation,
+  BucketGrantGroup,
+  OrganizationGrant,
+  PerimeterInput,
+  PolicyDocument,
+  S3Grant,
+  Statement,
+} from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ShareMode } from "./modes/mode";
 

@@ -45,7 +45,16 @@ class AccessPointMode implements ShareMode {
 
   public activate(dependsOn: readonly TerraformResource[]): void {
     const h = this.host;
-    this.accessPoints = new AccessPointSet(h.scope, h.label, this.accessPointLocation, h.provider, h.bucketName, h.objectWriterOwnership, [...dependsOn], h.perimeter);
+    this.accessPoints = new AccessPointSet(
+      h.scope,
+      h.label,
+      this.accessPointLocation,
+      h.provider,
+      h.bucketName,
+      h.objectWriterOwnership,
+      [...dependsOn],
+      h.perimeter,
+    );
     this.pending.forEach((g) => this.accessPoints?.add(g));
     this.pending.length = 0;
   }
