@@ -44,3 +44,6 @@ export { ENV as HANDLER_ENV } from "./handlers/shared/contract";
 
 // Test helpers for users' jest tests (Testing.synthScope with providers, parsed).
 export * as testing from "./lib/testing";
+
+// The opt-in data perimeter of the shares and roles (`perimeter` prop, #22).
+export type { DataPerimeter, PerimeterTrustedAccount } from "./lib/perimeter";

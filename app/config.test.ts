@@ -250,3 +250,16 @@ describe("`cat help` explains every command and setting", () => {
     }
   });
 });
+
+describe("perimeter (the demo's opt-in data perimeter, #22)", () => {
+  it("is off by default, read from XACCT_PERIMETER_ORG_ID over the context, and refused when not an Organization id", () => {
+    expect(loadConfig({ env: {} }).perimeter).toBeUndefined();
+    expect(loadConfig({ env: { XACCT_PERIMETER_ORG_ID: "o-a1b2c3d4e5" } }).perimeter).toEqual({ organizationId: "o-a1b2c3d4e5" });
+    expect(loadConfig({ context: { perimeter: { organizationId: "o-zzzzzzzzzz" } }, env: { XACCT_PERIMETER_ORG_ID: "o-a1b2c3d4e5" } }).perimeter).toEqual({
+      organizationId: "o-a1b2c3d4e5",
+    });
+    const e = fail(() => loadConfig({ env: { XACCT_PERIMETER_ORG_ID: "o-abc" } }));
+    expect(e.field).toBe("perimeter.organizationId");
+    expect(fail(() => loadConfig({ context: { perimeter: { organisationId: "o-a1b2c3d4e5" } }, env: {} })).field).toBe("perimeter.organisationId");
+  });
+});

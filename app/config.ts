@@ -68,6 +68,12 @@ export interface ProjectConfig {
   readonly processorQueue: boolean;
   /** Every shared bucket logs its requests (S3 server access logs) to a log bucket of its account. */
   readonly accessLogs: boolean;
+  /**
+   * Opt-in data perimeter of every share and role of the demo stacks (`DataPerimeter`):
+   * the demo accounts are taken as members of this Organization.
+   * @default none (off: the synthesized stacks are those without a perimeter)
+   */
+  readonly perimeter?: { readonly organizationId: string };
   readonly backend: BackendConfig;
   readonly tags: Readonly<Record<string, string>>;
   /** Stacks the demo app (app/index.ts buildApp) builds (default: the three demo stacks; `access-points` only when listed). Settings only other stacks use are not validated unless read. */
@@ -106,6 +112,7 @@ export const KNOWN_KEYS = [
   "requireMfaForHumans",
   "processorQueue",
   "accessLogs",
+  "perimeter",
   "backend",
   "tags",
   "stacks",
@@ -153,6 +160,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
   XACCT_PROCESSOR_QUEUE: "processorQueue (true | false)",
   XACCT_ACCESS_LOGS: "accessLogs (true | false)",
+  XACCT_PERIMETER_ORG_ID: "perimeter.organizationId (o-...)",
   XACCT_BACKEND: "backend.type (local | s3)",
   XACCT_STATE_DIR: "backend.dir (local)",
   XACCT_STATE_BUCKET: "backend.bucket (s3)",
@@ -309,6 +317,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
     processorQueue: e("XACCT_PROCESSOR_QUEUE"),
     accessLogs: e("XACCT_ACCESS_LOGS"),
+    perimeter: e("XACCT_PERIMETER_ORG_ID") !== undefined ? { organizationId: e("XACCT_PERIMETER_ORG_ID") } : undefined,
     backend: Object.values(backend).some((x) => x !== undefined) ? backend : undefined,
     stacks: e("XACCT_STACKS"),
   };
@@ -435,6 +444,13 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   const encryption = v.oneOf("encryption", raw.encryption ?? "kms", ["kms", "s3"] as const);
   const forceDestroy = bool("forceDestroy", raw.forceDestroy ?? target === "emulator");
   const accessLogs = bool("accessLogs", raw.accessLogs ?? false);
+  let perimeter: { organizationId: string } | undefined;
+  if (raw.perimeter !== undefined && raw.perimeter !== "") {
+    const p = raw.perimeter;
+    if (!isObject(p)) throw new ConfigError("perimeter", 'must be an object such as {"organizationId": "o-a1b2c3d4e5"} (XACCT_PERIMETER_ORG_ID)');
+    checkKeys("perimeter", p, ["organizationId"]);
+    perimeter = { organizationId: v.organizationId("perimeter.organizationId", p.organizationId) };
+  }
 
   const b = raw.backend ?? {};
   if (!isObject(b)) throw new ConfigError("backend", 'must be an object such as {"type": "local"}');
@@ -482,6 +498,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     encryption,
     forceDestroy,
     accessLogs,
+    ...(perimeter ? { perimeter } : {}),
     backend,
     tags: tags as Record<string, string>,
     stacks,

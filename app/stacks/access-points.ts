@@ -42,6 +42,7 @@ export class AccessPointShareStack extends TwoAccountStack {
       region: config.region,
       // XACCT_ACCESS_LOGS, as in the other stacks (TwoAccountStack.shareBucket).
       accessLogs: config.accessLogs,
+      perimeter: config.perimeter,
       accessPoints: true,
       grants: generatedConsumers(options.consumers, options.consumerAccounts),
     });
@@ -54,6 +55,7 @@ export class AccessPointShareStack extends TwoAccountStack {
       functionName: `${config.namePrefix}-ap-writer`,
       roleName: writerRole,
       handler: "writer",
+      perimeter: config.perimeter,
     });
     // The writer's own access point, its policy and the writer's role policy; the writer
     // addresses the access point ARN as the Bucket parameter (AWS SDK v3 accepts it).

@@ -21,6 +21,7 @@ export class AssumeRoleStack extends TwoAccountStack {
       externalId: config.externalId,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: share.s3Grant(config.accessLevel, config.prefix),
+      perimeter: config.perimeter,
     });
 
     const writer = new LambdaWriter(this, "writer", {
@@ -31,6 +32,7 @@ export class AssumeRoleStack extends TwoAccountStack {
       handler: "writer",
       target: { bucketName: share.bucketName, prefix: config.prefix, kmsKeyArn: share.kmsKeyArn },
       assumeRole: { role: target, sessionDurationSeconds: config.sessionDurationSeconds },
+      perimeter: config.perimeter,
     });
     target.addTrustedPrincipal(writer);
 

@@ -20,6 +20,7 @@ export class BucketPolicyStack extends TwoAccountStack {
       accountId: config.accounts.a.id,
       functionName: `${config.namePrefix}-direct-writer`,
       handler: "writer",
+      perimeter: config.perimeter,
     });
     // Both sides at once: the bucket and key policies name the writer, its role policy and target follow.
     share.grant(writer, { level: config.accessLevel, prefix: config.prefix });

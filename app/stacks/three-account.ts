@@ -36,6 +36,7 @@ export class ThreeAccountStack extends AccountsStack {
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
       accessLogs: config.accessLogs,
+      perimeter: config.perimeter,
     });
     const uploadRole = new AssumableRole(this, "developer-role", {
       provider: production,
@@ -44,6 +45,7 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("readwrite"),
+      perimeter: config.perimeter,
       // Trusted by Development's IAM users only, with MFA, session named after
       // the user; Development's groups decide which users (see addAssumingGroup).
     });
@@ -54,6 +56,7 @@ export class ThreeAccountStack extends AccountsStack {
       requireMfa,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: data.s3Grant("read"),
+      perimeter: config.perimeter,
     });
 
     // ---- Development: one group per role
@@ -76,6 +79,7 @@ export class ThreeAccountStack extends AccountsStack {
       encryption: config.encryption,
       forceDestroy: config.forceDestroy,
       accessLogs: config.accessLogs,
+      perimeter: config.perimeter,
     });
     const reportingWriter = new AssumableRole(this, "reporting-writer-role", {
       provider: reporting,
@@ -84,6 +88,7 @@ export class ThreeAccountStack extends AccountsStack {
       externalId: config.externalId,
       maxSessionDurationSeconds: config.maxSessionDurationSeconds,
       access: reports.s3Grant("write", metadataPrefix),
+      perimeter: config.perimeter,
     });
 
     // ---- Production: the S3-triggered metadata processor
@@ -109,6 +114,7 @@ export class ThreeAccountStack extends AccountsStack {
       // Backfill: manifests (CSV / S3 Inventory) and completion reports under batch-operations/ of the data bucket.
       batchOperations: { manifestBucketArn: data.bucketArn, manifestPrefix: "batch-operations/", kmsKeyArn: data.kmsKeyArn },
       onFailureQueue: true,
+      perimeter: config.perimeter,
     });
     reportingWriter.addTrustedPrincipal(processor);
 

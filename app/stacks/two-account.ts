@@ -24,6 +24,7 @@ export abstract class TwoAccountStack extends AccountsStack {
       encryption: this.config.encryption,
       forceDestroy: this.config.forceDestroy,
       accessLogs: this.config.accessLogs,
+      perimeter: this.config.perimeter,
     });
   }
 

@@ -1,5 +1,15 @@
 import { createHash } from "crypto";
-import { bucketPolicy, BucketPolicyInput, keyPolicy, KeyPolicyInput, keyUseCondition, renderPolicy } from "./documents";
+import {
+  bucketPolicy,
+  BucketPolicyInput,
+  keyPolicy,
+  KeyPolicyInput,
+  keyUseCondition,
+  PERIMETER_SID,
+  PerimeterInput,
+  perimeterDenyStatement,
+  renderPolicy,
+} from "./documents";
 import {
   kmsKeyStatements,
   LEVEL_ACTIONS,
@@ -85,6 +95,8 @@ export interface AccessPointPolicyInput {
    * as it does the bucket, key and trust policies naming it. @default none
    */
   readonly id?: string;
+  /** Data perimeter: deny every S3 action through the access point to principals outside the Organization. @default none */
+  readonly perimeter?: PerimeterInput;
 }
 
 /**
@@ -95,7 +107,8 @@ export interface AccessPointPolicyInput {
 export function accessPointPolicy(input: AccessPointPolicyInput): PolicyDocument {
   const principal: Principal = input.principal !== undefined ? { AWS: input.principal } : "*";
   const org = input.organizationId !== undefined ? { StringEquals: { "aws:PrincipalOrgID": input.organizationId } } : undefined;
-  const statements: Statement[] = [];
+  const statements: Statement[] =
+    input.perimeter !== undefined ? [perimeterDenyStatement(input.perimeter, "s3:*", [input.accessPointArn, `${input.accessPointArn}/object/*`])] : [];
   const a = LEVEL_ACTIONS[input.level];
   if (a.bucket.length > 0) {
     const condition = { ...(org ?? {}), ...(listPrefixCondition(input.prefix) ?? {}) };
@@ -307,7 +320,8 @@ export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: Po
     const key = [...actions].sort().join(",");
     byActions.set(key, [...(byActions.get(key) ?? []), account]);
   }
-  const statements: Statement[] = [admin];
+  // The perimeter Deny (when on) stays second, as in the per-principal form.
+  const statements: Statement[] = [admin, ...perPrincipal.Statement.filter((s) => s.Sid === PERIMETER_SID)];
   [...byActions.entries()]
     .sort(([x], [y]) => x.localeCompare(y))
     .forEach(([actions, accounts], i) => {

@@ -72,6 +72,12 @@ export interface BucketPolicyInput {
    * @default []
    */
   readonly additionalStatements?: readonly Statement[];
+  /**
+   * Data perimeter: deny every S3 action on the bucket to principals outside the
+   * Organization (see {@link bucketPerimeterStatement}).
+   * @default none
+   */
+  readonly perimeter?: PerimeterInput;
 }
 
 /** Sids of the statements that pin writes to the bucket's KMS key (see {@link sseKmsPinStatements}). */
@@ -139,6 +145,7 @@ export function sseKmsPinStatements(bucketArn: string, keyArn: string): Statemen
 export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
   const { bucketArn } = input;
   const statements: Statement[] = [denyInsecureTransportStatement(bucketArn)];
+  if (input.perimeter !== undefined) statements.push(bucketPerimeterStatement(input.perimeter, bucketArn));
   if (input.requireBucketOwnerFullControl) {
     statements.push({
       Sid: "RequireBucketOwnerFullControl",
@@ -288,6 +295,8 @@ export interface KeyPolicyInput {
   readonly bucketArn?: string;
   /** The bucket uses an S3 Bucket Key (context = bucket ARN). @default unknown (bucket and object ARN forms) */
   readonly bucketKey?: boolean;
+  /** Data perimeter: deny every KMS action on the key to principals outside the Organization. @default none */
+  readonly perimeter?: PerimeterInput;
 }
 
 /** The consumers' condition of a key policy: via S3 in the key's region, for the key's bucket only (see s3ArnContextCondition). */
@@ -312,6 +321,7 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
       Resource: "*",
     },
   ];
+  if (input.perimeter !== undefined) statements.push(keyPerimeterStatement(input.perimeter));
   const byLevel = new Map<AccessLevel, string[]>();
   for (const g of input.grants) byLevel.set(g.level, [...(byLevel.get(g.level) ?? []), ...g.principals]);
   // Merge levels per principal so each principal appears once with exactly the actions it needs.
@@ -380,6 +390,8 @@ export interface RoleTrustInput {
   readonly maxMfaAgeSeconds?: number;
   /** Policy `Id` (see principalsPolicyId in lib/grantee.ts). @default none */
   readonly id?: string;
+  /** Data perimeter: deny sts:AssumeRole to principals outside the Organization (AWS's iam_role_trust_policy.json example). @default none */
+  readonly perimeter?: PerimeterInput;
 }
 
 /** Sid prefix of the statements that trust the IAM users of an account. */
@@ -438,6 +450,7 @@ export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
       Condition: c,
     });
   }
+  if (input.perimeter !== undefined) statements.push(trustPerimeterStatement(input.perimeter));
   return doc(statements, input.id);
 }
 
@@ -514,4 +527,135 @@ export function s3NotificationQueuePolicy(queueArn: string, bucketArn: string, b
  */
 export function objectVersionsStatement(bucketArn: string, prefix: string): Statement {
   return { Sid: "ReadTriggeringObjectVersions", Effect: "Allow", Action: "s3:GetObjectVersion", Resource: objectArn(bucketArn, prefix) };
+}
+
+// ---------------------------------------------------------------- data perimeter
+
+/**
+ * An identity perimeter around the resources of a share or role: only
+ * principals of one AWS Organization (and AWS services acting as themselves)
+ * may use them. Built after AWS's data-perimeter examples
+ * (https://github.com/aws-samples/data-perimeter-policy-examples,
+ * `resource_control_policies/identity_perimeter_rcp.json`, statement
+ * `EnforceOrgIdentities`; before RCPs existed the same statement was given per
+ * resource as `resource_based_policies/s3_bucket_policy.json`,
+ * `kms_key_policy.json` and `iam_role_trust_policy.json`, Sid
+ * `EnforceIdentityPerimeter`).
+ */
+export interface PerimeterInput {
+  /** The Organization whose principals stay allowed (`aws:PrincipalOrgID`). */
+  readonly organizationId: string;
+  /**
+   * Accounts outside the Organization whose principals stay allowed too (AWS's
+   * examples: third parties, by `aws:PrincipalAccount` in the same
+   * `StringNotEqualsIfExists` block, so either key matching lifts the Deny).
+   * @default []
+   */
+  readonly trustedAccounts?: readonly string[];
+}
+
+/** Sid of the perimeter Deny in a bucket, access point, key or trust policy (AWS's name for it). */
+export const PERIMETER_SID = "EnforceIdentityPerimeter";
+
+/**
+ * The condition of every perimeter Deny: the caller is not of the
+ * Organization (`aws:PrincipalOrgID`, "included in the request context only if
+ * the principal is a member of an organization", so a missing key — an account
+ * outside any Organization, an anonymous caller — is denied: `...IfExists` of a
+ * negated operator is true when the key is absent), nor of a trusted account,
+ * and it is not an AWS service principal (`aws:PrincipalIsAWSService`, true only
+ * for service principals such as `logging.s3.amazonaws.com`; BoolIfExists as in
+ * AWS's examples). IAM global condition keys:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalisawsservice
+ *
+ * No `aws:ViaAWSService` exception: AWS's identity-perimeter statements have
+ * none (only their network-perimeter ones do). A call a service makes with the
+ * caller's credentials (S3 calling KMS for SSE-KMS: a forward access session,
+ * "the service that receives a subsequent FAS request also checks the
+ * permissions of the same IAM principal":
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html)
+ * is decided for the caller, so an Organization member passes and an outsider
+ * is refused on the key as on the bucket.
+ */
+export function perimeterCondition(p: PerimeterInput): Condition {
+  const trusted = uniqueSorted(p.trustedAccounts ?? []);
+  return {
+    StringNotEqualsIfExists: { "aws:PrincipalOrgID": p.organizationId, ...(trusted.length ? { "aws:PrincipalAccount": one(trusted) } : {}) },
+    BoolIfExists: { "aws:PrincipalIsAWSService": "false" },
+  };
+}
+
+/** The perimeter Deny of one resource policy: `actions` on `resources` for every principal outside the perimeter. */
+export function perimeterDenyStatement(p: PerimeterInput, actions: string | string[], resources?: string | string[]): Statement {
+  return {
+    Sid: PERIMETER_SID,
+    Effect: "Deny",
+    Principal: "*",
+    Action: actions,
+    ...(resources !== undefined ? { Resource: resources } : {}),
+    Condition: perimeterCondition(p),
+  };
+}
+
+/** The perimeter Deny of a bucket policy: every S3 action on the bucket and its objects. */
+export const bucketPerimeterStatement = (p: PerimeterInput, bucketArn: string): Statement => perimeterDenyStatement(p, "s3:*", [bucketArn, `${bucketArn}/*`]);
+
+/** The perimeter Deny of a key policy (`Resource "*"` is the key itself in a key policy). */
+export const keyPerimeterStatement = (p: PerimeterInput): Statement => perimeterDenyStatement(p, "kms:*", "*");
+
+/** The perimeter Deny of a role's trust policy (AWS's `iam_role_trust_policy.json` names `Principal {"AWS": "*"}` and no Resource). */
+export const trustPerimeterStatement = (p: PerimeterInput): Statement => ({ ...perimeterDenyStatement(p, "sts:AssumeRole"), Principal: { AWS: "*" } });
+
+/**
+ * STS actions of AWS's RCP identity perimeter (`EnforceOrgIdentities`):
+ * AssumeRoleWithSAML / AssumeRoleWithWebIdentity are left out (federated
+ * callers carry no aws:PrincipalOrgID), and so are SetSourceIdentity and
+ * TagSession (they would break those federated calls), and GetCallerIdentity
+ * (needs no permission).
+ */
+export const RCP_STS_ACTIONS = [
+  "sts:AssumeRole",
+  "sts:DecodeAuthorizationMessage",
+  "sts:GetAccessKeyInfo",
+  "sts:GetFederationToken",
+  "sts:GetServiceBearerToken",
+  "sts:GetSessionToken",
+  "sts:SetContext",
+];
+
+/** Sids of the RCP's statements (AWS's names in identity_perimeter_rcp.json). */
+export const RCP_SIDS = { identities: "EnforceOrgIdentities", confusedDeputy: "EnforceConfusedDeputyProtection" } as const;
+
+/**
+ * The resource control policy matching a perimeter, for the Organization's
+ * administrators to attach (to the accounts of the shares, their OU or the
+ * root): the same identity perimeter for every S3, STS and KMS resource of the
+ * accounts it is attached to, so a bucket, key or role created outside these
+ * stacks is covered too. RCPs apply to S3, STS, KMS, SQS and Secrets Manager
+ * (among others), but not to the resources of the management account
+ * (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services);
+ * this library's resources are S3, STS and KMS ones, so those are the services
+ * named. Statements after AWS's identity_perimeter_rcp.json:
+ * `EnforceOrgIdentities` (the perimeter Deny) and `EnforceConfusedDeputyProtection`
+ * (an AWS service acting for a resource of another Organization: `aws:SourceOrgID`,
+ * enforced only where the service sets `aws:SourceAccount`).
+ */
+export function perimeterRcp(p: PerimeterInput): PolicyDocument {
+  const trusted = uniqueSorted(p.trustedAccounts ?? []);
+  return doc([
+    { ...perimeterDenyStatement(p, ["s3:*", ...RCP_STS_ACTIONS, "kms:*"], "*"), Sid: RCP_SIDS.identities },
+    {
+      Sid: RCP_SIDS.confusedDeputy,
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:*", "sts:*", "kms:*"],
+      Resource: "*",
+      Condition: {
+        StringNotEqualsIfExists: { "aws:SourceOrgID": p.organizationId, ...(trusted.length ? { "aws:SourceAccount": one(trusted) } : {}) },
+        Null: { "aws:SourceAccount": "false" },
+        Bool: { "aws:PrincipalIsAWSService": "true" },
+      },
+    },
+  ]);
 }

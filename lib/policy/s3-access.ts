@@ -136,6 +136,13 @@ export interface S3Grant {
    * @default unknown: both the bucket and the object ARN form are allowed
    */
   readonly bucketKey?: boolean;
+  /**
+   * Data perimeter: the Organization of the bucket's (and key's) account. The
+   * identity statements then also hold only while `aws:ResourceOrgID` is this
+   * Organization (see {@link resourceAccountCondition}).
+   * @default none (no condition)
+   */
+  readonly resourceOrgId?: string;
 }
 
 /**
@@ -150,10 +157,28 @@ export interface S3Grant {
  * (the request-side half: ExpectedBucketOwner, which the handlers send).
  */
 export function resourceAccountCondition(grant: S3Grant, base?: Condition): Condition | undefined {
-  if (grant.resourceAccount === undefined) return base;
+  if (grant.resourceAccount === undefined && grant.resourceOrgId === undefined) return base;
   const b = base ?? {};
-  return { ...b, StringEquals: { ...(b.StringEquals ?? {}), "aws:ResourceAccount": grant.resourceAccount } };
+  return {
+    ...b,
+    StringEquals: {
+      ...(b.StringEquals ?? {}),
+      ...(grant.resourceAccount !== undefined ? { "aws:ResourceAccount": grant.resourceAccount } : {}),
+      ...resourceOrgEquals(grant),
+    },
+  };
 }
+
+/**
+ * `aws:ResourceOrgID` = the perimeter's Organization, when the grant has one:
+ * "the identifier of the organization in AWS Organizations to which the
+ * requested resource belongs", present only when the resource's account is a
+ * member (IAM User Guide, global condition keys:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-resourceorgid).
+ * On the KMS statement too: KMS supports every global condition key
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-aws.html).
+ */
+const resourceOrgEquals = (grant: S3Grant): Record<string, string> => (grant.resourceOrgId !== undefined ? { "aws:ResourceOrgID": grant.resourceOrgId } : {});
 
 export const objectArn = (bucketArn: string, prefix: string): string => `${bucketArn}/${prefix}*`;
 
@@ -187,6 +212,11 @@ export function kmsKeyStatements(grant: S3Grant, sidPrefix: string): Statement[]
   if (region === undefined) {
     throw new Error(`S3Grant for ${grant.bucketArn} names KMS key ${grant.kmsKeyArn} but no region: set region (kms:ViaService needs it)`);
   }
-  const condition = mergeConditions(viaS3Condition(region), s3ArnContextCondition(grant.bucketArn, grant.bucketKey));
+  const org = resourceOrgEquals(grant);
+  const condition = mergeConditions(
+    viaS3Condition(region),
+    s3ArnContextCondition(grant.bucketArn, grant.bucketKey),
+    Object.keys(org).length ? { StringEquals: org } : undefined,
+  );
   return [{ Sid: `${sidPrefix}KmsKey`, Effect: "Allow", Action: LEVEL_ACTIONS[grant.level].kms, Resource: grant.kmsKeyArn, Condition: condition }];
 }

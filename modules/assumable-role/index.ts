@@ -6,6 +6,7 @@ import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../li
 import { AccessLevel, assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
+import { checkPerimeterGrant, DataPerimeter, emitPerimeter, grantWithinPerimeter, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
 
 /** An IAM group of another account whose members may assume the role. */
 export interface AssumingGroupProps {
@@ -85,6 +86,15 @@ export interface AssumableRoleProps {
   readonly tags?: Record<string, string>;
   /** @default "aws" */
   readonly partition?: string;
+  /**
+   * Opt-in data perimeter ({@link DataPerimeter}): the trust policy denies
+   * sts:AssumeRole to principals outside the Organization (AWS's
+   * `iam_role_trust_policy.json` example), the S3/KMS statements carry
+   * `aws:ResourceOrgID`, and a trusted principal of an account declared
+   * outside fails synth unless that account is trusted.
+   * @default none
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /**
@@ -107,6 +117,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   private readonly iamUsers: IamUserTrust[] = [];
   private readonly partition: string;
   private readonly acknowledgements: readonly Acknowledgement[];
+  /** The data perimeter, when on. */
+  public readonly perimeter?: ResolvedPerimeter;
 
   constructor(scope: Construct, id: string, props: AssumableRoleProps) {
     super(scope, id);
@@ -124,9 +136,10 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
 
     this.acknowledgements = acks;
+    this.perimeter = resolvePerimeter(f("perimeter"), props.perimeter, accountId);
     (props.trustedPrincipals ?? []).forEach((p, i) => this.addTrustedPrincipal(p, `trustedPrincipals[${i}]`));
 
-    const grant = props.access;
+    const grant = grantWithinPerimeter(this.perimeter, f("access"), props.access);
     v.keyPrefix(f("access.prefix"), grant.prefix);
     this.accessLevel = grant.level;
     const tags = props.tags && Object.keys(props.tags).length ? { ...props.tags } : undefined;
@@ -152,6 +165,7 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
               requireMfa: this.requireMfa,
               maxMfaAgeSeconds: this.maxSessionDurationSeconds,
               id: principalsPolicyId(this.trusted),
+              perimeter: this.perimeter,
             }),
           );
         },
@@ -169,6 +183,14 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
       role: this.role.name,
       policy: renderPolicy(identityPolicy(identityStatements(grant, "", this.roleArn))),
     });
+    if (this.perimeter) {
+      const trustedAccounts = (): string[] => [
+        accountId,
+        ...this.trusted.flatMap((t) => v.principalArn(f("trustedPrincipals"), t.principalArn).account ?? []),
+        ...this.iamUsers.map((u) => u.accountId),
+      ];
+      emitPerimeter(this, id, `AssumableRole(${id})`, this.perimeter, trustedAccounts, { rcp: false });
+    }
   }
 
   /**
@@ -217,7 +239,10 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
    */
   public addTrustedPrincipal(principal: GranteeLike, field = `trustedPrincipals[${this.trusted.length}]`): void {
     const g = toGrantee(principal);
-    const { arn } = v.principalArn(`AssumableRole(${this.node.id}).${field}`, g.principalArn);
+    const { arn, account } = v.principalArn(`AssumableRole(${this.node.id}).${field}`, g.principalArn);
+    // A perimeter denies principals of accounts declared outside: such a trust could never be used.
+    if (account !== undefined)
+      checkPerimeterGrant(this.perimeter, `AssumableRole(${this.node.id}).${field}`, { account }, `AssumableRole(${this.node.id}).${field}`);
     if (arn.endsWith(":root") && !this.acknowledgements.some((a) => a.rule === "account-root-principal")) {
       throw new ConfigError(
         `AssumableRole(${this.node.id}).${field}`,

@@ -1,9 +1,8 @@
-import * as fs from "fs";
-import * as path from "path";
 import { AwsProvider, KmsGrant, S3BucketPolicy } from "../../lib/framework/aws";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
 import { ConfigError } from "../../lib/errors";
-import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformResource, TerraformStack, Token } from "../../lib/framework";
+import { Construct, Lazy, TerraformLocal, TerraformOutput, TerraformResource, Token } from "../../lib/framework";
+import { checkPerimeterGrant, DataPerimeter, emitHandOffFiles, emitPerimeter, HANDOFF_DIR, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
 import { addDependency } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, ExistingBucketMarker } from "../../lib/model/stack-model";
 import {
@@ -130,10 +129,19 @@ export interface ExistingBucketShareProps {
   readonly mode?: ShareModeFactory;
   /** Region of the bucket (access point ARNs, kms:ViaService). @default the key ARN's region, else the provider's region */
   readonly region?: string;
+  /**
+   * Opt-in data perimeter, as for a new bucket (`BucketShareProps.perimeter`):
+   * the merged or emitted bucket-policy statements, the access point policies
+   * and the emitted key-policy statements deny principals outside the
+   * Organization (the key's owners add that Deny to its key policy:
+   * `xacct/<id>.key-policy.json`), and the RCP is emitted (`xacct/<id>.rcp.json`).
+   * @default none
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /** The directory, inside the stack's output directory, holding the emitted statements. */
-export const EMIT_DIR = "xacct";
+export const EMIT_DIR = HANDOFF_DIR;
 
 /**
  * An existing bucket of the owning account, shared with principals of other
@@ -173,6 +181,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly mode: ShareMode;
   /** Statements of `addToResourcePolicy()`. */
   private readonly extraStatements: Statement[] = [];
+  /** The data perimeter, when on. */
+  public readonly perimeter?: ResolvedPerimeter;
+  /** Accounts of the granted principals (for the perimeter's member accounts). */
+  private readonly grantAccounts: string[] = [];
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -193,6 +205,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
     this.region = this.kmsKeyArn !== undefined ? kmsKeyRegion(this.kmsKeyArn) : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
     const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
+    this.perimeter = resolvePerimeter(f("perimeter"), props.perimeter, this.accountId);
 
     if (this.policyMode === "merge") {
       if (props.existingPolicy === undefined) {
@@ -223,6 +236,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       bucketArn: this.bucketArn,
       region: this.region,
       objectWriterOwnership: this.objectOwnership === "ObjectWriter",
+      perimeter: this.perimeter,
     });
     this.accessPointLocation = this.mode.accessPointLocation;
     // Nothing of the bucket is created here: per-grant resources need not wait.
@@ -230,7 +244,6 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
 
     (props.grants ?? []).forEach((g, i) => this.addGrant(g, `grants[${i}]`));
 
-    const stack = TerraformStack.of(this);
     const files: { bucketPolicy?: string; keyPolicy?: string } = {};
     const emitted: { file: string; output: TerraformOutput }[] = [];
     if (this.policyMode === "merge") {
@@ -276,18 +289,12 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
 
     // Write the emitted statements next to the stack JSON, unless the checks
     // failed the synth (then nothing of the stack should be left behind).
-    onSynthesize(this, (session) => {
-      if (stack.node.findAll().some((c) => c.node.metadata.some((m) => m.type === "@cdktf/error"))) return;
-      const dir = path.dirname(path.join(session.outdir, session.manifest.forStack(stack).synthesizedStackPath));
-      const outputs = (stack.toTerraform() as { output?: Record<string, { value: string }> }).output ?? {};
-      for (const e of emitted) {
-        const json = outputs[stack.getLogicalId(e.output)]?.value;
-        // Nothing to add (e.g. no Organization grant on a key whose principals got KMS grants): no file.
-        if (json === undefined || (JSON.parse(json) as PolicyDocument).Statement.length === 0) continue;
-        fs.mkdirSync(path.join(dir, EMIT_DIR), { recursive: true });
-        fs.writeFileSync(path.join(dir, e.file), `${JSON.stringify(JSON.parse(json) as PolicyDocument, null, 2)}\n`);
-      }
-    });
+    // Nothing to add (e.g. no Organization grant on a key whose principals got KMS grants): no file.
+    if (this.perimeter) {
+      const { rcpFile, rcpOutput } = emitPerimeter(this, id, this.label, this.perimeter, () => [this.accountId, ...this.grantAccounts], { writeFile: false });
+      if (rcpFile && rcpOutput) emitted.push({ file: rcpFile, output: rcpOutput });
+    }
+    emitHandOffFiles(this, emitted);
   }
 
   private get label(): string {
@@ -329,6 +336,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   /** Record the resource side of one grant (bucket-policy statements, KMS grant, mode resources). */
   private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(this.label, field, grant, this.accountId);
+    checkPerimeterGrant(this.perimeter, `${this.label}.${field}`, { account: g.account, organizationId: g.organization?.organizationId });
+    if (g.account !== undefined) this.grantAccounts.push(g.account);
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
       this.principalGroups.push(g.group);
@@ -363,6 +372,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       requireBucketOwnerFullControl: this.requireBofc,
       kmsKeyArn: this.kmsKeyArn,
       additionalStatements: this.extraStatements,
+      perimeter: this.perimeter,
     });
     const dup = duplicateSids(ours);
     if (dup.length) {
@@ -380,7 +390,13 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     return {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
-      Statement: keyUseStatements({ partition: this.partition, region: this.region ?? "", grants, organizationGrants: this.orgGrants }),
+      Statement: keyUseStatements({
+        partition: this.partition,
+        region: this.region ?? "",
+        grants,
+        organizationGrants: this.orgGrants,
+        perimeter: this.perimeter,
+      }),
     };
   }
 

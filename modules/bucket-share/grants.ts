@@ -1,7 +1,17 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
+import {
+  AccessLevel,
+  ACCESS_LEVELS,
+  AccessPointLocation,
+  BucketGrantGroup,
+  OrganizationGrant,
+  PerimeterInput,
+  PolicyDocument,
+  S3Grant,
+  Statement,
+} from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ShareMode } from "./modes/mode";
 
@@ -49,6 +59,12 @@ export interface IBucketShare {
   readonly bucketKeyEnabled?: boolean;
   /** Set in access-point mode (`accessPoints: true`): where the grants' access points live. */
   readonly accessPointLocation?: AccessPointLocation;
+  /**
+   * The share's data perimeter (`perimeter` prop): its grants' identity
+   * statements carry `aws:ResourceOrgID` = the Organization.
+   * @default none
+   */
+  readonly perimeter?: PerimeterInput;
   /** Grant a principal of another account (or an Organization) a level on a prefix; returns the identity-side grant. */
   addGrant(grant: BucketShareGrant): S3Grant;
   /** The identity-side half of a grant on this bucket (S3 + KMS actions), for the consumer's own policy. */
@@ -80,6 +96,8 @@ export interface ParsedGrant {
   /** The cross-account grantee (for the policies' `Id`: unique ids of same-stack principals). */
   readonly grantee?: IGrantee;
   readonly dependable?: TerraformResource;
+  /** The cross-account principal's account, when its ARN names one. */
+  readonly account?: string;
 }
 
 /** Validate one grant; `owner` names the construct in errors (`BucketShare(id)`). */
@@ -96,12 +114,19 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
   const grantee = toGrantee(grant.principal as GranteeLike);
   const { account } = v.principalArn(gf("principal"), grantee.principalArn);
   if (account === accountId) return { level, prefix };
-  return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, grantee, dependable: grantee.dependable };
+  return {
+    level,
+    prefix,
+    group: { principals: [grantee.principalArn], level, prefix },
+    grantee,
+    dependable: grantee.dependable,
+    ...(account !== undefined ? { account } : {}),
+  };
 }
 
 /** The identity-side half of a grant on a shared bucket, addressed to the bucket (the share's mode may readdress it). */
 export function shareS3Grant(
-  share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId" | "bucketKeyEnabled">,
+  share: Pick<IBucketShare, "bucketArn" | "kmsKeyArn" | "objectOwnership" | "region" | "accountId" | "bucketKeyEnabled" | "perimeter">,
   level: AccessLevel,
   prefix = "",
 ): S3Grant {
@@ -109,6 +134,8 @@ export function shareS3Grant(
     ...(share.bucketKeyEnabled !== undefined ? { bucketKey: share.bucketKeyEnabled } : {}),
     // The consumer's statements hold only on the owner's bucket (aws:ResourceAccount, see resourceAccountCondition).
     resourceAccount: share.accountId,
+    // Data perimeter: and only while the bucket is of the Organization (aws:ResourceOrgID).
+    ...(share.perimeter !== undefined ? { resourceOrgId: share.perimeter.organizationId } : {}),
     ...(share.region !== undefined ? { region: share.region } : {}),
     bucketArn: share.bucketArn,
     prefix: v.keyPrefix("BucketShare.s3Grant.prefix", prefix),

@@ -5,6 +5,7 @@ import { EXISTING_BUCKET_MARKER, ExistingRoleMarker } from "../../lib/model/stac
 import { AccessLevel, assumeRoleStatement, identityPolicy, identityStatements, renderPolicy, S3Grant, Statement } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
+import { DataPerimeter, emitPerimeter, grantWithinPerimeter, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
 import type { IAssumableRoleTarget } from "../assumable-role";
 import type { IBucketShare, IShareConsumer, ShareGrant } from "../bucket-share/grants";
 
@@ -37,6 +38,13 @@ export interface ConsumerAccessProps {
   readonly assumeRoles?: readonly IAssumableRoleTarget[];
   /** Name of the inline policy added to the role (unique among its inline policies). @default "xacct-access" */
   readonly policyName?: string;
+  /**
+   * Opt-in data perimeter ({@link DataPerimeter}): every S3/KMS statement of
+   * the role's grants also holds only while `aws:ResourceOrgID` is the
+   * Organization, whichever app made the grant.
+   * @default none
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /**
@@ -55,6 +63,8 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
   public readonly rolePolicy: IamRolePolicy;
   private readonly grants: S3Grant[] = [];
   private readonly assumable: IAssumableRoleTarget[] = [];
+  /** The data perimeter, when on. */
+  public readonly perimeter?: ResolvedPerimeter;
 
   constructor(scope: Construct, id: string, props: ConsumerAccessProps) {
     super(scope, id);
@@ -66,6 +76,7 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
     this.roleArn = arn;
     this.roleName = name;
     const policyName = v.iamName(f("policyName"), props.policyName ?? "xacct-access", 128);
+    this.perimeter = resolvePerimeter(f("perimeter"), props.perimeter, this.accountId);
     (props.grants ?? []).forEach((g, i) => this.addS3Grant(g, `grants[${i}]`));
     (props.assumeRoles ?? []).forEach((r, i) => this.addAssumeRole(r, `assumeRoles[${i}]`));
 
@@ -95,6 +106,7 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
       name: this.roleName,
       account: this.accountId,
     } satisfies Record<keyof ExistingRoleMarker, string>);
+    if (this.perimeter) emitPerimeter(this, id, `ConsumerAccess(${id})`, this.perimeter, () => [this.accountId], { rcp: false });
   }
 
   /** IGrantee: the role, for bucket, key and trust policies (it exists already: nothing to depend on). */
@@ -110,7 +122,7 @@ export class ConsumerAccess extends Construct implements IShareConsumer {
   /** Add the identity half of a grant (`share.s3Grant(level, prefix)`). */
   public addS3Grant(grant: S3Grant, field = `grants[${this.grants.length}]`): void {
     v.keyPrefix(`ConsumerAccess(${this.node.id}).${field}.prefix`, grant.prefix);
-    this.grants.push(grant);
+    this.grants.push(grantWithinPerimeter(this.perimeter, `ConsumerAccess(${this.node.id}).${field}`, grant));
   }
 
   /** Let the role assume `target` (e.g. an `AssumableRole` of the bucket's account). */

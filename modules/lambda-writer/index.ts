@@ -37,6 +37,7 @@ import {
 } from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
+import { DataPerimeter, emitPerimeter, grantWithinPerimeter, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
 import type { IAssumableRoleTarget } from "../assumable-role";
 import type { IShareConsumer, ShareGrant } from "../bucket-share/grants";
 import { BuiltinHandler, LambdaCode } from "./code";
@@ -249,6 +250,13 @@ export interface LambdaWriterProps {
   readonly tags?: Record<string, string>;
   /** @default "aws" */
   readonly partition?: string;
+  /**
+   * Opt-in data perimeter ({@link DataPerimeter}): every S3/KMS statement of
+   * the execution role's grants also holds only while `aws:ResourceOrgID` is
+   * the Organization, whichever app made the grant.
+   * @default none
+   */
+  readonly perimeter?: DataPerimeter;
 }
 
 /**
@@ -287,6 +295,8 @@ export class LambdaWriter extends Construct implements IShareConsumer {
   private readonly builtinWriter: boolean;
   private readonly assumeRoleEnv: Record<string, string> = {};
   private readonly assumeRoleStatements: Statement[] = [];
+  /** The data perimeter, when on. */
+  public readonly perimeter?: ResolvedPerimeter;
 
   constructor(scope: Construct, id: string, props: LambdaWriterProps) {
     super(scope, id);
@@ -298,6 +308,8 @@ export class LambdaWriter extends Construct implements IShareConsumer {
     this.functionName = v.functionName(f("functionName"), props.functionName);
     this.roleName = v.iamName(f("roleName"), props.roleName ?? `${this.functionName}-exec`);
     this.roleArn = `arn:${partition}:iam::${accountId}:role/${this.roleName}`;
+    this.perimeter = resolvePerimeter(f("perimeter"), props.perimeter, accountId);
+    if (this.perimeter) emitPerimeter(this, id, `LambdaWriter(${id})`, this.perimeter, () => [accountId], { rcp: false });
     if ((props.code === undefined) === (props.handler === undefined)) {
       throw new ConfigError(
         f("code"),
@@ -688,7 +700,11 @@ export class LambdaWriter extends Construct implements IShareConsumer {
 
   /** The execution role's S3 grants: `grants`, then the bound share grants' identity sides. */
   private allGrants(): S3Grant[] {
-    return [...(this.props.grants ?? []), ...this.bound.map((g) => g.s3Grant)];
+    const f = `LambdaWriter(${this.node.id})`;
+    return [
+      ...(this.props.grants ?? []).map((g, i) => grantWithinPerimeter(this.perimeter, `${f}.grants[${i}]`, g)),
+      ...this.bound.map((g) => grantWithinPerimeter(this.perimeter, `${f}.access`, g.s3Grant)),
+    ];
   }
 
   private description(): string {

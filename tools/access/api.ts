@@ -24,7 +24,7 @@ import type { StackMatrix } from "./types";
 
 export type { OutputFormat, FailOn } from "./args";
 export { EXIT, USAGE, UsageError } from "./args";
-export type { Cell, DecidingStatement, Decision, Hop, StackMatrix } from "./types";
+export type { Cell, DecidingStatement, Decision, Hop, MatrixPerimeter, StackMatrix } from "./types";
 export type { AccessDiff, StackDiff, DiffTotals } from "./review";
 export type { UnknownValue, PlanJson } from "./plan";
 export type { SynthesizedStack } from "./load";

@@ -185,7 +185,29 @@ export function levelsFor(g: Guardrails | undefined, kind: GuardrailKind, accoun
 
 /** A stable fingerprint of the guardrails (evaluation memo keys must differ between runs with different guardrails). */
 export const guardrailsKey = (g: Guardrails | undefined): string =>
-  g && g.policies.length ? JSON.stringify(g.policies.map((p) => [p.kind, p.name, p.accounts ?? "*"])) : "";
+  g && (g.policies.length || g.organization)
+    ? JSON.stringify([g.policies.map((p) => [p.kind, p.name, p.accounts ?? "*"]), ...(g.organization ? [g.organization.id, g.organization.accounts] : [])])
+    : "";
+
+/**
+ * The guardrails with the stack's data perimeter added: the perimeter's member
+ * accounts join the Organization (its id when the guardrails name none). A
+ * `--guardrail-map` Organization of another id is an error: one review, one Organization.
+ */
+export function withPerimeterOrganization(
+  g: Guardrails | undefined,
+  perimeter: { readonly organizationId: string; readonly memberAccounts: readonly string[] } | undefined,
+): Guardrails | undefined {
+  if (!perimeter) return g;
+  const org = g?.organization;
+  if (org && org.id !== perimeter.organizationId) {
+    throw new GuardrailInputError(
+      `--guardrail-map names Organization ${org.id}, the stack's data perimeter ${perimeter.organizationId}: the access review models one Organization`,
+    );
+  }
+  const accounts = [...new Set([...(org?.accounts ?? []), ...perimeter.memberAccounts])].sort();
+  return { policies: g?.policies ?? [], organization: { id: perimeter.organizationId, accounts } };
+}
 
 /** The Organization keys a request carries when its principal's / resource's account is a member. */
 export function organizationContext(

@@ -2,14 +2,14 @@ import type { StackModel } from "../../lib/model/stack-model";
 import { cellKey } from "./cell-key";
 import { probeId, requestClass } from "./classes";
 import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evaluate";
-import { guardrailsKey, type Guardrails } from "./guardrails";
-import { principalsOf } from "./principals";
+import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./guardrails";
+import { OTHER_ORG_LABEL, principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
 import { OBJECT_NAME, probesOf } from "./probes";
 import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
-import type { Cell, Hop, MatrixPrincipal, Probe, StackMatrix } from "./types";
+import type { Cell, Hop, MatrixPerimeter, MatrixPrincipal, Probe, StackMatrix } from "./types";
 
 /**
  * principal × probe → Allowed/Denied, then the second hop: whoever may
@@ -219,15 +219,17 @@ export const notEvaluated = (model: StackModel): string[] =>
 export async function computeMatrix(stack: string, model: StackModel, extras: StackExtras, opts: MatrixOptions = {}): Promise<StackMatrix> {
   const seeds = opts.seeds ?? seedsOf(model);
   const memo = opts.memo ?? new Map<string, Evaluation>();
-  const principals = principalsOf(model, seeds);
+  const principals = principalsOf(model, seeds, { otherOrganization: extras.perimeter !== undefined });
   const probes = probesOf(model, extras, seeds);
   const direct = new Map<MatrixPrincipal, DirectCells>();
   const exhaustive = opts.exhaustive ?? false;
   const allowedOnly = opts.allowedOnly ?? false;
   const plan = allowedOnly && !exhaustive ? planProbes(model, probes, seeds) : undefined;
   let evaluated = 0;
-  const evalOptions: EvaluateOptions = { exhaustive, guardrails: opts.guardrails };
-  const guard = guardrailsKey(opts.guardrails);
+  // A data perimeter in the stack: its accounts are of its Organization (aws:PrincipalOrgID / aws:ResourceOrgID).
+  const guardrails = withPerimeterOrganization(opts.guardrails, extras.perimeter);
+  const evalOptions: EvaluateOptions = { exhaustive, guardrails };
+  const guard = guardrailsKey(guardrails);
   for (const p of principals) {
     const { asked, skipped } = plan ? probesFor(p, probes, plan) : { asked: probes, skipped: 0 };
     const d = await directCells(p, asked, memo, allowedOnly, evalOptions, guard);
@@ -248,6 +250,19 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     }
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
+  const other = principals.find((p) => p.label === OTHER_ORG_LABEL);
+  const perimeter: MatrixPerimeter | undefined =
+    extras.perimeter && guardrails?.organization
+      ? {
+          organizationId: extras.perimeter.organizationId,
+          memberAccounts: guardrails.organization.accounts,
+          trustedAccounts: extras.perimeter.trustedAccounts,
+          otherOrganization: {
+            asked: other ? (direct.get(other)?.evaluated ?? 0) : 0,
+            allowed: cells.filter((c) => c.principal === OTHER_ORG_LABEL && c.decision === "Allowed").length,
+          },
+        }
+      : undefined;
   return {
     stack,
     accounts: model.accounts,
@@ -257,5 +272,6 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
     evaluated: evaluated + viaCount,
     notEvaluated: notEvaluated(model),
     acknowledgements: extras.acknowledgements,
+    ...(perimeter ? { perimeter } : {}),
   };
 }

@@ -13,6 +13,11 @@ import type { MatrixPrincipal, NamedPolicy, PolicySource } from "./types";
 export const THIRD_ACCOUNT = "999999999999";
 /** The account of the representative member of an Organization granted by aws:PrincipalOrgID. */
 export const ORG_MEMBER_ACCOUNT = "888888888888";
+/** With a data perimeter: the account and Organization of a principal of ANOTHER Organization (the perimeter must deny it). */
+export const OTHER_ORG_ACCOUNT = "777777777777";
+export const OTHER_ORG_ID = "o-otherorg000";
+/** Its row label. */
+export const OTHER_ORG_LABEL = `probe/other-org`;
 /** Session name of every role principal (what the ARN of a role session needs). */
 export const SESSION_NAME = "access-matrix";
 const PROBE_ROLE = "someone-else";
@@ -125,20 +130,33 @@ const service = (name: string): MatrixPrincipal => ({ label: `service/${name}`, 
 
 export const ANONYMOUS: MatrixPrincipal = { label: "anonymous", kind: "anonymous", identityPolicies: [], crossAccountOnly: false };
 
-/** The principals of `model`, plus those `seeds` (default: the model's own) name. */
-export function principalsOf(model: StackModel, seeds: Seeds = seedsOf(model)): MatrixPrincipal[] {
+/**
+ * A principal of another Organization, with what its administrators could give
+ * it (the broad probe policy): only a stack with a data perimeter asks it, so
+ * the matrices of stacks without one are unchanged.
+ */
+const otherOrganization = (): MatrixPrincipal => ({
+  ...probe(OTHER_ORG_LABEL, OTHER_ORG_ACCOUNT, "third-account", false),
+  context: { "aws:PrincipalOrgID": OTHER_ORG_ID },
+});
+
+/** The principals of `model`, plus those `seeds` (default: the model's own) name; `otherOrganization` adds {@link OTHER_ORG_LABEL}. */
+export function principalsOf(model: StackModel, seeds: Seeds = seedsOf(model), opts: { readonly otherOrganization?: boolean } = {}): MatrixPrincipal[] {
   const own = [...rolePrincipals(model), ...users(model), ...groupMembers(model)];
   const ownArns = new Set(own.map((p) => p.principalArn));
   const stackAccounts = new Set(Object.values(model.accounts));
   const aliasOf = new Map<string, string>();
   for (const [alias, account] of Object.entries(model.accounts)) if (!aliasOf.has(account)) aliasOf.set(account, alias);
-  const accounts = [...new Set([...Object.values(model.accounts), ...seeds.accounts])].filter((a) => a !== THIRD_ACCOUNT && a !== ORG_MEMBER_ACCOUNT);
+  const accounts = [...new Set([...Object.values(model.accounts), ...seeds.accounts])].filter(
+    (a) => a !== THIRD_ACCOUNT && a !== ORG_MEMBER_ACCOUNT && !(opts.otherOrganization && a === OTHER_ORG_ACCOUNT),
+  );
   return [
     ...own,
     ...seeds.principalArns.filter((a) => !ownArns.has(a)).flatMap((a) => external(a, stackAccounts) ?? []),
     ...accounts.map((a) => probe(`probe/${aliasOf.get(a) ?? a}`, a, "account-probe", stackAccounts.has(a))),
     ...seeds.organizations.map(organization),
     ...seeds.services.map(service),
+    ...(opts.otherOrganization ? [otherOrganization()] : []),
     probe(`probe/${THIRD_ACCOUNT}`, THIRD_ACCOUNT, "third-account", false),
     ANONYMOUS,
   ];

@@ -24,6 +24,16 @@ function alignedTable(rows: string[][]): string {
     .join("\n");
 }
 
+/** One line on the stack's data perimeter ("" without one): its Organization, members, and the other Organization's result. */
+export function perimeterLine(m: StackMatrix): string {
+  const p = m.perimeter;
+  if (!p) return "";
+  const trusted = p.trustedAccounts.length ? `, trusted outside: ${p.trustedAccounts.join(", ")}` : "";
+  const o = p.otherOrganization;
+  const result = o.allowed === 0 ? `Denied on all ${o.asked} probes` : `ALLOWED on ${o.allowed} of ${o.asked} probes`;
+  return `DATA PERIMETER  ${p.organizationId} (members: ${p.memberAccounts.join(", ")}${trusted}): probe/other-org, a principal of another Organization, ${result}`;
+}
+
 export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions): string {
   return matrices
     .map((m) => {
@@ -32,7 +42,8 @@ export function renderText(matrices: readonly StackMatrix[], opts: RenderOptions
       const unread = (m.notEvaluated ?? []).map((x) => `NOT EVALUATED  ${x}\n`).join("");
       const acks = (m.acknowledgements ?? []).map((a) => `ACKNOWLEDGED  [${a.rule}] ${a.address}: ${a.reason}\n`).join("");
       const calls = callsText(m.calls);
-      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${unread}${acks}\n${table}\n${calls ? `\n${calls}` : ""}`;
+      const perimeter = m.perimeter ? `${perimeterLine(m)}\n` : "";
+      return `== ${m.stack} (${accountsLine(m)})\n${summaryLine(m, s, opts.all)}\n${perimeter}${unread}${acks}\n${table}\n${calls ? `\n${calls}` : ""}`;
     })
     .join("\n");
 }
@@ -86,6 +97,7 @@ export function renderMarkdown(matrices: readonly StackMatrix[], opts: RenderOpt
         "",
         `Accounts: ${accountsLine(m)}. ${summaryLine(m, s, opts.all)}.`,
         "",
+        ...(m.perimeter ? [code(perimeterLine(m)), ""] : []),
         "| Principal | Action | Resource | Context | Decision | Deciding statements |",
         "| --- | --- | --- | --- | --- | --- |",
         ...s.shown.map(markdownRow),
@@ -110,6 +122,7 @@ export function renderJson(matrices: readonly StackMatrix[], opts: RenderOptions
       notEvaluated: m.notEvaluated ?? [],
       acknowledgements: m.acknowledgements ?? [],
       ...(m.calls ? { calls: m.calls } : {}),
+      ...(m.perimeter ? { perimeter: m.perimeter } : {}),
       cells: s.shown,
     };
   });

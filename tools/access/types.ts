@@ -148,4 +148,17 @@ export interface StackMatrix {
    * no declared call uses. Computed by xacct-access (not by matrixOf).
    */
   readonly calls?: readonly PrincipalCalls[];
+  /** The stack's data perimeter, and what the principal of another Organization got: present only when the stack has one. */
+  readonly perimeter?: MatrixPerimeter;
+}
+
+/** The data perimeter as the matrix saw it. */
+export interface MatrixPerimeter {
+  readonly organizationId: string;
+  /** Accounts taken as members (their requests carry aws:PrincipalOrgID, requests to their resources aws:ResourceOrgID). */
+  readonly memberAccounts: readonly string[];
+  /** Accounts outside the Organization the perimeter lets through (aws:PrincipalAccount). */
+  readonly trustedAccounts: readonly string[];
+  /** `probe/other-org`: probes asked, and how many were Allowed (0 is the perimeter holding). */
+  readonly otherOrganization: { readonly asked: number; readonly allowed: number };
 }

@@ -10,6 +10,7 @@ import {
   accessPointPolicy,
   BucketPolicyInput,
   KeyPolicyInput,
+  PerimeterInput,
   PolicyDocument,
   renderPolicy,
   S3Grant,
@@ -44,7 +45,16 @@ class AccessPointMode implements ShareMode {
 
   public activate(dependsOn: readonly TerraformResource[]): void {
     const h = this.host;
-    this.accessPoints = new AccessPointSet(h.scope, h.label, this.accessPointLocation, h.provider, h.bucketName, h.objectWriterOwnership, [...dependsOn]);
+    this.accessPoints = new AccessPointSet(
+      h.scope,
+      h.label,
+      this.accessPointLocation,
+      h.provider,
+      h.bucketName,
+      h.objectWriterOwnership,
+      [...dependsOn],
+      h.perimeter,
+    );
     this.pending.forEach((g) => this.accessPoints?.add(g));
     this.pending.length = 0;
   }
@@ -132,6 +142,8 @@ export class AccessPointSet {
     private readonly bucket: string,
     private readonly objectWriterOwnership: boolean,
     dependsOn: TerraformResource[] = [],
+    /** The share's data perimeter: each access point policy denies principals outside the Organization. */
+    private readonly perimeter?: PerimeterInput,
   ) {
     this.location = location;
     // Terraform addresses, computed once: at thousands of access points, a token per
@@ -176,6 +188,7 @@ export class AccessPointSet {
           objectWriterOwnership: this.objectWriterOwnership,
           // A same-stack principal's unique id: replacing the role re-applies this policy too.
           id: g.grantee ? principalsPolicyId([g.grantee]) : undefined,
+          perimeter: this.perimeter,
         }),
       ),
       // Block Public Access on every access point (S3's default, stated so a plan shows it).

@@ -1,6 +1,6 @@
 import type { AwsProvider } from "../../../lib/framework/aws";
 import type { Construct, TerraformResource } from "../../../lib/framework";
-import type { AccessPointLocation, BucketPolicyInput, KeyPolicyInput, PolicyDocument, S3Grant } from "../../../lib/policy";
+import type { AccessPointLocation, BucketPolicyInput, KeyPolicyInput, PerimeterInput, PolicyDocument, S3Grant } from "../../../lib/policy";
 import type { ParsedGrant } from "../grants";
 
 /**
@@ -33,6 +33,12 @@ export interface ShareModeHost {
   readonly region?: string;
   /** The bucket keeps ObjectWriter ownership. */
   readonly objectWriterOwnership: boolean;
+  /**
+   * The share's data perimeter: a mode that writes resource policies of its own
+   * (access point policies) adds the perimeter Deny to each.
+   * @default none
+   */
+  readonly perimeter?: PerimeterInput;
 }
 
 /** One mode bound to one share. */
