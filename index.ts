@@ -44,3 +44,10 @@ export { ENV as HANDLER_ENV } from "./handlers/shared/contract";
 
 // Test helpers for users' jest tests (Testing.synthScope with providers, parsed).
 export * as testing from "./lib/testing";
+
+// Principals given by pattern (a role that may not exist yet, an IAM path, an Identity Center
+// permission set): the account principal narrowed by aws:PrincipalArn (#20).
+export { Principals, PrincipalPattern, SSO_ROLE_PATH } from "./lib/principals";
+export type { PermissionSetOptions, PrincipalPatternKind, RoleByNameOptions, RolePatternOptions } from "./lib/principals";
+export type { PrincipalPatternInfo } from "./lib/grantee";
+export * from "./modules/permission-set-policy";

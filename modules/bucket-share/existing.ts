@@ -332,7 +332,16 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
       this.principalGroups.push(g.group);
-      if (this.kmsKeyArn && this.keyAccess === "grant") this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
+      if (this.kmsKeyArn && this.keyAccess === "grant") {
+        // A KMS grant names one existing principal (GranteePrincipal): a pattern cannot be a grantee.
+        if (g.grantee?.principalPattern) {
+          throw new ConfigError(
+            `${this.label}.${field}.principal`,
+            `${g.grantee.principalPattern.label} is given by pattern, and a KMS grant needs one existing principal: set keyAccess: "emit" (the key's owners add a key-policy statement with aws:PrincipalArn), or name the role by ARN`,
+          );
+        }
+        this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
+      }
       if (g.dependable && this.mode.bucketPolicyNamesPrincipals) {
         if (this.bucketPolicy) addDependency(this.bucketPolicy, g.dependable);
         else this.pendingDependables.push(g.dependable);

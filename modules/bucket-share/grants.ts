@@ -1,7 +1,17 @@
 import { ConfigError } from "../../lib/errors";
 import type { TerraformResource } from "../../lib/framework";
 import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
-import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
+import {
+  AccessLevel,
+  ACCESS_LEVELS,
+  AccessPointLocation,
+  BucketGrantGroup,
+  OrganizationGrant,
+  patternPrincipal,
+  PolicyDocument,
+  S3Grant,
+  Statement,
+} from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ShareMode } from "./modes/mode";
 
@@ -94,6 +104,12 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
     return { level, prefix, organization: { organizationId: v.organizationId(gf("organizationId"), grant.organizationId), level, prefix } };
   }
   const grantee = toGrantee(grant.principal as GranteeLike);
+  const pattern = v.principalPattern(gf("principal"), grantee);
+  if (pattern) {
+    // The owning account's own roles need no resource-side statement (their IAM policy is enough).
+    if (pattern.accountId === accountId) return { level, prefix };
+    return { level, prefix, group: { principals: [patternPrincipal(pattern.arnLike)], level, prefix }, grantee };
+  }
   const { account } = v.principalArn(gf("principal"), grantee.principalArn);
   if (account === accountId) return { level, prefix };
   return { level, prefix, group: { principals: [grantee.principalArn], level, prefix }, grantee, dependable: grantee.dependable };
@@ -157,7 +173,10 @@ export interface ShareGrant {
   readonly region?: string;
   /** The owning account. */
   readonly accountId: string;
-  /** The principal granted (role or user ARN). @default none (an Organization grant) */
+  /**
+   * The principal granted (role or user ARN; for a principal given by
+   * pattern, its `ArnLike` pattern). @default none (an Organization grant)
+   */
   readonly principalArn?: string;
   /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
   readonly objectWriterOwnership: boolean;
