@@ -4,7 +4,8 @@ import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy, onSynthesize, TerraformLocal, TerraformOutput, TerraformStack } from "../../lib/framework";
 import type { PrincipalPatternInfo } from "../../lib/grantee";
 import { EXISTING_BUCKET_MARKER, PatternPrincipalMarker } from "../../lib/model/stack-model";
-import { identityPolicy, identityStatements, PolicyDocument, renderPolicy, S3Grant } from "../../lib/policy";
+import { assumeRoleStatement, identityPolicy, identityStatements, PolicyDocument, renderPolicy, S3Grant, Statement } from "../../lib/policy";
+import * as v from "../../lib/validate";
 import type { PrincipalPattern } from "../../lib/principals";
 import { ensurePolicyChecks } from "../../lib/checks";
 import type { IShareConsumer, ShareGrant } from "../bucket-share/grants";
@@ -55,6 +56,7 @@ export class PermissionSetPolicy extends Construct implements IShareConsumer {
   /** The emitted file, relative to the stack's output directory. */
   public readonly emittedFile: string;
   private readonly grants: S3Grant[] = [];
+  private readonly assumeRoles: string[] = [];
 
   constructor(scope: Construct, id: string, props: PermissionSetPolicyProps) {
     super(scope, id);
@@ -108,14 +110,24 @@ export class PermissionSetPolicy extends Construct implements IShareConsumer {
     this.grants.push(grant);
   }
 
-  /** The permission set's inline policy. Synth fails if it has no grant. */
+  /**
+   * Let the permission set's roles assume one role (of another account, e.g.
+   * an `AssumableRole` trusting this permission set): `sts:AssumeRole` on
+   * exactly that role ARN.
+   */
+  public addAssumeRole(roleArn: string): void {
+    this.assumeRoles.push(v.principalArn(`PermissionSetPolicy(${this.node.id}).addAssumeRole(${this.assumeRoles.length + 1})`, roleArn).arn);
+  }
+
+  /** The permission set's inline policy. Synth fails if it has no grant and no role to assume. */
   public document(): PolicyDocument {
-    if (this.grants.length === 0) {
+    if (this.grants.length === 0 && this.assumeRoles.length === 0) {
       throw new ConfigError(
         `PermissionSetPolicy(${this.node.id}).grants`,
-        "has no grant: call share.grant(this, { level, prefix }) or addS3Grant(share.s3Grant(level, prefix))",
+        "has no grant: call share.grant(this, { level, prefix }), addS3Grant(share.s3Grant(level, prefix)) or addAssumeRole(roleArn)",
       );
     }
-    return identityPolicy(this.grants.flatMap((g, i) => identityStatements(g, `Grant${i + 1}`, this.principalArn)));
+    const assume: Statement[] = this.assumeRoles.map((arn, i) => assumeRoleStatement(arn, `AssumeRole${i + 1}`));
+    return identityPolicy([...this.grants.flatMap((g, i) => identityStatements(g, `Grant${i + 1}`, this.principalArn)), ...assume]);
   }
 }
