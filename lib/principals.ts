@@ -114,7 +114,7 @@ const partitionOf = (field: string, value: unknown): string => {
     throw new ConfigError(field, `must be an AWS partition such as "aws" (got ${JSON.stringify(value)})`);
   return value;
 };
-/** An IAM path: `/` or `/a/b/`, without wildcards (IAM path characters: \x21-\x7e). */
+/** An IAM path: `/` or `/a/b/`, without wildcards (IAM path characters are ASCII 0x21-0x7E). */
 const PATH = /^\/([\x21-\x29\x2b-\x3e\x40-\x7e]+\/)*$/;
 const NAME = /^[\w+=,.@-]{1,64}$/;
 const NAME_PATTERN = /^[\w+=,.@*?-]{1,64}$/;
