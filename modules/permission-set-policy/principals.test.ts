@@ -5,7 +5,7 @@ import { TerraformStack, Testing } from "../../lib/framework";
 import { asList, principalArns, statementsOf } from "../../lib/model/stack-model";
 import type { PolicyDocument, Statement } from "../../lib/policy";
 import { Principals } from "../../lib/principals";
-import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, providers, synthModule } from "../../lib/testing";
+import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, providers, resourcesOf, synthModule } from "../../lib/testing";
 import { AssumableRole } from "../assumable-role";
 import { BucketShare } from "../bucket-share";
 import { PermissionSetPolicy } from ".";
@@ -171,22 +171,27 @@ describe("AssumableRole trusting a pattern", () => {
 });
 
 describe("an existing bucket's key", () => {
-  it("refuses a KMS grant to a pattern (it needs one existing principal) and says to emit", () => {
-    expectConfigError(
-      () =>
-        synthModule((scope, p) => {
-          const share = BucketShare.fromExistingBucket(scope, "theirs", {
-            provider: p.b,
-            accountId: ACCOUNT_B,
-            bucketName: "their-data",
-            kmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
-            policy: "emit",
-          });
-          share.grant(Principals.permissionSet(ACCOUNT_A, "DataReaders"), { level: "read" });
-        }),
-      "BucketShare.fromExistingBucket(theirs).grant().principal",
-      'keyAccess: "emit"',
-    );
+  it("gets no KMS grant for a pattern (a grant needs one existing principal): its key-policy statement is emitted for the key's owners", () => {
+    const { tf } = synthModule((scope, p) => {
+      const share = BucketShare.fromExistingBucket(scope, "theirs", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: "their-data",
+        kmsKeyArn: `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        policy: "emit",
+      });
+      share.grant(Principals.permissionSet(ACCOUNT_A, "DataReaders"), { level: "read" });
+      share.grant(`arn:aws:iam::${ACCOUNT_A}:role/named`, { level: "read" });
+    });
+    expect(Object.values(resourcesOf(tf, "aws_kms_grant")).map((g) => g.grantee_principal)).toEqual([`arn:aws:iam::${ACCOUNT_A}:role/named`]);
+    const out = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"));
+    expect(statementsOf(parsePolicy(out?.[1].value))).toEqual([
+      expect.objectContaining({
+        Principal: { AWS: ROOT_A },
+        Action: "kms:Decrypt",
+        Condition: expect.objectContaining({ ArnLike: { "aws:PrincipalArn": expect.stringContaining("AWSReservedSSO_DataReaders_*") } }),
+      }),
+    ]);
   });
 });
 
