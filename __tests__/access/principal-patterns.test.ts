@@ -4,6 +4,8 @@ import { AssumableRole } from "../../modules/assumable-role";
 import { BucketShare } from "../../modules/bucket-share";
 import { PermissionSetPolicy } from "../../modules/permission-set-policy";
 import type { Cell, StackMatrix } from "../../tools/access/types";
+import { loadStackJson, matrixOf } from "../../tools/access";
+import type { TfJson } from "../../lib/model/stack-model";
 import { matrixOfJson } from "./helpers";
 
 /**
@@ -29,6 +31,7 @@ const expectDenied = (d: Cell["decision"] | undefined): void => {
 
 describe("access matrix of grants to a permission set, a path pattern and a role that does not exist yet", () => {
   let m: StackMatrix;
+  let synthesizedTf: TfJson;
   beforeAll(async () => {
     const { tf } = synthModule((scope, p) => {
       const share = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "data-b" });
@@ -47,8 +50,14 @@ describe("access matrix of grants to a permission set, a path pattern and a role
         access: share.s3Grant("read", "reports/"),
       });
     });
+    synthesizedTf = tf;
     m = await matrixOfJson("patterns", tf);
   });
+
+  it("the fast evaluation (request classes, trimmed policies) equals the exhaustive reference, cell for cell", async () => {
+    const stack = loadStackJson("patterns", synthesizedTf);
+    expect(await matrixOf(stack)).toEqual(await matrixOf(stack, { exhaustive: true }));
+  }, 120_000);
 
   it("shows each pattern as a class of principals, with its near misses", () => {
     expect(m.principals).toEqual(expect.arrayContaining([SSO_LABEL, OTHER_SET, NOT_SSO, TEAMS, OUTSIDE_TEAMS, `arn:aws:iam::${ACCOUNT_A}:role/later/not-yet`]));
@@ -57,6 +66,8 @@ describe("access matrix of grants to a permission set, a path pattern and a role
   it("a permission-set role session of the named set reads under reports/ (and decrypts via S3); nothing outside it", () => {
     expect(decision(m, SSO_LABEL, "s3:GetObject", "data-b/reports/x.json")).toBe("Allowed");
     expect(decision(m, SSO_LABEL, "s3:ListBucket", "data-b", "prefix=reports/")).toBe("Allowed");
+    expect(decision(m, SSO_LABEL, "kms:Decrypt", "key(data-b)", "via-s3")).toBe("Allowed");
+    expectDenied(decision(m, NOT_SSO, "kms:Decrypt", "key(data-b)", "via-s3"));
     expectDenied(decision(m, SSO_LABEL, "s3:GetObject", "data-b/teams/x.json"));
     expectDenied(decision(m, SSO_LABEL, "s3:PutObject", "data-b/reports/x.json"));
   });
