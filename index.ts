@@ -47,3 +47,9 @@ export * as testing from "./lib/testing";
 
 // The opt-in data perimeter of the shares and roles (`perimeter` prop, #22).
 export type { DataPerimeter, PerimeterTrustedAccount } from "./lib/perimeter";
+// Principals given by pattern (a role that may not exist yet, an IAM path, an Identity Center
+// permission set): the account principal narrowed by aws:PrincipalArn (#20).
+export { Principals, PrincipalPattern, SSO_ROLE_PATH } from "./lib/principals";
+export type { PermissionSetOptions, PrincipalPatternKind, RoleByNameOptions, RolePatternOptions } from "./lib/principals";
+export type { PrincipalPatternInfo } from "./lib/grantee";
+export * from "./modules/permission-set-policy";

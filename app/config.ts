@@ -64,6 +64,13 @@ export interface ProjectConfig {
   readonly forceDestroy: boolean;
   /** Three-account stack: Developers/Testers must use MFA to assume their roles. */
   readonly requireMfaForHumans: boolean;
+  /**
+   * Three-account stack: how Developers/Testers sign in. `iam-groups` (seed 004: IAM groups of
+   * Development whose users assume the roles), or `identity-center` (permission sets of
+   * Development: the roles trust their Identity Center roles by aws:PrincipalArn, and the
+   * permission sets' inline policies are emitted for the Identity Center admin). @default "iam-groups"
+   */
+  readonly humans: "iam-groups" | "identity-center";
   /** Three-account stack: S3 events reach the metadata processor through an SQS queue (with a DLQ) instead of direct invocation. @default false */
   readonly processorQueue: boolean;
   /** Every shared bucket logs its requests (S3 server access logs) to a log bucket of its account. */
@@ -110,6 +117,7 @@ export const KNOWN_KEYS = [
   "encryption",
   "forceDestroy",
   "requireMfaForHumans",
+  "humans",
   "processorQueue",
   "accessLogs",
   "perimeter",
@@ -158,6 +166,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_ENCRYPTION: "encryption (kms | s3)",
   XACCT_FORCE_DESTROY: "forceDestroy (true | false)",
   XACCT_REQUIRE_MFA: "requireMfaForHumans (true | false)",
+  XACCT_HUMANS: "humans (iam-groups | identity-center)",
   XACCT_PROCESSOR_QUEUE: "processorQueue (true | false)",
   XACCT_ACCESS_LOGS: "accessLogs (true | false)",
   XACCT_PERIMETER_ORG_ID: "perimeter.organizationId (o-...)",
@@ -315,6 +324,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     encryption: e("XACCT_ENCRYPTION"),
     forceDestroy: e("XACCT_FORCE_DESTROY"),
     requireMfaForHumans: e("XACCT_REQUIRE_MFA"),
+    humans: e("XACCT_HUMANS"),
     processorQueue: e("XACCT_PROCESSOR_QUEUE"),
     accessLogs: e("XACCT_ACCESS_LOGS"),
     perimeter: e("XACCT_PERIMETER_ORG_ID") !== undefined ? { organizationId: e("XACCT_PERIMETER_ORG_ID") } : undefined,
@@ -408,7 +418,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
 
   const perStack = {} as Pick<
     ProjectConfig,
-    "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "processorQueue"
+    "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "humans" | "processorQueue"
   >;
   const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
     if (uses(stack)) perStack[key] = get();
@@ -427,6 +437,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     v.bucketName("reportingBucketName", raw.reportingBucketName ?? `${namePrefix}-reporting-${accounts.reporting.id}-${region}`),
   );
   field("requireMfaForHumans", "three-account", () => bool("requireMfaForHumans", raw.requireMfaForHumans ?? true));
+  field("humans", "three-account", () => v.oneOf("humans", raw.humans ?? "iam-groups", ["iam-groups", "identity-center"] as const));
   field("processorQueue", "three-account", () => bool("processorQueue", raw.processorQueue ?? false));
   const prefix = v.keyPrefix("prefix", raw.prefix ?? "incoming/");
   const accessLevel = v.oneOf("accessLevel", raw.accessLevel ?? "readwrite", ACCESS_LEVELS);

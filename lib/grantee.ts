@@ -15,6 +15,25 @@ export interface IGrantee {
    * {@link principalsPolicyId}) so that replacing the principal re-applies them.
    */
   readonly uniqueId?: string;
+  /**
+   * Set when the principal is given by pattern (`Principals.roleByName`,
+   * `rolePattern`, `permissionSet` in lib/principals.ts): `principalArn` is
+   * then an `ArnLike` pattern, and every policy names the account principal
+   * narrowed by `aws:PrincipalArn` instead of naming it.
+   * @default none (a principal ARN)
+   */
+  readonly principalPattern?: PrincipalPatternInfo;
+}
+
+/** A principal given by `aws:PrincipalArn` pattern (see lib/principals.ts). */
+export interface PrincipalPatternInfo {
+  /** The one account the pattern is inside (literal). */
+  readonly accountId: string;
+  readonly partition: string;
+  /** `arn:<partition>:iam::<account>:role/<path><name pattern>` */
+  readonly arnLike: string;
+  /** How the access review names it (`sso:DataReaders@111111111111`). */
+  readonly label: string;
 }
 
 export type GranteeLike = string | IGrantee;

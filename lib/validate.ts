@@ -1,5 +1,6 @@
 import { ConfigError } from "./errors";
 import { Token } from "./framework";
+import type { PrincipalPatternInfo } from "./grantee";
 
 /**
  * Synth-time validators. Each throws a {@link ConfigError} naming the field and
@@ -131,6 +132,29 @@ export function organizationId(field: string, value: unknown): string {
  * An IAM principal ARN (role, user, or account root). Tokens pass unchanged.
  * Returns the account id when it can be read from the ARN.
  */
+/**
+ * A principal given by pattern (lib/principals.ts), re-checked where it is
+ * used: one literal account, a role pattern of that account whose wildcards
+ * stay after the last `/` (the Identity Center region segment excepted).
+ * @returns undefined for a principal given by ARN
+ */
+export function principalPattern(field: string, grantee: { principalArn: string; principalPattern?: PrincipalPatternInfo }): PrincipalPatternInfo | undefined {
+  const p = grantee.principalPattern;
+  if (p === undefined) return undefined;
+  const m = /^arn:(aws[\w-]*):iam::(\d{12}):role(\/.*)$/.exec(p.arnLike);
+  const rest = m?.[3] ?? "";
+  const cut = rest.lastIndexOf("/");
+  const path = rest.slice(0, cut + 1);
+  const literalPath = !/[*?]/.test(path) || /^\/aws-reserved\/sso\.amazonaws\.com\/\*\/$/.test(path);
+  if (!m || m[2] !== p.accountId || m[1] !== p.partition || !literalPath || p.arnLike !== grantee.principalArn) {
+    throw new ConfigError(
+      field,
+      `principal pattern ${JSON.stringify(p.arnLike)} must be a role pattern inside account ${p.accountId} with wildcards only after the last "/": build it with Principals.roleByName / rolePattern / permissionSet`,
+    );
+  }
+  return p;
+}
+
 export function principalArn(field: string, value: unknown): { arn: string; account?: string } {
   if (typeof value !== "string") {
     throw new ConfigError(field, `must be an IAM principal ARN such as "arn:aws:iam::111111111111:role/name" (got ${JSON.stringify(value)})`);

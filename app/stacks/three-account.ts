@@ -4,6 +4,8 @@ import { Construct, TerraformOutput } from "../../lib/framework";
 import { AssumableRole } from "../../modules/assumable-role";
 import { BucketShare } from "../../modules/bucket-share";
 import { LambdaWriter } from "../../modules/lambda-writer";
+import { PermissionSetPolicy } from "../../modules/permission-set-policy";
+import { Principals } from "../../lib/principals";
 
 /**
  * Seed 004's layout, from the same three modules:
@@ -14,6 +16,11 @@ import { LambdaWriter } from "../../modules/lambda-writer";
  *   s3:ObjectRemoved:* (tombstones; through an SQS queue with a DLQ when
  *   `processorQueue` is set), plus the role S3 Batch Operations jobs use
  *   to run it over objects that existed before the trigger (backfill).
+ *   With `humans: "identity-center"` (XACCT_HUMANS) Developers and Testers are
+ *   IAM Identity Center permission sets of Development instead: each role
+ *   trusts its set's roles (account principal + aws:PrincipalArn), MFA is
+ *   Identity Center's sign-in policy, and each set's inline policy (assume
+ *   exactly its role) is emitted for the Identity Center admin.
  * - Reporting: the reporting bucket and the one role the processor assumes,
  *   which may only PutObject under its prefix.
  */
@@ -25,7 +32,9 @@ export class ThreeAccountStack extends AccountsStack {
     const reporting = this.awsProvider("reporting", "reporting");
     const { development: devAcct, production: prodAcct, reporting: repAcct } = config.accounts;
     const p = config.namePrefix;
-    const requireMfa = config.requireMfaForHumans;
+    const identityCenter = config.humans === "identity-center";
+    // Identity Center role sessions carry no aws:MultiFactorAuthPresent: MFA is enforced at the Identity Center sign-in.
+    const requireMfa = identityCenter ? false : config.requireMfaForHumans;
     const metadataPrefix = "metadata/";
 
     // ---- Production: data bucket and the two human roles
@@ -59,17 +68,31 @@ export class ThreeAccountStack extends AccountsStack {
       perimeter: config.perimeter,
     });
 
-    // ---- Development: one group per role
-    const developers = uploadRole.addAssumingGroup("developers", {
-      provider: development,
-      accountId: devAcct.id,
-      groupName: `${p}-Developers`,
-    });
-    const testers = viewRole.addAssumingGroup("testers", {
-      provider: development,
-      accountId: devAcct.id,
-      groupName: `${p}-Testers`,
-    });
+    // ---- Development: one group (or Identity Center permission set) per role
+    const humans = identityCenter
+      ? (["developers", "testers"] as const).map((id, i) => {
+          const role = i === 0 ? uploadRole : viewRole;
+          const set = Principals.permissionSet(devAcct.id, `${p}-${i === 0 ? "Developers" : "Testers"}`);
+          role.addTrustedPrincipal(set, `permissionSet(${id})`);
+          const policy = new PermissionSetPolicy(this, `${id}-permission-set`, { permissionSet: set });
+          policy.addAssumeRole(role.roleArn);
+          return policy;
+        })
+      : undefined;
+    const developers = identityCenter
+      ? undefined
+      : uploadRole.addAssumingGroup("developers", {
+          provider: development,
+          accountId: devAcct.id,
+          groupName: `${p}-Developers`,
+        });
+    const testers = identityCenter
+      ? undefined
+      : viewRole.addAssumingGroup("testers", {
+          provider: development,
+          accountId: devAcct.id,
+          groupName: `${p}-Testers`,
+        });
 
     // ---- Reporting: bucket and the write-only role the processor assumes
     const reports = new BucketShare(this, "reporting-bucket", {
@@ -128,7 +151,8 @@ export class ThreeAccountStack extends AccountsStack {
     new TerraformOutput(this, "processor_function_arn", { value: processor.function.arn });
     new TerraformOutput(this, "batch_operations_role_arn", { value: processor.batchRoleArn ?? "" });
     if (processor.eventQueue) new TerraformOutput(this, "processor_queue_url", { value: processor.eventQueue.url });
-    new TerraformOutput(this, "developers_group_name", { value: developers.name });
-    new TerraformOutput(this, "testers_group_name", { value: testers.name });
+    if (developers) new TerraformOutput(this, "developers_group_name", { value: developers.name });
+    if (testers) new TerraformOutput(this, "testers_group_name", { value: testers.name });
+    for (const h of humans ?? []) new TerraformOutput(this, `${h.node.id.replace(/-/g, "_")}_name`, { value: h.permissionSetName });
   }
 }

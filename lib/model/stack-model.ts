@@ -51,6 +51,31 @@ export interface ExistingRoleMarker {
   readonly account: string;
 }
 
+/**
+ * A `locals` entry describing a principal given by pattern whose identity
+ * side this stack emits but does not create (`PermissionSetPolicy`: the
+ * inline policy of an Identity Center permission set).
+ */
+export interface PatternPrincipalMarker {
+  readonly xacct_resource: "pattern-principal";
+  /** `sso:DataReaders@111111111111` */
+  readonly label: string;
+  readonly account: string;
+  /** The `aws:PrincipalArn` pattern of its roles. */
+  readonly arn_like: string;
+  /** Policy JSON of its identity side. */
+  readonly policy: string;
+}
+
+/** A principal given by pattern and its emitted identity policy (see {@link PatternPrincipalMarker}). */
+export interface PatternPrincipalModel {
+  readonly address: string;
+  readonly label: string;
+  readonly account: string;
+  readonly arnLike: string;
+  readonly inline: ModelPolicy[];
+}
+
 export type PolicyKind = "bucket" | "key" | "trust" | "role-inline" | "group-inline" | "user-inline" | "managed" | "access-point";
 
 export interface ModelPolicy {
@@ -151,6 +176,8 @@ export interface StackModel {
   readonly users: UserModel[];
   readonly accessPoints: AccessPointModel[];
   readonly functions: FunctionModel[];
+  /** Principals given by pattern whose identity side the stack emits (PermissionSetPolicy). @default [] */
+  readonly patternPrincipals?: PatternPrincipalModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
   /** Attached managed policies whose document is not in the stack (AWS managed, or created elsewhere): not evaluated. */
@@ -488,7 +515,29 @@ export function buildStackModel(tf: TfJson): StackModel {
 
   for (const [user, group] of memberships) if (user && group) user.inline.push(...group.inline);
 
-  return { accounts, region: defaultRegion, roles, groups, buckets, keys, users, accessPoints, functions, policies, unreadAttachments, resolve };
+  // Identity sides emitted for principals given by pattern (their roles are created elsewhere: Identity Center).
+  const patternPrincipals: PatternPrincipalModel[] = markersOf<PatternPrincipalMarker>("pattern-principal").map(([name, m]) => ({
+    address: `local.${name}`,
+    label: m.label,
+    account: m.account,
+    arnLike: m.arn_like,
+    inline: [policy(`local.${name}`, "role-inline", m.arn_like, m.account, m.policy)],
+  }));
+  return {
+    accounts,
+    region: defaultRegion,
+    roles,
+    groups,
+    buckets,
+    keys,
+    users,
+    accessPoints,
+    functions,
+    patternPrincipals,
+    policies,
+    unreadAttachments,
+    resolve,
+  };
 }
 
 /** Statements of a document as a list (`Statement` may be one object in hand-written JSON). */

@@ -8,6 +8,8 @@ import {
   PERIMETER_SID,
   PerimeterInput,
   perimeterDenyStatement,
+  principalEntryArn,
+  principalParts,
   renderPolicy,
 } from "./documents";
 import {
@@ -63,9 +65,11 @@ export const ACCESS_POINT_NAME_MAX = 50;
  * and region.
  */
 export function accessPointName(bucketName: string, principalOrOrg: string, level: AccessLevel, prefix: string): string {
-  const hash = createHash("sha256").update(`${bucketName}|${principalOrOrg}|${level}|${prefix}`).digest("hex").slice(0, HASH_CHARS);
+  // A principal given by pattern is named by its pattern (the same name from the owner's and the consumer's side).
+  const who = principalEntryArn(principalOrOrg);
+  const hash = createHash("sha256").update(`${bucketName}|${who}|${level}|${prefix}`).digest("hex").slice(0, HASH_CHARS);
   const tail = `-${LEVEL_SHORT[level]}-${hash}`;
-  const readable = principalOrOrg.split(/[/:]/).pop() ?? "";
+  const readable = who.split(/[/:]/).pop() ?? "";
   let slug = readable
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
@@ -105,8 +109,10 @@ export interface AccessPointPolicyInput {
  * `<ap arn>/object/<prefix>*`.
  */
 export function accessPointPolicy(input: AccessPointPolicyInput): PolicyDocument {
-  const principal: Principal = input.principal !== undefined ? { AWS: input.principal } : "*";
-  const org = input.organizationId !== undefined ? { StringEquals: { "aws:PrincipalOrgID": input.organizationId } } : undefined;
+  // A principal given by pattern: its account, narrowed by aws:PrincipalArn (see principalParts).
+  const part = input.principal !== undefined ? principalParts([input.principal])[0] : undefined;
+  const principal: Principal = part ? part.principal : "*";
+  const org = input.organizationId !== undefined ? { StringEquals: { "aws:PrincipalOrgID": input.organizationId } } : part?.condition;
   const statements: Statement[] =
     input.perimeter !== undefined ? [perimeterDenyStatement(input.perimeter, "s3:*", [input.accessPointArn, `${input.accessPointArn}/object/*`])] : [];
   const a = LEVEL_ACTIONS[input.level];
@@ -309,7 +315,7 @@ export function scalableKeyPolicy(input: ScalableKeyPolicyInput): { document: Po
   const kmsActionsByAccount = new Map<string, Set<string>>();
   for (const g of input.grants) {
     for (const p of g.principals) {
-      const account = p.split(":")[4] ?? "";
+      const account = principalEntryArn(p).split(":")[4] ?? "";
       const set = kmsActionsByAccount.get(account) ?? new Set<string>();
       LEVEL_ACTIONS[g.level].kms.forEach((x) => set.add(x));
       kmsActionsByAccount.set(account, set);

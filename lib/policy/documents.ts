@@ -30,7 +30,67 @@ const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
  * it by starting with `"$${"`); `$${` is its escape for a literal `${`.
  * Terraform references never have a ":" there, so only policy variables match.
  */
-export const renderPolicy = (d: PolicyDocument): string => JSON.stringify(d).replace(/\$\{([A-Za-z0-9-]+:)/g, "$$$${$1");
+export const renderPolicy = (d: PolicyDocument): string => {
+  const json = JSON.stringify(d);
+  // A pattern principal that reached a Principal element unsplit would be refused at apply: fail the synth instead.
+  if (json.includes(`"${ARN_LIKE_PREFIX}`)) throw new Error(`renderPolicy: a principal pattern was not turned into aws:PrincipalArn (${json.slice(0, 200)})`);
+  return json.replace(/\$\{([A-Za-z0-9-]+:)/g, "$$$${$1");
+};
+
+// ---------------------------------------------------------------- principals given by pattern
+
+/**
+ * Principals lists (bucket groups, key grants, trust, access points) carry a
+ * principal given by pattern (lib/principals.ts) as `arn-like:<ArnLike pattern>`;
+ * every builder here turns such entries into the account principal narrowed
+ * by `aws:PrincipalArn` ({@link principalParts}), never into a Principal.
+ */
+export const ARN_LIKE_PREFIX = "arn-like:";
+export const patternPrincipal = (arnLike: string): string => `${ARN_LIKE_PREFIX}${arnLike}`;
+export const isPatternPrincipal = (p: string): boolean => p.startsWith(ARN_LIKE_PREFIX);
+/** The ARN (or ArnLike pattern) of a principals-list entry. */
+export const principalEntryArn = (p: string): string => (isPatternPrincipal(p) ? p.slice(ARN_LIKE_PREFIX.length) : p);
+/** `arn:<partition>:iam::<account>:root` of a pattern `arn:<partition>:iam::<account>:role/...`. */
+const accountRootOf = (arnLike: string): string => {
+  const [, partition, , , account] = arnLike.split(":");
+  return `arn:${partition}:iam::${account}:root`;
+};
+
+/** One Principal element of a principals list, with the condition that narrows it and the Sid suffix of its statements. */
+export interface PrincipalPart {
+  readonly principal: Principal;
+  readonly condition?: Condition;
+  /** "" for the named principals (unchanged Sids), `ByArn` for the patterns. */
+  readonly sidSuffix: string;
+}
+
+/**
+ * Split a principals list: the principals named by ARN in one Principal, and
+ * the patterns as their ACCOUNTS narrowed by `ArnLike aws:PrincipalArn` (one
+ * statement for all: each pattern names its own literal account, so a
+ * principal of one account can never match another account's pattern).
+ * `aws:PrincipalArn` is the ARN of the role, not of its session, and is in
+ * every signed request's context
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ * The account principal + aws:PrincipalArn form is what AWS documents for
+ * roles that do not exist yet or are recreated (no "Invalid principal in
+ * policy", no orphaned unique id:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles).
+ */
+export function principalParts(principals: readonly string[]): PrincipalPart[] {
+  const named = uniqueSorted(principals.filter((p) => !isPatternPrincipal(p)));
+  const patterns = uniqueSorted(principals.filter(isPatternPrincipal).map(principalEntryArn));
+  const parts: PrincipalPart[] = [];
+  if (named.length) parts.push({ principal: { AWS: one(named) }, sidSuffix: "" });
+  if (patterns.length) {
+    parts.push({
+      principal: { AWS: one(uniqueSorted(patterns.map(accountRootOf))) },
+      condition: { ArnLike: { "aws:PrincipalArn": one(patterns) } },
+      sidSuffix: "ByArn",
+    });
+  }
+  return parts;
+}
 
 /** The IAM policy variable of an IAM user's name (absent for roles and federated sessions). */
 export const AWS_USERNAME_VARIABLE = "${aws:username}";
@@ -167,12 +227,23 @@ export function bucketPolicy(input: BucketPolicyInput): PolicyDocument {
   }
   const ordered = [...groups.values()].sort((x, y) => `${x.level}|${x.prefix}`.localeCompare(`${y.level}|${y.prefix}`));
   ordered.forEach((g, i) => {
-    const principal: Principal = { AWS: one(uniqueSorted(g.principals)) };
-    statements.push(...grantStatements(bucketArn, g.level, g.prefix, principal, `Grant${i + 1}`, undefined, input.requireBucketOwnerFullControl));
+    for (const part of principalParts(g.principals)) {
+      statements.push(
+        ...grantStatements(bucketArn, g.level, g.prefix, part.principal, `Grant${i + 1}${part.sidSuffix}`, part.condition, input.requireBucketOwnerFullControl),
+      );
+    }
   });
   (input.organizationGrants ?? []).forEach((g, i) => {
     statements.push(
-      ...grantStatements(bucketArn, g.level, g.prefix, "*", `Org${i + 1}`, { "aws:PrincipalOrgID": g.organizationId }, input.requireBucketOwnerFullControl),
+      ...grantStatements(
+        bucketArn,
+        g.level,
+        g.prefix,
+        "*",
+        `Org${i + 1}`,
+        { StringEquals: { "aws:PrincipalOrgID": g.organizationId } },
+        input.requireBucketOwnerFullControl,
+      ),
     );
   });
   statements.push(...(input.additionalStatements ?? []));
@@ -185,11 +256,11 @@ function grantStatements(
   prefix: string,
   principal: Principal,
   sid: string,
-  extraStringEquals: Record<string, string> | undefined,
+  extraCondition: Condition | undefined,
   objectWriter: boolean | undefined,
 ): Statement[] {
   const a = LEVEL_ACTIONS[level];
-  const eq: Condition = extraStringEquals ? { StringEquals: extraStringEquals } : {};
+  const eq: Condition = extraCondition ?? {};
   const objects: Statement = {
     Sid: `${sid}Objects`,
     Effect: "Allow",
@@ -223,7 +294,7 @@ function grantStatements(
       Principal: principal,
       Action: one(a.bucket),
       Resource: bucketArn,
-      ...withCondition({ ...eq, ...(listPrefixCondition(prefix) ?? {}) }),
+      ...withCondition(mergeConditions(eq, listPrefixCondition(prefix))),
     },
     objects,
   ];
@@ -341,14 +412,16 @@ export function keyPolicy(input: KeyPolicyInput): PolicyDocument {
   [...byActions.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .forEach(([actions, principals], i) => {
-      statements.push({
-        Sid: `CrossAccountUse${i + 1}`,
-        Effect: "Allow",
-        Principal: { AWS: one(uniqueSorted(principals)) },
-        Action: one(actions.split(",")),
-        Resource: "*",
-        Condition: keyUseCondition(input),
-      });
+      for (const part of principalParts(principals)) {
+        statements.push({
+          Sid: `CrossAccountUse${i + 1}${part.sidSuffix}`,
+          Effect: "Allow",
+          Principal: part.principal,
+          Action: one(actions.split(",")),
+          Resource: "*",
+          Condition: mergeConditions(keyUseCondition(input), part.condition),
+        });
+      }
     });
   (input.organizationGrants ?? []).forEach((g, i) => {
     statements.push({
@@ -419,13 +492,13 @@ export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
   if (input.externalId !== undefined) condition.StringEquals = { "sts:ExternalId": input.externalId };
   if (input.requireMfa) condition.Bool = { "aws:MultiFactorAuthPresent": "true" };
   const statements: Statement[] = [];
-  if (input.principals.length > 0) {
+  for (const part of principalParts(input.principals)) {
     statements.push({
-      Sid: "AssumeFromNamedPrincipals",
+      Sid: part.sidSuffix ? "AssumeFromPrincipalPatterns" : "AssumeFromNamedPrincipals",
       Effect: "Allow",
-      Principal: { AWS: one(uniqueSorted(input.principals)) },
+      Principal: part.principal,
       Action: "sts:AssumeRole",
-      ...withCondition(condition),
+      ...withCondition(mergeConditions(condition, part.condition)),
     });
   }
   for (const u of input.iamUsers ?? []) {

@@ -3,7 +3,17 @@ import { ConfigError } from "../../lib/errors";
 import { Construct, Lazy } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
-import { AccessLevel, assumeRoleStatement, IamUserTrust, identityPolicy, identityStatements, renderPolicy, roleTrustPolicy, S3Grant } from "../../lib/policy";
+import {
+  AccessLevel,
+  assumeRoleStatement,
+  IamUserTrust,
+  identityPolicy,
+  identityStatements,
+  patternPrincipal,
+  renderPolicy,
+  roleTrustPolicy,
+  S3Grant,
+} from "../../lib/policy";
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { checkPerimeterGrant, DataPerimeter, emitPerimeter, grantWithinPerimeter, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
@@ -57,6 +67,9 @@ export interface AssumableRoleProps {
    * or constructs exposing one (`LambdaWriter`). An account root
    * (`arn:aws:iam::<id>:root`, i.e. anyone in that account whom their admins
    * allow) is refused unless `acknowledge` contains `{ rule: "account-root-principal", reason }`.
+   * A role that may not exist yet, a path pattern or an Identity Center
+   * permission set: `Principals.roleByName / rolePattern / permissionSet`
+   * (trusted as the account narrowed by `aws:PrincipalArn`).
    * More can be added with `addTrustedPrincipal()`; synth fails if none is.
    * @default []
    */
@@ -159,7 +172,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
           }
           return renderPolicy(
             roleTrustPolicy({
-              principals: this.trusted.map((g) => g.principalArn),
+              // A principal given by pattern: its account + aws:PrincipalArn (see principalParts).
+              principals: this.trusted.map((g) => (g.principalPattern ? patternPrincipal(g.principalPattern.arnLike) : g.principalArn)),
               iamUsers: this.iamUsers,
               externalId: this.externalId,
               requireMfa: this.requireMfa,
@@ -239,10 +253,17 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
    */
   public addTrustedPrincipal(principal: GranteeLike, field = `trustedPrincipals[${this.trusted.length}]`): void {
     const g = toGrantee(principal);
-    const { arn, account } = v.principalArn(`AssumableRole(${this.node.id}).${field}`, g.principalArn);
-    // A perimeter denies principals of accounts declared outside: such a trust could never be used.
-    if (account !== undefined)
-      checkPerimeterGrant(this.perimeter, `AssumableRole(${this.node.id}).${field}`, { account }, `AssumableRole(${this.node.id}).${field}`);
+    const where = `AssumableRole(${this.node.id}).${field}`;
+    const pattern = v.principalPattern(where, g);
+    if (pattern) {
+      // A perimeter denies principals of accounts declared outside: such a trust could never be used.
+      checkPerimeterGrant(this.perimeter, where, { account: pattern.accountId }, where);
+      // Nothing to depend on: the trust names the account, whether the role exists yet or not.
+      this.trusted.push(g);
+      return;
+    }
+    const { arn, account } = v.principalArn(where, g.principalArn);
+    if (account !== undefined) checkPerimeterGrant(this.perimeter, where, { account }, where);
     if (arn.endsWith(":root") && !this.acknowledgements.some((a) => a.rule === "account-root-principal")) {
       throw new ConfigError(
         `AssumableRole(${this.node.id}).${field}`,

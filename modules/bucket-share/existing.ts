@@ -9,6 +9,7 @@ import {
   AccessLevel,
   AccessPointLocation,
   BucketGrantGroup,
+  isPatternPrincipal,
   keyUseStatements,
   kmsGrantOperations,
   mergePolicy,
@@ -81,8 +82,9 @@ export interface ExistingBucketShareProps {
    * GranteePrincipal; https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html,
    * https://docs.aws.amazon.com/kms/latest/developerguide/grants.html). The
    * deploying principal needs `kms:CreateGrant` on the key. An Organization
-   * cannot be a grantee, so Organization grants are emitted as key-policy
-   * statements (`xacct/<id>.key-policy.json` and an output) for the key's owners.
+   * cannot be a grantee, so Organization grants (and principals given by
+   * pattern, `Principals.*`) are emitted as key-policy statements
+   * (`xacct/<id>.key-policy.json` and an output) for the key's owners.
    * The AWS managed `aws/s3` key is refused: it cannot be used across accounts.
    * @default none (SSE-S3, or no encryption)
    */
@@ -341,7 +343,9 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     if (g.organization) this.orgGrants.push(g.organization);
     if (g.group) {
       this.principalGroups.push(g.group);
-      if (this.kmsKeyArn && this.keyAccess === "grant") this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
+      // A KMS grant names one existing principal (GranteePrincipal): a principal given by pattern
+      // cannot be a grantee, so (like an Organization) it gets emitted key-policy statements instead.
+      if (this.kmsKeyArn && this.keyAccess === "grant" && !g.grantee?.principalPattern) this.addKmsGrant(g.group.principals[0], g.level, g.dependable);
       if (g.dependable && this.mode.bucketPolicyNamesPrincipals) {
         if (this.bucketPolicy) addDependency(this.bucketPolicy, g.dependable);
         else this.pendingDependables.push(g.dependable);
@@ -386,7 +390,9 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
 
   /** Key-policy statements the key's owners must add: Organization grants, and the principals too with `keyAccess: "emit"`. */
   public keyPolicyAdditions(): PolicyDocument {
-    const grants = this.keyAccess === "emit" ? this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })) : [];
+    // With KMS grants, only the principals given by pattern (no KMS grant can name them) need key-policy statements.
+    const groups = this.keyAccess === "emit" ? this.principalGroups : this.principalGroups.filter((g) => g.principals.every(isPatternPrincipal));
+    const grants = groups.map((g) => ({ principals: g.principals, level: g.level }));
     return {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).

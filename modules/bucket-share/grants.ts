@@ -7,6 +7,7 @@ import {
   AccessPointLocation,
   BucketGrantGroup,
   OrganizationGrant,
+  patternPrincipal,
   PerimeterInput,
   PolicyDocument,
   S3Grant,
@@ -112,6 +113,12 @@ export function parseGrant(owner: string, field: string, grant: BucketShareGrant
     return { level, prefix, organization: { organizationId: v.organizationId(gf("organizationId"), grant.organizationId), level, prefix } };
   }
   const grantee = toGrantee(grant.principal as GranteeLike);
+  const pattern = v.principalPattern(gf("principal"), grantee);
+  if (pattern) {
+    // The owning account's own roles need no resource-side statement (their IAM policy is enough).
+    if (pattern.accountId === accountId) return { level, prefix };
+    return { level, prefix, group: { principals: [patternPrincipal(pattern.arnLike)], level, prefix }, grantee, account: pattern.accountId };
+  }
   const { account } = v.principalArn(gf("principal"), grantee.principalArn);
   if (account === accountId) return { level, prefix };
   return {
@@ -184,7 +191,10 @@ export interface ShareGrant {
   readonly region?: string;
   /** The owning account. */
   readonly accountId: string;
-  /** The principal granted (role or user ARN). @default none (an Organization grant) */
+  /**
+   * The principal granted (role or user ARN; for a principal given by
+   * pattern, its `ArnLike` pattern). @default none (an Organization grant)
+   */
   readonly principalArn?: string;
   /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
   readonly objectWriterOwnership: boolean;

@@ -120,6 +120,64 @@ function external(arn: string, stackAccounts: ReadonlySet<string>): MatrixPrinci
   };
 }
 
+/** The unique suffix of the sample Identity Center roles (16 characters, as in AWS's example). */
+export const SSO_SAMPLE_SUFFIX = "0123456789abcdef";
+/** The permission set of the "another permission set" probe. */
+const OTHER_SET = "OtherSet";
+const SSO_PATTERN = /^arn:([\w-]+):iam::(\d{12}):role\/aws-reserved\/sso\.amazonaws\.com\/([^/]+)\/AWSReservedSSO_([\w+=,.@-]+)_\*$/;
+/** One concrete value of a pattern: `*` and `?` filled in (`member`, `x`), the SSO region `*` as `us-east-1`. */
+const sample = (pattern: string, star = "member"): string => pattern.replace(/\*/g, star).replace(/\?/g, "x");
+
+/**
+ * A role pattern (`ArnLike aws:PrincipalArn`, from Principals.rolePattern /
+ * permissionSet / a PermissionSetPolicy) as classes of principals: one member
+ * of the class (labelled like the grant: `sso:DataReaders@111111111111`,
+ * `pattern:/teams/*@111111111111`), and the near misses the resource side
+ * must stop: for a permission set, the role of another permission set and a
+ * role of the same name outside `aws-reserved/sso.amazonaws.com/`; for a
+ * path pattern, a role of the same name outside the path. The member's
+ * identity policy is the one the stack emits for it (PermissionSetPolicy),
+ * else none in the stack's accounts and the broad probe policy elsewhere (as
+ * for any principal the stack names but does not create); the near misses
+ * get the broad probe policy (their admins may give them anything).
+ */
+function patternClasses(pattern: string, model: StackModel, stackAccounts: ReadonlySet<string>): MatrixPrincipal[] {
+  const m = /^arn:([\w-]+):iam::(\d{12}):role(\/.*)$/.exec(pattern);
+  if (!m) return [];
+  const [, partition, account, rest] = m;
+  const emitted = (model.patternPrincipals ?? []).find((p) => p.arnLike === pattern);
+  const memberPolicies = emitted ? identity(emitted.inline) : stackAccounts.has(account) ? [] : [BROAD];
+  const role = (label: string, kind: MatrixPrincipal["kind"], principalArn: string, policies: NamedPolicy[], crossAccountOnly: boolean): MatrixPrincipal => ({
+    label,
+    kind,
+    arn: sessionArn(account, principalArn.slice(principalArn.lastIndexOf("/") + 1)),
+    principalArn,
+    account,
+    identityPolicies: policies,
+    crossAccountOnly,
+  });
+  const iam = (path: string): string => `arn:${partition}:iam::${account}:role${path}`;
+  const sso = SSO_PATTERN.exec(pattern);
+  if (sso) {
+    const [, , , region, set] = sso;
+    const at = region === "*" ? "us-east-1" : region;
+    const other = set === OTHER_SET ? `${OTHER_SET}2` : OTHER_SET;
+    const ssoRole = (name: string): string => iam(`/aws-reserved/sso.amazonaws.com/${at}/AWSReservedSSO_${name}_${SSO_SAMPLE_SUFFIX}`);
+    return [
+      role(`sso:${set}@${account}`, "external", ssoRole(set), memberPolicies, false),
+      role(`sso:${other}@${account}`, "account-probe", ssoRole(other), [BROAD], stackAccounts.has(account)),
+      role(`not-sso:${set}@${account}`, "account-probe", iam(`/AWSReservedSSO_${set}_${SSO_SAMPLE_SUFFIX}`), [BROAD], stackAccounts.has(account)),
+    ];
+  }
+  const member = iam(sample(rest));
+  const name = member.slice(member.lastIndexOf("/") + 1);
+  const outside = iam(`/${name}`);
+  return [
+    role(`pattern:${rest}@${account}`, "external", member, memberPolicies, false),
+    ...(outside !== member ? [role(`outside:${rest}@${account}`, "account-probe", outside, [BROAD], stackAccounts.has(account))] : []),
+  ];
+}
+
 const organization = (id: string): MatrixPrincipal => ({
   ...probe(`org/${id}`, ORG_MEMBER_ACCOUNT, "account-probe", false),
   kind: "organization",
@@ -153,6 +211,7 @@ export function principalsOf(model: StackModel, seeds: Seeds = seedsOf(model), o
   return [
     ...own,
     ...seeds.principalArns.filter((a) => !ownArns.has(a)).flatMap((a) => external(a, stackAccounts) ?? []),
+    ...(seeds.principalPatterns ?? []).flatMap((p) => patternClasses(p, model, stackAccounts)),
     ...accounts.map((a) => probe(`probe/${aliasOf.get(a) ?? a}`, a, "account-probe", stackAccounts.has(a))),
     ...seeds.organizations.map(organization),
     ...seeds.services.map(service),

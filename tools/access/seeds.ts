@@ -17,6 +17,12 @@ export interface Seeds {
   readonly accounts: readonly string[];
   readonly organizations: readonly string[];
   readonly services: readonly string[];
+  /**
+   * Role patterns (`ArnLike aws:PrincipalArn` values with `*` or `?`, and the
+   * patterns of principals whose identity side the stack emits), sorted:
+   * each becomes a class of principals (see principals.ts). @default []
+   */
+  readonly principalPatterns?: readonly string[];
   /** Bucket name → key prefixes the policies (or the stack's functions) name on it. */
   readonly prefixes: Readonly<Record<string, readonly string[]>>;
 }
@@ -35,6 +41,7 @@ export function seedsOf(model: StackModel): Seeds {
   const accounts: string[] = Object.values(model.accounts);
   const orgs: string[] = [];
   const services: string[] = [];
+  const patterns: string[] = (model.patternPrincipals ?? []).map((p) => p.arnLike);
   const docs: PolicyDocument[] = model.policies.map((p) => p.document);
   for (const doc of docs) {
     for (const s of statementsOf(doc)) {
@@ -50,6 +57,8 @@ export function seedsOf(model: StackModel): Seeds {
       }
     }
     orgs.push(...conditionValues(doc, "aws:PrincipalOrgID"));
+    // Role patterns (Principals.rolePattern / permissionSet): a class of principals each.
+    patterns.push(...conditionValues(doc, "aws:PrincipalArn").filter((x) => /[*?]/.test(x) && /^arn:[\w-]+:iam::\d{12}:role\//.test(x)));
     // `Principal: "*"` narrowed by a condition names its principals there
     for (const a of conditionValues(doc, "aws:PrincipalArn").filter((x) => !/[*?]/.test(x))) {
       if (/^arn:[\w-]+:iam::\d{12}:(role|user)\//.test(a)) arns.push(a);
@@ -71,6 +80,7 @@ export function seedsOf(model: StackModel): Seeds {
     accounts: sorted(accounts),
     organizations: sorted(orgs.filter((o) => !o.includes("*"))),
     services: sorted(services),
+    principalPatterns: sorted(patterns),
     prefixes,
   };
 }
@@ -81,6 +91,7 @@ export function mergeSeeds(...all: readonly Seeds[]): Seeds {
     accounts: sorted(all.flatMap((s) => s.accounts)),
     organizations: sorted(all.flatMap((s) => s.organizations)),
     services: sorted(all.flatMap((s) => s.services)),
+    principalPatterns: sorted(all.flatMap((s) => s.principalPatterns ?? [])),
     prefixes: Object.fromEntries([...new Set(all.flatMap((s) => Object.keys(s.prefixes)))].map((b) => [b, sorted(all.flatMap((s) => s.prefixes[b] ?? []))])),
   };
 }

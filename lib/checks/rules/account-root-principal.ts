@@ -13,10 +13,20 @@ export const accountRootPrincipalRule: Rule = {
       if (s.Effect !== "Allow") return [];
       const isKeyAdmin = p.kind === "key" && s.Sid === KEY_ADMIN_SID;
       const roots = principalArns(s).filter((a) => a.endsWith(":root"));
-      // An account root narrowed by aws:PrincipalArn (e.g. to that account's IAM users) names who, not "anyone there".
-      const narrowedByArn = Object.entries(s.Condition ?? {}).some(
-        ([operator, keys]) => !/Null$/i.test(operator) && !/Not/.test(operator) && Object.keys(keys ?? {}).some((k) => k.toLowerCase() === "aws:principalarn"),
-      );
+      // An account root narrowed by aws:PrincipalArn (that account's IAM users, a role that may not exist yet, a
+      // permission set's roles: Principals in lib/principals.ts) names who, not "anyone there": the documented safe
+      // form. It counts only when every narrowing value is inside a named root's own, literal account.
+      const arnValues = Object.entries(s.Condition ?? {})
+        .filter(([operator]) => !/Null$/i.test(operator) && !/Not/.test(operator) && /^(Arn|String)(Like|Equals)$/i.test(operator.replace(/IfExists$/i, "")))
+        .flatMap(([, keys]) => Object.entries(keys ?? {}).filter(([k]) => k.toLowerCase() === "aws:principalarn"))
+        .flatMap(([, v]) => (Array.isArray(v) ? v : [v]).map(String));
+      const rootAccounts = new Set(roots.map((r) => r.split(":")[4]));
+      const narrowedByArn =
+        arnValues.length > 0 &&
+        arnValues.every((a) => {
+          const account = /^arn:[\w-]+:iam::(\d{12}):(role|user)\/./.exec(a)?.[1];
+          return account !== undefined && rootAccounts.has(account);
+        });
       if (!roots.length || isKeyAdmin || narrowedByArn) return [];
       return [
         {
