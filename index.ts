@@ -44,3 +44,5 @@ export { ENV as HANDLER_ENV } from "./handlers/shared/contract";
 
 // Test helpers for users' jest tests (Testing.synthScope with providers, parsed).
 export * as testing from "./lib/testing";
+// CI without keys (#20): a role for GitHub Actions / GitLab / OIDC jobs, a consumer of any share.
+export * from "./modules/ci-role";
