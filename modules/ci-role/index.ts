@@ -308,11 +308,16 @@ function audiencesOf(field: string, kind: CiIssuer["kind"], url: string, given: 
   });
 }
 
-const NAME = /^[\w.*?/-]+$/;
+/** Repository / project paths: letters, digits, `_ . - /` (GitHub owner and repository names, GitLab group paths). */
+const REPOSITORY = /^[\w.*?/-]+$/;
+/** Branch and tag names as git allows them, minus `:` (the claim's separator): no space, `~ ^ [ \`. */
+const REF_NAME = /^[^\s:~^[\\]+$/;
+/** GitHub environment names (up to 255 characters); `:` would break the claim. */
+const ENVIRONMENT = /^[^:]+$/;
 
-function part(field: string, value: unknown, what: string): string {
-  if (typeof value !== "string" || !NAME.test(value) || value.length > 255) {
-    throw new ConfigError(field, `must be ${what} of letters, digits and _ . - / (with * or ? only when acknowledged) (got ${JSON.stringify(value)})`);
+function part(field: string, value: unknown, what: string, pattern: RegExp, chars: string): string {
+  if (typeof value !== "string" || !pattern.test(value) || value.length > 255) {
+    throw new ConfigError(field, `must be ${what}: ${chars}, at most 255 (with * or ? only when acknowledged) (got ${JSON.stringify(value)})`);
   }
   return value;
 }
@@ -332,7 +337,13 @@ function subjectOf(field: string, kind: CiIssuer["kind"], s: CiSubject, acks: re
   } else {
     if (kind === "generic")
       throw new ConfigError(`${field}.subject`, 'is required for a generic issuer (its sub format is unknown here): give { subject: "<sub claim>" }');
-    const repo = part(`${field}.repository`, s.repository, kind === "github" ? 'a repository "owner/name"' : 'a project path "group/project"');
+    const repo = part(
+      `${field}.repository`,
+      s.repository,
+      kind === "github" ? 'a repository "owner/name"' : 'a project path "group/project"',
+      REPOSITORY,
+      "letters, digits and _ . - /",
+    );
     if (!repo.includes("/") || repo.startsWith("/") || repo.endsWith("/") || (kind === "github" && repo.split("/").length !== 2)) {
       throw new ConfigError(
         `${field}.repository`,
@@ -362,7 +373,10 @@ function subjectOf(field: string, kind: CiIssuer["kind"], s: CiSubject, acks: re
       }
       sub = `repo:${repo}:pull_request`;
     } else {
-      const name = part(`${field}.${ref}`, s[ref], `a ${ref} name`);
+      const name =
+        ref === "environment"
+          ? part(`${field}.environment`, s.environment, "an environment name", ENVIRONMENT, "any characters but :")
+          : part(`${field}.${ref}`, s[ref], `a ${ref} name`, REF_NAME, "no space, : ~ ^ [ or \\");
       if (kind === "github")
         sub = ref === "environment" ? `repo:${repo}:environment:${name}` : `repo:${repo}:ref:refs/${ref === "branch" ? "heads" : "tags"}/${name}`;
       else sub = `project_path:${repo}:ref_type:${ref}:ref:${name}`;
