@@ -167,7 +167,8 @@ export class CiRole extends Construct implements IShareConsumer {
     this.issuerHost = url.slice("https://".length);
     this.audiences = audiencesOf(f("issuer.audiences"), kind, url, issuer.audiences);
 
-    if (!Array.isArray(props.subjects) || props.subjects.length === 0) {
+    const given = props.subjects as unknown;
+    if (!Array.isArray(given) || given.length === 0) {
       throw new ConfigError(
         f("subjects"),
         kind === "generic"
@@ -179,12 +180,12 @@ export class CiRole extends Construct implements IShareConsumer {
     this.subjects = [...new Set(subs.filter((s) => !WILDCARD.test(s)))];
     this.subjectPatterns = [...new Set(subs.filter((s) => WILDCARD.test(s)))];
 
-    const given = props.oidcProvider ?? { create: true };
-    if ("arn" in given) {
-      this.oidcProviderArn = existingProviderArn(f("oidcProvider.arn"), given.arn, this.accountId, this.issuerHost);
-    } else if (given.create === true) {
+    const oidc = props.oidcProvider ?? { create: true };
+    if ("arn" in oidc) {
+      this.oidcProviderArn = existingProviderArn(f("oidcProvider.arn"), oidc.arn, this.accountId, this.issuerHost);
+    } else if (oidc.create === true) {
       this.oidcProviderArn = `arn:${partition}:iam::${this.accountId}:oidc-provider/${this.issuerHost}`;
-      const thumbprints = (given.thumbprints ?? []).map((t, i) => thumbprint(f(`oidcProvider.thumbprints[${i}]`), t));
+      const thumbprints = (oidc.thumbprints ?? []).map((t, i) => thumbprint(f(`oidcProvider.thumbprints[${i}]`), t));
       this.oidcProvider = new IamOpenidConnectProvider(this, "oidc-provider", {
         provider: props.provider,
         url,
