@@ -51,6 +51,14 @@ describe("access matrix of a CI role (GitHub Actions, branch main)", () => {
     expect(ok?.external).toBe(true);
   });
 
+  it("the jest matchers read the same cells (what a user's own test of a CI role writes)", async () => {
+    await expect(m).toAllow(OIDC, "sts:AssumeRoleWithWebIdentity", ROLE, `aud=sts.amazonaws.com,sub=${MAIN}`);
+    await expect(m).toDeny(OIDC, "sts:AssumeRoleWithWebIdentity", ROLE, "aud=sts.amazonaws.com,sub=repo:octo-org/octo-repo:pull_request");
+    await expect(m).toAllow(OIDC, "s3:PutObject", "artifacts-b/artifacts/x.json");
+    // (the token holder has no direct S3 cells: what it may read is what the role may)
+    await expect(m).toDeny(ROLE, "s3:GetObject", "artifacts-b/artifacts/x.json");
+  });
+
   it("no IAM principal can use the web identity action, and no probe can sts:AssumeRole the CI role", () => {
     expect(m.cells.filter((c) => c.action === "sts:AssumeRoleWithWebIdentity" && c.principal !== OIDC)).toEqual([]);
     expect(allowed(m).filter((c) => c.action === "sts:AssumeRole" && c.resource === ROLE)).toEqual([]);
