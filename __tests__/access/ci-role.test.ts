@@ -5,6 +5,8 @@ import type { Acknowledgement } from "../../lib/checks/acknowledge";
 import type { TfJson } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
 import type { Cell, StackMatrix } from "../../tools/access/types";
+import { stackFromJson } from "../../tools/access/load";
+import { computeMatrix } from "../../tools/access/matrix";
 import { allowed, matrixOfJson } from "./helpers";
 
 /**
@@ -16,14 +18,16 @@ const OIDC = "oidc/token.actions.githubusercontent.com";
 const ROLE = "role/artifacts-ci";
 const MAIN = "repo:octo-org/octo-repo:ref:refs/heads/main";
 
-async function matrixWith(subjects: CiSubject[], acks: Acknowledgement[] = []): Promise<StackMatrix> {
+function synthCi(subjects: CiSubject[], acks: Acknowledgement[] = []): TfJson {
   const { tf } = synthModule((scope, p) => {
     const share = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "artifacts-b" });
     const role = new CiRole(scope, "ci", { provider: p.a, accountId: ACCOUNT_A, roleName: "artifacts-ci", subjects, acknowledge: acks });
     share.grant(role, { level: "write", prefix: "artifacts/" });
   });
-  return matrixOfJson("ci-role", tf);
+  return tf;
 }
+
+const matrixWith = (subjects: CiSubject[], acks: Acknowledgement[] = []): Promise<StackMatrix> => matrixOfJson("ci-role", synthCi(subjects, acks));
 
 const assumeCells = (m: StackMatrix): Cell[] => m.cells.filter((c) => c.action === "sts:AssumeRoleWithWebIdentity" && !c.via);
 const decisions = (m: StackMatrix): Record<string, string> => Object.fromEntries(assumeCells(m).map((c) => [c.context, c.decision]));
@@ -59,6 +63,16 @@ describe("access matrix of a CI role (GitHub Actions, branch main)", () => {
     await expect(m).toDeny(ROLE, "s3:GetObject", "artifacts-b/artifacts/x.json");
   });
 
+  it("a diff's pruned, Allowed-only evaluation finds the same Allowed cells", async () => {
+    const s = stackFromJson("ci-role", synthCi([{ repository: "octo-org/octo-repo", branch: "main" }]));
+    const pruned = await computeMatrix(s.name, s.model, s.extras, { allowedOnly: true });
+    expect(pruned.cells.map((c) => c.key).sort()).toEqual(
+      allowed(m)
+        .map((c) => c.key)
+        .sort(),
+    );
+  });
+
   it("no IAM principal can use the web identity action, and no probe can sts:AssumeRole the CI role", () => {
     expect(m.cells.filter((c) => c.action === "sts:AssumeRoleWithWebIdentity" && c.principal !== OIDC)).toEqual([]);
     expect(allowed(m).filter((c) => c.action === "sts:AssumeRole" && c.resource === ROLE)).toEqual([]);
@@ -76,21 +90,7 @@ describe("access matrix of a CI role (GitHub Actions, branch main)", () => {
   });
 
   it("the probes discriminate: with the sub condition removed from the trust, anyone's repository's token is Allowed", async () => {
-    const { tf } = synthModule((scope, p) => {
-      const share = new BucketShare(scope, "share", { provider: p.b, accountId: ACCOUNT_B, bucketName: "artifacts-b" });
-      share.grant(
-        new CiRole(scope, "ci", {
-          provider: p.a,
-          accountId: ACCOUNT_A,
-          roleName: "artifacts-ci",
-          subjects: [{ repository: "octo-org/octo-repo", branch: "main" }],
-        }),
-        {
-          level: "write",
-          prefix: "artifacts/",
-        },
-      );
-    });
+    const tf = synthCi([{ repository: "octo-org/octo-repo", branch: "main" }]);
     const copy = JSON.parse(JSON.stringify(tf)) as TfJson;
     const role = Object.values(copy.resource?.aws_iam_role ?? {})[0];
     const trust = JSON.parse(String(role.assume_role_policy)) as PolicyDocument;
