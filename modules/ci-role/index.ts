@@ -7,8 +7,9 @@ import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import type { IBucketShare, IShareConsumer, ShareGrant } from "../bucket-share/grants";
 
-/** GitHub Actions' OIDC issuer and the audience of `aws-actions/configure-aws-credentials`. */
+/** GitHub Actions' OIDC issuer (the `iss` claim of every job's token). */
 export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+/** The audience `aws-actions/configure-aws-credentials` requests for AWS. */
 export const GITHUB_ACTIONS_AUDIENCE = "sts.amazonaws.com";
 /** GitLab.com's issuer (a self-managed GitLab is its own URL). */
 export const GITLAB_COM_ISSUER = "https://gitlab.com";
@@ -130,7 +131,9 @@ const WILDCARD = /[*?]/;
  * policy) and adds the matching S3 + KMS statements to the role, in one call.
  */
 export class CiRole extends Construct implements IShareConsumer {
+  /** The role (`aws_iam_role`) the CI job assumes. */
   public readonly role: IamRole;
+  /** Its inline policy: the identity sides of its grants. */
   public readonly rolePolicy: IamRolePolicy;
   /** The OIDC provider, when created here. */
   public readonly oidcProvider?: IamOpenidConnectProvider;
@@ -138,14 +141,18 @@ export class CiRole extends Construct implements IShareConsumer {
   public readonly oidcProviderArn: string;
   /** The issuer as the condition keys name it (`token.actions.githubusercontent.com`). */
   public readonly issuerHost: string;
+  /** The role's name (the workflow's `role-to-assume` is {@link CiRole.roleArn}). */
   public readonly roleName: string;
   /** Literal role ARN (`arn:aws:iam::<account>:role/<name>`). */
   public readonly roleArn: string;
+  /** The account the role (and its OIDC provider) is in. */
   public readonly accountId: string;
+  /** The role's `max_session_duration`. */
   public readonly maxSessionDurationSeconds: number;
   /** The accepted `sub` claims (exact) and patterns (`StringLike`). */
   public readonly subjects: readonly string[];
   public readonly subjectPatterns: readonly string[];
+  /** The accepted `aud` claims (the provider's client ids). */
   public readonly audiences: readonly string[];
   private readonly grants: S3Grant[] = [];
 
