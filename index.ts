@@ -53,3 +53,5 @@ export { Principals, PrincipalPattern, SSO_ROLE_PATH } from "./lib/principals";
 export type { PermissionSetOptions, PrincipalPatternKind, RoleByNameOptions, RolePatternOptions } from "./lib/principals";
 export type { PrincipalPatternInfo } from "./lib/grantee";
 export * from "./modules/permission-set-policy";
+// CI without keys (#20): a role for GitHub Actions / GitLab / OIDC jobs, a consumer of any share.
+export * from "./modules/ci-role";

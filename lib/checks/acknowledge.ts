@@ -7,11 +7,20 @@ import type { IConstruct } from "../framework";
  * - `account-root-principal`: a policy names `arn:aws:iam::<account>:root` (any principal of that account).
  * - `wildcard-action`: `s3:*`, `kms:*`, `*` or similar in an Allow statement.
  * - `wildcard-principal`: `Principal: "*"` in an Allow statement without a restricting condition.
+ * - `web-identity-wildcard-subject`: a CI role's trust matches the token's `sub` with `*` / `?` (`StringLike`).
+ * - `web-identity-pull-request`: a CI role's trust accepts GitHub pull request tokens (`repo:<o>/<r>:pull_request`).
  */
-export type AcknowledgeableRule = "account-root-principal" | "wildcard-action" | "wildcard-principal";
+export type AcknowledgeableRule =
+  "account-root-principal" | "wildcard-action" | "wildcard-principal" | "web-identity-wildcard-subject" | "web-identity-pull-request";
 
 /** The rules whose warnings can be acknowledged. */
-export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = ["account-root-principal", "wildcard-action", "wildcard-principal"];
+export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = [
+  "account-root-principal",
+  "wildcard-action",
+  "wildcard-principal",
+  "web-identity-wildcard-subject",
+  "web-identity-pull-request",
+];
 
 /**
  * A warning declared deliberate, with the reason a reviewer reads. The reason

@@ -527,6 +527,62 @@ export function roleTrustPolicy(input: RoleTrustInput): PolicyDocument {
   return doc(statements, input.id);
 }
 
+/** A role assumable by the tokens of one OpenID Connect issuer (a CI system), with audience and subject pinned. */
+export interface WebIdentityTrustInput {
+  /** ARN of the account's IAM OIDC identity provider (`arn:aws:iam::<account>:oidc-provider/<issuer>`). */
+  readonly providerArn: string;
+  /**
+   * The issuer as IAM names its condition keys: the provider URL without `https://`
+   * (`token.actions.githubusercontent.com`, `gitlab.com`): the keys are `<issuer>:aud` and `<issuer>:sub`.
+   */
+  readonly issuer: string;
+  /** Accepted `aud` claims (at least one). */
+  readonly audiences: readonly string[];
+  /** Accepted `sub` claims, compared exactly (`StringEquals`). @default [] */
+  readonly subjects?: readonly string[];
+  /** Accepted `sub` patterns with `*` / `?` (`StringLike`): a statement of their own. @default [] */
+  readonly subjectPatterns?: readonly string[];
+}
+
+/** Sids of the web identity trust statements (exact subjects; subject patterns). */
+export const WEB_IDENTITY_SIDS = { exact: "AssumeWithWebIdentity", pattern: "AssumeWithWebIdentitySubjectPattern" } as const;
+
+/**
+ * Trust policy of a role assumed with a web identity token (OIDC federation,
+ * `sts:AssumeRoleWithWebIdentity`): the `Federated` principal is the account's
+ * IAM OIDC provider, and every statement pins both the audience
+ * (`<issuer>:aud`) and the subject (`<issuer>:sub`). Without the subject
+ * condition, every workflow that the issuer signs tokens for (any repository
+ * on github.com) could assume the role: AWS "recommends that users evaluate
+ * the IAM condition key token.actions.githubusercontent.com:sub in the trust
+ * policy of any role that trusts GitHub's OIDC identity provider"
+ * (https://docs.github.com/en/actions/deployment/security-hardening-your-deployments/configuring-openid-connect-in-amazon-web-services,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html;
+ * condition keys: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif).
+ * Exact subjects go under `StringEquals`; patterns get a statement of their
+ * own under `StringLike` (in one statement both would have to hold at once).
+ */
+export function webIdentityTrustPolicy(input: WebIdentityTrustInput): PolicyDocument {
+  const subjects = uniqueSorted(input.subjects ?? []);
+  const patterns = uniqueSorted(input.subjectPatterns ?? []);
+  if (input.audiences.length === 0 || subjects.length + patterns.length === 0) {
+    throw new Error("webIdentityTrustPolicy: at least one audience and one subject (or subject pattern) are required");
+  }
+  const aud = { [`${input.issuer}:aud`]: one(uniqueSorted(input.audiences)) };
+  const sub = `${input.issuer}:sub`;
+  const statement = (Sid: string, Condition: Condition): Statement => ({
+    Sid,
+    Effect: "Allow",
+    Principal: { Federated: input.providerArn },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition,
+  });
+  const statements: Statement[] = [];
+  if (subjects.length) statements.push(statement(WEB_IDENTITY_SIDS.exact, { StringEquals: { ...aud, [sub]: one(subjects) } }));
+  if (patterns.length) statements.push(statement(WEB_IDENTITY_SIDS.pattern, { StringEquals: aud, StringLike: { [sub]: one(patterns) } }));
+  return doc(statements);
+}
+
 /** Trust policy of a role assumed by an AWS service (Lambda). */
 export function serviceTrustPolicy(service: string): PolicyDocument {
   return doc([{ Sid: "ServiceAssume", Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }]);

@@ -1,5 +1,5 @@
 /** IAM policy grammar (the subset this project writes). */
-export type Principal = "*" | { AWS?: string | string[]; Service?: string | string[] };
+export type Principal = "*" | { AWS?: string | string[]; Service?: string | string[]; Federated?: string | string[] };
 
 export type ConditionValue = string | string[] | boolean;
 export type Condition = Record<string, Record<string, ConditionValue>>;

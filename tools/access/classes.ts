@@ -39,10 +39,11 @@ function statementMatches(doc: Doc, p: MatrixPrincipal): string {
       const raw = (s as { Principal?: unknown }).Principal ?? (s as { NotPrincipal?: unknown }).NotPrincipal;
       if (raw === undefined) return "-";
       if (raw === "*") return "*";
-      const r = raw as { AWS?: string | string[]; Service?: string | string[] };
-      const aws = p.kind === "service" ? false : asList(r.AWS).some((e) => entryMatches(e, p));
+      const r = raw as { AWS?: string | string[]; Service?: string | string[]; Federated?: string | string[] };
+      const aws = p.kind === "service" || p.kind === "federated" ? false : asList(r.AWS).some((e) => entryMatches(e, p));
       const svc = p.kind === "service" && asList(r.Service).includes(p.arn ?? "");
-      return aws || svc ? "1" : "0";
+      const fed = p.kind === "federated" && asList(r.Federated).includes(p.arn ?? "");
+      return aws || svc || fed ? "1" : "0";
     })
     .join("");
 }
@@ -75,7 +76,9 @@ function intern(s: string): string {
 function identityId(p: MatrixPrincipal): string {
   let id = identityIds.get(p);
   if (id === undefined) {
-    id = intern(JSON.stringify([p.kind === "anonymous" || p.kind === "service" ? p.kind : "aws", p.identityPolicies, p.context ?? {}]));
+    id = intern(
+      JSON.stringify([p.kind === "anonymous" || p.kind === "service" || p.kind === "federated" ? p.kind : "aws", p.identityPolicies, p.context ?? {}]),
+    );
     identityIds.set(p, id);
   }
   return id;

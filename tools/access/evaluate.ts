@@ -181,9 +181,20 @@ function testContextKey(operator: string, actual: string | undefined, values: st
   }
 }
 
+/**
+ * Web identity claims (`token.actions.githubusercontent.com:sub`, `gitlab.com:aud`: the OIDC
+ * provider's URL without `https://`, then the claim:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif)
+ * are decided here too: the engine drops the probe's value of any such key its action data does not
+ * list for sts:AssumeRoleWithWebIdentity (it lists a few fixed providers'), so a trust pinning `aud`
+ * and `sub` of any other issuer would never match.
+ */
+const WEB_IDENTITY_KEY = /^[a-z0-9-]+(\.[a-z0-9-]+)+(\/[^:]*)?:(aud|sub|amr|oaud)$/;
+const decidedHere = (lowerKey: string): boolean => lowerKey.startsWith(ENCRYPTION_CONTEXT) || WEB_IDENTITY_KEY.test(lowerKey);
+
 export function resolveEncryptionContext(doc: PolicyDocument, context: Readonly<Record<string, string>>): PolicyDocument {
   const text = JSON.stringify(doc).toLowerCase();
-  if (!text.includes(ENCRYPTION_CONTEXT)) return doc;
+  if (!text.includes(ENCRYPTION_CONTEXT) && !/:(aud|sub|amr|oaud)"/.test(text)) return doc;
   const actualOf = (key: string): string | undefined => Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
   const statements = [doc.Statement].flat().map((s) => {
     if (!s.Condition) return s;
@@ -192,7 +203,7 @@ export function resolveEncryptionContext(doc: PolicyDocument, context: Readonly<
     for (const [operator, byKey] of Object.entries(s.Condition)) {
       const rest: Record<string, string | string[] | boolean> = {};
       for (const [key, value] of Object.entries(byKey)) {
-        const r = key.toLowerCase().startsWith(ENCRYPTION_CONTEXT) ? testContextKey(operator, actualOf(key), [value].flat().map(String)) : undefined;
+        const r = decidedHere(key.toLowerCase()) ? testContextKey(operator, actualOf(key), [value].flat().map(String)) : undefined;
         if (r === undefined) rest[key] = value;
         else if (!r) holds = false;
       }

@@ -164,11 +164,13 @@ const appliesTo = (p: GuardrailPolicy, account: string | undefined): boolean =>
  * of its own: a policy with no Allow statement (a deny list) sits beside
  * FullAWSAccess as AWS attaches it by default; a policy with Allow statements
  * is taken as its level's allow list. AWS service principals are not subject
- * to SCPs or RCPs (nor the anonymous principal to SCPs).
+ * to SCPs or RCPs (nor the anonymous principal and web identities to SCPs:
+ * https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html).
  */
 export function levelsFor(g: Guardrails | undefined, kind: GuardrailKind, account: string | undefined, principalKind: string): OrgPolicyLevel[] {
   if (!g || principalKind === "service") return [];
-  if (kind === "scp" && principalKind === "anonymous") return [];
+  // SCPs limit the IAM users and roles of member accounts; a web identity (federated) caller is neither.
+  if (kind === "scp" && (principalKind === "anonymous" || principalKind === "federated")) return [];
   return g.policies
     .filter((p) => p.kind === kind && appliesTo(p, account))
     .map((p) => ({

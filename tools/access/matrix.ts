@@ -5,7 +5,7 @@ import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evalu
 import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./guardrails";
 import { OTHER_ORG_LABEL, principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
-import { OBJECT_NAME, probesOf } from "./probes";
+import { OBJECT_NAME, probesOf, WEB_IDENTITY_ACTION } from "./probes";
 import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
@@ -31,6 +31,8 @@ interface DirectCells {
  * policies cannot). Trust policies are still probed: they decide even in-account.
  */
 function applies(principal: MatrixPrincipal, probe: Probe): boolean {
+  // A web identity token is exchanged only with sts:AssumeRoleWithWebIdentity, which no IAM principal signs.
+  if ((principal.kind === "federated") !== (probe.action === WEB_IDENTITY_ACTION)) return false;
   if (probe.outside) return OWN_KINDS.has(principal.kind);
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
@@ -41,10 +43,11 @@ const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-
 /**
  * Cross-account or public. An AWS service principal (`service/lambda.amazonaws.com` in a trust
  * policy) is its own class: the service acts for the account that configures it (a Lambda
- * function's execution role), so a new service trust is not `new-external`.
+ * function's execution role), so a new service trust is not `new-external`. A web identity
+ * (a CI job's OIDC token) comes from outside AWS: external, whatever account its provider is in.
  */
 const isExternal = (p: MatrixPrincipal, account: string): boolean =>
-  p.kind !== "service" && (p.account === undefined || p.kind === "organization" || p.account !== account);
+  p.kind !== "service" && (p.account === undefined || p.kind === "organization" || p.kind === "federated" || p.account !== account);
 
 /** Engine results by request class and probe: share one between the two sides of a diff. */
 export type EvaluationMemo = Map<string, Evaluation>;

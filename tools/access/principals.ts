@@ -1,4 +1,4 @@
-import type { ModelPolicy, StackModel } from "../../lib/model/stack-model";
+import { statementsOf, type ModelPolicy, type StackModel } from "../../lib/model/stack-model";
 import type { PolicyDocument } from "../../lib/policy";
 import { seedsOf, type Seeds } from "./seeds";
 import type { MatrixPrincipal, NamedPolicy, PolicySource } from "./types";
@@ -186,6 +186,30 @@ const organization = (id: string): MatrixPrincipal => ({
 
 const service = (name: string): MatrixPrincipal => ({ label: `service/${name}`, kind: "service", arn: name, identityPolicies: [], crossAccountOnly: false });
 
+/**
+ * The IAM OIDC providers a trust policy names (`Principal: { Federated: "arn:...:oidc-provider/<issuer>" }`):
+ * whoever holds a token of that issuer, asking `sts:AssumeRoleWithWebIdentity` as the
+ * provider (the request context carries the token's claims: see webIdentityProbes).
+ * No identity policies: the caller is not an IAM principal, the trust alone decides
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_oidc.html).
+ */
+function federatedPrincipals(model: StackModel): MatrixPrincipal[] {
+  const arns = model.roles.flatMap((r) =>
+    statementsOf(r.trust.document).flatMap((s) => {
+      const p = s.Principal;
+      return p !== undefined && p !== "*" ? [p.Federated ?? []].flat().filter((a) => /^arn:[\w-]+:iam::\d{12}:oidc-provider\/./.test(a)) : [];
+    }),
+  );
+  return [...new Set(arns)].sort().map((arn) => ({
+    label: `oidc/${arn.slice(arn.indexOf(":oidc-provider/") + ":oidc-provider/".length)}`,
+    kind: "federated",
+    arn,
+    account: arn.split(":")[4],
+    identityPolicies: [],
+    crossAccountOnly: false,
+  }));
+}
+
 export const ANONYMOUS: MatrixPrincipal = { label: "anonymous", kind: "anonymous", identityPolicies: [], crossAccountOnly: false };
 
 /**
@@ -216,6 +240,7 @@ export function principalsOf(model: StackModel, seeds: Seeds = seedsOf(model), o
     ...seeds.organizations.map(organization),
     ...seeds.services.map(service),
     ...(opts.otherOrganization ? [otherOrganization()] : []),
+    ...federatedPrincipals(model),
     probe(`probe/${THIRD_ACCOUNT}`, THIRD_ACCOUNT, "third-account", false),
     ANONYMOUS,
   ];

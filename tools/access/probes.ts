@@ -304,6 +304,89 @@ function sessionNameVariants(role: RoleModel): Variant[] {
   ];
 }
 
+/** The action a web identity (OIDC) token is exchanged with for a role's credentials. */
+export const WEB_IDENTITY_ACTION = "sts:AssumeRoleWithWebIdentity";
+/** An audience no trust pins: a token requested for another service. */
+export const WRONG_AUDIENCE = "wrong-audience";
+/** The subject asked of a trust that pins none: any workflow of anyone's repository. */
+export const FOREIGN_SUBJECT = "repo:someone-else/their-repo:ref:refs/heads/main";
+
+/** The issuers (`token.actions.githubusercontent.com`) of the OIDC providers a trust names for web identity. */
+function webIdentityIssuers(trust: PolicyDocument): string[] {
+  const issuers = statementsOf(trust)
+    .filter((s) => s.Effect === "Allow" && asList(s.Action).some((a) => a === WEB_IDENTITY_ACTION || a === "sts:*" || a === "*"))
+    .flatMap((s) => (s.Principal !== undefined && s.Principal !== "*" ? asList(s.Principal.Federated) : []))
+    .map((arn) => /^arn:[\w-]+:iam::\d{12}:oidc-provider\/(.+)$/.exec(arn)?.[1])
+    .filter((x): x is string => x !== undefined);
+  return [...new Set(issuers)].sort();
+}
+
+/** A concrete `sub` a `StringLike` pattern matches (`*` → "sample", `?` → "x"). */
+const sampleOf = (pattern: string): string => pattern.replace(/\*/g, "sample").replace(/\?/g, "x");
+
+/**
+ * The same subject from another repository / project of the same owner:
+ * `repo:<owner>/<other-repo>:...` (GitHub), `project_path:<group>/<other-project>:...` (GitLab),
+ * else a subject the trust does not name.
+ */
+function otherRepositorySubject(sub: string): string {
+  const gh = /^repo:([^/:]+)\/[^:]+(:.*)$/.exec(sub);
+  if (gh) return `repo:${gh[1]}/other-repo${gh[2]}`;
+  const gl = /^project_path:(.+)\/[^/:]+(:.*)$/.exec(sub);
+  if (gl) return `project_path:${gl[1]}/other-project${gl[2]}`;
+  return `${sub}-other`;
+}
+
+/**
+ * `sts:AssumeRoleWithWebIdentity` of a role whose trust names an IAM OIDC
+ * provider, with the token's claims as IAM sees them (`<issuer>:aud`,
+ * `<issuer>:sub`: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif):
+ * every subject the trust names (a sample of each pattern) with its audience —
+ * what must be Allowed — then, for the first subject, the same token from
+ * another repository, from a pull request (GitHub's `repo:<o>/<r>:pull_request`),
+ * with another audience, and without `aud` — what must be Denied. A trust that pins no
+ * subject is asked with someone else's repository ({@link FOREIGN_SUBJECT}).
+ * (https://docs.github.com/en/actions/deployment/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims).
+ * Labels carry the claims: `aud=<aud>,sub=<sub>`, `no-aud,sub=<sub>`.
+ */
+function webIdentityProbes(role: RoleModel): Probe[] {
+  const out: Probe[] = [];
+  for (const issuer of webIdentityIssuers(role.trust.document)) {
+    const audKey = `${issuer}:aud`;
+    const subKey = `${issuer}:sub`;
+    const aud = conditionValues(role.trust.document, audKey)[0] ?? "sts.amazonaws.com";
+    const subs = [...new Set(conditionValues(role.trust.document, subKey).map(sampleOf))];
+    const first = subs[0] ?? FOREIGN_SUBJECT;
+    const variants: { aud?: string; sub: string }[] = [
+      ...(subs.length ? subs : [first]).map((sub) => ({ aud, sub })),
+      { aud, sub: otherRepositorySubject(first) },
+      ...(/^repo:[^:]+:/.test(first) ? [{ aud, sub: first.replace(/^(repo:[^:]+):.*$/, "$1:pull_request") }] : []),
+      { aud: WRONG_AUDIENCE, sub: first },
+      { sub: first },
+    ];
+    const seen = new Set<string>();
+    for (const v of variants) {
+      const labels = [v.aud === undefined ? "no-aud" : `aud=${v.aud}`, `sub=${v.sub}`];
+      if (seen.has(labels.join(","))) continue;
+      seen.add(labels.join(","));
+      out.push(
+        finish({
+          action: WEB_IDENTITY_ACTION,
+          resource: role.arn,
+          resourceLabel: `role/${role.name}`,
+          resourceAccount: role.account,
+          context: { ...(v.aud === undefined ? {} : { [audKey]: v.aud }), [subKey]: v.sub },
+          labels,
+          resourcePolicy: { name: role.address, source: "trust", document: role.trust.document },
+          blockPublicAccess: false,
+          assumesRole: role.arn,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
 export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   const out: Probe[] = [];
   for (const mfa of mfaVariants(model, role)) {
@@ -325,7 +408,7 @@ export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
       }
     }
   }
-  return out;
+  return [...out, ...webIdentityProbes(role)];
 }
 
 export function probesOf(model: StackModel, extras: StackExtras, seeds?: Seeds): Probe[] {

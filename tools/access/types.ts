@@ -32,7 +32,18 @@ export interface NamedPolicy {
   readonly document: PolicyDocument;
 }
 
-export type PrincipalKind = "role" | "group-member" | "user" | "external" | "organization" | "service" | "account-probe" | "third-account" | "anonymous";
+export type PrincipalKind =
+  | "role"
+  | "group-member"
+  | "user"
+  | "external"
+  | "organization"
+  | "service"
+  | "account-probe"
+  | "third-account"
+  | "anonymous"
+  /** A web identity of an IAM OIDC provider (a CI job's token): `arn` is the provider's ARN. */
+  | "federated";
 
 export interface MatrixPrincipal {
   /** Short stable label used in cell keys: `role/<name>`, `member/<group>`, `probe/<alias>`, `anonymous`. */

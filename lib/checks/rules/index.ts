@@ -13,6 +13,9 @@ import { sessionDurationRule } from "./session-duration";
 import { sseKmsNotPinnedRule } from "./sse-kms-not-pinned";
 import { wildcardActionRule } from "./wildcard-action";
 import { wildcardPrincipalRule } from "./wildcard-principal";
+import { webIdentityUnpinnedRule } from "./web-identity-unpinned";
+import { webIdentityWildcardSubjectRule } from "./web-identity-wildcard-subject";
+import { webIdentityPullRequestRule } from "./web-identity-pull-request";
 
 export type { Finding, Rule } from "./rule";
 
@@ -31,6 +34,9 @@ export const RULES: readonly Rule[] = [
   sseKmsNotPinnedRule,
   roleChainingSessionRule,
   sessionDurationRule,
+  webIdentityUnpinnedRule,
+  webIdentityWildcardSubjectRule,
+  webIdentityPullRequestRule,
 ];
 
 /** The rule with this id. */

@@ -67,6 +67,18 @@ function tf(p: Parts): TfJson {
   };
 }
 
+/** A CI role's trust: GitHub's OIDC provider of account B, with these conditions. */
+const GH = "token.actions.githubusercontent.com";
+const ghTrust = (Condition?: Statement["Condition"]): Statement[] => [
+  {
+    Effect: "Allow",
+    Principal: { Federated: `arn:aws:iam::${B}:oidc-provider/${GH}` },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    ...(Condition ? { Condition } : {}),
+  },
+];
+const AUD = { [`${GH}:aud`]: "sts.amazonaws.com" };
+
 /** The deny statements BucketShare writes for an SSE-KMS bucket (algorithm, key, SSE-C). */
 const PIN: Statement[] = [
   {
@@ -276,6 +288,27 @@ const TABLES: Record<string, Case[]> = {
     ["one hour", { fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "3600" } }, 0],
     ["two hours", { fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "7200" } }, 1],
     ["two hours but no role assumed", { fn: { TARGET_SESSION_DURATION_SECONDS: "7200" } }, 0],
+  ],
+  "web-identity-unpinned": [
+    ["aud and sub pinned", { trust: ghTrust({ StringEquals: { ...AUD, [`${GH}:sub`]: "repo:o/r:ref:refs/heads/main" } }) }, 0],
+    ["aud only (any repository on GitHub)", { trust: ghTrust({ StringEquals: AUD }) }, 1],
+    ["sub only", { trust: ghTrust({ StringEquals: { [`${GH}:sub`]: "repo:o/r:ref:refs/heads/main" } }) }, 1],
+    ["no condition", { trust: ghTrust() }, 1],
+    ["sub only under a negated operator", { trust: ghTrust({ StringEquals: AUD, StringNotEquals: { [`${GH}:sub`]: "repo:o/r:pull_request" } }) }, 1],
+    ["an AWS principal's trust", {}, 0],
+  ],
+  "web-identity-wildcard-subject": [
+    ["an exact sub", { trust: ghTrust({ StringEquals: { ...AUD, [`${GH}:sub`]: "repo:o/r:ref:refs/heads/main" } }) }, 0],
+    ["a StringLike pattern", { trust: ghTrust({ StringEquals: AUD, StringLike: { [`${GH}:sub`]: "repo:o/r:*" } }) }, 1],
+    ["StringLike without a wildcard", { trust: ghTrust({ StringEquals: AUD, StringLike: { [`${GH}:sub`]: "repo:o/r:ref:refs/heads/main" } }) }, 0],
+  ],
+  "web-identity-pull-request": [
+    ["a branch", { trust: ghTrust({ StringEquals: { ...AUD, [`${GH}:sub`]: "repo:o/r:ref:refs/heads/main" } }) }, 0],
+    [
+      "pull requests among the subjects",
+      { trust: ghTrust({ StringEquals: { ...AUD, [`${GH}:sub`]: ["repo:o/r:ref:refs/heads/main", "repo:o/r:pull_request"] } }) },
+      1,
+    ],
   ],
   "session-duration": [
     ["within the role's maximum", { maxSession: 3600, fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "1800" } }, 0],
