@@ -4,6 +4,7 @@ import { GranteeLike, IGrantee, toGrantee } from "../../lib/grantee";
 import { AccessLevel, ACCESS_LEVELS, AccessPointLocation, BucketGrantGroup, OrganizationGrant, PolicyDocument, S3Grant, Statement } from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ShareMode } from "./modes/mode";
+import type { PublishContractOptions, PublishedContract } from "./contract";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
 
@@ -69,6 +70,12 @@ export interface IBucketShare {
    * seen by the access review like every other statement.
    */
   addToResourcePolicy(statement: Statement): void;
+  /**
+   * Publish this share's grants as a grant contract (a Terraform output and
+   * a file written at synth) for consuming teams with apps of their own:
+   * they build their identity side from it with `GrantContract.fromFile`.
+   */
+  publishContract(options?: PublishContractOptions): PublishedContract;
 }
 
 /** A validated grant: an Organization grant, a cross-account principal group, or nothing (a principal of the owning account). */
@@ -159,6 +166,8 @@ export interface ShareGrant {
   readonly accountId: string;
   /** The principal granted (role or user ARN). @default none (an Organization grant) */
   readonly principalArn?: string;
+  /** The Organization granted (`aws:PrincipalOrgID`). @default none (a principal grant) */
+  readonly organizationId?: string;
   /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
   readonly objectWriterOwnership: boolean;
   /** The share's mode (`bucket-policy`, `access-points`). */
@@ -211,6 +220,7 @@ export function shareGrantOf(
     ...(share.region !== undefined ? { region: share.region } : {}),
     accountId: share.accountId,
     ...(granted.principal !== undefined ? { principalArn: toGrantee(granted.principal).principalArn } : {}),
+    ...(granted.organizationId !== undefined ? { organizationId: granted.organizationId } : {}),
     objectWriterOwnership: share.objectOwnership === "ObjectWriter",
     mode,
     s3Grant,
@@ -266,7 +276,17 @@ export function grantOnShare(
 ): ShareGrant {
   const granted = consumerGrant(consumer, options);
   const g = record(granted, "grant()");
-  const grant = shareGrantOf(share, mode.name, granted, g, mode.address(g), mode.identityGrant(shareS3Grant(share, g.level, g.prefix), g));
+  const grant = buildShareGrant(share, mode, granted, g);
   if (isShareConsumer(consumer)) consumer.bindGrant(grant);
   return grant;
+}
+
+/** The ShareGrant of a recorded grant, with the mode's address and identity side (`grant()`, and `addGrant()` for contracts). */
+export function buildShareGrant(
+  share: Parameters<typeof shareS3Grant>[0] & Parameters<typeof shareGrantOf>[0],
+  mode: Pick<ShareMode, "name" | "address" | "identityGrant">,
+  granted: BucketShareGrant,
+  g: ParsedGrant,
+): ShareGrant {
+  return shareGrantOf(share, mode.name, granted, g, mode.address(g), mode.identityGrant(shareS3Grant(share, g.level, g.prefix), g));
 }
