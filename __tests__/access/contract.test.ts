@@ -155,7 +155,7 @@ describe("xacct-access contract verify", () => {
 
   it("reads the owner's side from a plan.json (after apply: the key's ARN and the contract output known)", async () => {
     const model = buildStackModel(owner.tf);
-    const { providers: ps, resources } = resourcesOfStack(owner.tf, model.resolve);
+    const { providers: ps, resources } = resourcesOfStack(owner.tf, (s) => model.resolve(s));
     // After apply, the plan knows the key's ARN wherever it is used (key, bucket encryption, policies).
     const placeholder = model.keys[0].arn;
     const known = JSON.parse(JSON.stringify(resources).split(placeholder).join(APPLIED_KEY)) as typeof resources;
@@ -175,6 +175,31 @@ describe("xacct-access contract verify", () => {
         )
       ).agree,
     ).toBe(false);
+  });
+
+  it("an existing bucket's KMS grant (no kms:ViaService) is wider than the identity: shown, not a disagreement", async () => {
+    const key = `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const existing = outdirOf("owner-existing", "data-share", (scope) => {
+      const p = providers(scope);
+      const share = BucketShare.fromExistingBucket(scope, "reports", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: "acme-reports",
+        kmsKeyArn: key,
+        policy: "emit",
+      });
+      share.grant(VIEWER, { level: "read", prefix: "reports/" });
+      share.publishContract();
+    });
+    const text = String(Object.entries(existing.tf.output ?? {}).find(([k]) => k.includes("contract"))?.[1].value);
+    const viewer = outdirOf("consumer-existing", "analytics", (scope) => {
+      const p = providers(scope);
+      GrantContract.fromJson(scope, "reports", text).bind(new ConsumerAccess(scope, "viewer", { provider: p.a, accountId: ACCOUNT_A, roleArn: VIEWER }));
+    });
+    const v = await verify(existing.outdir, viewer.outdir);
+    expect(v.agree).toBe(true);
+    expect(disagreements(v)).toEqual(["owner-wider kms:Decrypt key(acme-reports)", "owner-wider kms:Decrypt key(acme-reports) via-s3,other-bucket"]);
+    expect(v.principals[0].cells.find((c) => c.action === "kms:Decrypt" && c.context === "via-s3")?.verdict).toBe("granted");
   });
 
   describe("the CLI", () => {

@@ -208,14 +208,14 @@ export function parseContract(label: string, value: unknown): GrantContractJson 
     owner: { accountId, ...(region !== undefined ? { region } : {}) },
     bucket: {
       name,
-      arn: b.arn as string,
+      arn: b.arn,
       ...(kmsKeyArn !== undefined ? { kmsKeyArn } : {}),
       ...(bucketKey !== undefined ? { bucketKey } : {}),
       objectWriterOwnership,
     },
     ...(accessPoints ? { accessPoints } : {}),
     grants,
-    ...(isObject(value.source) ? { source: value.source as GrantContractJson["source"] } : {}),
+    ...(isObject(value.source) ? { source: value.source } : {}),
   };
 }
 

@@ -2,7 +2,6 @@ import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../lib/errors";
 import { asList, BucketModel, EXISTING_BUCKET_MARKER, KeyModel, ModelPolicy, statementsOf } from "../../lib/model/stack-model";
-import type { PolicyDocument } from "../../lib/policy";
 import { CONTRACT_MARKER, GrantContractJson, parseContract } from "../../modules/bucket-share/contract";
 import { conditionValues } from "./conditions";
 import { evaluatePolicies } from "./evaluate";
@@ -35,7 +34,12 @@ import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe }
  * is a missing KMS side.
  */
 
-export type CellVerdict = "granted" | "denied" | "consumer-asks-more" | "unused";
+/**
+ * `owner-wider`: the owner's side allows a KMS call no contract speaks of (the key called directly, or
+ * via S3 for another bucket: a KMS grant has no kms:ViaService condition) and the consumer's identity
+ * narrows it: shown, not a disagreement (the access matrix of the owner's stack reports it).
+ */
+export type CellVerdict = "granted" | "denied" | "consumer-asks-more" | "unused" | "owner-wider";
 
 export interface ContractCell {
   readonly action: string;
@@ -185,7 +189,7 @@ function identityPrefixes(policies: readonly NamedPolicy[], bucketArn: string): 
         const m = r.startsWith(`${bucketArn}/`) ? r.slice(bucketArn.length + 1) : /:accesspoint\/[^/]+\/object\/(.*)$/.exec(r)?.[1];
         if (m !== undefined && m.endsWith("*") && !m.slice(0, -1).includes("*")) out.push(m.slice(0, -1));
       }
-      out.push(...conditionValues({ Version: "2012-10-17", Statement: [s] } as PolicyDocument, "s3:prefix").map((x) => x.replace(/\*$/, "")));
+      out.push(...conditionValues({ Version: "2012-10-17", Statement: [s] }, "s3:prefix").map((x) => x.replace(/\*$/, "")));
     }
   }
   return out;
@@ -275,6 +279,7 @@ async function verifyPrincipal(
   for (const probe of [...probes, ...kmsProbes]) {
     const asked = await evaluatePolicies(who, identityOnly(probe, principal));
     const granted = await evaluatePolicies({ ...who, identityPolicies: [ALLOW_ALL_IDENTITY] }, probe);
+    const beyondContract = probe.action.startsWith("kms:") && probe.contextLabel !== "via-s3";
     const verdict: CellVerdict =
       asked.decision === granted.decision
         ? asked.decision === "Allowed"
@@ -282,8 +287,11 @@ async function verifyPrincipal(
           : "denied"
         : asked.decision === "Allowed"
           ? "consumer-asks-more"
-          : "unused";
-    const allowing: readonly DecidingStatement[] = verdict === "consumer-asks-more" ? asked.deciding : verdict === "unused" ? granted.deciding : [];
+          : beyondContract
+            ? "owner-wider"
+            : "unused";
+    const allowing: readonly DecidingStatement[] =
+      verdict === "consumer-asks-more" ? asked.deciding : verdict === "granted" || verdict === "denied" ? [] : granted.deciding;
     cells.push({
       action: probe.action,
       resource: labelOf(probe),
@@ -308,7 +316,7 @@ async function verifyPrincipal(
       if (missing.length) kms.push({ request: `${action} ${both.resource}`, kms: `${KMS_FOR[action]} via S3 on ${k?.resource ?? bucket.kmsKeyArn}`, missing });
     }
   }
-  const agree = kms.length === 0 && cells.every((c) => c.verdict === "granted" || c.verdict === "denied");
+  const agree = kms.length === 0 && cells.every((c) => c.verdict === "granted" || c.verdict === "denied" || c.verdict === "owner-wider");
   return { principal, bucket: bucket.name, contract: contractGrants, cells, kms, notes, agree };
 }
 
@@ -351,6 +359,7 @@ const VERDICT_LABEL: Record<CellVerdict, string> = {
   denied: "denied",
   "consumer-asks-more": "ASKS MORE",
   unused: "UNUSED",
+  "owner-wider": "wider",
 };
 
 export function renderVerificationText(v: ContractVerification): string {
@@ -359,12 +368,17 @@ export function renderVerificationText(v: ContractVerification): string {
     const granted = p.cells.filter((c) => c.verdict === "granted").length;
     const denied = p.cells.filter((c) => c.verdict === "denied").length;
     lines.push("", `${p.principal} on ${p.bucket} (contract: ${p.contract.map((g) => `${g.level} ${g.prefix || "(whole bucket)"}`).join(", ") || "none"})`);
-    lines.push(`  agree on ${granted + denied} of ${p.cells.length} cells (${granted} granted by both sides, ${denied} by neither)`);
+    const wider = p.cells.filter((c) => c.verdict === "owner-wider").length;
+    lines.push(
+      `  agree on ${granted + denied} of ${p.cells.length} cells (${granted} granted by both sides, ${denied} by neither${wider ? `; ${wider} wider on the owner's side only` : ""})`,
+    );
     for (const c of p.cells.filter((x) => x.verdict !== "granted" && x.verdict !== "denied")) {
       const side =
         c.verdict === "consumer-asks-more"
           ? "the consumer's identity allows it, the owner's side does not"
-          : "the owner grants it, the consumer's identity does not ask";
+          : c.verdict === "unused"
+            ? "the owner grants it, the consumer's identity does not ask"
+            : "the owner's side allows it, no contract asks for it and the consumer's identity narrows it (not a disagreement)";
       lines.push(
         `  ${VERDICT_LABEL[c.verdict].padEnd(9)} ${c.action} ${c.resource}${c.context ? ` [${c.context}]` : ""}: ${side}${c.why ? ` (${c.why})` : ""}`,
       );
