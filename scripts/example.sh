@@ -5,6 +5,8 @@
 #    (file:../xacct-s3.tgz; nothing from this repository's node_modules)
 # 3. tsc with the example's strict cdktf-init tsconfig, cdktf synth, the example's jest tests
 #    (with access contracts through xacct-s3/access/jest), and the xacct-access bin over cdktf.out
+#    then a second app (analytics-app.ts) built from the contract file the first one wrote, and
+#    xacct-access contract verify between the two synth outputs
 # 4. EXAMPLE_BROKEN_POLICY=1 cdktf synth must fail with [list-bucket-on-object-arn] and leave no stack JSON
 # KEEP=1 keeps the temporary directory. The cdktf CLI is this repository's (devDependency cdktf-cli).
 # --install-only DIR: steps 1-2 only, into DIR (kept; bench/synth.ts uses it).
@@ -86,6 +88,10 @@ npx jest
 
 step "xacct-access (the package's bin) on the synthesized stacks"
 npx xacct-access --outdir cdktf.out --stack reports-share
+
+step "two teams, two apps: the analytics app built from the grant contract, checked against the owner's side"
+npx ts-node --transpile-only analytics-app.ts cdktf.out/stacks/reports-share/xacct/reports.contract.json analytics.out
+npx xacct-access contract verify --owner cdktf.out --consumer analytics.out
 
 step "a broken policy stops synth"
 rm -rf cdktf.out

@@ -57,6 +57,10 @@ export class ReportsShareStack extends TerraformStack {
       summaryWrites: this.share.grant(`arn:aws:iam::${ANALYTICS}:role/${SUMMARY_FUNCTION}-exec`, { level: "write", prefix: "summaries/" }),
     };
 
+    // The grant contract for consuming teams with apps of their own (analytics-app.ts): a Terraform
+    // output and cdktf.out/stacks/reports-share/xacct/reports.contract.json.
+    this.share.publishContract();
+
     // Auditors assume a read-only role in the data account: ExternalId, MFA, 2 h sessions at most.
     new AssumableRole(this, "auditor", {
       provider: data,

@@ -25,6 +25,7 @@ import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import {
   BucketShareGrant,
+  buildShareGrant,
   grantOnShare,
   duplicateSids,
   IBucketShare,
@@ -39,6 +40,7 @@ import {
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
+import { PublishContractOptions, PublishedContract } from "./contract";
 
 /**
  * How the grant statements reach the existing bucket's policy:
@@ -187,6 +189,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public readonly perimeter?: ResolvedPerimeter;
   /** Accounts of the granted principals (for the perimeter's member accounts). */
   private readonly grantAccounts: string[] = [];
+  /** Every grant recorded (`grants`, `addGrant()`, `grant()`): what `publishContract()` publishes. */
+  private readonly shareGrants: ShareGrant[] = [];
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -311,7 +315,9 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
     const g = this.record(grant, field);
-    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+    const shareGrant = buildShareGrant(this, this.mode, grant, g);
+    this.shareGrants.push(shareGrant);
+    return shareGrant.s3Grant;
   }
 
   /**
@@ -322,7 +328,25 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * whose `address` is what the consumer passes as `Bucket`.
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    return grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
+    const grant = grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
+    this.shareGrants.push(grant);
+    return grant;
+  }
+
+  /**
+   * Publish the grants of this share as a grant contract for consuming
+   * teams with apps of their own: a Terraform output (`terraform output -raw`
+   * prints the contract, every value known) and the same JSON written at
+   * synth next to the stack JSON (`xacct/<id>.contract.json`). The consuming
+   * app reads it with `GrantContract.fromFile`; `xacct-access contract verify`
+   * checks that both apps grant the same access.
+   */
+  public publishContract(options: PublishContractOptions = {}): PublishedContract {
+    return new PublishedContract(this, "contract", {
+      grants: () => this.shareGrants,
+      file: options.file ?? `xacct/${this.node.id}.contract.json`,
+      principals: options.principals,
+    });
   }
 
   /**

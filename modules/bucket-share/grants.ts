@@ -15,6 +15,7 @@ import {
 } from "../../lib/policy";
 import * as v from "../../lib/validate";
 import type { ShareMode } from "./modes/mode";
+import type { PublishContractOptions, PublishedContract } from "./contract";
 
 /** Shared by the new-bucket (`BucketShare`) and existing-bucket (`BucketShare.fromExistingBucket`) paths. */
 
@@ -86,6 +87,12 @@ export interface IBucketShare {
    * seen by the access review like every other statement.
    */
   addToResourcePolicy(statement: Statement): void;
+  /**
+   * Publish this share's grants as a grant contract (a Terraform output and
+   * a file written at synth) for consuming teams with apps of their own:
+   * they build their identity side from it with `GrantContract.fromFile`.
+   */
+  publishContract(options?: PublishContractOptions): PublishedContract;
 }
 
 /** A validated grant: an Organization grant, a cross-account principal group, or nothing (a principal of the owning account). */
@@ -196,6 +203,8 @@ export interface ShareGrant {
    * pattern, its `ArnLike` pattern). @default none (an Organization grant)
    */
   readonly principalArn?: string;
+  /** The Organization granted (`aws:PrincipalOrgID`). @default none (a principal grant) */
+  readonly organizationId?: string;
   /** The bucket keeps ObjectWriter ownership: writers send `bucket-owner-full-control`. */
   readonly objectWriterOwnership: boolean;
   /** The share's mode (`bucket-policy`, `access-points`). */
@@ -248,6 +257,7 @@ export function shareGrantOf(
     ...(share.region !== undefined ? { region: share.region } : {}),
     accountId: share.accountId,
     ...(granted.principal !== undefined ? { principalArn: toGrantee(granted.principal).principalArn } : {}),
+    ...(granted.organizationId !== undefined ? { organizationId: granted.organizationId } : {}),
     objectWriterOwnership: share.objectOwnership === "ObjectWriter",
     mode,
     s3Grant,
@@ -303,7 +313,17 @@ export function grantOnShare(
 ): ShareGrant {
   const granted = consumerGrant(consumer, options);
   const g = record(granted, "grant()");
-  const grant = shareGrantOf(share, mode.name, granted, g, mode.address(g), mode.identityGrant(shareS3Grant(share, g.level, g.prefix), g));
+  const grant = buildShareGrant(share, mode, granted, g);
   if (isShareConsumer(consumer)) consumer.bindGrant(grant);
   return grant;
+}
+
+/** The ShareGrant of a recorded grant, with the mode's address and identity side (`grant()`, and `addGrant()` for contracts). */
+export function buildShareGrant(
+  share: Parameters<typeof shareS3Grant>[0] & Parameters<typeof shareGrantOf>[0],
+  mode: Pick<ShareMode, "name" | "address" | "identityGrant">,
+  granted: BucketShareGrant,
+  g: ParsedGrant,
+): ShareGrant {
+  return shareGrantOf(share, mode.name, granted, g, mode.address(g), mode.identityGrant(shareS3Grant(share, g.level, g.prefix), g));
 }

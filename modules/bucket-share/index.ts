@@ -32,6 +32,7 @@ import { checkPerimeterGrant, DataPerimeter, emitPerimeter, ResolvedPerimeter, r
 import { ExistingBucketShare, ExistingBucketShareProps } from "./existing";
 import {
   BucketShareGrant,
+  buildShareGrant,
   grantOnShare,
   duplicateSids,
   IBucketShare,
@@ -46,10 +47,13 @@ import {
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
+import { PublishContractOptions, PublishedContract } from "./contract";
 
 export type { BucketShareGrant, IBucketShare, IShareConsumer, ObjectOwnership, ShareConsumer, ShareGrant, ShareGrantOptions } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
 export { ExistingBucketShare } from "./existing";
+export { GRANT_CONTRACT_VERSION, GrantContract, PublishedContract } from "./contract";
+export type { GrantContractGrantJson, GrantContractJson, PublishContractOptions } from "./contract";
 export type { ShareMode, ShareModeFactory, ShareModeHost } from "./modes";
 export { accessPointMode, bucketPolicyMode } from "./modes";
 
@@ -217,6 +221,8 @@ export class BucketShare extends Construct implements IBucketShare {
   private readonly mode: ShareMode;
   /** Statements of `addToResourcePolicy()`. */
   private readonly extraStatements: Statement[] = [];
+  /** Every grant recorded (`grants`, `addGrant()`, `grant()`): what `publishContract()` publishes. */
+  private readonly shareGrants: ShareGrant[] = [];
   /** Region of the bucket and key. */
   public readonly region: string;
   /** SSE-KMS with an S3 Bucket Key (KMS encryption context = the bucket ARN); false for SSE-S3. */
@@ -492,7 +498,9 @@ export class BucketShare extends Construct implements IBucketShare {
    */
   public addGrant(grant: BucketShareGrant, field = `grants[${this.principalGroups.length + this.orgGrants.length}]`): S3Grant {
     const g = this.record(grant, field);
-    return this.mode.identityGrant(shareS3Grant(this, g.level, g.prefix), g);
+    const shareGrant = buildShareGrant(this, this.mode, grant, g);
+    this.shareGrants.push(shareGrant);
+    return shareGrant.s3Grant;
   }
 
   /**
@@ -504,7 +512,25 @@ export class BucketShare extends Construct implements IBucketShare {
    * consumer passes as `Bucket` (the access point ARN in access-point mode).
    */
   public grant(consumer: ShareConsumer, options: ShareGrantOptions): ShareGrant {
-    return grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
+    const grant = grantOnShare(this, this.mode, (g, field) => this.record(g, field), consumer, options);
+    this.shareGrants.push(grant);
+    return grant;
+  }
+
+  /**
+   * Publish the grants of this share as a grant contract for consuming
+   * teams with apps of their own: a Terraform output (`terraform output -raw`
+   * prints the contract, every value known) and the same JSON written at
+   * synth next to the stack JSON (`xacct/<id>.contract.json`). The consuming
+   * app reads it with `GrantContract.fromFile`; `xacct-access contract verify`
+   * checks that both apps grant the same access.
+   */
+  public publishContract(options: PublishContractOptions = {}): PublishedContract {
+    return new PublishedContract(this, "contract", {
+      grants: () => this.shareGrants,
+      file: options.file ?? `xacct/${this.node.id}.contract.json`,
+      principals: options.principals,
+    });
   }
 
   /**

@@ -2,7 +2,7 @@
 
 export type OutputFormat = "text" | "json" | "markdown" | "sarif";
 export type FailOn = "new-external" | "new-any" | "never";
-export type Command = "matrix" | "plan" | "diff";
+export type Command = "matrix" | "plan" | "diff" | "contract-verify";
 
 export interface AccessArgs {
   readonly command: Command;
@@ -14,6 +14,10 @@ export interface AccessArgs {
   readonly planFile?: string;
   /** `diff`: the base synth output to compare `outdir` with. */
   readonly base?: string;
+  /** `contract verify`: the owner's side (cdktf.out directory or plan.json). */
+  readonly owner?: string;
+  /** `contract verify`: the consumer's side (cdktf.out directory or plan.json). */
+  readonly consumer?: string;
   readonly failOn: FailOn;
   /** Run the app command of ./cdktf.json first (always), as `cdktf synth` would. */
   readonly synth: boolean;
@@ -31,11 +35,12 @@ export interface AccessArgs {
 }
 
 /** Exit codes: documented in USAGE, help and README. */
-export const EXIT = { ok: 0, error: 1, usage: 2, newAccess: 3 } as const;
+export const EXIT = { ok: 0, error: 1, usage: 2, newAccess: 3, disagree: 4 } as const;
 
 export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>]... [--all] [--json | --markdown | --sarif] [--write README.md]
        xacct-access plan <plan.json> [--json | --markdown | --sarif] [--fail-on new-external|new-any|never]
        xacct-access diff --base <dir> [--outdir cdktf.out] [--stack <name>]... [--json | --markdown | --sarif] [--fail-on ...]
+       xacct-access contract verify --owner <cdktf.out | plan.json> --consumer <cdktf.out | plan.json> [--json]
        (in this repository: npm run access -- <the same arguments>)
 
   Evaluates the policies of synthesized cdktf stacks (or of a Terraform plan) with an IAM policy engine:
@@ -50,6 +55,11 @@ export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>].
                     cells, UNCHANGED count, values unknown until apply. Make the file with
                     terraform plan -out=tfplan && terraform show -json tfplan > plan.json
   diff --base <dir> NEW/REMOVED cells between the stacks in <dir> (e.g. main's cdktf.out) and <outdir>
+  contract verify   producer and consumer in separate apps: for each principal of the grant contract
+                    (share.publishContract() in the owner's app, GrantContract.fromFile in the consumer's),
+                    whether the owner's resource side and the consumer's identity side grant the same
+                    access, cell by cell (the contract's prefixes and levels, and around them), and the
+                    KMS side of both. Exit 4 when they disagree
 
   --outdir <dir>    where the synthesized stacks are (default: cdktf.out)
   --stack <name>    only this stack (repeatable)
@@ -70,7 +80,11 @@ export const USAGE = `usage: xacct-access [--outdir cdktf.out] [--stack <name>].
                     when a file of the app changed after the stacks were synthesized
   --synth           first run the "app" command of ./cdktf.json, always
 
-  exit codes: 0 no new access, 3 new access (see --fail-on), 2 usage or input error, 1 other failure`;
+  --owner <dir|file>     contract verify: the owning app's cdktf.out or its saved plan's JSON
+  --consumer <dir|file>  contract verify: the consuming app's cdktf.out or its saved plan's JSON
+
+  exit codes: 0 no new access (contract verify: the sides agree), 3 new access (see --fail-on),
+  4 contract verify: the sides disagree, 2 usage or input error, 1 other failure`;
 
 export class UsageError extends Error {}
 
@@ -86,6 +100,8 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
   let synthIfStale = false;
   let write: string | undefined;
   let base: string | undefined;
+  let owner: string | undefined;
+  let consumer: string | undefined;
   let failOn: FailOn = "new-external";
   let help = false;
   const scp: string[] = [];
@@ -109,6 +125,8 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     else if (a === "--outdir") outdir = value(i++, a);
     else if (a === "--write") write = value(i++, a);
     else if (a === "--base") base = value(i++, a);
+    else if (a === "--owner") owner = value(i++, a);
+    else if (a === "--consumer") consumer = value(i++, a);
     else if (a === "--scp") scp.push(value(i++, a));
     else if (a === "--rcp") rcp.push(value(i++, a));
     else if (a === "--guardrail-map") guardrailMap = value(i++, a);
@@ -120,11 +138,18 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     else positional.push(a);
   }
   const [first, ...rest] = positional;
-  const command: Command = first === "plan" || first === "diff" ? first : "matrix";
+  const command: Command = first === "plan" || first === "diff" ? first : first === "contract" ? "contract-verify" : "matrix";
   const extra = command === "matrix" ? positional : rest;
   const planFile = command === "plan" ? extra.shift() : undefined;
+  if (command === "contract-verify" && !help) {
+    if (extra.shift() !== "verify")
+      throw new UsageError("contract takes one subcommand: xacct-access contract verify --owner <dir|plan.json> --consumer <dir|plan.json>");
+    if (!owner || !consumer) throw new UsageError("contract verify needs --owner and --consumer (each a cdktf.out directory or a plan.json)");
+    if (format === "markdown" || format === "sarif") throw new UsageError("contract verify prints text or --json");
+  }
+  if (command !== "contract-verify" && (owner || consumer)) throw new UsageError("--owner and --consumer belong to contract verify");
   if (!help) {
-    if (extra.length) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}: commands are plan and diff`);
+    if (extra.length) throw new UsageError(`unexpected ${JSON.stringify(extra[0])}: commands are plan, diff and contract verify`);
     if (command === "plan" && !planFile) throw new UsageError("plan needs the JSON of a saved plan: xacct-access plan plan.json");
     if (command === "diff" && !base) throw new UsageError("diff needs --base <dir>: the synthesized stacks to compare with");
     if (command !== "diff" && base) throw new UsageError("--base belongs to the diff command");
@@ -132,5 +157,5 @@ export function parseAccessArgs(argv: readonly string[]): AccessArgs {
     if (write && (command !== "matrix" || (format !== "text" && format !== "markdown")))
       throw new UsageError("--write writes the markdown matrices: use it without a command, --json or --sarif");
   }
-  return { command, format, all, stacks, outdir, planFile, base, failOn, synth, synthIfStale, write, scp, rcp, guardrailMap, help };
+  return { command, format, all, stacks, outdir, planFile, base, owner, consumer, failOn, synth, synthIfStale, write, scp, rcp, guardrailMap, help };
 }

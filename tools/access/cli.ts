@@ -2,6 +2,7 @@
 import * as path from "path";
 import { diffPlanFile, diffStackLists, readGuardrails, renderDiff, renderMatrices } from "./api";
 import { AccessArgs, EXIT, parseAccessArgs, UsageError, USAGE } from "./args";
+import { ContractInputError, loadSide, renderVerificationJson, renderVerificationText, verifyContract } from "./contract";
 import { EngineMissingError } from "./evaluate";
 import { GuardrailInputError } from "./guardrails";
 import { loadStacks, NoStacksError, SynthesizedStack } from "./load";
@@ -32,6 +33,14 @@ async function run(args: AccessArgs, out: (s: string) => void, err: (s: string) 
     err(
       `guardrails: ${guardrails.policies.map((p) => `${p.kind.toUpperCase()} ${p.name} (${p.accounts ? p.accounts.join(", ") : "every account"})`).join("; ")}`,
     );
+  if (args.command === "contract-verify") {
+    const v = await verifyContract(
+      loadSide(args.owner as string, (s) => err(`owner: ${s}`)),
+      loadSide(args.consumer as string, (s) => err(`consumer: ${s}`)),
+    );
+    out(args.format === "json" ? renderVerificationJson(v) : renderVerificationText(v));
+    return v.agree ? EXIT.ok : EXIT.disagree;
+  }
   if (args.command === "plan") {
     const diff = await diffPlanFile(args.planFile as string, { guardrails });
     out(renderDiff(diff, args.format));
@@ -80,7 +89,8 @@ export async function runAccessCli(argv: readonly string[], out: (s: string) => 
       e instanceof NoStacksError ||
       e instanceof EngineMissingError ||
       e instanceof GuardrailInputError ||
-      e instanceof CdktfProjectError
+      e instanceof CdktfProjectError ||
+      e instanceof ContractInputError
     ) {
       err(e.message);
       return EXIT.usage;
