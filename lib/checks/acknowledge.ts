@@ -7,11 +7,12 @@ import type { IConstruct } from "../framework";
  * - `account-root-principal`: a policy names `arn:aws:iam::<account>:root` (any principal of that account).
  * - `wildcard-action`: `s3:*`, `kms:*`, `*` or similar in an Allow statement.
  * - `wildcard-principal`: `Principal: "*"` in an Allow statement without a restricting condition.
+ * - `kms-grant-unconstrained`: an `aws_kms_grant` without an encryption-context constraint (usable outside S3).
  */
-export type AcknowledgeableRule = "account-root-principal" | "wildcard-action" | "wildcard-principal";
+export type AcknowledgeableRule = "account-root-principal" | "wildcard-action" | "wildcard-principal" | "kms-grant-unconstrained";
 
 /** The rules whose warnings can be acknowledged. */
-export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = ["account-root-principal", "wildcard-action", "wildcard-principal"];
+export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = ["account-root-principal", "wildcard-action", "wildcard-principal", "kms-grant-unconstrained"];
 
 /**
  * A warning declared deliberate, with the reason a reviewer reads. The reason

@@ -135,13 +135,17 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const base: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
-  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy statements.
+  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy
+  // statements, narrowed by their encryption-context constraints (see grantAsStatement).
   const resourcePolicy: NamedPolicy = key.grants.length
     ? {
         ...base,
         document: {
           ...base.document,
-          Statement: [...statementsOf(base.document), ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`))],
+          Statement: [
+            ...statementsOf(base.document),
+            ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`, g.constraints)),
+          ],
         },
       }
     : base;

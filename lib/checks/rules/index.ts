@@ -13,6 +13,7 @@ import { sessionDurationRule } from "./session-duration";
 import { sseKmsNotPinnedRule } from "./sse-kms-not-pinned";
 import { wildcardActionRule } from "./wildcard-action";
 import { wildcardPrincipalRule } from "./wildcard-principal";
+import { kmsGrantUnconstrainedRule } from "./kms-grant-unconstrained";
 
 export type { Finding, Rule } from "./rule";
 
@@ -31,6 +32,7 @@ export const RULES: readonly Rule[] = [
   sseKmsNotPinnedRule,
   roleChainingSessionRule,
   sessionDurationRule,
+  kmsGrantUnconstrainedRule,
 ];
 
 /** The rule with this id. */
