@@ -93,9 +93,9 @@ export interface ExistingBucketShareProps {
    * `aws s3api get-bucket-encryption`). S3 then passes the bucket ARN, not the object ARN,
    * as the KMS encryption context `aws:s3:arn`
    * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html), so:
-   * each KMS grant is constrained to this bucket (`constraints { encryption_context_subset =
-   * { "aws:s3:arn" = <bucket ARN> } }`: the grantee can no longer use the key outside S3 or for
-   * other data; https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html),
+   * each KMS grant is constrained to this bucket (a `constraints` block whose
+   * `encryption_context_subset` maps `aws:s3:arn` to the bucket ARN: the grantee can no longer use
+   * the key outside S3 or for other data; https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html),
    * and the identity-side and emitted key-policy statements pin the bucket ARN exactly.
    * Objects written before the Bucket Key was enabled, or with
    * `x-amz-server-side-encryption-bucket-key-enabled: false`, keep the object ARN as context and
