@@ -104,8 +104,10 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   public readonly requireMfa: boolean;
   /**
    * Per group of {@link AssumableRole.addAssumingGroup} (by its id): the AWS CLI profile its
-   * members put in `~/.aws/config` (also the Terraform output `<role id>-<group id>-cli-profile`).
-   * See {@link awsCliProfile}.
+   * members put in `~/.aws/config` (also the Terraform output `<role id>-<group id>-cli-profile`):
+   * `role_arn`, `source_profile`, `role_session_name` (the trust accepts only the caller's IAM user
+   * name; the AWS CLI's default `botocore-session-<epoch>` is refused), `mfa_serial` when MFA is
+   * required, `duration_seconds` (the role's maximum), with `<...>` placeholders for the member's own values.
    */
   public readonly cliProfiles: Record<string, string> = {};
   private readonly trusted: IGrantee[] = [];
@@ -257,8 +259,8 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   }
 }
 
-/** What {@link awsCliProfile} needs. */
-export interface AwsCliProfileInput {
+/** What awsCliProfile needs. */
+interface AwsCliProfileInput {
   /** The profile's name (`[profile <name>]`). */
   readonly profileName: string;
   readonly roleArn: string;
@@ -286,7 +288,7 @@ export interface AwsCliProfileInput {
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html.
  * The `<...>` placeholders are the member's own values.
  */
-export function awsCliProfile(input: AwsCliProfileInput): string {
+function awsCliProfile(input: AwsCliProfileInput): string {
   const partition = input.partition ?? "aws";
   return [
     `[profile ${input.profileName}]`,
