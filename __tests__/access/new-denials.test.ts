@@ -5,6 +5,8 @@ import type { PolicyDocument, Statement } from "../../lib/policy";
 import { BucketShare } from "../../modules/bucket-share";
 import { ConsumerAccess } from "../../modules/consumer-access";
 import { FOREIGN_ACCESS_POINT, OTHER_OWNER_LABEL } from "../../tools/access/probes";
+import { stackFromJson } from "../../tools/access/load";
+import { computeMatrix } from "../../tools/access/matrix";
 import type { Cell, StackMatrix } from "../../tools/access/types";
 import {
   BATCH_ROLE,
@@ -111,6 +113,10 @@ describe("a same-named bucket of another account (aws:ResourceAccount; the write
     const unpinned = editPolicies(synthesized()["bucket-policy"], ["aws_iam_role_policy"], (s) => withoutConditionKey(s, /^aws:ResourceAccount$/i));
     const put = otherOwner(await matrixOfJson("bucket-policy", unpinned), [DIRECT_EXEC]).find((c) => c.action === "s3:PutObject");
     expect(put?.decision).toBe("Allowed");
+    // A diff (Allowed cells only, probes no identity statement can reach skipped) keeps it too.
+    const s = stackFromJson("bucket-policy", unpinned);
+    const diffSide = await computeMatrix(s.name, s.model, s.extras, { allowedOnly: true });
+    expect(diffSide.cells.map((c) => c.key)).toContain(put?.key);
   });
 });
 
