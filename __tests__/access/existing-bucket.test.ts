@@ -46,3 +46,50 @@ describe("access matrix of an existing bucket shared with an existing role", () 
     expect(JSON.stringify(decrypt?.deciding)).toContain("KmsGrant1");
   });
 });
+
+/**
+ * A KMS grant authorizes on its own: a grantee whose own account gives it anything (a partner role
+ * of an account outside the stack: the matrix gives it a broad identity policy) reaches the key
+ * exactly as far as the grant goes.
+ * Only an encryption-context constraint narrows a grant (#17 item 2).
+ */
+describe("access matrix of an existing key shared by a KMS grant with a partner role", () => {
+  const PARTNER = "arn:aws:iam::444444444444:role/partner";
+  const kmsCells = async (bucketKeyEnabled: boolean): Promise<string[]> => {
+    const { tf } = synthModule((scope, p) => {
+      BucketShare.fromExistingBucket(scope, "theirs", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: "their-data",
+        policy: "emit",
+        kmsKeyArn: KEY,
+        bucketKeyEnabled,
+        grants: [{ principal: PARTNER, level: "read" }],
+      });
+    });
+    const m = await matrixOfJson("existing", tf);
+    return m.cells.filter((c) => c.principal === PARTNER && c.action.startsWith("kms:")).map((c) => `${c.action} [${c.context}] ${c.decision}`);
+  };
+
+  it("with the bucket's S3 Bucket Key (the grant constrained to aws:s3:arn = the bucket): only S3's calls for this bucket; directly or for another bucket Denied", async () => {
+    expect((await kmsCells(true)).sort()).toEqual([
+      "kms:Decrypt [] Denied",
+      "kms:Decrypt [via-s3,other-bucket] Denied",
+      "kms:Decrypt [via-s3] Allowed",
+      "kms:GenerateDataKey [] Denied",
+      "kms:GenerateDataKey [via-s3,other-bucket] Denied",
+      "kms:GenerateDataKey [via-s3] Denied",
+    ]);
+  });
+
+  it("without it (unconstrained grant, flagged kms-grant-unconstrained): Decrypt directly and for any bucket", async () => {
+    expect((await kmsCells(false)).sort()).toEqual([
+      "kms:Decrypt [] Allowed",
+      "kms:Decrypt [via-s3,other-bucket] Allowed",
+      "kms:Decrypt [via-s3] Allowed",
+      "kms:GenerateDataKey [] Denied",
+      "kms:GenerateDataKey [via-s3,other-bucket] Denied",
+      "kms:GenerateDataKey [via-s3] Denied",
+    ]);
+  });
+});

@@ -78,6 +78,13 @@ const RESOURCES: FixtureResource[] = [
     ),
   }),
   r("aws_kms_grant", "g", { key_id: "k-1", grantee_principal: "arn:aws:iam::444444444444:role/grantee", operations: ["Decrypt"] }),
+  // A grant constrained to an encryption context (plan values: the constraints block with a null for the other map).
+  r("aws_kms_grant", "pinned", {
+    key_id: "k-1",
+    grantee_principal: "arn:aws:iam::666666666666:role/pinned",
+    operations: ["Decrypt"],
+    constraints: [{ encryption_context_equals: null, encryption_context_subset: { "aws:s3:arn": B_ARN } }],
+  }),
   r("aws_s3_access_point", "ap", { bucket: BUCKET, name: "ap1", account_id: A, arn: AP_ARN }),
   r("aws_s3control_access_point_policy", "ap", {
     access_point_arn: AP_ARN,
@@ -133,6 +140,8 @@ describe("plan: every covered policy resource type", () => {
     for (const k of [
       "probe/999999999999 s3:ListBucket data-bkt [prefix=alice/]",
       "arn:aws:iam::444444444444:role/grantee kms:GenerateDataKey key/k",
+      // the constrained grant: no encryption context in a direct call, so not even its Decrypt
+      "arn:aws:iam::666666666666:role/pinned kms:Decrypt key/k",
       "probe/222222222222 kms:GenerateDataKey key/k",
       "arn:aws:iam::555555555555:role/reader s3:GetObject ap/ap1/other/x.json",
       "anonymous s3:GetObject ap/ap1/reports/x.json",

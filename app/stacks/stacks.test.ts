@@ -93,6 +93,9 @@ describe("outputs", () => {
         "reporting_writer_role_arn",
         "tester_role_arn",
         "testers_group_name",
+        // the AWS CLI profiles of the human groups (AssumableRole.addAssumingGroup, #17 item 6)
+        "developer-role-developers-cli-profile",
+        "tester-role-testers-cli-profile",
       ].sort(),
     );
   });

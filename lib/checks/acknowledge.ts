@@ -9,9 +9,15 @@ import type { IConstruct } from "../framework";
  * - `wildcard-principal`: `Principal: "*"` in an Allow statement without a restricting condition.
  * - `web-identity-wildcard-subject`: a CI role's trust matches the token's `sub` with `*` / `?` (`StringLike`).
  * - `web-identity-pull-request`: a CI role's trust accepts GitHub pull request tokens (`repo:<o>/<r>:pull_request`).
+ * - `kms-grant-unconstrained`: an `aws_kms_grant` without an encryption-context constraint (usable outside S3).
  */
 export type AcknowledgeableRule =
-  "account-root-principal" | "wildcard-action" | "wildcard-principal" | "web-identity-wildcard-subject" | "web-identity-pull-request";
+  | "account-root-principal"
+  | "wildcard-action"
+  | "wildcard-principal"
+  | "web-identity-wildcard-subject"
+  | "web-identity-pull-request"
+  | "kms-grant-unconstrained";
 
 /** The rules whose warnings can be acknowledged. */
 export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = [
@@ -20,6 +26,7 @@ export const ACKNOWLEDGEMENTS: readonly AcknowledgeableRule[] = [
   "wildcard-principal",
   "web-identity-wildcard-subject",
   "web-identity-pull-request",
+  "kms-grant-unconstrained",
 ];
 
 /**

@@ -155,6 +155,19 @@ export interface KmsGrantModel {
   readonly address: string;
   readonly grantee: string;
   readonly operations: string[];
+  /**
+   * The grant's encryption-context constraints (`constraints` block): the
+   * operations are allowed only when the request's encryption context
+   * includes (`subset`) or is exactly (`equals`) these pairs. Absent: none.
+   * https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html
+   */
+  readonly constraints?: KmsGrantConstraintsModel;
+}
+
+/** Encryption-context constraints of a KMS grant (key → value; keys compare case-insensitively, values exactly). */
+export interface KmsGrantConstraintsModel {
+  readonly encryptionContextSubset?: Readonly<Record<string, string>>;
+  readonly encryptionContextEquals?: Readonly<Record<string, string>>;
 }
 
 export interface FunctionModel {
@@ -194,6 +207,22 @@ const blocks = (x: unknown): Attrs[] => (Array.isArray(x) ? (x as Attrs[]) : x &
 const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((v): v is string => typeof v === "string") : typeof x === "string" ? [x] : []);
 /** An ARN attribute Terraform already knows (plan values); synthesized JSON has none, or a reference. */
 const knownArn = (a: Attrs): string | undefined => (typeof a.arn === "string" && a.arn.startsWith("arn:") ? a.arn : undefined);
+
+/** A grant's `constraints` blocks (synthesized JSON: a list of objects; plan values: the same with nulls) as one model, or undefined when none constrains. */
+function grantConstraints(list: Attrs[], resolve: (v: string) => string): KmsGrantConstraintsModel | undefined {
+  const pairs = (field: "encryption_context_subset" | "encryption_context_equals"): Record<string, string> | undefined => {
+    const out: Record<string, string> = {};
+    for (const c of list) {
+      const m = c[field];
+      if (m && typeof m === "object" && !Array.isArray(m)) for (const [k, v] of Object.entries(m as Attrs)) if (typeof v === "string") out[k] = resolve(v);
+    }
+    return Object.keys(out).length ? out : undefined;
+  };
+  const subset = pairs("encryption_context_subset");
+  const equals = pairs("encryption_context_equals");
+  if (!subset && !equals) return undefined;
+  return { ...(subset ? { encryptionContextSubset: subset } : {}), ...(equals ? { encryptionContextEquals: equals } : {}) };
+}
 
 function providerAccounts(tf: TfJson): { accounts: Record<string, string>; regions: Record<string, string> } {
   const accounts: Record<string, string> = {};
@@ -482,7 +511,8 @@ export function buildStackModel(tf: TfJson): StackModel {
       keys.push(key);
     }
     const operations = Array.isArray(a.operations) ? a.operations.map(String) : [];
-    key.grants.push({ address: `aws_kms_grant.${name}`, grantee: resolve(str(a.grantee_principal)), operations });
+    const constraints = grantConstraints(blocks(a.constraints), resolve);
+    key.grants.push({ address: `aws_kms_grant.${name}`, grantee: resolve(str(a.grantee_principal)), operations, ...(constraints ? { constraints } : {}) });
   }
 
   // ---- access points and their policies

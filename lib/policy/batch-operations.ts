@@ -31,13 +31,24 @@ export interface BatchOperationsAccess {
   readonly kmsKeyArn?: string;
   /** Region of the buckets (kms:ViaService). @default the key ARN's region */
   readonly region?: string;
+  /** Owner of the manifest and report buckets: the S3 statements hold only there (aws:ResourceAccount). @default no condition */
+  readonly resourceAccount?: string;
 }
 
 export function batchOperationsStatements(a: BatchOperationsAccess): Statement[] {
+  const owner: Pick<Statement, "Condition"> =
+    a.resourceAccount === undefined ? {} : { Condition: { StringEquals: { "aws:ResourceAccount": a.resourceAccount } } };
   return [
     { Sid: "InvokeProcessor", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: a.functionArn },
-    { Sid: "ReadManifest", Effect: "Allow", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: objectArn(a.manifestBucketArn, a.manifestPrefix) },
-    { Sid: "WriteCompletionReport", Effect: "Allow", Action: "s3:PutObject", Resource: objectArn(a.reportBucketArn, a.reportPrefix) },
+    // On the owner's buckets only (aws:ResourceAccount, as for every consumer: see resourceAccountCondition).
+    {
+      Sid: "ReadManifest",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: objectArn(a.manifestBucketArn, a.manifestPrefix),
+      ...owner,
+    },
+    { Sid: "WriteCompletionReport", Effect: "Allow", Action: "s3:PutObject", Resource: objectArn(a.reportBucketArn, a.reportPrefix), ...owner },
     // The job reads and writes through S3, so the key is granted only as S3 uses it (kms:ViaService), like every other grant.
     ...(a.kmsKeyArn !== undefined
       ? [

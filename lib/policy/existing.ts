@@ -50,7 +50,23 @@ export function kmsGrantOperations(level: AccessLevel): string[] {
 /**
  * A KMS grant as an equivalent key-policy statement (for the checks and the
  * access model: a grant allows its grantee the grant's operations on the key).
+ * Encryption-context constraints become `StringEquals` on
+ * `kms:EncryptionContext:<key>` per pair: a request whose context lacks a pair
+ * (a direct call without context, S3 for another bucket) is not allowed
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/create-grant-overview.html).
+ * `EncryptionContextEquals` is modelled as the same pairs: it also refuses a
+ * context with further pairs, so the statement is an upper bound of the grant.
  */
-export function grantAsStatement(granteeArn: string, operations: readonly string[], sid: string): Statement {
-  return { Sid: sid, Effect: "Allow", Principal: { AWS: granteeArn }, Action: operations.map((o) => `kms:${o}`), Resource: "*" };
+export function grantAsStatement(
+  granteeArn: string,
+  operations: readonly string[],
+  sid: string,
+  constraints?: { readonly encryptionContextSubset?: Readonly<Record<string, string>>; readonly encryptionContextEquals?: Readonly<Record<string, string>> },
+): Statement {
+  const pairs = { ...(constraints?.encryptionContextEquals ?? {}), ...(constraints?.encryptionContextSubset ?? {}) };
+  const condition = Object.keys(pairs).length
+    ? { Condition: { StringEquals: Object.fromEntries(Object.entries(pairs).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])) } }
+    : {};
+  return { Sid: sid, Effect: "Allow", Principal: { AWS: granteeArn }, Action: operations.map((o) => `kms:${o}`), Resource: "*", ...condition };
 }

@@ -1,4 +1,5 @@
 import { IamRole } from "../../lib/framework/aws";
+import { Construct } from "../../lib/framework";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
 import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
@@ -176,6 +177,75 @@ describe("AssumableRole groups of another account", () => {
     [{ principalTag: { key: "bad key!", value: "x" } }, "principalTag", "tag key"],
   ])("%j fails naming %s", (group, field, hint) => {
     expectConfigError(() => humanRole(group), `AssumableRole(role).addAssumingGroup(devs).${field}`, hint);
+  });
+});
+
+describe("AssumableRole AWS CLI profile of an assuming group (#17 item 6)", () => {
+  const group = (requireMfa: boolean, groupMfa?: boolean) =>
+    synthModule((scope, p) => {
+      const r = new AssumableRole(scope, "role", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        roleName: "dev-upload",
+        requireMfa,
+        maxSessionDurationSeconds: 7200,
+        access: GRANT,
+      });
+      r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: "Developers", ...(groupMfa === undefined ? {} : { requireMfa: groupMfa }) });
+      profiles.push(r.cliProfiles);
+    }).tf;
+  const profiles: Record<string, string>[] = [];
+  const outputOf = (tf: ReturnType<typeof group>): { description?: string; value: string } => {
+    const outs = Object.entries(tf.output ?? {}).filter(([k]) => k.includes("devs-cli-profile"));
+    expect(outs).toHaveLength(1);
+    return outs[0][1] as { description?: string; value: string };
+  };
+
+  it("is a Terraform output: role_arn, role_session_name (the trust wants the IAM user name; the CLI's default botocore-session-<epoch> is refused), mfa_serial, duration_seconds", () => {
+    const out = outputOf(group(true));
+    expect(out.value).toBe(
+      [
+        "[profile developers]",
+        `role_arn = arn:aws:iam::${ACCOUNT_B}:role/dev-upload`,
+        `# the profile holding your IAM user's access keys in account ${ACCOUNT_A}`,
+        "source_profile = <your source profile>",
+        "# must be exactly your IAM user name (aws iam get-user --query User.UserName): the role refuses any other session name",
+        "role_session_name = <your IAM user name>",
+        `mfa_serial = arn:aws:iam::${ACCOUNT_A}:mfa/<your MFA device name>`,
+        "duration_seconds = 7200",
+        "",
+      ].join("\n"),
+    );
+    expect(out.description).toContain("~/.aws/config");
+    expect(profiles[profiles.length - 1]).toEqual({ devs: out.value });
+    // Nothing Terraform would interpolate.
+    expect(out.value).not.toContain("${");
+  });
+
+  it("is named <role id>-<group id>-cli-profile; a second role of the same id with a group of the same id in the stack is refused", () => {
+    expect(Object.keys(group(true).output ?? {})).toEqual(["role-devs-cli-profile"]);
+    expectConfigError(
+      () =>
+        synthModule((scope, p) => {
+          for (const parent of ["one", "two"]) {
+            const r = new AssumableRole(new Construct(scope, parent), "role", {
+              provider: p.b,
+              accountId: ACCOUNT_B,
+              roleName: `dev-${parent}`,
+              access: GRANT,
+            });
+            r.addAssumingGroup("devs", { provider: p.a, accountId: ACCOUNT_A, groupName: `Developers-${parent}` });
+          }
+        }),
+      "AssumableRole(role).addAssumingGroup(devs).id",
+      "already has an output role-devs-cli-profile",
+    );
+  });
+
+  it("has mfa_serial when the trust or the group's policy asks for MFA, and not otherwise", () => {
+    expect(outputOf(group(false)).value).not.toContain("mfa_serial");
+    expect(outputOf(group(false, true)).value).toContain("mfa_serial");
+    expect(outputOf(group(true, false)).value).toContain("mfa_serial");
   });
 });
 

@@ -1,6 +1,6 @@
 import { AwsProvider, IamGroup, IamGroupPolicy, IamRole, IamRolePolicy } from "../../lib/framework/aws";
 import { ConfigError } from "../../lib/errors";
-import { Construct, Lazy } from "../../lib/framework";
+import { Construct, Lazy, TerraformOutput, TerraformStack } from "../../lib/framework";
 import { addDependency, GranteeLike, IGrantee, dependablesOf, principalsPolicyId, toGrantee } from "../../lib/grantee";
 import { acknowledge, Acknowledgement, validateAcknowledgements } from "../../lib/checks/acknowledge";
 import {
@@ -17,6 +17,9 @@ import {
 import { ensurePolicyChecks } from "../../lib/checks";
 import * as v from "../../lib/validate";
 import { checkPerimeterGrant, DataPerimeter, emitPerimeter, grantWithinPerimeter, ResolvedPerimeter, resolvePerimeter } from "../../lib/perimeter";
+
+/** Output names of the CLI profiles per stack (statically named: one per role and group). */
+const OUTPUT_NAMES = new WeakMap<TerraformStack, Set<string>>();
 
 /** An IAM group of another account whose members may assume the role. */
 export interface AssumingGroupProps {
@@ -126,6 +129,14 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
   public readonly requireMfa: boolean;
   /** The level of `access`. */
   public readonly accessLevel: AccessLevel;
+  /**
+   * Per group of {@link AssumableRole.addAssumingGroup} (by its id): the AWS CLI profile its
+   * members put in `~/.aws/config` (also the Terraform output `<role id>-<group id>-cli-profile`):
+   * `role_arn`, `source_profile`, `role_session_name` (the trust accepts only the caller's IAM user
+   * name; the AWS CLI's default `botocore-session-<epoch>` is refused), `mfa_serial` when MFA is
+   * required, `duration_seconds` (the role's maximum), with `<...>` placeholders for the member's own values.
+   */
+  public readonly cliProfiles: Record<string, string> = {};
   private readonly trusted: IGrantee[] = [];
   private readonly iamUsers: IamUserTrust[] = [];
   private readonly partition: string;
@@ -238,6 +249,30 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     }
     this.iamUsers.push({ partition: this.partition, accountId, userPath, principalTag: tag });
     const group = new IamGroup(this, `${id}-group`, { provider: props.provider, name: groupName });
+    const profile = awsCliProfile({
+      profileName: groupName.toLowerCase(),
+      roleArn: this.roleArn,
+      userAccountId: accountId,
+      partition: this.partition,
+      // The trust asks for MFA when the role does; the group's own policy when the group does.
+      requireMfa: this.requireMfa || requireMfa,
+      durationSeconds: this.maxSessionDurationSeconds,
+    });
+    this.cliProfiles[id] = profile;
+    // A readable output name (`terraform output -raw developer-role-developers-cli-profile`), unique in the stack.
+    const outputName = `${this.node.id}-${id}-cli-profile`.replace(/[^A-Za-z0-9_-]/g, "-").replace(/^(?=[0-9-])/, "_");
+    const stack = TerraformStack.of(this);
+    const taken = OUTPUT_NAMES.get(stack) ?? new Set<string>();
+    if (taken.has(outputName)) {
+      throw new ConfigError(f("id"), `the stack already has an output ${outputName}: give this AssumableRole or this group another id`);
+    }
+    taken.add(outputName);
+    OUTPUT_NAMES.set(stack, taken);
+    new TerraformOutput(this, outputName, {
+      staticId: true,
+      description: `AWS CLI profile for the members of IAM group ${groupName} (account ${accountId}) to assume ${this.roleArn}: add it to ~/.aws/config, replacing the <...> placeholders`,
+      value: profile,
+    });
     new IamGroupPolicy(this, `${id}-group-policy`, {
       provider: props.provider,
       name: `assume-${this.roleName}`.slice(0, 128),
@@ -273,4 +308,48 @@ export class AssumableRole extends Construct implements IAssumableRoleTarget {
     this.trusted.push(g);
     if (this.role && g.dependable) addDependency(this.role, g.dependable);
   }
+}
+
+/** What awsCliProfile needs. */
+interface AwsCliProfileInput {
+  /** The profile's name (`[profile <name>]`). */
+  readonly profileName: string;
+  readonly roleArn: string;
+  /** The account of the IAM users who assume the role (their MFA devices live there). */
+  readonly userAccountId: string;
+  /** @default "aws" */
+  readonly partition?: string;
+  /** Add `mfa_serial`: the trust (or the group's policy) demands MFA. */
+  readonly requireMfa: boolean;
+  /** `duration_seconds`: the role's maximum session (the CLI asks for 3600 s without it). */
+  readonly durationSeconds: number;
+}
+
+/**
+ * The `~/.aws/config` profile with which a member of an assuming group uses the
+ * role from the AWS CLI or an SDK. The trust accepts only sessions named after
+ * the caller's IAM user (`sts:RoleSessionName` = `${aws:username}`), while the
+ * CLI names a session `botocore-session-<epoch>` unless the profile sets
+ * `role_session_name`; so the profile sets it, and `mfa_serial` when MFA is
+ * required (the CLI then prompts for the code and passes it to AssumeRole).
+ * AWS CLI User Guide, "Use an IAM role in the AWS CLI" (role_session_name,
+ * mfa_serial): https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-role.html;
+ * SDKs and Tools Reference, assume role credential provider (role_session_name,
+ * mfa_serial, duration_seconds: 900 up to the role's maximum, default 3600):
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-assume-role-credentials.html.
+ * The `<...>` placeholders are the member's own values.
+ */
+function awsCliProfile(input: AwsCliProfileInput): string {
+  const partition = input.partition ?? "aws";
+  return [
+    `[profile ${input.profileName}]`,
+    `role_arn = ${input.roleArn}`,
+    `# the profile holding your IAM user's access keys in account ${input.userAccountId}`,
+    `source_profile = <your source profile>`,
+    `# must be exactly your IAM user name (aws iam get-user --query User.UserName): the role refuses any other session name`,
+    `role_session_name = <your IAM user name>`,
+    ...(input.requireMfa ? [`mfa_serial = arn:${partition}:iam::${input.userAccountId}:mfa/<your MFA device name>`] : []),
+    `duration_seconds = ${input.durationSeconds}`,
+    "",
+  ].join("\n");
 }

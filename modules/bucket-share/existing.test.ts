@@ -4,6 +4,7 @@ import * as path from "path";
 import { IamRole, IamRolePolicy } from "../../lib/framework/aws";
 import { checkModel, Finding } from "../../lib/checks/policy-checks";
 import { registerPolicyChecks } from "../../lib/checks";
+import { readAcknowledgements } from "../../lib/checks/acknowledge";
 import { App, Construct, TerraformStack, Testing } from "../../lib/framework";
 import { statementsOf } from "../../lib/model/stack-model";
 import { identityPolicy, identityStatements, renderPolicy, S3Grant, Statement } from "../../lib/policy";
@@ -218,7 +219,11 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
         Principal: "*",
         Action: "kms:Decrypt",
         Resource: "*",
-        Condition: { StringEquals: { "aws:PrincipalOrgID": ORG, "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        // ... for this bucket only (#17 item 3): bucket or object ARN, the bucket's Bucket Key setting not being known
+        Condition: {
+          StringEquals: { "aws:PrincipalOrgID": ORG, "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::their-data", "arn:aws:s3:::their-data/*"] },
+        },
       },
     ]);
   });
@@ -236,7 +241,10 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
         Principal: { AWS: ROLE_A },
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+        Condition: {
+          StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::their-data", "arn:aws:s3:::their-data/*"] },
+        },
       },
     ]);
     expect(checkModel(model)).toEqual([]);
@@ -251,12 +259,91 @@ describe("BucketShare.fromExistingBucket with the bucket's existing customer man
     const missing = findingsOf({ kmsKeyArn: KEY }, (s, scope, p) => consumerRole(scope, p, s.s3Grant("read", "in/")));
     expect(missing.map((f) => f.check)).toEqual(["kms-key-policy-grant"]);
     const granted = findingsOf({ kmsKeyArn: KEY }, (s, scope, p) => consumerRole(scope, p, s.addGrant({ principal: ROLE_A, level: "read", prefix: "in/" })));
-    expect(granted).toEqual([]);
+    // The grant itself is usable outside S3 while the bucket's Bucket Key setting is not known (#17 item 2).
+    expect(granted.map((f) => f.check)).toEqual(["kms-grant-unconstrained"]);
+    const pinned = findingsOf({ kmsKeyArn: KEY, bucketKeyEnabled: true }, (s, scope, p) =>
+      consumerRole(scope, p, s.addGrant({ principal: ROLE_A, level: "read", prefix: "in/" })),
+    );
+    expect(pinned).toEqual([]);
     // The identity side: a consumer policy without the key's actions.
-    const noKms = findingsOf({ kmsKeyArn: KEY, grants: [{ principal: ROLE_A, level: "read", prefix: "in/" }] }, (s, scope, p) =>
+    const noKms = findingsOf({ kmsKeyArn: KEY, bucketKeyEnabled: true, grants: [{ principal: ROLE_A, level: "read", prefix: "in/" }] }, (s, scope, p) =>
       consumerRole(scope, p, { ...s.s3Grant("read", "in/"), kmsKeyArn: undefined }),
     );
     expect(noKms.map((f) => f.check)).toEqual(["kms-identity-grant"]);
+  });
+
+  describe("a KMS grant is usable outside S3 unless constrained to the bucket's encryption context (#17 item 2)", () => {
+    const BUCKET_ARN = "arn:aws:s3:::their-data";
+
+    it("with an S3 Bucket Key (context = bucket ARN): every grant carries encryption_context_subset aws:s3:arn = the bucket, every statement pins the bucket ARN", () => {
+      const { tf, model } = synth(
+        {
+          kmsKeyArn: KEY,
+          bucketKeyEnabled: true,
+          grants: [
+            { principal: ROLE_A, level: "read", prefix: "in/" },
+            { organizationId: ORG, level: "read" },
+          ],
+        },
+        (s, scope, p) => consumerRole(scope, p, s.s3Grant("read", "in/")),
+      );
+      expect(only(tf, "aws_kms_grant").constraints).toEqual([{ encryption_context_subset: { "aws:s3:arn": BUCKET_ARN } }]);
+      const out = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"));
+      expect(parsePolicy(out?.[1].value).Statement.map((st) => st.Condition?.StringEquals?.["kms:EncryptionContext:aws:s3:arn"])).toEqual([BUCKET_ARN]);
+      const consumer = statementsOf(parsePolicy(only(tf, "aws_iam_role_policy").policy)).find((st) => JSON.stringify(st.Action).includes("kms:"));
+      expect(consumer?.Condition?.StringEquals).toMatchObject({ "kms:EncryptionContext:aws:s3:arn": BUCKET_ARN });
+      expect(checkModel(model)).toEqual([]);
+    });
+
+    it("without a Bucket Key (unknown or false): the grant stays unconstrained (a constraint matches exact values; the object ARN varies) and the check says what to do", () => {
+      for (const bucketKeyEnabled of [undefined, false]) {
+        const { tf, model } = synth({
+          kmsKeyArn: KEY,
+          ...(bucketKeyEnabled === undefined ? {} : { bucketKeyEnabled }),
+          grants: [{ principal: ROLE_A, level: "read" }],
+        });
+        expect(only(tf, "aws_kms_grant").constraints).toBeUndefined();
+        const f = checkModel(model).filter((x) => x.check === "kms-grant-unconstrained");
+        expect(f).toEqual([
+          expect.objectContaining({ level: "warning", address: expect.stringMatching(/^aws_kms_grant\./), acknowledgement: "kms-grant-unconstrained" }),
+        ]);
+        expect(f[0].message).toContain("bucketKeyEnabled: true");
+        expect(f[0].message).toContain('keyAccess: "emit"');
+      }
+    });
+
+    it("the warning can be acknowledged on the share: the reason lands in the stack JSON, next to the grant's address", () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-grant-ack-"));
+      const app = new App({ outdir: dir });
+      const stack = new TerraformStack(app, "acks");
+      const p = providers(stack);
+      existing(stack, p, {
+        kmsKeyArn: KEY,
+        grants: [{ principal: ROLE_A, level: "read" }],
+        acknowledge: [{ rule: "kms-grant-unconstrained", reason: "the bucket has no Bucket Key yet; the grantee is our own analytics role" }],
+      });
+      app.synth();
+      const json = JSON.parse(fs.readFileSync(path.join(dir, "stacks", "acks", "cdk.tf.json"), "utf8")) as Record<string, unknown>;
+      expect(readAcknowledgements(json)).toEqual([
+        expect.objectContaining({
+          rule: "kms-grant-unconstrained",
+          reason: "the bucket has no Bucket Key yet; the grantee is our own analytics role",
+          address: expect.stringMatching(/^aws_kms_grant\./),
+        }),
+      ]);
+      expect(stack.node.findAll().flatMap((c) => c.node.metadata.map((m) => String(m.data)))).not.toContainEqual(
+        expect.stringContaining("[kms-grant-unconstrained]"),
+      );
+    });
+
+    it("refuses bucketKeyEnabled on a bucket without kmsKeyArn, and a non-boolean", () => {
+      expectConfigError(() => synth({ bucketKeyEnabled: true }), "BucketShare.fromExistingBucket(theirs).bucketKeyEnabled", "set kmsKeyArn");
+      expectConfigError(
+        () => synth({ kmsKeyArn: KEY, bucketKeyEnabled: "yes" as unknown as boolean }),
+        "BucketShare.fromExistingBucket(theirs).bucketKeyEnabled",
+        "must be true or false",
+      );
+    });
   });
 
   it.each([

@@ -92,6 +92,25 @@ export interface ExistingBucketShareProps {
    */
   readonly kmsKeyArn?: string;
   /**
+   * The bucket's default encryption uses an S3 Bucket Key (`"BucketKeyEnabled": true` in
+   * `aws s3api get-bucket-encryption`). S3 then passes the bucket ARN, not the object ARN,
+   * as the KMS encryption context `aws:s3:arn`
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html), so:
+   * each KMS grant is constrained to this bucket (a `constraints` block whose
+   * `encryption_context_subset` maps `aws:s3:arn` to the bucket ARN: the grantee can no longer use
+   * the key outside S3 or for other data; https://docs.aws.amazon.com/kms/latest/APIReference/API_GrantConstraints.html),
+   * and the identity-side and emitted key-policy statements pin the bucket ARN exactly.
+   * Objects written before the Bucket Key was enabled, or with
+   * `x-amz-server-side-encryption-bucket-key-enabled: false`, keep the object ARN as context and
+   * cannot be read through a constrained grant: copy them in place (CopyObject, or S3 Batch
+   * Operations) first. Without a Bucket Key a grant cannot be pinned to the bucket (a constraint
+   * matches exact values; the object ARN differs per object): the grants stay unconstrained
+   * and the `kms-grant-unconstrained` check warns; `keyAccess: "emit"` is the pinned
+   * alternative (key-policy statements with kms:ViaService and the bucket or object ARN).
+   * @default false (not known: grants unconstrained; statements pin the bucket or object ARN)
+   */
+  readonly bucketKeyEnabled?: boolean;
+  /**
    * How cross-account principals get the existing key: `grant` creates one
    * `aws_kms_grant` per principal (additive, applied by this stack; needs
    * `kms:CreateGrant` on the key in the owning account); `emit` only emits
@@ -144,6 +163,9 @@ export interface ExistingBucketShareProps {
   readonly perimeter?: DataPerimeter;
 }
 
+/** The encryption-context key S3 sets on its KMS calls for SSE-KMS (the condition key is `kms:EncryptionContext:aws:s3:arn`). */
+const S3_ARN_CONTEXT = "aws:s3:arn";
+
 /** The directory, inside the stack's output directory, holding the emitted statements. */
 export const EMIT_DIR = HANDOFF_DIR;
 
@@ -160,6 +182,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   public readonly kmsKeyArn?: string;
   public readonly accountId: string;
   public readonly objectOwnership: ObjectOwnership;
+  /** See {@link ExistingBucketShareProps.bucketKeyEnabled}: undefined when not stated. */
+  public readonly bucketKeyEnabled?: boolean;
   public readonly policyMode: ExistingPolicyMode;
   /** The managed bucket policy (`policy: "merge"` only). */
   public readonly bucketPolicy?: S3BucketPolicy;
@@ -177,6 +201,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly provider: AwsProvider;
   private readonly pendingDependables: TerraformResource[] = [];
   private readonly keyAccess: "grant" | "emit";
+  private readonly acks: readonly Acknowledgement[];
   /** Region of the bucket: the key ARN's region, else `region`, else the provider's literal region. */
   public readonly region?: string;
   /** Where the access points live (access-point mode only). */
@@ -207,11 +232,20 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.requireBofc = props.requireBucketOwnerFullControl ?? this.objectOwnership === "ObjectWriter";
     this.kmsKeyArn = props.kmsKeyArn === undefined ? undefined : v.customerManagedKeyArn(f("kmsKeyArn"), props.kmsKeyArn, this.accountId);
     this.keyAccess = v.oneOf(f("keyAccess"), props.keyAccess ?? "grant", ["grant", "emit"] as const);
+    if (props.bucketKeyEnabled !== undefined) {
+      if (typeof props.bucketKeyEnabled !== "boolean")
+        throw new ConfigError(f("bucketKeyEnabled"), `must be true or false (got ${JSON.stringify(props.bucketKeyEnabled)})`);
+      if (props.kmsKeyArn === undefined) {
+        throw new ConfigError(f("bucketKeyEnabled"), "only applies to an SSE-KMS bucket: set kmsKeyArn to the bucket's key, or drop bucketKeyEnabled");
+      }
+      this.bucketKeyEnabled = props.bucketKeyEnabled;
+    }
     const literalRegion =
       props.region ?? (props.provider.region !== undefined && !Token.isUnresolved(props.region ?? props.provider.region) ? props.provider.region : undefined);
     this.region = this.kmsKeyArn !== undefined ? kmsKeyRegion(this.kmsKeyArn) : literalRegion === undefined ? undefined : v.region(f("region"), literalRegion);
     const acks = validateAcknowledgements(f("acknowledge"), props.acknowledge);
     this.perimeter = resolvePerimeter(f("perimeter"), props.perimeter, this.accountId);
+    this.acks = acks;
 
     if (this.policyMode === "merge") {
       if (props.existingPolicy === undefined) {
@@ -420,12 +454,15 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     return {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
+      // ... and for this bucket only (kms:EncryptionContext:aws:s3:arn: the bucket ARN with a Bucket Key, else bucket or object ARN).
       Statement: keyUseStatements({
         partition: this.partition,
         region: this.region ?? "",
         grants,
         organizationGrants: this.orgGrants,
         perimeter: this.perimeter,
+        bucketArn: this.bucketArn,
+        ...(this.bucketKeyEnabled !== undefined ? { bucketKey: this.bucketKeyEnabled } : {}),
       }),
     };
   }
@@ -453,9 +490,14 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
         keyId: this.kmsKeyArn as string,
         granteePrincipal: principal,
         operations,
+        // A grant carries no kms:ViaService; with an S3 Bucket Key, S3's encryption context is the
+        // bucket ARN, so the grant holds only for this bucket's data (see bucketKeyEnabled). Without one
+        // it stays unconstrained and the kms-grant-unconstrained check warns.
+        ...(this.bucketKeyEnabled === true ? { constraints: [{ encryptionContextSubset: { [S3_ARN_CONTEXT]: this.bucketArn } }] } : {}),
         // KMS validates the grantee principal when the grant is created.
         dependsOn: dependable ? [dependable] : undefined,
       }),
     );
+    acknowledge(this.kmsGrants[this.kmsGrants.length - 1], this.acks);
   }
 }

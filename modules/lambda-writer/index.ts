@@ -167,6 +167,12 @@ export interface LambdaBatchOperations {
   readonly region?: string;
   /** @default `${functionName}-batch` */
   readonly roleName?: string;
+  /**
+   * Account owning the manifest and report buckets: the role's S3 statements hold only there
+   * (`aws:ResourceAccount`), so a same-named bucket of another account gets nothing.
+   * @default the function's account (accountId)
+   */
+  readonly bucketOwnerAccountId?: string;
 }
 
 export interface LambdaWriterProps {
@@ -536,6 +542,8 @@ export class LambdaWriter extends Construct implements IShareConsumer {
               manifestPrefix,
               reportBucketArn: b.reportBucketArn ?? b.manifestBucketArn,
               reportPrefix,
+              resourceAccount:
+                b.bucketOwnerAccountId === undefined ? accountId : v.accountId(f("batchOperations.bucketOwnerAccountId"), b.bucketOwnerAccountId),
               ...(b.kmsKeyArn !== undefined ? { kmsKeyArn: b.kmsKeyArn, region: batchKeyRegion(f("batchOperations.region"), b, props.provider) } : {}),
             }),
           ),

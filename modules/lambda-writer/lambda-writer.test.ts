@@ -2,7 +2,7 @@ import { DataArchiveFile } from "../../lib/framework/archive";
 import { LambdaFunction } from "../../lib/framework/aws";
 import { statementsOf } from "../../lib/model/stack-model";
 import { S3Grant } from "../../lib/policy";
-import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, synthModule } from "../../lib/testing";
+import { ACCOUNT_A, ACCOUNT_B, expectConfigError, only, parsePolicy, resourcesOf, synthModule } from "../../lib/testing";
 import { IAssumableRoleTarget } from "../assumable-role";
 import { LambdaWriter, LambdaWriterProps } from ".";
 
@@ -175,6 +175,15 @@ describe("LambdaWriter bucket owner, source allowlist and batch operations", () 
       ["WriteCompletionReport", "s3:PutObject", "arn:aws:s3:::prod-data/batch/*"],
       ["ManifestAndReportKey", ["kms:Decrypt", "kms:GenerateDataKey"], KEY],
     ]);
+    // On the buckets of the function's account only: a same-named bucket of another account gets nothing (#17 item 4).
+    const owner = (x: typeof st): unknown[] => x.filter((y) => y.Sid === "ReadManifest" || y.Sid === "WriteCompletionReport").map((y) => y.Condition);
+    expect(owner(st)).toEqual([0, 1].map(() => ({ StringEquals: { "aws:ResourceAccount": ACCOUNT_A } })));
+    const other = writer({ batchOperations: { manifestBucketArn: "arn:aws:s3:::prod-data", bucketOwnerAccountId: "333333333333" } }).tf;
+    const otherPolicy = Object.values(resourcesOf(other, "aws_iam_role_policy")).find((x) => x.name === "batch-operations") as Record<string, unknown>;
+    expect(owner(statementsOf(parsePolicy(otherPolicy.policy)))).toEqual([0, 1].map(() => ({ StringEquals: { "aws:ResourceAccount": "333333333333" } })));
+    expect(() => writer({ batchOperations: { manifestBucketArn: "arn:aws:s3:::prod-data", bucketOwnerAccountId: "12" } })).toThrow(
+      /LambdaWriter\(writer\)\.batchOperations\.bucketOwnerAccountId/,
+    );
   });
 });
 

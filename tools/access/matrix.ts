@@ -5,7 +5,7 @@ import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evalu
 import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./guardrails";
 import { OTHER_ORG_LABEL, principalsOf } from "./principals";
 import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
-import { OBJECT_NAME, probesOf, WEB_IDENTITY_ACTION } from "./probes";
+import { OBJECT_NAME, OTHER_OWNER_LABEL, probesOf, WEB_IDENTITY_ACTION } from "./probes";
 import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
@@ -77,6 +77,11 @@ interface PrunableBucket {
   readonly policy: Probe["resourcePolicy"];
   readonly byPrefix: Map<string, number[]>;
   readonly count: number;
+  /**
+   * The same-named bucket of another account (`owner=other-account`): its policy allows everyone,
+   * so only the principal's identity statements can make a probe Allowed.
+   */
+  readonly identityOnly?: boolean;
 }
 
 interface ProbePlan {
@@ -104,7 +109,23 @@ function planProbes(model: StackModel, probes: readonly Probe[], seeds: Seeds): 
     });
   }
   const out: PrunableBucket[] = [];
+  const otherOwner = new Map<string, PrunableBucket>();
   probes.forEach((q, i) => {
+    const squat = otherOwnerPrefix(q, byArn);
+    if (squat) {
+      const [arn, p] = squat;
+      let b = otherOwner.get(arn);
+      if (!b) {
+        b = { ...(byArn.get(arn) as PrunableBucket), byPrefix: new Map(), count: 0, account: q.resourceAccount, policy: q.resourcePolicy, identityOnly: true };
+        otherOwner.set(arn, b);
+        out.push(b);
+      }
+      const list = b.byPrefix.get(p) ?? [];
+      list.push(i);
+      b.byPrefix.set(p, list);
+      (b as { count: number }).count++;
+      return;
+    }
     const prefix = prunablePrefix(q, byArn);
     if (prefix === undefined) {
       general.push(i);
@@ -125,6 +146,15 @@ function planProbes(model: StackModel, probes: readonly Probe[], seeds: Seeds): 
   return { general, buckets: out };
 }
 
+/** A same-named bucket probe (owner=other-account) at one of the bucket's specific prefixes: [bucket ARN, prefix]. */
+function otherOwnerPrefix(q: Probe, buckets: ReadonlyMap<string, PrunableBucket>): [string, string] | undefined {
+  if (!q.outside || q.contextLabel !== OTHER_OWNER_LABEL || !q.resource.startsWith("arn:aws:s3:::") || !q.resource.endsWith(OBJECT_NAME)) return undefined;
+  const slash = q.resource.indexOf("/");
+  const arn = q.resource.slice(0, slash);
+  const prefix = q.resource.slice(slash + 1, -OBJECT_NAME.length);
+  return buckets.get(arn)?.shape.prefixes.set.has(prefix) ? [arn, prefix] : undefined;
+}
+
 function prunablePrefix(q: Probe, buckets: ReadonlyMap<string, PrunableBucket>): [string, string] | undefined {
   if (q.viaBucket || q.outside || q.assumesRole !== undefined || !q.resource.startsWith("arn:aws:s3:::")) return undefined;
   const slash = q.resource.indexOf("/");
@@ -143,7 +173,11 @@ function probesFor(principal: MatrixPrincipal, probes: readonly Probe[], plan: P
   let skipped = 0;
   for (const b of plan.buckets) {
     const sameAccount = principal.account === b.account && principal.kind !== "service" && principal.kind !== "anonymous";
-    const candidates = allowCandidates(principal, b.shape, b.policy?.document, sameAccount ? principal.identityPolicies.map((x) => x.document) : undefined);
+    const identity = principal.identityPolicies.map((x) => x.document);
+    // A same-named bucket of another account lets everyone in: the identity statements alone decide.
+    const candidates = b.identityOnly
+      ? allowCandidates(principal, b.shape, undefined, identity)
+      : allowCandidates(principal, b.shape, b.policy?.document, sameAccount ? identity : undefined);
     let taken = 0;
     for (const p of candidates) {
       const list = b.byPrefix.get(p);

@@ -11,8 +11,11 @@ import type { NamedPolicy, Probe } from "./types";
  * What is asked: for each bucket, listing (right prefix, wrong prefix, no
  * prefix), reading and writing under the right and a wrong prefix, deleting an
  * object, deleting the bucket, replacing its policy — each with and without
- * TLS; KMS Decrypt/GenerateDataKey on each key; sts:AssumeRole on each role,
- * with and without the ExternalId and MFA its trust asks for.
+ * TLS; KMS Decrypt/GenerateDataKey on each key (directly, via S3 for its
+ * bucket and for another bucket); sts:AssumeRole on each role, with and
+ * without the ExternalId and MFA its trust asks for. And what #17 added: the
+ * same bucket name owned by another account (`owner=other-account`), and an
+ * access point someone else created on a shared bucket (`ap/someone-elses-ap`).
  */
 
 export const OBJECT_NAME = "x.json";
@@ -102,6 +105,41 @@ function encryptionProbes(bucket: BucketModel, prefixes: string[]): S3Request[] 
   );
 }
 
+/** The account of a same-named bucket another account registered (the third account). */
+export const OTHER_OWNER_ACCOUNT = "999999999999";
+export const OTHER_OWNER_LABEL = "owner=other-account";
+
+/**
+ * The bucket's name owned by another account (the bucket deleted and its name
+ * registered again elsewhere): that owner's policy lets everyone in, so only
+ * the stack's principals' own identity statements can refuse, by
+ * `aws:ResourceAccount` (the writer also sends ExpectedBucketOwner, which S3
+ * checks outside IAM: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
+ * Asked of the stack's own principals only (their identity policies are known).
+ */
+function otherOwnerProbes(bucket: BucketModel, prefixes: string[]): Probe[] {
+  const policy: NamedPolicy = {
+    name: `${bucket.arn} (same name, account ${OTHER_OWNER_ACCOUNT})`,
+    source: "not-in-stack",
+    document: { Version: "2012-10-17", Statement: [{ Sid: "OwnedByAnotherAccount", Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] },
+  };
+  return ["s3:PutObject", "s3:GetObject"].flatMap((action) =>
+    prefixes
+      .filter((p) => p !== WRONG_PREFIX)
+      .map((p) => ({
+        action,
+        resource: `${bucket.arn}/${p}${OBJECT_NAME}`,
+        resourceLabel: `${bucket.name}/${p}${OBJECT_NAME}`,
+        resourceAccount: OTHER_OWNER_ACCOUNT,
+        context: {},
+        contextLabel: OTHER_OWNER_LABEL,
+        resourcePolicy: policy,
+        blockPublicAccess: false,
+        outside: true,
+      })),
+  );
+}
+
 const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   ...p,
   context: { ...p.context, [NO_TLS.key]: NO_TLS.value },
@@ -115,7 +153,7 @@ export function bucketProbes(model: StackModel, extras: StackExtras, bucket: Buc
     ...p,
     ...base,
   }));
-  return [...overTls, ...overTls.map(withoutTls)].map(finish);
+  return [...[...overTls, ...overTls.map(withoutTls)].map(finish), ...otherOwnerProbes(bucket, prefixes)];
 }
 
 // ------------------------------------------------------------------ KMS
@@ -135,13 +173,17 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const base: NamedPolicy = key.policy
     ? { name: key.policy.address, source: "key", document: key.policy.document }
     : { name: `${key.address} (default key policy)`, source: "default-key", document: defaultKeyPolicy(key.account) };
-  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy statements.
+  // KMS grants on the key (an existing key shared with BucketShare.fromExistingBucket) allow like key-policy
+  // statements, narrowed by their encryption-context constraints (see grantAsStatement).
   const resourcePolicy: NamedPolicy = key.grants.length
     ? {
         ...base,
         document: {
           ...base.document,
-          Statement: [...statementsOf(base.document), ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`))],
+          Statement: [
+            ...statementsOf(base.document),
+            ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`, g.constraints)),
+          ],
         },
       }
     : base;
@@ -247,6 +289,57 @@ export function accessPointProbes(model: StackModel, extras: StackExtras, ap: Ac
       all.map((p) => probe(action, `${head}${p}${OBJECT_NAME}`, `ap/${ap.name}/${p}${OBJECT_NAME}`, {}, "")),
     ),
   ];
+}
+
+/** Name of an access point someone else in the owner account created on a shared bucket. */
+export const FOREIGN_ACCESS_POINT = "someone-elses-ap";
+
+/**
+ * An access point on the bucket that the share did not create, made by anyone
+ * in the owner account allowed s3:CreateAccessPoint, with a policy that lets
+ * every account of the stack and the third account in (account roots: not
+ * public, so Block Public Access would not stop it): the bucket's delegation must not extend to it
+ * (s3:DataAccessPointArn names this share's access points only, #17 item 7;
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html#access-points-delegating-control).
+ * Probed for each bucket the stack shares through access points.
+ */
+export function foreignAccessPointProbes(model: StackModel, extras: StackExtras, seeds?: Seeds): Probe[] {
+  const out: Probe[] = [];
+  for (const bucket of model.buckets) {
+    const mine = model.accessPoints.filter((ap) => ap.bucket === bucket.name);
+    if (mine.length === 0) continue;
+    const arn = mine[0].arn.replace(/accesspoint\/[^/]+$/, `accesspoint/${FOREIGN_ACCESS_POINT}`);
+    const head = `${arn}/object/`;
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EveryAccount",
+          Effect: "Allow",
+          Principal: { AWS: [...new Set([...Object.values(model.accounts), OTHER_OWNER_ACCOUNT])].sort().map((a) => `arn:aws:iam::${a}:root`) },
+          Action: ["s3:GetObject", "s3:PutObject", "s3:ListBucket"],
+          Resource: [arn, `${head}*`],
+        },
+      ],
+    };
+    const ap: AccessPointModel = {
+      address: `${arn} (not this share's)`,
+      name: FOREIGN_ACCESS_POINT,
+      arn,
+      account: mine[0].account,
+      bucket: bucket.name,
+      policy: {
+        address: `${arn} (not this share's)`,
+        kind: "access-point",
+        attachedTo: arn,
+        account: mine[0].account,
+        document,
+        json: JSON.stringify(document),
+      },
+    };
+    out.push(...accessPointProbes(model, extras, ap, seeds));
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------ STS
@@ -415,6 +508,7 @@ export function probesOf(model: StackModel, extras: StackExtras, seeds?: Seeds):
   return [
     ...model.buckets.flatMap((b) => bucketProbes(model, extras, b, seeds)),
     ...model.accessPoints.flatMap((ap) => accessPointProbes(model, extras, ap, seeds)),
+    ...foreignAccessPointProbes(model, extras, seeds),
     ...model.keys.flatMap((k) => keyProbes(model, k)),
     ...model.roles.flatMap((r) => roleProbes(model, r)),
     ...outsideProbes(model),

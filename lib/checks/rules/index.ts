@@ -16,6 +16,7 @@ import { wildcardPrincipalRule } from "./wildcard-principal";
 import { webIdentityUnpinnedRule } from "./web-identity-unpinned";
 import { webIdentityWildcardSubjectRule } from "./web-identity-wildcard-subject";
 import { webIdentityPullRequestRule } from "./web-identity-pull-request";
+import { kmsGrantUnconstrainedRule } from "./kms-grant-unconstrained";
 
 export type { Finding, Rule } from "./rule";
 
@@ -37,6 +38,7 @@ export const RULES: readonly Rule[] = [
   webIdentityUnpinnedRule,
   webIdentityWildcardSubjectRule,
   webIdentityPullRequestRule,
+  kmsGrantUnconstrainedRule,
 ];
 
 /** The rule with this id. */

@@ -25,6 +25,8 @@ interface Parts {
   ownership?: string;
   trust?: Statement[];
   fn?: Record<string, string>;
+  /** An `aws_kms_grant` on key `k` for ROLE_A (needs keyPolicy), with these `constraints` blocks. */
+  grant?: { operations: string[]; constraints?: Record<string, unknown>[] };
 }
 
 function tf(p: Parts): TfJson {
@@ -55,6 +57,14 @@ function tf(p: Parts): TfJson {
   }
   if (p.ownership)
     add("aws_s3_bucket_ownership_controls", "o", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", rule: [{ object_ownership: p.ownership }] });
+  if (p.grant)
+    add("aws_kms_grant", "g", {
+      provider: provider("b"),
+      key_id: "${aws_kms_key.k.arn}",
+      grantee_principal: ROLE_A,
+      operations: p.grant.operations,
+      ...(p.grant.constraints ? { constraints: p.grant.constraints } : {}),
+    });
   if (p.fn) add("aws_lambda_function", "f", { provider: provider("b"), function_name: "writer", environment: [{ variables: p.fn }] });
   return {
     provider: {
@@ -309,6 +319,34 @@ const TABLES: Record<string, Case[]> = {
       { trust: ghTrust({ StringEquals: { ...AUD, [`${GH}:sub`]: ["repo:o/r:ref:refs/heads/main", "repo:o/r:pull_request"] } }) },
       1,
     ],
+  ],
+  "kms-grant-unconstrained": [
+    ["no grant", { keyPolicy: [], bucketPolicy: PIN }, 0],
+    ["a Decrypt grant without constraints", { keyPolicy: [], bucketPolicy: PIN, grant: { operations: ["Decrypt"] } }, 1],
+    [
+      "a grant constrained to the bucket (encryption_context_subset)",
+      {
+        keyPolicy: [],
+        bucketPolicy: PIN,
+        grant: { operations: ["Decrypt", "GenerateDataKey"], constraints: [{ encryption_context_subset: { "aws:s3:arn": "arn:aws:s3:::data-b" } }] },
+      },
+      0,
+    ],
+    [
+      "a grant with encryption_context_equals",
+      {
+        keyPolicy: [],
+        bucketPolicy: PIN,
+        grant: { operations: ["Decrypt"], constraints: [{ encryption_context_equals: { "aws:s3:arn": "arn:aws:s3:::data-b" } }] },
+      },
+      0,
+    ],
+    [
+      "an empty constraints block (plan values: nulls)",
+      { keyPolicy: [], bucketPolicy: PIN, grant: { operations: ["Decrypt"], constraints: [{ encryption_context_subset: null }] } },
+      1,
+    ],
+    ["a grant of DescribeKey only (no context to constrain)", { keyPolicy: [], bucketPolicy: PIN, grant: { operations: ["DescribeKey"] } }, 0],
   ],
   "session-duration": [
     ["within the role's maximum", { maxSession: 3600, fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "1800" } }, 0],

@@ -61,7 +61,7 @@ export function kmsBuckets(model: StackModel): KmsBucket[] {
     const key = keys.get(b.kmsKeyArn);
     const keyStatements = [
       ...(key?.policy ? statementsOf(key.policy.document) : []),
-      ...(key?.grants ?? []).map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`)),
+      ...(key?.grants ?? []).map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`, g.constraints)),
     ];
     // Objects of the bucket, directly or through one of its access points (`<ap arn>/object/...`).
     const apObjects = model.accessPoints.filter((ap) => ap.bucket === b.name).map((ap) => `${ap.arn}/object/`);
