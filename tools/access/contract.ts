@@ -8,7 +8,7 @@ import { evaluatePolicies } from "./evaluate";
 import { formatDeciding } from "./format";
 import { loadStacks, stackFromJson, type SynthesizedStack } from "./load";
 import { planSides, readPlanFile, type PlanJson } from "./plan";
-import { accessPointProbes, bucketProbes, keyProbes } from "./probes";
+import { accessPointProbes, bucketProbes, keyProbes, OTHER_OWNER_LABEL } from "./probes";
 import { SESSION_NAME } from "./principals";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
@@ -208,9 +208,14 @@ export function boundaryPrefixes(prefixes: readonly string[]): string[] {
   return [...out].sort();
 }
 
-/** The probes the access matrix asks of the bucket, without what the owner alone decides (no TLS, foreign encryption headers). */
+/**
+ * The probes the access matrix asks of the bucket, without what the owner alone decides (no TLS, foreign
+ * encryption headers) and without the same-named bucket of another account (not the owner's side at all).
+ */
 const SAME_QUESTION = (p: Probe): boolean =>
-  !p.contextLabel.includes("no-tls") && (!p.contextLabel.includes("sse") || p.contextLabel === "sse=aws:kms,kms-key=bucket");
+  p.contextLabel !== OTHER_OWNER_LABEL &&
+  !p.contextLabel.includes("no-tls") &&
+  (!p.contextLabel.includes("sse") || p.contextLabel === "sse=aws:kms,kms-key=bucket");
 
 /** A key created by the owner's stack: its ARN is the model's placeholder until apply. */
 const isPlaceholder = (k: KeyModel): boolean => k.address.startsWith("aws_kms_key.") && k.arn.endsWith(`:key/${k.address.slice("aws_kms_key.".length)}`);
