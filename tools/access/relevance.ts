@@ -62,7 +62,7 @@ export function statementMayApply(s: Statement, p: Principalish): boolean {
  * scan's; the cost per principal is its own statements, not the document's
  * (a bucket policy of 1,000 consumers' statements, issue #22).
  */
-interface StatementIndex {
+export interface StatementIndex {
   readonly always: readonly number[];
   readonly byKey: ReadonlyMap<string, readonly number[]>;
 }
@@ -398,3 +398,14 @@ export function allowCandidates(
   for (const d of identity ?? []) for (const s of statementsOf(d)) add(s);
   return out;
 }
+
+// ------------------------------------------------------------------ for the probe selection (selection.ts)
+
+/** The statement index of a document (positions by exact principal key, and those that may name anyone). */
+export const statementIndex = (doc: PolicyDocument): StatementIndex => indexOf(doc);
+
+/** Whether a request without TLS is refused for everyone by the document's TLS Deny (see `tlsDenied`). */
+export const deniesWithoutTls = (doc: PolicyDocument, action: string, resource: string): boolean => tlsDenied(doc, action, resource);
+
+/** The statement's s3:prefix bound (StringLike/StringEquals values), or undefined when it does not bound it. */
+export const s3PrefixBound = (s: Statement): string[] | undefined => prefixBound(s);
