@@ -58,9 +58,10 @@ export interface MatrixOptions {
   /**
    * Reference mode: every principal asked every probe, whole resource policies
    * handed to the engine (the engine before issue #22). Without it, a diff
-   * (allowedOnly) skips the probes of prefixes no Allow that applies to the
-   * principal can reach (Denied by construction, counted in `evaluated`), and
-   * every evaluation sees only the resource-policy statements that can apply.
+   * (allowedOnly) asks each principal only the probes an Allow statement that
+   * can apply to it can match (selection.ts; the others are Denied by
+   * construction, counted in `evaluated`), and every evaluation sees only the
+   * resource-policy statements that can apply.
    */
   readonly exhaustive?: boolean;
   /** The organisation's SCPs and RCPs: every cell is decided with them (a cell only they refuse names them). */

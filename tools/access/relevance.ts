@@ -16,9 +16,10 @@ import type { MatrixPrincipal } from "./types";
  *    cross-account (or anonymous, or a service) only resource-policy statements
  *    can supply it, since both sides must allow
  *    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
- *    Probes of other consumers' prefixes that no such statement can match are
- *    Denied by construction (`allowCandidates`): a diff, which compares
- *    Allowed cells, does not ask them.
+ *    Probes that no such statement can match are Denied by construction: a
+ *    diff, which compares Allowed cells, does not ask them (the selection of
+ *    probes per principal is selection.ts; `allowCandidates`, the earlier
+ *    per-prefix form of it, is no longer used by the matrix).
  */
 
 type Principalish = Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">;
