@@ -83,12 +83,75 @@ function memoizeResourceTypes(): void {
   mod.getResourceTypesForAction = memo;
 }
 
+type CaseInsensitive = ((first: string, second: string) => boolean) & { fast?: true; original?: (first: string, second: string) => boolean };
+
+/** Printable ASCII only: where a case-insensitive comparison is a comparison of lowercased strings. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Profiled on the demo matrix (issue #22): a third of every simulation went to
+ * the policy library's `caseInsensitiveEquals` (`localeCompare` with
+ * `sensitivity: "accent"`, through ICU), asked for every condition operator of
+ * every statement ("...IfExists?"). For printable ASCII, the only text such
+ * operators hold, it equals comparing the lowercased strings; anything else
+ * still goes to `localeCompare`. Installed only if the process's collator agrees
+ * with that rule on every printable character (alone, paired, against nothing
+ * and after a letter: a locale with other case rules, e.g. Turkish dotted I,
+ * keeps the original), in the engine's own dependency (its CJS exports object,
+ * through which its modules call it). `__tests__/access/engine-memo.test.ts`
+ * checks the fast path answers as the original.
+ */
+export function fastCaseInsensitive(original: (first: string, second: string) => boolean): CaseInsensitive | undefined {
+  const chars = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
+  const fast = (first: string, second: string): boolean =>
+    PRINTABLE_ASCII.test(first) && PRINTABLE_ASCII.test(second)
+      ? first.length === second.length && first.toLowerCase() === second.toLowerCase()
+      : original(first, second);
+  // `a.localeCompare(b, undefined, options)` is `new Intl.Collator(undefined, options).compare(a, b)`
+  // (ECMA-402, String.prototype.localeCompare): one collator checks every pair in a few ms, where
+  // localeCompare builds one per call. The function itself is checked against it on each character
+  // beside the letters that case rules of some locales single out, and a space.
+  const collator = new Intl.Collator(undefined, { sensitivity: "accent" });
+  const viaCollator = (x: string, y: string): boolean => collator.compare(x, y) === 0;
+  for (const a of chars) for (const b of ["I", "i", "A", "a", " "]) if (original(a, b) !== viaCollator(a, b)) return undefined;
+  for (const a of chars) {
+    for (const [x, y] of [
+      [a, ""],
+      [`a${a}`, "a"],
+    ])
+      if (viaCollator(x, y) !== fast(x, y)) return undefined;
+    for (const b of chars) if (viaCollator(a, b) !== fast(a, b)) return undefined;
+  }
+  return Object.assign(fast, { fast: true as const, original });
+}
+
+function speedUpCaseInsensitive(): void {
+  let utils: { caseInsensitiveEquals?: CaseInsensitive; caseInsensitiveEndsWith?: (value: string, suffix: string) => boolean } | undefined;
+  try {
+    const policyLib = require.resolve("@cloud-copilot/iam-policy", { paths: [path.dirname(require.resolve(ENGINE_PACKAGE))] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine's dependency, loaded only when it is installed
+    utils = require(path.join(path.dirname(policyLib), "utils.js")) as typeof utils;
+  } catch {
+    return;
+  }
+  const original = utils?.caseInsensitiveEquals;
+  if (!utils || typeof original !== "function" || original.fast || typeof utils.caseInsensitiveEndsWith !== "function") return;
+  const fast = fastCaseInsensitive(original);
+  if (!fast) return;
+  utils.caseInsensitiveEquals = fast;
+  // The library's EndsWith calls its own Equals directly: replaced by the same rule over the same slice.
+  utils.caseInsensitiveEndsWith = (value: string, suffix: string): boolean => fast(value.slice(suffix.length * -1), suffix);
+}
+
 /** The engine, loaded on first use; a clear error naming the install command when it is not installed. */
 export function loadEngine(load: (id: string) => unknown = require): Engine {
   if (engine) return engine;
   try {
     engine = load(ENGINE_PACKAGE) as Engine;
-    if (load === require) memoizeResourceTypes();
+    if (load === require) {
+      memoizeResourceTypes();
+      speedUpCaseInsensitive();
+    }
   } catch (e) {
     throw new EngineMissingError(
       `the access review needs the IAM policy engine ${ENGINE_PACKAGE} (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed ` +
@@ -192,9 +255,17 @@ function testContextKey(operator: string, actual: string | undefined, values: st
 const WEB_IDENTITY_KEY = /^[a-z0-9-]+(\.[a-z0-9-]+)+(\/[^:]*)?:(aud|sub|amr|oaud)$/;
 const decidedHere = (lowerKey: string): boolean => lowerKey.startsWith(ENCRYPTION_CONTEXT) || WEB_IDENTITY_KEY.test(lowerKey);
 
+/** Whether a document names a key decided here (kms:EncryptionContext, web identity claims), once per document object (asked for every evaluation). */
+const namesDecidedKey = new WeakMap<object, boolean>();
+
 export function resolveEncryptionContext(doc: PolicyDocument, context: Readonly<Record<string, string>>): PolicyDocument {
-  const text = JSON.stringify(doc).toLowerCase();
-  if (!text.includes(ENCRYPTION_CONTEXT) && !/:(aud|sub|amr|oaud)"/.test(text)) return doc;
+  let names = namesDecidedKey.get(doc);
+  if (names === undefined) {
+    const text = JSON.stringify(doc).toLowerCase();
+    names = text.includes(ENCRYPTION_CONTEXT) || /:(aud|sub|amr|oaud)"/.test(text);
+    namesDecidedKey.set(doc, names);
+  }
+  if (!names) return doc;
   const actualOf = (key: string): string | undefined => Object.entries(context).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
   const statements = [doc.Statement].flat().map((s) => {
     if (!s.Condition) return s;

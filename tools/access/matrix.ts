@@ -4,9 +4,9 @@ import { probeId, requestClass } from "./classes";
 import { evaluatePolicies, type EvaluateOptions, type Evaluation } from "./evaluate";
 import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./guardrails";
 import { OTHER_ORG_LABEL, principalsOf } from "./principals";
-import { probePrefixes, WHOLE_BUCKET_SAMPLE_PREFIX, WRONG_PREFIX } from "./prefixes";
-import { OBJECT_NAME, OTHER_OWNER_LABEL, probesOf, WEB_IDENTITY_ACTION } from "./probes";
-import { allowCandidates, deniedByConstruction, prefixIndex, type BucketShape } from "./relevance";
+import { probesOf, WEB_IDENTITY_ACTION } from "./probes";
+import { deniedByConstruction } from "./relevance";
+import { probeSelection } from "./selection";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPerimeter, MatrixPrincipal, Probe, StackMatrix } from "./types";
@@ -61,136 +61,34 @@ export interface MatrixOptions {
   /**
    * Reference mode: every principal asked every probe, whole resource policies
    * handed to the engine (the engine before issue #22). Without it, a diff
-   * (allowedOnly) skips the probes of prefixes no Allow that applies to the
-   * principal can reach (Denied by construction, counted in `evaluated`), and
-   * every evaluation sees only the resource-policy statements that can apply.
+   * (allowedOnly) asks each principal only the probes an Allow statement that
+   * can apply to it can match (selection.ts; the others are Denied by
+   * construction, counted in `evaluated`), and every evaluation sees only the
+   * resource-policy statements that can apply.
    */
   readonly exhaustive?: boolean;
   /** The organisation's SCPs and RCPs: every cell is decided with them (a cell only they refuse names them). */
   readonly guardrails?: Guardrails;
 }
 
-/** Bucket probes of one prefix each, grouped by bucket and prefix, with the probes' positions. */
-interface PrunableBucket {
-  readonly shape: BucketShape;
-  readonly account: string;
-  readonly policy: Probe["resourcePolicy"];
-  readonly byPrefix: Map<string, number[]>;
-  readonly count: number;
-  /**
-   * The same-named bucket of another account (`owner=other-account`): its policy allows everyone,
-   * so only the principal's identity statements can make a probe Allowed.
-   */
-  readonly identityOnly?: boolean;
-}
-
-interface ProbePlan {
-  readonly general: number[];
-  readonly buckets: PrunableBucket[];
-}
-
 /**
- * Which probes can be skipped: those of a bucket's specific prefixes (never
- * the wrong-prefix and sample-prefix boundary probes, the no-prefix list, the
- * bucket actions, access points, keys, roles or resources outside the stack).
+ * How many probes apply to a principal (what a skipped probe still counts in
+ * `evaluated`, as the reference mode asks them all): every probe of the stack
+ * but, for an account's "someone else", those of its own account's resources
+ * (roles' trust aside), and resources outside the stack but for its own principals.
  */
-function planProbes(model: StackModel, probes: readonly Probe[], seeds: Seeds): ProbePlan {
-  const general: number[] = [];
-  const byArn = new Map<string, PrunableBucket>();
-  for (const b of model.buckets) {
-    const specific = probePrefixes(model, b, seeds.prefixes[b.name]).filter((p) => p !== WRONG_PREFIX && p !== WHOLE_BUCKET_SAMPLE_PREFIX);
-    if (specific.length === 0) continue;
-    byArn.set(b.arn, {
-      shape: { arn: b.arn, objectName: OBJECT_NAME, prefixes: prefixIndex(specific) },
-      account: b.account,
-      policy: undefined,
-      byPrefix: new Map(),
-      count: 0,
-    });
+function applicableCounter(probes: readonly Probe[]): (p: MatrixPrincipal) => number {
+  let inside = 0;
+  let outside = 0;
+  const ownAccount = new Map<string, number>();
+  for (const q of probes) {
+    if (q.outside) outside++;
+    else {
+      inside++;
+      if (q.assumesRole === undefined) ownAccount.set(q.resourceAccount, (ownAccount.get(q.resourceAccount) ?? 0) + 1);
+    }
   }
-  const out: PrunableBucket[] = [];
-  const otherOwner = new Map<string, PrunableBucket>();
-  probes.forEach((q, i) => {
-    const squat = otherOwnerPrefix(q, byArn);
-    if (squat) {
-      const [arn, p] = squat;
-      let b = otherOwner.get(arn);
-      if (!b) {
-        b = { ...(byArn.get(arn) as PrunableBucket), byPrefix: new Map(), count: 0, account: q.resourceAccount, policy: q.resourcePolicy, identityOnly: true };
-        otherOwner.set(arn, b);
-        out.push(b);
-      }
-      const list = b.byPrefix.get(p) ?? [];
-      list.push(i);
-      b.byPrefix.set(p, list);
-      (b as { count: number }).count++;
-      return;
-    }
-    const prefix = prunablePrefix(q, byArn);
-    if (prefix === undefined) {
-      general.push(i);
-      return;
-    }
-    const [arn, p] = prefix;
-    let bucket = byArn.get(arn) as PrunableBucket;
-    if (bucket.count === 0) {
-      bucket = { ...bucket, policy: q.resourcePolicy };
-      byArn.set(arn, bucket);
-      out.push(bucket);
-    }
-    const list = bucket.byPrefix.get(p) ?? [];
-    list.push(i);
-    bucket.byPrefix.set(p, list);
-    (bucket as { count: number }).count++;
-  });
-  return { general, buckets: out };
-}
-
-/** A same-named bucket probe (owner=other-account) at one of the bucket's specific prefixes: [bucket ARN, prefix]. */
-function otherOwnerPrefix(q: Probe, buckets: ReadonlyMap<string, PrunableBucket>): [string, string] | undefined {
-  if (!q.outside || q.contextLabel !== OTHER_OWNER_LABEL || !q.resource.startsWith("arn:aws:s3:::") || !q.resource.endsWith(OBJECT_NAME)) return undefined;
-  const slash = q.resource.indexOf("/");
-  const arn = q.resource.slice(0, slash);
-  const prefix = q.resource.slice(slash + 1, -OBJECT_NAME.length);
-  return buckets.get(arn)?.shape.prefixes.set.has(prefix) ? [arn, prefix] : undefined;
-}
-
-function prunablePrefix(q: Probe, buckets: ReadonlyMap<string, PrunableBucket>): [string, string] | undefined {
-  if (q.viaBucket || q.outside || q.assumesRole !== undefined || !q.resource.startsWith("arn:aws:s3:::")) return undefined;
-  const slash = q.resource.indexOf("/");
-  const arn = slash < 0 ? q.resource : q.resource.slice(0, slash);
-  const bucket = buckets.get(arn);
-  if (!bucket || (bucket.count > 0 && bucket.policy !== q.resourcePolicy)) return undefined;
-  let prefix: string | undefined;
-  if (slash < 0) prefix = q.action === "s3:ListBucket" ? q.context["s3:prefix"] : undefined;
-  else if (q.resource.endsWith(OBJECT_NAME)) prefix = q.resource.slice(slash + 1, -OBJECT_NAME.length);
-  return prefix !== undefined && bucket.shape.prefixes.set.has(prefix) ? [arn, prefix] : undefined;
-}
-
-/** The probes to ask the principal (positions, in the probe order), and how many applicable ones were skipped. */
-function probesFor(principal: MatrixPrincipal, probes: readonly Probe[], plan: ProbePlan): { asked: Probe[]; skipped: number } {
-  const picked = [...plan.general];
-  let skipped = 0;
-  for (const b of plan.buckets) {
-    const sameAccount = principal.account === b.account && principal.kind !== "service" && principal.kind !== "anonymous";
-    const identity = principal.identityPolicies.map((x) => x.document);
-    // A same-named bucket of another account lets everyone in: the identity statements alone decide.
-    const candidates = b.identityOnly
-      ? allowCandidates(principal, b.shape, undefined, identity)
-      : allowCandidates(principal, b.shape, b.policy?.document, sameAccount ? identity : undefined);
-    let taken = 0;
-    for (const p of candidates) {
-      const list = b.byPrefix.get(p);
-      if (!list) continue;
-      picked.push(...list);
-      taken += list.length;
-    }
-    // Whether the skipped probes would have been asked at all (same-account probes of "someone else" are not).
-    const first = probes[b.byPrefix.values().next().value?.[0] ?? -1];
-    if (first && applies(principal, first)) skipped += b.count - taken;
-  }
-  picked.sort((x, y) => x - y);
-  return { asked: picked.map((i) => probes[i]), skipped };
+  return (p) => inside - (p.crossAccountOnly ? (ownAccount.get(p.account as string) ?? 0) : 0) + (OWN_KINDS.has(p.kind) ? outside : 0);
 }
 
 async function directCells(
@@ -261,16 +159,17 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   const direct = new Map<MatrixPrincipal, DirectCells>();
   const exhaustive = opts.exhaustive ?? false;
   const allowedOnly = opts.allowedOnly ?? false;
-  const plan = allowedOnly && !exhaustive ? planProbes(model, probes, seeds) : undefined;
+  // A diff (Allowed cells only) asks each principal the probes an Allow that can apply to it can match (selection.ts).
+  const selection = allowedOnly && !exhaustive ? probeSelection(probes) : undefined;
+  const applicable = applicableCounter(probes);
   let evaluated = 0;
   // A data perimeter in the stack: its accounts are of its Organization (aws:PrincipalOrgID / aws:ResourceOrgID).
   const guardrails = withPerimeterOrganization(opts.guardrails, extras.perimeter);
   const evalOptions: EvaluateOptions = { exhaustive, guardrails };
   const guard = guardrailsKey(guardrails);
   for (const p of principals) {
-    const { asked, skipped } = plan ? probesFor(p, probes, plan) : { asked: probes, skipped: 0 };
-    const d = await directCells(p, asked, memo, allowedOnly, evalOptions, guard);
-    evaluated += d.evaluated + skipped;
+    const d = await directCells(p, selection ? selection.select(p) : probes, memo, allowedOnly, evalOptions, guard);
+    evaluated += selection ? applicable(p) : d.evaluated;
     direct.set(p, d);
   }
 

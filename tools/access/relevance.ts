@@ -16,9 +16,10 @@ import type { MatrixPrincipal } from "./types";
  *    cross-account (or anonymous, or a service) only resource-policy statements
  *    can supply it, since both sides must allow
  *    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
- *    Probes of other consumers' prefixes that no such statement can match are
- *    Denied by construction (`allowCandidates`): a diff, which compares
- *    Allowed cells, does not ask them.
+ *    Probes that no such statement can match are Denied by construction: a
+ *    diff, which compares Allowed cells, does not ask them (the selection of
+ *    probes per principal is selection.ts; `allowCandidates`, the earlier
+ *    per-prefix form of it, is no longer used by the matrix).
  */
 
 type Principalish = Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">;
@@ -62,7 +63,7 @@ export function statementMayApply(s: Statement, p: Principalish): boolean {
  * scan's; the cost per principal is its own statements, not the document's
  * (a bucket policy of 1,000 consumers' statements, issue #22).
  */
-interface StatementIndex {
+export interface StatementIndex {
   readonly always: readonly number[];
   readonly byKey: ReadonlyMap<string, readonly number[]>;
 }
@@ -398,3 +399,14 @@ export function allowCandidates(
   for (const d of identity ?? []) for (const s of statementsOf(d)) add(s);
   return out;
 }
+
+// ------------------------------------------------------------------ for the probe selection (selection.ts)
+
+/** The statement index of a document (positions by exact principal key, and those that may name anyone). */
+export const statementIndex = (doc: PolicyDocument): StatementIndex => indexOf(doc);
+
+/** Whether a request without TLS is refused for everyone by the document's TLS Deny (see `tlsDenied`). */
+export const deniesWithoutTls = (doc: PolicyDocument, action: string, resource: string): boolean => tlsDenied(doc, action, resource);
+
+/** The statement's s3:prefix bound (StringLike/StringEquals values), or undefined when it does not bound it. */
+export const s3PrefixBound = (s: Statement): string[] | undefined => prefixBound(s);
