@@ -88,7 +88,11 @@ describe("the call proof of the demo stacks", () => {
     const ps = await proof(synthesized(ALL)["access-points"]);
     expect(summary(ps)).toEqual([{ principal: "role/xacct-ap-writer-exec", proven: ["put"], refused: [] }]);
     const p = byPrincipal(ps, "role/xacct-ap-writer-exec");
-    expect(p.notMade).toEqual(["get", "get-version", "list"].map((id) => expect.stringMatching(new RegExp(`^${id}: operation "(get|list)" is not allowed by the function's grant \\(TARGET_OPERATIONS=put\\)`))));
+    expect(p.notMade).toEqual(
+      ["get", "get-version", "list"].map((id) =>
+        expect.stringMatching(new RegExp(`^${id}: operation "(get|list)" is not allowed by the function's grant \\(TARGET_OPERATIONS=put\\)`)),
+      ),
+    );
     const put = p.checks.filter((c) => c.call === "put");
     expect(put.map((c) => [c.action, c.decision])).toEqual([
       ["s3:PutObject", "Allowed"],
@@ -210,9 +214,7 @@ describe("xacct-access shows the call proof per principal", () => {
     const r = await runCli("--outdir", outdir, "--stack", "access-points");
     expect(r.code).toBe(0);
     expect(r.out).toContain("CALLS  (declared AWS calls of the deployed handlers");
-    expect(r.out).toContain(
-      "  role/xacct-ap-writer-exec  (xacct-ap-writer, writer contract): 1 proven (put), 0 refused, 2 granted but unused",
-    );
+    expect(r.out).toContain("  role/xacct-ap-writer-exec  (xacct-ap-writer, writer contract): 1 proven (put), 0 refused, 2 granted but unused");
     expect(r.out).toContain('    NOT MADE get: operation "get" is not allowed by the function\'s grant (TARGET_OPERATIONS=put)');
     expect(r.out).toMatch(/\n {4}UNUSED {3}s3:AbortMultipartUpload on arn:aws:s3:us-east-1:222222222222:accesspoint\//);
   });

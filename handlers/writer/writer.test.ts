@@ -321,7 +321,11 @@ describe("configuration", () => {
     ["external id without role", { TARGET_ROLE_ARN: undefined }, /^TARGET_EXTERNAL_ID: is set but TARGET_ROLE_ARN is not/],
     ["bad KMS key", { TARGET_KMS_KEY_ARN: "my key" }, /^TARGET_KMS_KEY_ARN: must be a KMS key ARN/],
     ["bad bucket name", { TARGET_BUCKET: "Reporting_Bucket" }, /^TARGET_BUCKET: must be an S3 bucket name/],
-    ["unknown operation in TARGET_OPERATIONS", { TARGET_OPERATIONS: "put,delete" }, /^TARGET_OPERATIONS: must be a comma-separated list of "put", "get", "list" .*; "delete" is not one/],
+    [
+      "unknown operation in TARGET_OPERATIONS",
+      { TARGET_OPERATIONS: "put,delete" },
+      /^TARGET_OPERATIONS: must be a comma-separated list of "put", "get", "list" .*; "delete" is not one/,
+    ],
   ] as [string, Record<string, string | undefined>, RegExp][])("rejects %s", async (_name, overrides, message) => {
     env(overrides);
     const err = await handler({ data: 1 }, ctx("r")).catch((e: unknown) => e);
@@ -336,7 +340,9 @@ describe("configuration", () => {
       expect(err).toBeInstanceOf(BadEventError);
       expect((err as BadEventError).field).toBe("operation");
       expect((err as Error).message).toMatch(
-        new RegExp(`^operation: "${event.operation}" is not allowed for this writer: its grant allows "put" \\(TARGET_OPERATIONS=put\\)\\. To read, ask for a grant that includes it`),
+        new RegExp(
+          `^operation: "${event.operation}" is not allowed for this writer: its grant allows "put" \\(TARGET_OPERATIONS=put\\)\\. To read, ask for a grant that includes it`,
+        ),
       );
     }
     expect(s3Mock.calls()).toHaveLength(0);
