@@ -39,8 +39,16 @@ export class ReportsShareStack extends TerraformStack {
     const analytics = provider(this, "analytics", ANALYTICS);
 
     // An existing bucket and key of another team: nothing about the bucket is managed here;
-    // the statements to add to its policy are emitted for the owning team.
-    this.share = BucketShare.fromExistingBucket(this, "reports", { provider: data, accountId: DATA, bucketName: BUCKET, kmsKeyArn: KEY_ARN, policy: "emit" });
+    // the statements to add to its policy are emitted for the owning team. The bucket uses an
+    // S3 Bucket Key, so each KMS grant is constrained to this bucket's encryption context.
+    this.share = BucketShare.fromExistingBucket(this, "reports", {
+      provider: data,
+      accountId: DATA,
+      bucketName: BUCKET,
+      kmsKeyArn: KEY_ARN,
+      bucketKeyEnabled: true,
+      policy: "emit",
+    });
 
     // An ECS task role of the analytics account reads reports/ (both halves: bucket + identity).
     const viewer = new ConsumerAccess(this, "report-viewer", { provider: analytics, accountId: ANALYTICS, roleArn: ECS_TASK_ROLE });
