@@ -28,3 +28,4 @@ export { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+export { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";

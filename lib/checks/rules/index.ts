@@ -13,6 +13,11 @@ import { sessionDurationRule } from "./session-duration";
 import { sseKmsNotPinnedRule } from "./sse-kms-not-pinned";
 import { wildcardActionRule } from "./wildcard-action";
 import { wildcardPrincipalRule } from "./wildcard-principal";
+import { replicationVersioningRule } from "./replication-versioning";
+import { replicationKmsRule } from "./replication-kms";
+import { replicationOwnerOverrideRule } from "./replication-owner-override";
+import { replicationSameAccountRule } from "./replication-same-account";
+import { replicationSsePinRule } from "./replication-sse-pin";
 
 export type { Finding, Rule } from "./rule";
 
@@ -31,6 +36,11 @@ export const RULES: readonly Rule[] = [
   sseKmsNotPinnedRule,
   roleChainingSessionRule,
   sessionDurationRule,
+  replicationVersioningRule,
+  replicationKmsRule,
+  replicationOwnerOverrideRule,
+  replicationSameAccountRule,
+  replicationSsePinRule,
 ];
 
 /** The rule with this id. */
