@@ -53,6 +53,10 @@ export interface ReplicationMarker {
   readonly destination_bucket_arn: string;
   /** Comma-separated bucket names whose versioning was confirmed Enabled (`versioningConfirmed`). */
   readonly versioning_confirmed: string;
+  /** Key of an existing destination ("" for a share of the stack or an SSE-S3 destination). */
+  readonly destination_kms_key_arn: string;
+  /** Policy JSON of the key-policy statements emitted for that key's owners ("" without). */
+  readonly emitted_destination_key_policy: string;
 }
 
 /** A `locals` entry describing an existing role of the consuming account (`ConsumerAccess`). */
@@ -489,6 +493,19 @@ export function buildStackModel(tf: TfJson): StackModel {
       arn: m.kms_key_arn,
       account,
       policy: m.emitted_key_policy ? policy(`local.${name}`, "key", m.kms_key_arn, account, m.emitted_key_policy) : undefined,
+      grants: [],
+      existing: true,
+    });
+  }
+  // The key of an existing replication destination: only the statements emitted for its owners are known.
+  for (const [name, m] of markersOf<ReplicationMarker>(REPLICATION_MARKER)) {
+    if (!m.destination_kms_key_arn || keys.some((k) => k.arn === m.destination_kms_key_arn)) continue;
+    const account = accountOfArn(m.destination_kms_key_arn) ?? "000000000000";
+    keys.push({
+      address: `local.${name}`,
+      arn: m.destination_kms_key_arn,
+      account,
+      policy: m.emitted_destination_key_policy ? policy(`local.${name}`, "key", m.destination_kms_key_arn, account, m.emitted_destination_key_policy) : undefined,
       grants: [],
       existing: true,
     });

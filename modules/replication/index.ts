@@ -307,6 +307,8 @@ export class Replication extends Construct {
         ...(v.flag(f("versioningConfirmed.source"), confirmed.source ?? false) ? [source.bucketName] : []),
         ...(v.flag(f("versioningConfirmed.destination"), confirmed.destination ?? false) ? [destBucketArn.replace(/^arn:[^:]+:s3:::/, "")] : []),
       ].join(","),
+      destination_kms_key_arn: !isShare(dest) && destKeyArn ? destKeyArn : "",
+      emitted_destination_key_policy: !isShare(dest) && destKeyStatement ? renderPolicy({ Version: "2012-10-17", Statement: [destKeyStatement] }) : "",
     } satisfies Record<keyof ReplicationMarker, unknown>);
   }
 
@@ -337,15 +339,18 @@ export class Replication extends Construct {
         value: renderPolicy(keyDoc),
       });
     }
+    // The bucket as the model sees it: only the added statements are known (its owners' own policy, with
+    // whatever encryption pins it has, is not), so it is not modelled as SSE-KMS here; its key is, from the
+    // replication marker (emitted_destination_key_policy).
     new TerraformLocal(this, "xacct-destination", {
       [EXISTING_BUCKET_MARKER]: "existing-bucket",
       bucket: bucketArn.replace(/^arn:[^:]+:s3:::/, ""),
       account,
-      kms_key_arn: keyArn ?? "",
+      kms_key_arn: "",
       object_ownership: "BucketOwnerEnforced",
       policy_mode: "emit",
       emitted_bucket_policy: renderPolicy(bucketDoc),
-      emitted_key_policy: key.length ? renderPolicy(keyDoc) : "",
+      emitted_key_policy: "",
     } satisfies Record<keyof ExistingBucketMarker, unknown>);
     onSynthesize(this, (session) => {
       if (stack.node.findAll().some((c) => c.node.metadata.some((m) => m.type === "@cdktf/error"))) return;
