@@ -12,8 +12,7 @@ import { allows, bucketByArn, keyStatementsOf, roleStatements } from "./shared";
 export const replicationKmsRule: Rule = {
   id: "replication-kms",
   severity: "error",
-  explanation:
-    "A replication with an SSE-KMS source or destination must select SSE-KMS objects, name the replica key, and let the role decrypt (source key) and encrypt (destination key) on both the role's and the key's side.",
+  explanation: "SSE-KMS replication must select SSE-KMS objects, name the replica key, and let the role decrypt (source) and encrypt (destination) on both sides.",
   docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html"],
   check(model): Finding[] {
     const out: Finding[] = [];
