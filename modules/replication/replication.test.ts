@@ -4,7 +4,7 @@ import { POLICY_SIZE_LIMITS } from "../../lib/checks";
 import { Construct } from "../../lib/framework";
 import { buildStackModel, statementsOf, type TfJson } from "../../lib/model/stack-model";
 import { sseKmsPinStatements, type Statement } from "../../lib/policy";
-import { ACCOUNT_A, ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, Providers, resourcesOf, synthModule } from "../../lib/testing";
+import { ACCOUNT_B, ACCOUNT_C, expectConfigError, only, parsePolicy, Providers, resourcesOf, synthModule } from "../../lib/testing";
 import { BucketShare, BucketShareProps } from "../bucket-share";
 import { Replication, ReplicationProps } from ".";
 
