@@ -44,3 +44,6 @@ export { ENV as HANDLER_ENV } from "./handlers/shared/contract";
 
 // Test helpers for users' jest tests (Testing.synthScope with providers, parsed).
 export * as testing from "./lib/testing";
+
+// Cross-account replication (#21): `new Replication(scope, id, { provider, source, destination, rules, roleName })`.
+export * from "./modules/replication";

@@ -396,7 +396,10 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
   }
   if (uses("replication") && (accounts.backup.id === accounts.b.id || accounts.backup.id === accounts.a.id)) {
-    throw new ConfigError("accounts.backup.id", `must differ from accounts.a.id and accounts.b.id (got ${accounts.backup.id}): the replication stack copies B's bucket into a third account`);
+    throw new ConfigError(
+      "accounts.backup.id",
+      `must differ from accounts.a.id and accounts.b.id (got ${accounts.backup.id}): the replication stack copies B's bucket into a third account`,
+    );
   }
   if (uses("three-account")) {
     const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
@@ -409,7 +412,14 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
 
   const perStack = {} as Pick<
     ProjectConfig,
-    "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "backupBucketName" | "targetRoleName" | "requireMfaForHumans" | "processorQueue"
+    | "bucketName"
+    | "directBucketName"
+    | "productionBucketName"
+    | "reportingBucketName"
+    | "backupBucketName"
+    | "targetRoleName"
+    | "requireMfaForHumans"
+    | "processorQueue"
   >;
   const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
     if (uses(stack)) perStack[key] = get();
@@ -422,7 +432,9 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   field("backupBucketName", "replication", () =>
     v.bucketName("backupBucketName", raw.backupBucketName ?? `${namePrefix}-backup-${accounts.backup.id}-${region}`),
   );
-  field("targetRoleName", uses("replication") ? "replication" : "assume-role", () => v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`));
+  field("targetRoleName", uses("replication") ? "replication" : "assume-role", () =>
+    v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`),
+  );
   field("directBucketName", "bucket-policy", () => v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`));
   field("productionBucketName", "three-account", () =>
     v.bucketName("productionBucketName", raw.productionBucketName ?? `${namePrefix}-prod-data-${accounts.production.id}-${region}`),

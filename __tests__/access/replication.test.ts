@@ -69,9 +69,11 @@ describe("access matrix of the replication stack", () => {
 
   it("only S3, acting for the source bucket of account B, assumes the role (aws:SourceAccount/SourceArn)", () => {
     const assume = m.cells.filter((c) => c.action === "sts:AssumeRole" && c.resource === ROLE);
-    expect(allowed(m).filter((c) => c.action === "sts:AssumeRole" && c.resource === ROLE).map((c) => `${c.principal} ${c.context}`)).toEqual([
-      "service/s3.amazonaws.com source=own",
-    ]);
+    expect(
+      allowed(m)
+        .filter((c) => c.action === "sts:AssumeRole" && c.resource === ROLE)
+        .map((c) => `${c.principal} ${c.context}`),
+    ).toEqual(["service/s3.amazonaws.com source=own"]);
     expect(assume.find((c) => c.principal === "service/s3.amazonaws.com" && c.context === "source=other")?.decision).toBe("Denied");
   });
 
@@ -81,7 +83,11 @@ describe("access matrix of the replication stack", () => {
     // Besides the role's own cells, only S3's AssumeRole of it (its trust) is new.
     expect(others.map((c) => c.key)).toEqual([`service/s3.amazonaws.com sts:AssumeRole ${ROLE} [source=own]`]);
     // S3 itself reaches the role's cells only through the role (the second hop).
-    expect(allowed(m).filter((c) => c.principal === "service/s3.amazonaws.com" && !c.via).map((c) => c.action)).toEqual(["sts:AssumeRole"]);
+    expect(
+      allowed(m)
+        .filter((c) => c.principal === "service/s3.amazonaws.com" && !c.via)
+        .map((c) => c.action),
+    ).toEqual(["sts:AssumeRole"]);
   });
 });
 

@@ -13,7 +13,12 @@ describe("ReplicationStack (opt-in XACCT_STACKS=replication)", () => {
     expect(checkModel(model)).toEqual([]);
     expect(model.replications).toHaveLength(1);
     expect(model.replications[0]).toMatchObject({ sourceBucket: config.bucketName, account: config.accounts.b.id });
-    expect(model.replications[0].rules[0]).toMatchObject({ destinationAccount: "444444444444", prefix: "incoming/", ownerOverride: true, deleteMarkers: false });
+    expect(model.replications[0].rules[0]).toMatchObject({
+      destinationAccount: "444444444444",
+      prefix: "incoming/",
+      ownerOverride: true,
+      deleteMarkers: false,
+    });
     expect(model.buckets.find((b) => b.name === config.backupBucketName)?.account).toBe("444444444444");
   });
 

@@ -26,7 +26,16 @@ import { writerCheck } from "./handlers";
 export interface AppliedReplication {
   readonly bucket: string;
   readonly role: string;
-  readonly rules: readonly { id: string; prefix: string; destinationBucket: string; account: string; owner?: string; replicaKey?: string; sseKms: boolean; deleteMarkers: string }[];
+  readonly rules: readonly {
+    id: string;
+    prefix: string;
+    destinationBucket: string;
+    account: string;
+    owner?: string;
+    replicaKey?: string;
+    sseKms: boolean;
+    deleteMarkers: string;
+  }[];
 }
 
 type Attrs = Record<string, unknown>;
@@ -63,7 +72,8 @@ export function replicationMismatches(applied: AppliedReplication, got: { Role?:
       out.push(`rule ${a.id} missing`);
       continue;
     }
-    const field = (name: string, have: unknown, want: unknown): void => void (have !== want && out.push(`rule ${a.id} ${name}: ${String(have)} != ${String(want)}`));
+    const field = (name: string, have: unknown, want: unknown): void =>
+      void (have !== want && out.push(`rule ${a.id} ${name}: ${String(have)} != ${String(want)}`));
     field("Status", g.Status, "Enabled");
     field("Filter.Prefix", g.Filter?.Prefix ?? g.Prefix ?? "", a.prefix);
     field("Destination.Bucket", g.Destination?.Bucket, a.destinationBucket);

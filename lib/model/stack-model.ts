@@ -505,7 +505,9 @@ export function buildStackModel(tf: TfJson): StackModel {
       address: `local.${name}`,
       arn: m.destination_kms_key_arn,
       account,
-      policy: m.emitted_destination_key_policy ? policy(`local.${name}`, "key", m.destination_kms_key_arn, account, m.emitted_destination_key_policy) : undefined,
+      policy: m.emitted_destination_key_policy
+        ? policy(`local.${name}`, "key", m.destination_kms_key_arn, account, m.emitted_destination_key_policy)
+        : undefined,
       grants: [],
       existing: true,
     });
@@ -581,7 +583,9 @@ export function buildStackModel(tf: TfJson): StackModel {
         destinationBucketArn: resolve(str(d.bucket)),
         ...(str(d.account) ? { destinationAccount: resolve(str(d.account)) } : {}),
         ownerOverride: str(block(d.access_control_translation)?.owner) === "Destination",
-        ...(block(d.encryption_configuration)?.replica_kms_key_id ? { replicaKmsKeyId: resolve(str(block(d.encryption_configuration)?.replica_kms_key_id)) } : {}),
+        ...(block(d.encryption_configuration)?.replica_kms_key_id
+          ? { replicaKmsKeyId: resolve(str(block(d.encryption_configuration)?.replica_kms_key_id)) }
+          : {}),
         sseKmsEncryptedObjects: str(block(block(r.source_selection_criteria)?.sse_kms_encrypted_objects)?.status) === "Enabled",
         deleteMarkers: str(block(r.delete_marker_replication)?.status) === "Enabled",
       };

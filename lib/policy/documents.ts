@@ -528,7 +528,11 @@ export function objectVersionsStatement(bucketArn: string, prefix: string): Stat
  * s3:ReplicateDelete and s3:ReplicateTags.
  */
 export const REPLICATION_SOURCE_BUCKET_ACTIONS: readonly string[] = ["s3:GetReplicationConfiguration", "s3:ListBucket"];
-export const REPLICATION_SOURCE_OBJECT_ACTIONS: readonly string[] = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"];
+export const REPLICATION_SOURCE_OBJECT_ACTIONS: readonly string[] = [
+  "s3:GetObjectVersionForReplication",
+  "s3:GetObjectVersionAcl",
+  "s3:GetObjectVersionTagging",
+];
 export const REPLICATION_DESTINATION_OBJECT_ACTIONS: readonly string[] = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"];
 /**
  * The owner override (`AccessControlTranslation` Owner=Destination) needs this
@@ -610,7 +614,12 @@ export const REPLICATION_DESTINATION_KMS_ACTIONS: readonly string[] = ["kms:Encr
 export function replicationRolePolicy(input: ReplicationPolicyInput): PolicyDocument {
   const statements: Statement[] = [
     { Sid: "ReadSourceReplicationConfiguration", Effect: "Allow", Action: [...REPLICATION_SOURCE_BUCKET_ACTIONS], Resource: input.sourceBucketArn },
-    { Sid: "ReadSourceObjectVersions", Effect: "Allow", Action: [...REPLICATION_SOURCE_OBJECT_ACTIONS], Resource: prefixArns(input.sourceBucketArn, input.prefixes) },
+    {
+      Sid: "ReadSourceObjectVersions",
+      Effect: "Allow",
+      Action: [...REPLICATION_SOURCE_OBJECT_ACTIONS],
+      Resource: prefixArns(input.sourceBucketArn, input.prefixes),
+    },
     {
       Sid: "ReplicateToDestination",
       Effect: "Allow",
@@ -661,12 +670,23 @@ export function replicationDestinationStatements(roleArn: string, input: Replica
       Action: [...REPLICATION_DESTINATION_OBJECT_ACTIONS, ...(input.ownerOverride ? [OWNER_OVERRIDE_ACTION] : [])],
       Resource: prefixArns(input.destinationBucketArn, input.prefixes),
     },
-    { Sid: `${sid}Versioning`, Effect: "Allow", Principal: { AWS: roleArn }, Action: one([...REPLICATION_DESTINATION_BUCKET_ACTIONS]), Resource: input.destinationBucketArn },
+    {
+      Sid: `${sid}Versioning`,
+      Effect: "Allow",
+      Principal: { AWS: roleArn },
+      Action: one([...REPLICATION_DESTINATION_BUCKET_ACTIONS]),
+      Resource: input.destinationBucketArn,
+    },
   ];
 }
 
 /** Key-policy statement of the destination key: the replication role encrypts replicas with it, via S3, for the destination bucket only. */
-export function replicationDestinationKeyStatement(roleArn: string, destinationBucketArn: string, key: ReplicationKey, sid = `${REPLICATION_SID_PREFIX}Encrypt`): Statement {
+export function replicationDestinationKeyStatement(
+  roleArn: string,
+  destinationBucketArn: string,
+  key: ReplicationKey,
+  sid = `${REPLICATION_SID_PREFIX}Encrypt`,
+): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
@@ -678,7 +698,12 @@ export function replicationDestinationKeyStatement(roleArn: string, destinationB
 }
 
 /** Key-policy statement of the source key: the replication role decrypts source objects, via S3, for the source bucket only. */
-export function replicationSourceKeyStatement(roleArn: string, sourceBucketArn: string, key: ReplicationKey, sid = `${REPLICATION_SID_PREFIX}Decrypt`): Statement {
+export function replicationSourceKeyStatement(
+  roleArn: string,
+  sourceBucketArn: string,
+  key: ReplicationKey,
+  sid = `${REPLICATION_SID_PREFIX}Decrypt`,
+): Statement {
   return {
     Sid: sid,
     Effect: "Allow",
@@ -713,7 +738,12 @@ export const BATCH_REPLICATION_SERVICE = "batchoperations.s3.amazonaws.com";
 export function batchReplicationPolicy(input: BatchReplicationInput): PolicyDocument {
   return doc([
     { Sid: "InitiateReplication", Effect: "Allow", Action: "s3:InitiateReplication", Resource: objectArn(input.sourceBucketArn, "") },
-    { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"], Resource: input.sourceBucketArn },
+    {
+      Sid: "ReadReplicationConfiguration",
+      Effect: "Allow",
+      Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+      Resource: input.sourceBucketArn,
+    },
     { Sid: "WriteManifestAndReport", Effect: "Allow", Action: "s3:PutObject", Resource: objectArn(input.reportBucketArn, input.reportPrefix) },
   ]);
 }

@@ -395,7 +395,10 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     return {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
-      Statement: [...keyUseStatements({ partition: this.partition, region: this.region ?? "", grants, organizationGrants: this.orgGrants }), ...this.extraKeyStatements],
+      Statement: [
+        ...keyUseStatements({ partition: this.partition, region: this.region ?? "", grants, organizationGrants: this.orgGrants }),
+        ...this.extraKeyStatements,
+      ],
     };
   }
 

@@ -321,17 +321,19 @@ export class BucketShare extends Construct implements IBucketShare {
         policy: Lazy.stringValue({
           produce: () =>
             renderPolicy(
-              this.withKeyStatements(this.mode.keyPolicy({
-                partition,
-                region: this.region,
-                ownerAccountId: this.accountId,
-                // The key encrypts this bucket only, with an S3 Bucket Key: context = the bucket ARN.
-                bucketArn: this.bucketArn,
-                bucketKey: true,
-                grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
-                organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
-                id: principalsPolicyId(this.grantees),
-              })),
+              this.withKeyStatements(
+                this.mode.keyPolicy({
+                  partition,
+                  region: this.region,
+                  ownerAccountId: this.accountId,
+                  // The key encrypts this bucket only, with an S3 Bucket Key: context = the bucket ARN.
+                  bucketArn: this.bucketArn,
+                  bucketKey: true,
+                  grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
+                  organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
+                  id: principalsPolicyId(this.grantees),
+                }),
+              ),
             ),
         }),
         tags,
@@ -515,7 +517,10 @@ export class BucketShare extends Construct implements IBucketShare {
     const merged = { ...d, Statement: [...d.Statement, ...this.extraKeyStatements] };
     const dup = duplicateSids(merged);
     if (dup.length) {
-      throw new ConfigError(`BucketShare(${this.node.id}).addToKeyPolicy`, `Sid(s) ${dup.map((x) => `"${x}"`).join(", ")} used twice in the key policy: rename the added statement`);
+      throw new ConfigError(
+        `BucketShare(${this.node.id}).addToKeyPolicy`,
+        `Sid(s) ${dup.map((x) => `"${x}"`).join(", ")} used twice in the key policy: rename the added statement`,
+      );
     }
     return merged;
   }

@@ -139,13 +139,29 @@ const isShare = (d: IBucketShare | ExistingReplicationDestination): d is IBucket
 /** Terraform resources a share exposes that replication must wait for (versioning, bucket policy, key). */
 const resourceOf = (x: unknown): TerraformResource | undefined => (TerraformResource.isTerraformResource(x) ? (x as TerraformResource) : undefined);
 
+/**
+ * Live replication of a bucket (a `BucketShare`, new or existing) into a bucket
+ * of ANOTHER account: the replication role in the source account with exactly
+ * the documented permissions and a trust limited to S3 for that bucket, the
+ * destination's bucket- and key-policy statements (through the destination
+ * share's `addToResourcePolicy` / `addToKeyPolicy`, or emitted for the owners of
+ * an existing destination), and the `aws_s3_bucket_replication_configuration`.
+ * The `replication-*` synth checks stop what would make S3 fail every replica.
+ * Live replication copies objects written after the rule exists; for existing
+ * objects run S3 Batch Replication (README "Cross-account replication").
+ */
 export class Replication extends Construct {
+  /** The replication role (source account), assumed by S3 only. */
   public readonly role: IamRole;
   /** Literal `arn:<partition>:iam::<source account>:role/<roleName>`. */
   public readonly roleArn: string;
+  /** The replication configuration on the source bucket. */
   public readonly configuration: S3BucketReplicationConfigurationA;
+  /** `arn:<partition>:s3:::<source bucket>` */
   public readonly sourceBucketArn: string;
+  /** `arn:<partition>:s3:::<destination bucket>` */
   public readonly destinationBucketArn: string;
+  /** The destination's account. */
   public readonly destinationAccountId: string;
   /** For an existing destination: the statements its owners must add (bucket policy, key policy). */
   public readonly emittedFiles: { readonly bucketPolicy?: string; readonly keyPolicy?: string } = {};
@@ -193,7 +209,7 @@ export class Replication extends Construct {
     const destinationKey = this.key(f("destination"), destKeyArn, destRegion, destBucketKey);
 
     if (!Array.isArray(props.rules) || props.rules.length === 0) {
-      throw new ConfigError(f("rules"), "must list at least one rule, e.g. [{ prefix: \"\", deleteMarkers: false }]");
+      throw new ConfigError(f("rules"), 'must list at least one rule, e.g. [{ prefix: "", deleteMarkers: false }]');
     }
     if (props.rules.length > 1000) throw new ConfigError(f("rules"), `has ${props.rules.length} rules; S3 allows 1,000 per replication configuration`);
     const ids = new Set<string>();
@@ -316,13 +332,23 @@ export class Replication extends Construct {
   private key(field: string, keyArn: string | undefined, region: string | undefined, bucketKey: boolean | undefined): ReplicationKey | undefined {
     if (keyArn === undefined) return undefined;
     if (region === undefined || Token.isUnresolved(region)) {
-      throw new ConfigError(`${field}.region`, "is required for an SSE-KMS bucket: the key is granted only as S3 in the bucket's region uses it (kms:ViaService)");
+      throw new ConfigError(
+        `${field}.region`,
+        "is required for an SSE-KMS bucket: the key is granted only as S3 in the bucket's region uses it (kms:ViaService)",
+      );
     }
     return { keyArn, region, ...(bucketKey !== undefined ? { bucketKey } : {}) };
   }
 
   /** An existing destination: its owners add the statements; the model sees them as that bucket's (policy-size, access review). */
-  private emitForOwners(id: string, bucketArn: string, account: string, keyArn: string | undefined, bucket: PolicyDocument["Statement"], key: PolicyDocument["Statement"]): void {
+  private emitForOwners(
+    id: string,
+    bucketArn: string,
+    account: string,
+    keyArn: string | undefined,
+    bucket: PolicyDocument["Statement"],
+    key: PolicyDocument["Statement"],
+  ): void {
     const stack = TerraformStack.of(this);
     const bucketDoc: PolicyDocument = { Version: "2012-10-17", Statement: bucket };
     const keyDoc: PolicyDocument = { Version: "2012-10-17", Statement: key };
@@ -363,7 +389,10 @@ export class Replication extends Construct {
 }
 
 /** The V2 filter: prefix alone, one tag alone, or `and` for several conditions. */
-function filterOf(prefix: string, tags: [string, string][]): { prefix?: string; tag?: { key: string; value: string }; and?: { prefix?: string; tags: Record<string, string> } } {
+function filterOf(
+  prefix: string,
+  tags: [string, string][],
+): { prefix?: string; tag?: { key: string; value: string }; and?: { prefix?: string; tags: Record<string, string> } } {
   if (tags.length === 0) return { prefix };
   if (tags.length === 1 && prefix === "") return { tag: { key: tags[0][0], value: tags[0][1] } };
   return { and: { ...(prefix ? { prefix } : {}), tags: Object.fromEntries(tags) } };

@@ -105,7 +105,10 @@ describe("Replication: the documented permissions, both sides", () => {
     // The share's own statements are still there (TLS, SSE pins), in the same document.
     expect(bucket.map((x) => x.Sid)).toEqual(expect.arrayContaining(["DenyInsecureTransport", "DenyPutWithOtherKmsKey", "ReplicationFromToBackupVersioning"]));
     const key = policyOf(tf, "aws_kms_key", /^backup/);
-    expect(key.find((x) => x.Sid === "ReplicationFromToBackupEncrypt")).toMatchObject({ Principal: { AWS: ROLE }, Action: ["kms:Encrypt", "kms:GenerateDataKey"] });
+    expect(key.find((x) => x.Sid === "ReplicationFromToBackupEncrypt")).toMatchObject({
+      Principal: { AWS: ROLE },
+      Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+    });
     expect(policyOf(tf, "aws_kms_key", /^source/).find((x) => x.Sid === "ReplicationFromToBackupDecrypt")).toMatchObject({ Action: "kms:Decrypt" });
     // AWS rejects a policy naming a principal that does not exist yet.
     const [, policy] = Object.entries(resourcesOf(tf, "aws_s3_bucket_policy")).find(([n]) => n.startsWith("backup")) as [string, Record<string, unknown>];
@@ -132,7 +135,12 @@ describe("Replication: the documented permissions, both sides", () => {
         },
       },
     ]);
-    expect(c.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_versioning\.source_versioning/), expect.stringMatching(/^aws_s3_bucket_versioning\.backup_versioning/)]));
+    expect(c.depends_on).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^aws_s3_bucket_versioning\.source_versioning/),
+        expect.stringMatching(/^aws_s3_bucket_versioning\.backup_versioning/),
+      ]),
+    );
   });
 
   it("passes every synth check (no finding at all)", () => {
@@ -190,7 +198,13 @@ describe("Replication: options", () => {
     expectConfigError(() => s({ rules: [{ prefix: "x/" } as never] }), "Replication(to-backup).rules[0].deleteMarkers", "is required (true or false)");
     expectConfigError(() => s({ rules: [] }), "Replication(to-backup).rules", "at least one rule");
     expectConfigError(
-      () => s({ rules: [{ id: "a", deleteMarkers: false }, { id: "a", deleteMarkers: true }] }),
+      () =>
+        s({
+          rules: [
+            { id: "a", deleteMarkers: false },
+            { id: "a", deleteMarkers: true },
+          ],
+        }),
       "Replication(to-backup).rules[1].id",
       "unique",
     );
@@ -256,7 +270,11 @@ describe("Replication checks: each broken variant stopped with its id", () => {
     delete rule.source_selection_criteria;
     expect(ids(noSelection)).toEqual(["replication-kms"]);
     delete (rule.destination as Record<string, unknown>).encryption_configuration;
-    expect(checkModel(buildStackModel(noSelection)).map((f) => f.message).join("\n")).toContain("replica_kms_key_id is not set");
+    expect(
+      checkModel(buildStackModel(noSelection))
+        .map((f) => f.message)
+        .join("\n"),
+    ).toContain("replica_kms_key_id is not set");
   });
 
   it("owner override without the destination's permission: replication-owner-override", () => {
@@ -299,5 +317,47 @@ describe("Replication checks: each broken variant stopped with its id", () => {
     );
     expect(ids(fits.tf)).toEqual([]);
     expect(ids(synth({ destStatements: [filler] }).tf)).toEqual(["policy-size"]);
+  });
+});
+
+describe("Replication from an existing source bucket (examples/replication.md)", () => {
+  const KEY = `arn:aws:kms:us-east-1:${ACCOUNT_B}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const fromExisting = (confirmed: boolean): ReturnType<typeof synthModule> =>
+    synthModule((scope, p) => {
+      const c = new AwsProvider(scope, "account_c", { alias: "account_c", region: "us-east-1", allowedAccountIds: [ACCOUNT_C] });
+      const source = BucketShare.fromExistingBucket(scope, "orders", {
+        provider: p.b,
+        accountId: ACCOUNT_B,
+        bucketName: "orders-prod",
+        policy: "emit",
+        kmsKeyArn: KEY,
+      });
+      const backup = new BucketShare(scope, "backup", { provider: c, accountId: ACCOUNT_C, bucketName: BACKUP });
+      new Replication(scope, "orders-to-backup", {
+        provider: p.b,
+        source,
+        destination: backup,
+        roleName: "orders-replication",
+        rules: [{ prefix: "exports/", deleteMarkers: false }],
+        versioningConfirmed: { source: confirmed },
+      });
+    });
+
+  it("the source key's Decrypt is emitted for the key's owners; both encryption-context forms (Bucket Key unknown)", () => {
+    const { tf, model } = fromExisting(true);
+    const emitted = Object.entries(tf.output ?? {}).find(([k]) => k.includes("key-policy-statements"))?.[1].value as string;
+    const s = statementsOf(JSON.parse(emitted));
+    expect(s).toHaveLength(1);
+    expect(s[0]).toMatchObject({
+      Sid: "ReplicationFromOrdersToBackupDecrypt",
+      Principal: { AWS: `arn:aws:iam::${ACCOUNT_B}:role/orders-replication` },
+      Action: "kms:Decrypt",
+      Condition: { StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::orders-prod", "arn:aws:s3:::orders-prod/*"] } },
+    });
+    expect(checkModel(model)).toEqual([]);
+  });
+
+  it("without versioningConfirmed.source the existing source is refused: replication-versioning", () => {
+    expect(ids(fromExisting(false).tf)).toEqual(["replication-versioning"]);
   });
 });

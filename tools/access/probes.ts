@@ -136,8 +136,12 @@ function replicationProbes(model: StackModel, bucket: BucketModel): S3Request[] 
   const sourcePrefixes = prefixesOf(asSource.flatMap((r) => r.rules.map((x) => x.prefix)));
   const destPrefixes = prefixesOf(asDestination.map((x) => x.prefix));
   return [
-    ...(asSource.length ? [onBucket("s3:GetReplicationConfiguration"), ...REPLICATION_SOURCE_PROBE_ACTIONS.flatMap((a) => sourcePrefixes.map((p) => obj(a, p)))] : []),
-    ...(asDestination.length ? [onBucket("s3:GetBucketVersioning"), ...REPLICATION_DESTINATION_PROBE_ACTIONS.flatMap((a) => destPrefixes.map((p) => obj(a, p)))] : []),
+    ...(asSource.length
+      ? [onBucket("s3:GetReplicationConfiguration"), ...REPLICATION_SOURCE_PROBE_ACTIONS.flatMap((a) => sourcePrefixes.map((p) => obj(a, p)))]
+      : []),
+    ...(asDestination.length
+      ? [onBucket("s3:GetBucketVersioning"), ...REPLICATION_DESTINATION_PROBE_ACTIONS.flatMap((a) => destPrefixes.map((p) => obj(a, p)))]
+      : []),
   ];
 }
 
@@ -371,7 +375,9 @@ export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   const out: Probe[] = [];
   for (const mfa of mfaVariants(model, role)) {
     for (const ext of externalIdVariants(role)) {
-      for (const session of [...sessionNameVariants(role)].flatMap((sv) => sourceVariants(role).map((src) => ({ context: { ...sv.context, ...src.context }, labels: [...sv.labels, ...src.labels] })))) {
+      for (const session of [...sessionNameVariants(role)].flatMap((sv) =>
+        sourceVariants(role).map((src) => ({ context: { ...sv.context, ...src.context }, labels: [...sv.labels, ...src.labels] })),
+      )) {
         out.push(
           finish({
             action: "sts:AssumeRole",

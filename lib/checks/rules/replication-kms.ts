@@ -12,7 +12,8 @@ import { allows, bucketByArn, keyStatementsOf, roleStatements } from "./shared";
 export const replicationKmsRule: Rule = {
   id: "replication-kms",
   severity: "error",
-  explanation: "SSE-KMS replication must select SSE-KMS objects, name the replica key, and let the role decrypt (source) and encrypt (destination) on both sides.",
+  explanation:
+    "SSE-KMS replication must select SSE-KMS objects, name the replica key, and let the role decrypt (source) and encrypt (destination) on both sides.",
   docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html"],
   check(model): Finding[] {
     const out: Finding[] = [];
@@ -25,9 +26,15 @@ export const replicationKmsRule: Rule = {
         if (source?.kmsKeyArn) {
           const key = source.kmsKeyArn;
           if (!rule.sseKmsEncryptedObjects)
-            push(r.address, `${where}: the source is SSE-KMS (${key}) but the rule does not select sse_kms_encrypted_objects, so S3 skips every SSE-KMS object.`);
+            push(
+              r.address,
+              `${where}: the source is SSE-KMS (${key}) but the rule does not select sse_kms_encrypted_objects, so S3 skips every SSE-KMS object.`,
+            );
           if (!allows(role, "kms:Decrypt", key))
-            push(r.address, `${where}: the replication role ${r.roleArn} may not kms:Decrypt with the source key ${key} (identity side): allow it via S3 for the source bucket.`);
+            push(
+              r.address,
+              `${where}: the replication role ${r.roleArn} may not kms:Decrypt with the source key ${key} (identity side): allow it via S3 for the source bucket.`,
+            );
           const ks = keyStatementsOf(model, key);
           if (ks && !allows(ks, "kms:Decrypt", "*", r.roleArn))
             push(r.address, `${where}: the source key ${key} does not let ${r.roleArn} kms:Decrypt (key side).`);

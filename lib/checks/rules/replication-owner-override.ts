@@ -10,7 +10,8 @@ import { allows, bucketByArn, roleStatements, ruleObject } from "./shared";
 export const replicationOwnerOverrideRule: Rule = {
   id: "replication-owner-override",
   severity: "error",
-  explanation: "An owner override needs s3:ObjectOwnerOverrideToBucketOwner for the replication role in its own policy and in the destination bucket policy, and the destination account named.",
+  explanation:
+    "An owner override needs s3:ObjectOwnerOverrideToBucketOwner for the replication role in its own policy and in the destination bucket policy, and the destination account named.",
   docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-change-owner.html"],
   check(model): Finding[] {
     const out: Finding[] = [];
@@ -27,7 +28,12 @@ export const replicationOwnerOverrideRule: Rule = {
           missing.push(`s3:ObjectOwnerOverrideToBucketOwner for ${r.roleArn} in the bucket policy of ${dest.name}`);
         }
         if (missing.length) {
-          out.push({ level: "error", address: r.address, check: "replication-owner-override", message: `${where} but lacks ${missing.join(", ")}: S3 fails every replica.` });
+          out.push({
+            level: "error",
+            address: r.address,
+            check: "replication-owner-override",
+            message: `${where} but lacks ${missing.join(", ")}: S3 fails every replica.`,
+          });
         }
       }
     }

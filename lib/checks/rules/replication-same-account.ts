@@ -13,7 +13,10 @@ export const replicationSameAccountRule: Rule = {
   id: "replication-same-account",
   severity: "error",
   explanation: "Cross-account replication whose destination is in the source account: a wrong account id, and no protection for a backup.",
-  docs: ["https://docs.aws.amazon.com/AmazonS3/latest/API/API_AccessControlTranslation.html", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html"],
+  docs: [
+    "https://docs.aws.amazon.com/AmazonS3/latest/API/API_AccessControlTranslation.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication.html",
+  ],
   check(model): Finding[] {
     const out: Finding[] = [];
     for (const r of model.replications) {

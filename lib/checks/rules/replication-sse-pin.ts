@@ -17,8 +17,12 @@ const REPLICA_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateTags", "s3:Replicate
 export const replicationSsePinRule: Rule = {
   id: "replication-sse-pin",
   severity: "error",
-  explanation: "A Deny in the destination bucket policy (an SSE pin on s3:* or s3:Replicate*) that matches s3:ReplicateObject for the replication role refuses every replica.",
-  docs: ["https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html", "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html"],
+  explanation:
+    "A Deny in the destination bucket policy (an SSE pin on s3:* or s3:Replicate*) that matches s3:ReplicateObject for the replication role refuses every replica.",
+  docs: [
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html",
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html",
+  ],
   check(model): Finding[] {
     const out: Finding[] = [];
     for (const r of model.replications) {

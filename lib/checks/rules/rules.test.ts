@@ -59,7 +59,8 @@ function tf(p: Parts): TfJson {
   }
   if (p.ownership)
     add("aws_s3_bucket_ownership_controls", "o", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", rule: [{ object_ownership: p.ownership }] });
-  if (p.versioned) add("aws_s3_bucket_versioning", "v", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Enabled" } });
+  if (p.versioned)
+    add("aws_s3_bucket_versioning", "v", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Enabled" } });
   if (p.replication) {
     const r = p.replication;
     const acct = r.destAccount ?? "a";
@@ -71,7 +72,9 @@ function tf(p: Parts): TfJson {
       provider: provider("b"),
       bucket: "${aws_s3_bucket.b.id}",
       role: "${aws_iam_role.hand.arn}",
-      rule: [{ id: "r1", status: "Enabled", filter: { prefix: "" }, destination: { bucket: "arn:aws:s3:::backup-a", account: acct === "a" ? A : B }, ...r.rule }],
+      rule: [
+        { id: "r1", status: "Enabled", filter: { prefix: "" }, destination: { bucket: "arn:aws:s3:::backup-a", account: acct === "a" ? A : B }, ...r.rule },
+      ],
     });
   }
   if (p.fn) add("aws_lambda_function", "f", { provider: provider("b"), function_name: "writer", environment: [{ variables: p.fn }] });
@@ -334,7 +337,14 @@ const TABLES: Record<string, Case[]> = {
     ["SSE-KMS source, objects not selected, no Decrypt on either side", { ...REPL, keyPolicy: [], replication: {} }, 3],
     [
       "replica key named, the role may not encrypt with it",
-      { ...REPL, replication: { rule: { destination: { bucket: "arn:aws:s3:::backup-a", account: A, encryption_configuration: { replica_kms_key_id: `arn:aws:kms:us-east-1:${A}:key/d` } } } } },
+      {
+        ...REPL,
+        replication: {
+          rule: {
+            destination: { bucket: "arn:aws:s3:::backup-a", account: A, encryption_configuration: { replica_kms_key_id: `arn:aws:kms:us-east-1:${A}:key/d` } },
+          },
+        },
+      },
       2,
     ],
   ],

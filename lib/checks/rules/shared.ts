@@ -81,7 +81,12 @@ export const putDenies = (b: BucketModel): Statement[] =>
 
 /** An IAM action pattern (`s3:Replicate*`, `s3:*`, `*`) matches an action, case-insensitively. */
 export const actionMatches = (pattern: string, action: string): boolean =>
-  new RegExp(`^${pattern.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(action.toLowerCase());
+  new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")}$`,
+  ).test(action.toLowerCase());
 
 /** A resource pattern (`arn:aws:s3:::b/*`) matches a resource. */
 export const resourceMatches = (pattern: string, resource: string): boolean =>
