@@ -49,7 +49,7 @@ export function appliedReplication(state: StateJson): AppliedReplication {
     const d = first(rule.destination);
     return {
       id: String(rule.id),
-      prefix: String(first(rule.filter).prefix ?? ""),
+      prefix: typeof first(rule.filter).prefix === "string" ? (first(rule.filter).prefix as string) : "",
       destinationBucket: String(d.bucket),
       account: String(d.account),
       ...(first(d.access_control_translation).owner ? { owner: String(first(d.access_control_translation).owner) } : {}),

@@ -720,6 +720,25 @@ export interface BatchReplicationInput {
   readonly reportBucketArn: string;
   /** "" or ending in "/". */
   readonly reportPrefix: string;
+  /** Key of an SSE-KMS report bucket: writing the manifest and report needs kms:GenerateDataKey via S3. @default none */
+  readonly reportKey?: ReplicationKey;
+}
+
+/**
+ * Trust of the Batch Replication job role: S3 Batch Operations only, for jobs
+ * of the source account (aws:SourceAccount, the confused-deputy guard:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+ */
+export function batchReplicationTrustPolicy(sourceAccountId: string): PolicyDocument {
+  return doc([
+    {
+      Sid: "BatchOperationsAssume",
+      Effect: "Allow",
+      Principal: { Service: BATCH_REPLICATION_SERVICE },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": sourceAccountId } },
+    },
+  ]);
 }
 
 /** The service principals of a Batch Replication job role (S3 Batch Operations). */
@@ -745,5 +764,16 @@ export function batchReplicationPolicy(input: BatchReplicationInput): PolicyDocu
       Resource: input.sourceBucketArn,
     },
     { Sid: "WriteManifestAndReport", Effect: "Allow", Action: "s3:PutObject", Resource: objectArn(input.reportBucketArn, input.reportPrefix) },
+    ...(input.reportKey
+      ? [
+          {
+            Sid: "ReportKeyViaS3",
+            Effect: "Allow" as const,
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: input.reportKey.keyArn,
+            Condition: replicationKeyCondition(input.reportBucketArn, input.reportKey),
+          },
+        ]
+      : []),
   ]);
 }

@@ -7,6 +7,8 @@ import { addDependency } from "../../lib/grantee";
 import { ensurePolicyChecks } from "../../lib/checks";
 import { EXISTING_BUCKET_MARKER, ExistingBucketMarker, REPLICATION_MARKER, type ReplicationMarker } from "../../lib/model/stack-model";
 import {
+  batchReplicationPolicy,
+  batchReplicationTrustPolicy,
   kmsKeyRegion,
   PolicyDocument,
   renderPolicy,
@@ -50,7 +52,7 @@ export interface ReplicationRule {
   readonly prefix?: string;
   /**
    * Replicate only objects carrying all these tags (with the prefix, if any).
-   * @default {} (no tag filter)
+   * @default `{}` (no tag filter)
    */
   readonly tags?: Record<string, string>;
   /**
@@ -127,8 +129,28 @@ export interface ReplicationProps {
    * @default `{}` (nothing confirmed)
    */
   readonly versioningConfirmed?: { readonly source?: boolean; readonly destination?: boolean };
+  /**
+   * Also create the role of an S3 Batch Replication job, which replicates the
+   * objects that existed before the rules (live replication only copies new
+   * writes). The job itself is run once, by hand, with an S3-generated manifest
+   * (README "Cross-account replication"); the manifest and the completion
+   * report go under `reportPrefix` of the source bucket.
+   * @default none
+   */
+  readonly batchReplication?: BatchReplicationOptions;
   /** @default "aws" */
   readonly partition?: string;
+}
+
+/** The Batch Replication job role ({@link ReplicationProps.batchReplication}). */
+export interface BatchReplicationOptions {
+  /** Name of the job role created in the source account (trusted by batchoperations.s3.amazonaws.com). */
+  readonly roleName: string;
+  /**
+   * Where in the source bucket the generated manifest and the completion report go.
+   * @default "batch-replication/"
+   */
+  readonly reportPrefix?: string;
 }
 
 /** The directory, inside the stack's output directory, of the emitted statements (as for existing bucket shares). */
@@ -137,7 +159,7 @@ const EMIT_DIR = "xacct";
 const isShare = (d: IBucketShare | ExistingReplicationDestination): d is IBucketShare => typeof (d as Partial<IBucketShare>).addToResourcePolicy === "function";
 
 /** Terraform resources a share exposes that replication must wait for (versioning, bucket policy, key). */
-const resourceOf = (x: unknown): TerraformResource | undefined => (TerraformResource.isTerraformResource(x) ? (x as TerraformResource) : undefined);
+const resourceOf = (x: unknown): TerraformResource | undefined => (TerraformResource.isTerraformResource(x) ? x : undefined);
 
 /**
  * Live replication of a bucket (a `BucketShare`, new or existing) into a bucket
@@ -163,6 +185,8 @@ export class Replication extends Construct {
   public readonly destinationBucketArn: string;
   /** The destination's account. */
   public readonly destinationAccountId: string;
+  /** The Batch Replication job role, when `batchReplication` is set. */
+  public readonly batchRole?: IamRole;
   /** For an existing destination: the statements its owners must add (bucket policy, key policy). */
   public readonly emittedFiles: { readonly bucketPolicy?: string; readonly keyPolicy?: string } = {};
 
@@ -213,9 +237,11 @@ export class Replication extends Construct {
     }
     if (props.rules.length > 1000) throw new ConfigError(f("rules"), `has ${props.rules.length} rules; S3 allows 1,000 per replication configuration`);
     const ids = new Set<string>();
-    const rules = props.rules.map((r, i) => {
+    const rules = props.rules.map((r: ReplicationRule, i) => {
       const rf = (name: string): string => f(`rules[${i}].${name}`);
-      if (typeof r?.deleteMarkers !== "boolean") {
+      // A rule from plain JavaScript (or JSON) may lack the choice: refuse, never default.
+      const given = r as Partial<ReplicationRule> | undefined;
+      if (typeof given?.deleteMarkers !== "boolean") {
         throw new ConfigError(
           rf("deleteMarkers"),
           "is required (true or false): true mirrors deletes into the destination (a delete hides the replica too), false keeps replicas when the source is deleted (a backup)",
@@ -313,6 +339,31 @@ export class Replication extends Construct {
       // destination's policies before S3 first replicates.
       dependsOn: waitFor,
     });
+
+    if (props.batchReplication !== undefined) {
+      const b = props.batchReplication;
+      const reportPrefix = v.keyPrefix(f("batchReplication.reportPrefix"), b.reportPrefix ?? "batch-replication/");
+      if (reportPrefix === "")
+        throw new ConfigError(
+          f("batchReplication.reportPrefix"),
+          'must name a prefix (e.g. "batch-replication/"): the job writes its manifest and report there',
+        );
+      const batchRole = new IamRole(this, "batch-role", {
+        provider: props.provider,
+        name: v.iamName(f("batchReplication.roleName"), b.roleName),
+        description: `S3 Batch Replication of the existing objects of ${source.bucketName}`,
+        assumeRolePolicy: renderPolicy(batchReplicationTrustPolicy(sourceAccount)),
+      });
+      new IamRolePolicy(this, "batch-role-policy", {
+        provider: props.provider,
+        role: batchRole.name,
+        name: "batch-replication",
+        policy: renderPolicy(
+          batchReplicationPolicy({ sourceBucketArn: source.bucketArn, reportBucketArn: source.bucketArn, reportPrefix, reportKey: sourceKey }),
+        ),
+      });
+      (this as { batchRole?: IamRole }).batchRole = batchRole;
+    }
 
     const confirmed = props.versioningConfirmed ?? {};
     new TerraformLocal(this, "xacct-replication", {

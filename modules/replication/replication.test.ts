@@ -361,3 +361,22 @@ describe("Replication from an existing source bucket (examples/replication.md)",
     expect(ids(fromExisting(false).tf)).toEqual(["replication-versioning"]);
   });
 });
+
+describe("Replication: the Batch Replication job role (existing objects)", () => {
+  it("a role trusted by S3 Batch Operations of the source account: InitiateReplication, the configuration, the report prefix and its key via S3", () => {
+    const { tf, model } = synth({ replication: { batchReplication: { roleName: "replicator-batch" } } });
+    const [, role] = Object.entries(resourcesOf(tf, "aws_iam_role")).find(([n]) => n.includes("batch-role")) as [string, Record<string, unknown>];
+    expect(statementsOf(parsePolicy(role.assume_role_policy))[0]).toMatchObject({
+      Principal: { Service: "batchoperations.s3.amazonaws.com" },
+      Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT_B } },
+    });
+    const s = policyOf(tf, "aws_iam_role_policy", /batch-role-policy/);
+    expect(s.map((x) => [x.Sid, x.Action, x.Resource])).toEqual([
+      ["InitiateReplication", "s3:InitiateReplication", `arn:aws:s3:::${SOURCE}/*`],
+      ["ReadReplicationConfiguration", ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"], `arn:aws:s3:::${SOURCE}`],
+      ["WriteManifestAndReport", "s3:PutObject", `arn:aws:s3:::${SOURCE}/batch-replication/*`],
+      ["ReportKeyViaS3", ["kms:GenerateDataKey", "kms:Decrypt"], expect.stringMatching(/aws_kms_key\.source_key/)],
+    ]);
+    expect(checkModel(model)).toEqual([]);
+  });
+});
