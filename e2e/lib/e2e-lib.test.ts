@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { accessPointDataPlaneGap, canonicalPolicy, deployedAccessPoints, xmlText } from "../flows/access-points";
-import { appliedReplication, replicationMismatches } from "../flows/replication";
+import { appliedReplication, isMotoLoss, replicationMismatches } from "../flows/replication";
 import { readSkips } from "../flows/checkov";
 import { cdktfArgs } from "./cdktf";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
@@ -367,6 +367,46 @@ describe("replication flow", () => {
       "0 rule(s), applied 1",
       "rule writer-prefix missing",
     ]);
+  });
+
+  test("what moto 5.2.5 never returns (Filter.Prefix, SSE-KMS selection) is a recorded loss; any other difference fails", () => {
+    const applied = appliedReplication(state as never);
+    const moto = { ...answer, Rules: [{ ...answer.Rules[0], Filter: { Prefix: "" }, SourceSelectionCriteria: undefined }] };
+    const m = replicationMismatches(applied, moto);
+    expect(m).toHaveLength(2);
+    expect(m.every(isMotoLoss)).toBe(true);
+    const wrongPrefix = { ...answer, Rules: [{ ...answer.Rules[0], Filter: { Prefix: "other/" } }] };
+    expect(replicationMismatches(applied, wrongPrefix).filter((x) => !isMotoLoss(x))).toEqual(["rule writer-prefix Filter.Prefix: other/ != incoming/"]);
+  });
+
+  test("the re-plan drift of moto's replication read-back is a known gap only in its exact shape", () => {
+    const configured = [
+      {
+        id: "writer-prefix",
+        priority: 1,
+        status: "Enabled",
+        filter: [{ prefix: "incoming/", tag: [], and: [] }],
+        delete_marker_replication: [{ status: "Disabled" }],
+        source_selection_criteria: [{ sse_kms_encrypted_objects: [{ status: "Enabled" }], replica_modifications: [] }],
+        destination: [{ bucket: "arn:aws:s3:::backup", account: "444444444444", access_control_translation: [{ owner: "Destination" }] }],
+      },
+    ];
+    const readBack = [{ ...configured[0], filter: [{ prefix: "", tag: [], and: [] }], source_selection_criteria: [] }];
+    const plan = (before: unknown, after: unknown): PlanJson => ({
+      resource_changes: [
+        {
+          address: "aws_s3_bucket_replication_configuration.r",
+          type: "aws_s3_bucket_replication_configuration",
+          change: { actions: ["update"], before: { rule: before }, after: { rule: after } },
+        },
+      ],
+    });
+    expect(classifyDrifts(drifts(plan(readBack, configured)))).toEqual({
+      unexplained: [],
+      known: ["moto-replication-rule-readback (aws_s3_bucket_replication_configuration.rule)"],
+    });
+    const otherDestination = [{ ...readBack[0], destination: [{ ...readBack[0].destination[0], account: "555555555555" }] }];
+    expect(classifyDrifts(drifts(plan(otherDestination, configured))).unexplained).toHaveLength(1);
   });
 
   test("replication is an opt-in stack: named in XACCT_STACKS for its synth", () => {
