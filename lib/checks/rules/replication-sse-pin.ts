@@ -12,7 +12,11 @@ const REPLICA_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateTags", "s3:Replicate
  * refuses every replica: e.g. an SSE pin written on `s3:*` or `s3:Replicate*`
  * instead of `s3:PutObject`. BucketShare's own pins deny s3:PutObject only, so
  * replicas pass them. A Deny conditioned on aws:SecureTransport only (the
- * TLS-only statement) is not counted: S3 sends replicas over TLS.
+ * TLS-only statement every BucketShare has) is not counted. That rests on an
+ * assumption NOT found in the AWS documentation: that S3's own replication
+ * requests are made over TLS and so pass it (the TLS-only deny is the usual
+ * setting of replication destinations); neither the access review nor the
+ * emulator (moto does not replicate) can show it.
  */
 export const replicationSsePinRule: Rule = {
   id: "replication-sse-pin",
