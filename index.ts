@@ -55,3 +55,5 @@ export type { PrincipalPatternInfo } from "./lib/grantee";
 export * from "./modules/permission-set-policy";
 // CI without keys (#20): a role for GitHub Actions / GitLab / OIDC jobs, a consumer of any share.
 export * from "./modules/ci-role";
+// Cross-account replication (#21): `new Replication(scope, id, { provider, source, destination, rules, roleName })`.
+export * from "./modules/replication";

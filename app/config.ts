@@ -12,8 +12,8 @@ import * as v from "../lib/validate";
  * variables. `help` and the README list every setting.
  */
 
-export type AccountKey = "a" | "b" | "development" | "production" | "reporting";
-export const ACCOUNT_KEYS: readonly AccountKey[] = ["a", "b", "development", "production", "reporting"];
+export type AccountKey = "a" | "b" | "development" | "production" | "reporting" | "backup";
+export const ACCOUNT_KEYS: readonly AccountKey[] = ["a", "b", "development", "production", "reporting", "backup"];
 
 export interface AccountConfig {
   /** 12-digit account id; the provider's `allowed_account_ids`. */
@@ -52,6 +52,8 @@ export interface ProjectConfig {
   readonly productionBucketName: string;
   /** `three-account` stack: the Reporting bucket. */
   readonly reportingBucketName: string;
+  /** `replication` stack: the backup account's bucket that account B's bucket is replicated into. */
+  readonly backupBucketName: string;
   /** `assume-role` stack: the role in account B that the Lambda assumes. */
   readonly targetRoleName: string;
   /** Key prefix the writer may use. */
@@ -96,6 +98,7 @@ const DEFAULT_ACCOUNTS: Record<AccountKey, string> = {
   development: "111111111111",
   production: "222222222222",
   reporting: "333333333333",
+  backup: "444444444444",
 };
 
 export const KNOWN_KEYS = [
@@ -108,6 +111,7 @@ export const KNOWN_KEYS = [
   "directBucketName",
   "productionBucketName",
   "reportingBucketName",
+  "backupBucketName",
   "targetRoleName",
   "prefix",
   "accessLevel",
@@ -127,7 +131,7 @@ export const KNOWN_KEYS = [
 ] as const;
 
 /** The demo app's stacks, in the order buildApp (app/index.ts) builds them: the default of `stacks`. */
-export type StackId = "assume-role" | "bucket-policy" | "three-account" | "access-points";
+export type StackId = "assume-role" | "bucket-policy" | "three-account" | "access-points" | "replication";
 export const STACK_IDS: readonly StackId[] = ["assume-role", "bucket-policy", "three-account"];
 /**
  * Stacks buildApp (app/index.ts) builds only when `stacks` lists them: `access-points` (the
@@ -135,7 +139,7 @@ export const STACK_IDS: readonly StackId[] = ["assume-role", "bucket-policy", "t
  * generated consumers, deployed by the e2e tier). Not in the default synth, so
  * the README's access matrices and the drift tests keep covering the three demo stacks.
  */
-export const OPT_IN_STACK_IDS: readonly StackId[] = ["access-points"];
+export const OPT_IN_STACK_IDS: readonly StackId[] = ["access-points", "replication"];
 /** Generated consumers of the opt-in `access-points` stack (a small share: one access point each, plus the writer's). */
 export const ACCESS_POINT_DEMO_CONSUMERS = 3;
 
@@ -151,12 +155,14 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_ACCOUNT_DEVELOPMENT: "accounts.development.id",
   XACCT_ACCOUNT_PRODUCTION: "accounts.production.id",
   XACCT_ACCOUNT_REPORTING: "accounts.reporting.id",
-  "XACCT_PROFILE_<A|B|DEVELOPMENT|PRODUCTION|REPORTING>": "accounts.<key>.profile",
-  "XACCT_ROLE_ARN_<A|B|DEVELOPMENT|PRODUCTION|REPORTING>": "accounts.<key>.roleArn",
+  XACCT_ACCOUNT_BACKUP: "accounts.backup.id",
+  "XACCT_PROFILE_<A|B|DEVELOPMENT|PRODUCTION|REPORTING|BACKUP>": "accounts.<key>.profile",
+  "XACCT_ROLE_ARN_<A|B|DEVELOPMENT|PRODUCTION|REPORTING|BACKUP>": "accounts.<key>.roleArn",
   XACCT_BUCKET_NAME: "bucketName",
   XACCT_DIRECT_BUCKET_NAME: "directBucketName",
   XACCT_PRODUCTION_BUCKET_NAME: "productionBucketName",
   XACCT_REPORTING_BUCKET_NAME: "reportingBucketName",
+  XACCT_BACKUP_BUCKET_NAME: "backupBucketName",
   XACCT_TARGET_ROLE_NAME: "targetRoleName",
   XACCT_PREFIX: "prefix",
   XACCT_ACCESS_LEVEL: "accessLevel (read | write | readwrite)",
@@ -178,7 +184,7 @@ export const ENV_VARS: Record<string, string> = {
   XACCT_STATE_PROFILE: "backend.profile (s3)",
   XACCT_STATE_ROLE_ARN: "backend.roleArn (s3)",
   XACCT_STATE_KMS_KEY_ID: "backend.kmsKeyId (s3)",
-  XACCT_STACKS: "stacks (comma-separated: assume-role, bucket-policy, three-account; opt-in: access-points)",
+  XACCT_STACKS: "stacks (comma-separated: assume-role, bucket-policy, three-account; opt-in: access-points, replication)",
 };
 
 /**
@@ -188,7 +194,7 @@ export const ENV_VARS: Record<string, string> = {
 export const TOOL_ENV_PREFIXES: readonly string[] = ["XACCT_E2E_", "XACCT_TF_", "XACCT_GO_"];
 export const TOOL_ENV_VARS: readonly string[] = ["XACCT_CACHE", "XACCT_BUNDLE_CACHE"];
 
-const ACCOUNT_ENV = /^XACCT_(PROFILE|ROLE_ARN)_(A|B|DEVELOPMENT|PRODUCTION|REPORTING)$/;
+const ACCOUNT_ENV = /^XACCT_(PROFILE|ROLE_ARN)_(A|B|DEVELOPMENT|PRODUCTION|REPORTING|BACKUP)$/;
 
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
@@ -315,6 +321,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Raw {
     directBucketName: e("XACCT_DIRECT_BUCKET_NAME"),
     productionBucketName: e("XACCT_PRODUCTION_BUCKET_NAME"),
     reportingBucketName: e("XACCT_REPORTING_BUCKET_NAME"),
+    backupBucketName: e("XACCT_BACKUP_BUCKET_NAME"),
     targetRoleName: e("XACCT_TARGET_ROLE_NAME"),
     prefix: e("XACCT_PREFIX"),
     accessLevel: e("XACCT_ACCESS_LEVEL"),
@@ -387,7 +394,7 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
   const usedAccounts = new Set(stacks.flatMap((id) => STACK_ACCOUNTS[id]));
 
   const rawAccounts = raw.accounts ?? {};
-  if (!isObject(rawAccounts)) throw new ConfigError("accounts", "must be an object keyed by a, b, development, production, reporting");
+  if (!isObject(rawAccounts)) throw new ConfigError("accounts", "must be an object keyed by a, b, development, production, reporting, backup");
   checkKeys("accounts", rawAccounts, ACCOUNT_KEYS);
   const account = (key: AccountKey): AccountConfig => {
     const a = rawAccounts[key] ?? {};
@@ -404,8 +411,14 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
     if (usedAccounts.has(key)) accounts[key] = account(key);
     else lazy(accounts, key, () => account(key));
   }
-  if (uses("assume-role", "bucket-policy", "access-points") && accounts.a.id === accounts.b.id) {
+  if (uses("assume-role", "bucket-policy", "access-points", "replication") && accounts.a.id === accounts.b.id) {
     throw new ConfigError("accounts.b.id", `must differ from accounts.a.id (both ${accounts.a.id}): these stacks are for access across two accounts`);
+  }
+  if (uses("replication") && (accounts.backup.id === accounts.b.id || accounts.backup.id === accounts.a.id)) {
+    throw new ConfigError(
+      "accounts.backup.id",
+      `must differ from accounts.a.id and accounts.b.id (got ${accounts.backup.id}): the replication stack copies B's bucket into a third account`,
+    );
   }
   if (uses("three-account")) {
     const trio = [accounts.development.id, accounts.production.id, accounts.reporting.id];
@@ -418,17 +431,30 @@ function validate(raw: Raw, cwd: string): ProjectConfig {
 
   const perStack = {} as Pick<
     ProjectConfig,
-    "bucketName" | "directBucketName" | "productionBucketName" | "reportingBucketName" | "targetRoleName" | "requireMfaForHumans" | "humans" | "processorQueue"
+    | "bucketName"
+    | "directBucketName"
+    | "productionBucketName"
+    | "reportingBucketName"
+    | "backupBucketName"
+    | "targetRoleName"
+    | "requireMfaForHumans"
+    | "humans"
+    | "processorQueue"
   >;
   const field = <K extends keyof typeof perStack>(key: K, stack: StackId, get: () => (typeof perStack)[K]): void => {
     if (uses(stack)) perStack[key] = get();
     else lazy(perStack, key, get);
   };
-  // access-points shares bucketName with assume-role (deploy one of them at a time per account pair).
-  field("bucketName", uses("access-points") ? "access-points" : "assume-role", () =>
+  // access-points and replication share bucketName with assume-role (deploy one of them at a time per account pair).
+  field("bucketName", uses("access-points") ? "access-points" : uses("replication") ? "replication" : "assume-role", () =>
     v.bucketName("bucketName", raw.bucketName ?? `${namePrefix}-shared-${accounts.b.id}-${region}`),
   );
-  field("targetRoleName", "assume-role", () => v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`));
+  field("backupBucketName", "replication", () =>
+    v.bucketName("backupBucketName", raw.backupBucketName ?? `${namePrefix}-backup-${accounts.backup.id}-${region}`),
+  );
+  field("targetRoleName", uses("replication") ? "replication" : "assume-role", () =>
+    v.iamName("targetRoleName", raw.targetRoleName ?? `${namePrefix}-writer-target`),
+  );
   field("directBucketName", "bucket-policy", () => v.bucketName("directBucketName", raw.directBucketName ?? `${namePrefix}-direct-${accounts.b.id}-${region}`));
   field("productionBucketName", "three-account", () =>
     v.bucketName("productionBucketName", raw.productionBucketName ?? `${namePrefix}-prod-data-${accounts.production.id}-${region}`),
@@ -523,6 +549,7 @@ const STACK_ACCOUNTS: Record<StackId, AccountKey[]> = {
   "bucket-policy": ["a", "b"],
   "three-account": ["development", "production", "reporting"],
   "access-points": ["a", "b"],
+  replication: ["a", "b", "backup"],
 };
 
 function stackList(value: unknown): StackId[] {

@@ -7,6 +7,7 @@ import { registerPolicyChecks } from "../lib/checks";
 import { AccessPointShareStack } from "./stacks/access-points";
 import { AssumeRoleStack } from "./stacks/assume-role";
 import { BucketPolicyStack } from "./stacks/bucket-policy";
+import { ReplicationStack } from "./stacks/replication";
 import { ThreeAccountStack } from "./stacks/three-account";
 
 /**
@@ -24,6 +25,7 @@ export function buildApp(app: App = new App()): App {
     "bucket-policy": (id, c) => new BucketPolicyStack(app, id, c),
     "three-account": (id, c) => new ThreeAccountStack(app, id, c),
     "access-points": (id, c) => new AccessPointShareStack(app, id, c, { consumers: ACCESS_POINT_DEMO_CONSUMERS }),
+    replication: (id, c) => new ReplicationStack(app, id, c),
   };
   for (const id of config.stacks) build[id](id, config);
   registerPolicyChecks(app);

@@ -1,6 +1,7 @@
 import { ProjectConfig } from "../config";
 import { Construct, TerraformOutput } from "../../lib/framework";
 import { AssumableRole } from "../../modules/assumable-role";
+import { BucketShare } from "../../modules/bucket-share";
 import { LambdaWriter } from "../../modules/lambda-writer";
 import { TwoAccountStack } from "./two-account";
 
@@ -10,9 +11,13 @@ import { TwoAccountStack } from "./two-account";
  * The bucket policy needs no cross-account statement: the role is B's own.
  */
 export class AssumeRoleStack extends TwoAccountStack {
+  /** Account B's shared bucket. */
+  public readonly share: BucketShare;
+
   constructor(scope: Construct, id: string, config: ProjectConfig) {
     super(scope, id, config);
     const share = this.shareBucket(config.bucketName);
+    this.share = share;
 
     const target = new AssumableRole(this, "target-role", {
       provider: this.accountB,

@@ -9,6 +9,7 @@ import { cdktf } from "../lib/cdktf";
 import { accessPlanCheck } from "./access";
 import { accessPointCheck } from "./access-points";
 import { processorCheck, queueCheck, queueSetup, writerCheck } from "./handlers";
+import { replicationCheck } from "./replication";
 
 /**
  * One stack on the emulator, local state:
@@ -125,6 +126,7 @@ const HANDLER_CHECKS: Record<StackName, HandlerCheck> = {
   "bucket-policy": writerCheck,
   "three-account": processorCheck,
   "access-points": accessPointCheck,
+  replication: replicationCheck,
 };
 
 const LATER = ["init", "plan", "apply", "replan", "replace-plan", "handler", "destroy", "empty"];

@@ -9,7 +9,7 @@ import type { Substitute } from "./substitutes";
 /** What every flow needs: where to write, which tools, the emulator. */
 
 export const REPO = path.resolve(__dirname, "..", "..");
-export const STACKS = ["assume-role", "bucket-policy", "three-account", "access-points"] as const;
+export const STACKS = ["assume-role", "bucket-policy", "three-account", "access-points", "replication"] as const;
 export type StackName = (typeof STACKS)[number];
 
 /**

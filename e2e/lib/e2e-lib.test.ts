@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { accessPointDataPlaneGap, canonicalPolicy, deployedAccessPoints, xmlText } from "../flows/access-points";
+import { appliedReplication, isMotoLoss, replicationMismatches } from "../flows/replication";
 import { readSkips } from "../flows/checkov";
 import { cdktfArgs } from "./cdktf";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
@@ -287,5 +288,128 @@ describe("cdktf deploy/destroy of an already synthesized stack", () => {
       path.join("/r", "synth", "emulator-bucket-policy"),
       "--auto-approve",
     ]);
+  });
+});
+
+describe("replication flow", () => {
+  const state = {
+    values: {
+      root_module: {
+        resources: [
+          {
+            address: "aws_s3_bucket_replication_configuration.r",
+            mode: "managed",
+            type: "aws_s3_bucket_replication_configuration",
+            name: "r",
+            values: {
+              bucket: "src",
+              role: "arn:aws:iam::222222222222:role/xacct-replication",
+              rule: [
+                {
+                  id: "writer-prefix",
+                  filter: [{ prefix: "incoming/" }],
+                  delete_marker_replication: [{ status: "Disabled" }],
+                  source_selection_criteria: [{ sse_kms_encrypted_objects: [{ status: "Enabled" }] }],
+                  destination: [
+                    {
+                      bucket: "arn:aws:s3:::backup",
+                      account: "444444444444",
+                      access_control_translation: [{ owner: "Destination" }],
+                      encryption_configuration: [{ replica_kms_key_id: "arn:aws:kms:us-east-1:444444444444:key/k" }],
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+  const answer = {
+    Role: "arn:aws:iam::222222222222:role/xacct-replication",
+    Rules: [
+      {
+        ID: "writer-prefix",
+        Status: "Enabled" as const,
+        Filter: { Prefix: "incoming/" },
+        DeleteMarkerReplication: { Status: "Disabled" as const },
+        SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: "Enabled" as const } },
+        Destination: {
+          Bucket: "arn:aws:s3:::backup",
+          Account: "444444444444",
+          AccessControlTranslation: { Owner: "Destination" as const },
+          EncryptionConfiguration: { ReplicaKmsKeyID: "arn:aws:kms:us-east-1:444444444444:key/k" },
+        },
+      },
+    ],
+  };
+
+  test("the applied configuration (state) agrees with GetBucketReplication's answer, and each difference is named", () => {
+    const applied = appliedReplication(state as never);
+    expect(applied.rules).toEqual([
+      {
+        id: "writer-prefix",
+        prefix: "incoming/",
+        destinationBucket: "arn:aws:s3:::backup",
+        account: "444444444444",
+        owner: "Destination",
+        replicaKey: "arn:aws:kms:us-east-1:444444444444:key/k",
+        sseKms: true,
+        deleteMarkers: "Disabled",
+      },
+    ]);
+    expect(replicationMismatches(applied, answer)).toEqual([]);
+    const noOverride = { ...answer, Rules: [{ ...answer.Rules[0], Destination: { ...answer.Rules[0].Destination, AccessControlTranslation: undefined } }] };
+    expect(replicationMismatches(applied, noOverride)).toEqual(["rule writer-prefix Destination.AccessControlTranslation.Owner: undefined != Destination"]);
+    expect(replicationMismatches(applied, { Role: "x", Rules: [] })).toEqual([
+      `Role x != arn:aws:iam::222222222222:role/xacct-replication`,
+      "0 rule(s), applied 1",
+      "rule writer-prefix missing",
+    ]);
+  });
+
+  test("what moto 5.2.5 never returns (Filter.Prefix, SSE-KMS selection) is a recorded loss; any other difference fails", () => {
+    const applied = appliedReplication(state as never);
+    const moto = { ...answer, Rules: [{ ...answer.Rules[0], Filter: { Prefix: "" }, SourceSelectionCriteria: undefined }] };
+    const m = replicationMismatches(applied, moto);
+    expect(m).toHaveLength(2);
+    expect(m.every(isMotoLoss)).toBe(true);
+    const wrongPrefix = { ...answer, Rules: [{ ...answer.Rules[0], Filter: { Prefix: "other/" } }] };
+    expect(replicationMismatches(applied, wrongPrefix).filter((x) => !isMotoLoss(x))).toEqual(["rule writer-prefix Filter.Prefix: other/ != incoming/"]);
+  });
+
+  test("the re-plan drift of moto's replication read-back is a known gap only in its exact shape", () => {
+    const configured = [
+      {
+        id: "writer-prefix",
+        priority: 1,
+        status: "Enabled",
+        filter: [{ prefix: "incoming/", tag: [], and: [] }],
+        delete_marker_replication: [{ status: "Disabled" }],
+        source_selection_criteria: [{ sse_kms_encrypted_objects: [{ status: "Enabled" }], replica_modifications: [] }],
+        destination: [{ bucket: "arn:aws:s3:::backup", account: "444444444444", access_control_translation: [{ owner: "Destination" }] }],
+      },
+    ];
+    const readBack = [{ ...configured[0], filter: [{ prefix: "", tag: [], and: [] }], source_selection_criteria: [] }];
+    const plan = (before: unknown, after: unknown): PlanJson => ({
+      resource_changes: [
+        {
+          address: "aws_s3_bucket_replication_configuration.r",
+          type: "aws_s3_bucket_replication_configuration",
+          change: { actions: ["update"], before: { rule: before }, after: { rule: after } },
+        },
+      ],
+    });
+    expect(classifyDrifts(drifts(plan(readBack, configured)))).toEqual({
+      unexplained: [],
+      known: ["moto-replication-rule-readback (aws_s3_bucket_replication_configuration.rule)"],
+    });
+    const otherDestination = [{ ...readBack[0], destination: [{ ...readBack[0].destination[0], account: "555555555555" }] }];
+    expect(classifyDrifts(drifts(plan(otherDestination, configured))).unexplained).toHaveLength(1);
+  });
+
+  test("replication is an opt-in stack: named in XACCT_STACKS for its synth", () => {
+    expect(stackSettings("replication")).toEqual({ XACCT_STACKS: "replication" });
   });
 });

@@ -246,7 +246,37 @@ export const KNOWN_EMULATOR_GAPS: readonly KnownGap[] = [
     applies: (before, after) => typeof before === "string" && typeof after === "string" && before !== after && sameJson(before, after),
     why: "moto 5.2.5 returns the queue's RedrivePolicy attribute re-serialized with spaces; the substitute AWS provider compares the string and plans a whitespace-only update (terraform shows `jsonencode( # whitespace changes`)",
   },
+  {
+    id: "moto-replication-rule-readback",
+    type: "aws_s3_bucket_replication_configuration",
+    attribute: "rule",
+    // Only what moto drops: every rule read back with filter prefix "", delete markers Disabled and no
+    // source_selection_criteria; the rest of each rule (id, priority, status, destination) must be equal.
+    applies: (before, after) => {
+      if (!Array.isArray(before) || !Array.isArray(after) || before.length !== after.length || before.length === 0) return false;
+      return before.every((b, i) => JSON.stringify(withoutMotoReplicationLosses(b)) === JSON.stringify(withoutMotoReplicationLosses(after[i])));
+    },
+    why: 'moto 5.2.5\'s GetBucketReplication (moto/s3/responses.py get_bucket_replication) answers every rule with Filter.Prefix "" and DeleteMarkerReplication Disabled and without SourceSelectionCriteria, whatever was put; the rest of the rule (ID, Priority, Status, Destination) is returned as stored',
+  },
 ];
+
+/** A replication rule (plan values) without the parts moto 5.2.5 does not return, empty values dropped, keys sorted. */
+export function withoutMotoReplicationLosses(rule: unknown): unknown {
+  const LOST = new Set(["filter", "prefix", "delete_marker_replication", "source_selection_criteria"]);
+  const clean = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(clean).filter((x) => !isEmpty(x) && x !== "");
+    if (v !== null && typeof v === "object")
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k): [string, unknown] => [k, clean((v as Record<string, unknown>)[k])])
+          .filter(([, x]) => !isEmpty(x) && x !== ""),
+      );
+    return v;
+  };
+  if (rule === null || typeof rule !== "object") return rule;
+  return clean(Object.fromEntries(Object.entries(rule).filter(([k]) => !LOST.has(k))));
+}
 
 function sameJson(a: string, b: string): boolean {
   try {

@@ -29,3 +29,4 @@ export { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
 export { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 export { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 export { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+export { S3BucketReplicationConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-replication-configuration";

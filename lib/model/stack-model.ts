@@ -43,6 +43,22 @@ export interface ExistingBucketMarker {
   readonly emitted_key_policy: string;
 }
 
+/** Marker kind of a `locals` entry written by `Replication` (what the model cannot read from the resources). */
+export const REPLICATION_MARKER = "replication";
+
+/** A `locals` entry of a replication (`Replication`): buckets whose versioning the author confirmed (existing buckets). */
+export interface ReplicationMarker {
+  readonly xacct_resource: "replication";
+  readonly source_bucket: string;
+  readonly destination_bucket_arn: string;
+  /** Comma-separated bucket names whose versioning was confirmed Enabled (`versioningConfirmed`). */
+  readonly versioning_confirmed: string;
+  /** Key of an existing destination ("" for a share of the stack or an SSE-S3 destination). */
+  readonly destination_kms_key_arn: string;
+  /** Policy JSON of the key-policy statements emitted for that key's owners ("" without). */
+  readonly emitted_destination_key_policy: string;
+}
+
 /** A `locals` entry describing an existing role of the consuming account (`ConsumerAccess`). */
 export interface ExistingRoleMarker {
   readonly xacct_resource: "existing-role";
@@ -138,6 +154,38 @@ export interface BucketModel {
   policy?: ModelPolicy;
   kmsKeyArn?: string;
   objectOwnership?: string;
+  /** Versioning Enabled (an `aws_s3_bucket_versioning` of the stack, or confirmed for an existing bucket by a replication). */
+  versioned?: boolean;
+}
+
+/** One rule of an `aws_s3_bucket_replication_configuration`. */
+export interface ReplicationRuleModel {
+  readonly id: string;
+  readonly enabled: boolean;
+  /** `""` for the whole bucket (a tag-only filter included). */
+  readonly prefix: string;
+  readonly tags: Record<string, string>;
+  readonly destinationBucketArn: string;
+  /** The destination account the rule names (`destination.account`). @default none */
+  readonly destinationAccount?: string;
+  /** `access_control_translation.owner = "Destination"`. */
+  readonly ownerOverride: boolean;
+  /** `encryption_configuration.replica_kms_key_id`. @default none */
+  readonly replicaKmsKeyId?: string;
+  /** `source_selection_criteria.sse_kms_encrypted_objects` Enabled. */
+  readonly sseKmsEncryptedObjects: boolean;
+  readonly deleteMarkers: boolean;
+}
+
+/** A replication configuration on a source bucket. */
+export interface ReplicationModel {
+  readonly address: string;
+  /** Name of the source bucket. */
+  readonly sourceBucket: string;
+  /** The source account (the configuration's provider). */
+  readonly account: string;
+  readonly roleArn: string;
+  readonly rules: ReplicationRuleModel[];
 }
 
 export interface KeyModel {
@@ -191,6 +239,8 @@ export interface StackModel {
   readonly functions: FunctionModel[];
   /** Principals given by pattern whose identity side the stack emits (PermissionSetPolicy). @default [] */
   readonly patternPrincipals?: PatternPrincipalModel[];
+  /** Replication configurations (source bucket → destination buckets). */
+  readonly replications: ReplicationModel[];
   /** Every policy of the stack, in one list. */
   readonly policies: ModelPolicy[];
   /** Attached managed policies whose document is not in the stack (AWS managed, or created elsewhere): not evaluated. */
@@ -503,6 +553,21 @@ export function buildStackModel(tf: TfJson): StackModel {
       existing: true,
     });
   }
+  // The key of an existing replication destination: only the statements emitted for its owners are known.
+  for (const [name, m] of markersOf<ReplicationMarker>(REPLICATION_MARKER)) {
+    if (!m.destination_kms_key_arn || keys.some((k) => k.arn === m.destination_kms_key_arn)) continue;
+    const account = accountOfArn(m.destination_kms_key_arn) ?? "000000000000";
+    keys.push({
+      address: `local.${name}`,
+      arn: m.destination_kms_key_arn,
+      account,
+      policy: m.emitted_destination_key_policy
+        ? policy(`local.${name}`, "key", m.destination_kms_key_arn, account, m.emitted_destination_key_policy)
+        : undefined,
+      grants: [],
+      existing: true,
+    });
+  }
   for (const [name, a] of each("aws_kms_grant")) {
     const keyArn = resolve(str(a.key_id));
     let key = keyById(a.key_id);
@@ -553,6 +618,46 @@ export function buildStackModel(tf: TfJson): StackModel {
     arnLike: m.arn_like,
     inline: [policy(`local.${name}`, "role-inline", m.arn_like, m.account, m.policy)],
   }));
+
+  // ---- versioning and replication
+  for (const [, a] of each("aws_s3_bucket_versioning")) {
+    const b = bucketByName(a.bucket);
+    if (b && str(block(a.versioning_configuration)?.status) === "Enabled") b.versioned = true;
+  }
+  for (const [, m] of markersOf<ReplicationMarker>(REPLICATION_MARKER)) {
+    for (const name of m.versioning_confirmed.split(",").filter(Boolean)) {
+      const b = buckets.find((x) => x.name === name);
+      if (b) b.versioned = true;
+    }
+  }
+  const replications: ReplicationModel[] = each("aws_s3_bucket_replication_configuration").map(([name, a]) => ({
+    address: `aws_s3_bucket_replication_configuration.${name}`,
+    sourceBucket: resolve(str(a.bucket)),
+    account: accountOf(a),
+    roleArn: resolve(str(a.role)),
+    rules: blocks(a.rule).map((r, i): ReplicationRuleModel => {
+      const filter = block(r.filter);
+      const and = block(filter?.and);
+      const tag = block(filter?.tag);
+      const d = block(r.destination) ?? {};
+      const tags: Record<string, string> = { ...((and?.tags ?? {}) as Record<string, string>), ...(tag ? { [str(tag.key)]: str(tag.value) } : {}) };
+      return {
+        id: str(r.id) || `rule[${i}]`,
+        enabled: str(r.status) === "Enabled",
+        prefix: str(and?.prefix ?? filter?.prefix ?? r.prefix),
+        tags,
+        destinationBucketArn: resolve(str(d.bucket)),
+        ...(str(d.account) ? { destinationAccount: resolve(str(d.account)) } : {}),
+        ownerOverride: str(block(d.access_control_translation)?.owner) === "Destination",
+        ...(block(d.encryption_configuration)?.replica_kms_key_id
+          ? { replicaKmsKeyId: resolve(str(block(d.encryption_configuration)?.replica_kms_key_id)) }
+          : {}),
+        sseKmsEncryptedObjects: str(block(block(r.source_selection_criteria)?.sse_kms_encrypted_objects)?.status) === "Enabled",
+        deleteMarkers: str(block(r.delete_marker_replication)?.status) === "Enabled",
+      };
+    }),
+  }));
+
   return {
     accounts,
     region: defaultRegion,
@@ -564,6 +669,7 @@ export function buildStackModel(tf: TfJson): StackModel {
     accessPoints,
     functions,
     patternPrincipals,
+    replications,
     policies,
     unreadAttachments,
     resolve,

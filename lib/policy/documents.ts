@@ -788,3 +788,264 @@ export function perimeterRcp(p: PerimeterInput): PolicyDocument {
     },
   ]);
 }
+// ---------------------------------------------------------------- cross-account replication
+
+/**
+ * What the replication role needs, per "Setting up permissions for live
+ * replication" (S3 User Guide, "Creating an IAM role": the minimum permissions
+ * policy; https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html):
+ * on the source bucket s3:GetReplicationConfiguration and s3:ListBucket, on its
+ * objects s3:GetObjectVersionForReplication, s3:GetObjectVersionAcl and
+ * s3:GetObjectVersionTagging; on the destination's objects s3:ReplicateObject,
+ * s3:ReplicateDelete and s3:ReplicateTags.
+ */
+export const REPLICATION_SOURCE_BUCKET_ACTIONS: readonly string[] = ["s3:GetReplicationConfiguration", "s3:ListBucket"];
+export const REPLICATION_SOURCE_OBJECT_ACTIONS: readonly string[] = [
+  "s3:GetObjectVersionForReplication",
+  "s3:GetObjectVersionAcl",
+  "s3:GetObjectVersionTagging",
+];
+export const REPLICATION_DESTINATION_OBJECT_ACTIONS: readonly string[] = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"];
+/**
+ * The owner override (`AccessControlTranslation` Owner=Destination) needs this
+ * action in the role's policy AND in the destination bucket policy ("Changing
+ * the replica owner": https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-change-owner.html).
+ */
+export const OWNER_OVERRIDE_ACTION = "s3:ObjectOwnerOverrideToBucketOwner";
+/**
+ * Read-only check of the destination's versioning (the destination bucket
+ * policy of the cross-account step of the permissions page grants it with
+ * s3:PutBucketVersioning and s3:List*; those two are left out here: a source
+ * account that may suspend the versioning of its backup defeats the backup).
+ */
+export const REPLICATION_DESTINATION_BUCKET_ACTIONS: readonly string[] = ["s3:GetBucketVersioning"];
+/** The service principal that assumes the replication role. */
+export const S3_SERVICE_PRINCIPAL = "s3.amazonaws.com";
+
+/** A bucket's SSE-KMS key as replication uses it. */
+export interface ReplicationKey {
+  readonly keyArn: string;
+  /** Region of the key and its bucket (kms:ViaService = s3.<region>.amazonaws.com). */
+  readonly region: string;
+  /** The bucket uses an S3 Bucket Key (encryption context = bucket ARN). @default unknown (both forms) */
+  readonly bucketKey?: boolean;
+}
+
+export interface ReplicationPolicyInput {
+  readonly sourceBucketArn: string;
+  readonly sourceAccountId: string;
+  readonly destinationBucketArn: string;
+  /** Key prefixes the rules replicate (`""` = the whole bucket; a tag-only filter is the whole bucket here). */
+  readonly prefixes: readonly string[];
+  /** Owner override to the destination account. */
+  readonly ownerOverride: boolean;
+  /** The source bucket's key: the role decrypts source objects with it. @default none (SSE-S3 source) */
+  readonly sourceKey?: ReplicationKey;
+  /** The destination's key: S3 encrypts replicas with it (replica_kms_key_id). @default none (SSE-S3 destination) */
+  readonly destinationKey?: ReplicationKey;
+}
+
+const prefixArns = (bucketArn: string, prefixes: readonly string[]): string | string[] =>
+  one(uniqueSorted((prefixes.length ? prefixes : [""]).includes("") ? [objectArn(bucketArn, "")] : prefixes.map((p) => objectArn(bucketArn, p))));
+
+/**
+ * Trust of the replication role: only S3 may assume it, and only for the
+ * source bucket of the source account (`aws:SourceAccount` + `aws:SourceArn`,
+ * the confused-deputy guard of service roles:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html;
+ * the replication permissions page shows the same conditions on its trust policy).
+ */
+export function replicationTrustPolicy(sourceAccountId: string, sourceBucketArn: string): PolicyDocument {
+  return doc([
+    {
+      Sid: "S3ReplicationAssume",
+      Effect: "Allow",
+      Principal: { Service: S3_SERVICE_PRINCIPAL },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": sourceAccountId }, ArnLike: { "aws:SourceArn": sourceBucketArn } },
+    },
+  ]);
+}
+
+/**
+ * The KMS condition of one side: via S3 in the key's region, for that bucket
+ * only (`kms:EncryptionContext:aws:s3:arn`). "Replicating encrypted objects"
+ * scopes the source Decrypt and the destination Encrypt exactly so
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html,
+ * "Granting additional permissions for the IAM role"); with S3 Bucket Keys the
+ * context is the bucket ARN, not the object ARN (same page, and bucket-key.html).
+ */
+const replicationKeyCondition = (bucketArn: string, key: ReplicationKey): Condition =>
+  mergeConditions(viaS3Condition(key.region), s3ArnContextCondition(bucketArn, key.bucketKey));
+
+/** KMS actions of each side: the source key decrypts; the destination key encrypts replicas (the one S3 path that calls kms:Encrypt). */
+export const REPLICATION_SOURCE_KMS_ACTIONS: readonly string[] = ["kms:Decrypt"];
+export const REPLICATION_DESTINATION_KMS_ACTIONS: readonly string[] = ["kms:Encrypt", "kms:GenerateDataKey"];
+
+/** Identity policy of the replication role: exactly the documented actions, on the rules' prefixes, KMS via S3 on both sides. */
+export function replicationRolePolicy(input: ReplicationPolicyInput): PolicyDocument {
+  const statements: Statement[] = [
+    { Sid: "ReadSourceReplicationConfiguration", Effect: "Allow", Action: [...REPLICATION_SOURCE_BUCKET_ACTIONS], Resource: input.sourceBucketArn },
+    {
+      Sid: "ReadSourceObjectVersions",
+      Effect: "Allow",
+      Action: [...REPLICATION_SOURCE_OBJECT_ACTIONS],
+      Resource: prefixArns(input.sourceBucketArn, input.prefixes),
+    },
+    {
+      Sid: "ReplicateToDestination",
+      Effect: "Allow",
+      Action: [...REPLICATION_DESTINATION_OBJECT_ACTIONS, ...(input.ownerOverride ? [OWNER_OVERRIDE_ACTION] : [])],
+      Resource: prefixArns(input.destinationBucketArn, input.prefixes),
+    },
+    { Sid: "ReadDestinationVersioning", Effect: "Allow", Action: one([...REPLICATION_DESTINATION_BUCKET_ACTIONS]), Resource: input.destinationBucketArn },
+  ];
+  if (input.sourceKey) {
+    statements.push({
+      Sid: "DecryptSourceViaS3",
+      Effect: "Allow",
+      Action: one([...REPLICATION_SOURCE_KMS_ACTIONS]),
+      Resource: input.sourceKey.keyArn,
+      Condition: replicationKeyCondition(input.sourceBucketArn, input.sourceKey),
+    });
+  }
+  if (input.destinationKey) {
+    statements.push({
+      Sid: "EncryptReplicasViaS3",
+      Effect: "Allow",
+      Action: [...REPLICATION_DESTINATION_KMS_ACTIONS],
+      Resource: input.destinationKey.keyArn,
+      Condition: replicationKeyCondition(input.destinationBucketArn, input.destinationKey),
+    });
+  }
+  return doc(statements);
+}
+
+/** Sid prefix of the destination bucket-policy statements of a replication (`<prefix><n>...`). */
+export const REPLICATION_SID_PREFIX = "ReplicationFrom";
+
+/**
+ * The destination bucket-policy statements for the replication role of
+ * another account: replicate (and, with the owner override, take ownership
+ * of) objects under the rules' prefixes, and read the bucket's versioning.
+ * "(Optional) Step 3: Granting permissions when the source and destination
+ * buckets are owned by different AWS accounts" of
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html.
+ * `sid` distinguishes several replications into one bucket.
+ */
+export function replicationDestinationStatements(roleArn: string, input: ReplicationPolicyInput, sid = REPLICATION_SID_PREFIX): Statement[] {
+  return [
+    {
+      Sid: `${sid}Objects`,
+      Effect: "Allow",
+      Principal: { AWS: roleArn },
+      Action: [...REPLICATION_DESTINATION_OBJECT_ACTIONS, ...(input.ownerOverride ? [OWNER_OVERRIDE_ACTION] : [])],
+      Resource: prefixArns(input.destinationBucketArn, input.prefixes),
+    },
+    {
+      Sid: `${sid}Versioning`,
+      Effect: "Allow",
+      Principal: { AWS: roleArn },
+      Action: one([...REPLICATION_DESTINATION_BUCKET_ACTIONS]),
+      Resource: input.destinationBucketArn,
+    },
+  ];
+}
+
+/** Key-policy statement of the destination key: the replication role encrypts replicas with it, via S3, for the destination bucket only. */
+export function replicationDestinationKeyStatement(
+  roleArn: string,
+  destinationBucketArn: string,
+  key: ReplicationKey,
+  sid = `${REPLICATION_SID_PREFIX}Encrypt`,
+): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: roleArn },
+    Action: [...REPLICATION_DESTINATION_KMS_ACTIONS],
+    Resource: "*",
+    Condition: replicationKeyCondition(destinationBucketArn, key),
+  };
+}
+
+/** Key-policy statement of the source key: the replication role decrypts source objects, via S3, for the source bucket only. */
+export function replicationSourceKeyStatement(
+  roleArn: string,
+  sourceBucketArn: string,
+  key: ReplicationKey,
+  sid = `${REPLICATION_SID_PREFIX}Decrypt`,
+): Statement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: roleArn },
+    Action: one([...REPLICATION_SOURCE_KMS_ACTIONS]),
+    Resource: "*",
+    Condition: replicationKeyCondition(sourceBucketArn, key),
+  };
+}
+
+/** Where a Batch Replication job writes its completion report. */
+export interface BatchReplicationInput {
+  readonly sourceBucketArn: string;
+  readonly reportBucketArn: string;
+  /** "" or ending in "/". */
+  readonly reportPrefix: string;
+  /** Key of an SSE-KMS report bucket: writing the manifest and report needs kms:GenerateDataKey via S3. @default none */
+  readonly reportKey?: ReplicationKey;
+}
+
+/**
+ * Trust of the Batch Replication job role: S3 Batch Operations only, for jobs
+ * of the source account (aws:SourceAccount, the confused-deputy guard:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+ */
+export function batchReplicationTrustPolicy(sourceAccountId: string): PolicyDocument {
+  return doc([
+    {
+      Sid: "BatchOperationsAssume",
+      Effect: "Allow",
+      Principal: { Service: BATCH_REPLICATION_SERVICE },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": sourceAccountId } },
+    },
+  ]);
+}
+
+/** The service principals of a Batch Replication job role (S3 Batch Operations). */
+export const BATCH_REPLICATION_SERVICE = "batchoperations.s3.amazonaws.com";
+
+/**
+ * Identity policy of the S3 Batch Operations role of a Batch Replication job
+ * with an S3-generated manifest, which replicates EXISTING objects (live
+ * replication only copies objects written after the rule exists):
+ * s3:InitiateReplication on the source objects, s3:GetReplicationConfiguration
+ * and s3:PutInventoryConfiguration on the source bucket, s3:PutObject for the
+ * completion report (and the generated manifest, written under the same prefix).
+ * "Configuring IAM policies for Batch Replication":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-policies.html
+ */
+export function batchReplicationPolicy(input: BatchReplicationInput): PolicyDocument {
+  return doc([
+    { Sid: "InitiateReplication", Effect: "Allow", Action: "s3:InitiateReplication", Resource: objectArn(input.sourceBucketArn, "") },
+    {
+      Sid: "ReadReplicationConfiguration",
+      Effect: "Allow",
+      Action: ["s3:GetReplicationConfiguration", "s3:PutInventoryConfiguration"],
+      Resource: input.sourceBucketArn,
+    },
+    { Sid: "WriteManifestAndReport", Effect: "Allow", Action: "s3:PutObject", Resource: objectArn(input.reportBucketArn, input.reportPrefix) },
+    ...(input.reportKey
+      ? [
+          {
+            Sid: "ReportKeyViaS3",
+            Effect: "Allow" as const,
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: input.reportKey.keyArn,
+            Condition: replicationKeyCondition(input.reportBucketArn, input.reportKey),
+          },
+        ]
+      : []),
+  ]);
+}

@@ -29,6 +29,7 @@ import {
   grantOnShare,
   duplicateSids,
   IBucketShare,
+  keyStatement,
   OBJECT_OWNERSHIPS,
   ObjectOwnership,
   ParsedGrant,
@@ -216,6 +217,8 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
   private readonly grantAccounts: string[] = [];
   /** Every grant recorded (`grants`, `addGrant()`, `grant()`): what `publishContract()` publishes. */
   private readonly shareGrants: ShareGrant[] = [];
+  /** Statements of `addToKeyPolicy()`: always emitted for the key's owners (this stack does not own the key policy). */
+  private readonly extraKeyStatements: Statement[] = [];
 
   constructor(scope: Construct, id: string, props: ExistingBucketShareProps) {
     super(scope, id);
@@ -393,6 +396,18 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
     this.extraStatements.push(resourceStatement(`${this.label}.addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn));
   }
 
+  /**
+   * Add a statement the modules do not make to the existing key's policy: it
+   * is emitted with the key-policy statements (output and
+   * `xacct/<id>.key-policy.json`) for the key's owners, whatever `keyAccess`
+   * says (a KMS grant cannot carry the statement's conditions).
+   */
+  public addToKeyPolicy(statement: Statement): void {
+    const field = `${this.label}.addToKeyPolicy(statement ${this.extraKeyStatements.length + 1})`;
+    if (this.kmsKeyArn === undefined) throw new ConfigError(field, "needs kmsKeyArn (the bucket's customer managed key): without it there is no key policy");
+    this.extraKeyStatements.push(keyStatement(field, statement));
+  }
+
   /** Record the resource side of one grant (bucket-policy statements, KMS grant, mode resources). */
   private record(grant: BucketShareGrant, field: string): ParsedGrant {
     const g = parseGrant(this.label, field, grant, this.accountId);
@@ -455,15 +470,18 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
       Version: "2012-10-17",
       // The key's own region: grants hold only for requests S3 makes there (kms:ViaService).
       // ... and for this bucket only (kms:EncryptionContext:aws:s3:arn: the bucket ARN with a Bucket Key, else bucket or object ARN).
-      Statement: keyUseStatements({
-        partition: this.partition,
-        region: this.region ?? "",
-        grants,
-        organizationGrants: this.orgGrants,
-        perimeter: this.perimeter,
-        bucketArn: this.bucketArn,
-        ...(this.bucketKeyEnabled !== undefined ? { bucketKey: this.bucketKeyEnabled } : {}),
-      }),
+      Statement: [
+        ...keyUseStatements({
+          partition: this.partition,
+          region: this.region ?? "",
+          grants,
+          organizationGrants: this.orgGrants,
+          perimeter: this.perimeter,
+          bucketArn: this.bucketArn,
+          ...(this.bucketKeyEnabled !== undefined ? { bucketKey: this.bucketKeyEnabled } : {}),
+        }),
+        ...this.extraKeyStatements,
+      ],
     };
   }
 

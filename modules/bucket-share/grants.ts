@@ -93,6 +93,12 @@ export interface IBucketShare {
    * they build their identity side from it with `GrantContract.fromFile`.
    */
   publishContract(options?: PublishContractOptions): PublishedContract;
+  /**
+   * Add a statement the modules do not make to the bucket key's policy (a new
+   * bucket's key policy; for an existing key, the emitted key-policy
+   * statements for its owners). Refused without a customer managed key.
+   */
+  addToKeyPolicy(statement: Statement): void;
 }
 
 /** A validated grant: an Organization grant, a cross-account principal group, or nothing (a principal of the owning account). */
@@ -284,6 +290,16 @@ export function resourceStatement(field: string, statement: Statement, bucketArn
       `must name this bucket only (${bucketArn} or ${bucketArn}/<key pattern>)${foreign.length ? `; got ${foreign.join(", ")}` : ""}: S3 rejects a bucket policy naming other resources`,
     );
   }
+  return { ...statement };
+}
+
+/** Validate a statement for {@link IBucketShare.addToKeyPolicy}: a key policy statement names a Principal and `Resource: "*"`. */
+export function keyStatement(field: string, statement: Statement): Statement {
+  if (typeof statement !== "object" || statement === null || (statement.Effect !== "Allow" && statement.Effect !== "Deny") || statement.Action === undefined) {
+    throw new ConfigError(field, 'is not a policy statement: give Effect ("Allow" | "Deny"), Principal, Action and Resource "*"');
+  }
+  if (statement.Principal === undefined) throw new ConfigError(`${field}.Principal`, "is required in a key policy statement");
+  if (statement.Resource !== "*") throw new ConfigError(`${field}.Resource`, 'must be "*" in a key policy (the key itself)');
   return { ...statement };
 }
 

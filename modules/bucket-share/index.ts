@@ -36,6 +36,7 @@ import {
   grantOnShare,
   duplicateSids,
   IBucketShare,
+  keyStatement,
   OBJECT_OWNERSHIPS,
   ObjectOwnership,
   ParsedGrant,
@@ -223,6 +224,10 @@ export class BucketShare extends Construct implements IBucketShare {
   private readonly extraStatements: Statement[] = [];
   /** Every grant recorded (`grants`, `addGrant()`, `grant()`): what `publishContract()` publishes. */
   private readonly shareGrants: ShareGrant[] = [];
+  /** Statements of `addToKeyPolicy()`. */
+  private readonly extraKeyStatements: Statement[] = [];
+  /** The bucket's versioning (absent with `versioning: false`): what replication needs on both sides. */
+  public readonly versioning?: S3BucketVersioningA;
   /** Region of the bucket and key. */
   public readonly region: string;
   /** SSE-KMS with an S3 Bucket Key (KMS encryption context = the bucket ARN); false for SSE-S3. */
@@ -310,7 +315,7 @@ export class BucketShare extends Construct implements IBucketShare {
 
     const versioned = props.versioning ?? true;
     if (versioned) {
-      new S3BucketVersioningA(this, "versioning", {
+      this.versioning = new S3BucketVersioningA(this, "versioning", {
         provider,
         bucket: this.bucket.id,
         versioningConfiguration: { status: "Enabled" },
@@ -346,18 +351,20 @@ export class BucketShare extends Construct implements IBucketShare {
         policy: Lazy.stringValue({
           produce: () =>
             renderPolicy(
-              this.mode.keyPolicy({
-                partition,
-                region: this.region,
-                ownerAccountId: this.accountId,
-                // The key encrypts this bucket only, with an S3 Bucket Key: context = the bucket ARN.
-                bucketArn: this.bucketArn,
-                bucketKey: true,
-                grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
-                organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
-                id: principalsPolicyId(this.grantees),
-                perimeter: this.perimeter,
-              }),
+              this.withKeyStatements(
+                this.mode.keyPolicy({
+                  partition,
+                  region: this.region,
+                  ownerAccountId: this.accountId,
+                  // The key encrypts this bucket only, with an S3 Bucket Key: context = the bucket ARN.
+                  bucketArn: this.bucketArn,
+                  bucketKey: true,
+                  grants: this.principalGroups.map((g) => ({ principals: g.principals, level: g.level })),
+                  organizationGrants: this.orgGrants.map((o) => ({ organizationId: o.organizationId, level: o.level })),
+                  id: principalsPolicyId(this.grantees),
+                  perimeter: this.perimeter,
+                }),
+              ),
             ),
         }),
         tags,
@@ -544,6 +551,31 @@ export class BucketShare extends Construct implements IBucketShare {
     this.extraStatements.push(
       resourceStatement(`BucketShare(${this.node.id}).addToResourcePolicy(statement ${this.extraStatements.length + 1})`, statement, this.bucketArn),
     );
+  }
+
+  /**
+   * Add a statement the modules do not make to the key policy (e.g. the
+   * replication role of another account encrypting replicas): appended to
+   * the key policy built for the grants, counted by the `policy-size` check.
+   * Only for a bucket with its own key (`encryption: "kms"`).
+   */
+  public addToKeyPolicy(statement: Statement): void {
+    const field = `BucketShare(${this.node.id}).addToKeyPolicy(statement ${this.extraKeyStatements.length + 1})`;
+    if (this.kmsKeyArn === undefined) throw new ConfigError(field, 'needs a bucket with its own key (encryption "kms"): an SSE-S3 bucket has no key policy');
+    this.extraKeyStatements.push(keyStatement(field, statement));
+  }
+
+  private withKeyStatements(d: PolicyDocument): PolicyDocument {
+    if (this.extraKeyStatements.length === 0) return d;
+    const merged = { ...d, Statement: [...d.Statement, ...this.extraKeyStatements] };
+    const dup = duplicateSids(merged);
+    if (dup.length) {
+      throw new ConfigError(
+        `BucketShare(${this.node.id}).addToKeyPolicy`,
+        `Sid(s) ${dup.map((x) => `"${x}"`).join(", ")} used twice in the key policy: rename the added statement`,
+      );
+    }
+    return merged;
   }
 
   /** Record the resource side of one grant (bucket, key and mode resources). */

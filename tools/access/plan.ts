@@ -63,6 +63,8 @@ export const POLICY_RESOURCE_TYPES = [
   "aws_s3_bucket_public_access_block",
   "aws_s3_bucket_ownership_controls",
   "aws_s3_bucket_server_side_encryption_configuration",
+  "aws_s3_bucket_versioning",
+  "aws_s3_bucket_replication_configuration",
   "aws_s3_access_point",
   "aws_s3control_access_point_policy",
   "aws_iam_role",

@@ -146,10 +146,52 @@ const withoutTls = (p: ProbeDraft): ProbeDraft => ({
   labels: [...p.labels, NO_TLS.label],
 });
 
+/**
+ * A bucket on either side of a replication: the requests the replication role
+ * makes (S3 User Guide, "Setting up permissions for live replication":
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html),
+ * under each rule's prefix and a wrong one. As a source: the configuration and
+ * the object versions to replicate; as a destination: writing replicas (with
+ * the owner override) and reading its versioning. Only buckets of a
+ * replication are asked (the other stacks' matrices are unchanged).
+ */
+export const REPLICATION_SOURCE_PROBE_ACTIONS = ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"];
+export const REPLICATION_DESTINATION_PROBE_ACTIONS = ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"];
+
+function replicationProbes(model: StackModel, bucket: BucketModel): S3Request[] {
+  const asSource = model.replications.filter((r) => r.sourceBucket === bucket.name);
+  const asDestination = model.replications.flatMap((r) => r.rules).filter((r) => r.destinationBucketArn === bucket.arn);
+  if (asSource.length === 0 && asDestination.length === 0) return [];
+  const obj = (action: string, prefix: string): S3Request => ({
+    action,
+    resource: `${bucket.arn}/${prefix}${OBJECT_NAME}`,
+    resourceLabel: `${bucket.name}/${prefix}${OBJECT_NAME}`,
+    context: {},
+    labels: [],
+  });
+  const onBucket = (action: string): S3Request => ({ action, resource: bucket.arn, resourceLabel: bucket.name, context: {}, labels: [] });
+  const prefixesOf = (ps: string[]): string[] => [...new Set([...ps.map((p) => (p === "" ? WHOLE_BUCKET_SAMPLE_PREFIX : p)), WRONG_PREFIX])].sort();
+  const sourcePrefixes = prefixesOf(asSource.flatMap((r) => r.rules.map((x) => x.prefix)));
+  const destPrefixes = prefixesOf(asDestination.map((x) => x.prefix));
+  return [
+    ...(asSource.length
+      ? [onBucket("s3:GetReplicationConfiguration"), ...REPLICATION_SOURCE_PROBE_ACTIONS.flatMap((a) => sourcePrefixes.map((p) => obj(a, p)))]
+      : []),
+    ...(asDestination.length
+      ? [onBucket("s3:GetBucketVersioning"), ...REPLICATION_DESTINATION_PROBE_ACTIONS.flatMap((a) => destPrefixes.map((p) => obj(a, p)))]
+      : []),
+  ];
+}
+
 export function bucketProbes(model: StackModel, extras: StackExtras, bucket: BucketModel, seeds?: Seeds): Probe[] {
   const prefixes = probePrefixes(model, bucket, seeds?.prefixes[bucket.name]);
   const base = bucketBase(bucket, extras);
-  const overTls: ProbeDraft[] = [...listProbes(bucket, prefixes), ...objectProbes(bucket, prefixes), ...encryptionProbes(bucket, prefixes)].map((p) => ({
+  const overTls: ProbeDraft[] = [
+    ...listProbes(bucket, prefixes),
+    ...objectProbes(bucket, prefixes),
+    ...encryptionProbes(bucket, prefixes),
+    ...replicationProbes(model, bucket),
+  ].map((p) => ({
     ...p,
     ...base,
   }));
@@ -199,7 +241,9 @@ export function keyProbes(model: StackModel, key: KeyModel): Probe[] {
   const via = { "kms:ViaService": `s3.${region}.amazonaws.com` };
   const viaS3 = { context: bucket ? { ...via, [S3_ARN_CONTEXT_KEY]: bucket.arn } : via, contextLabel: "via-s3" };
   const viaS3Other = { context: { ...via, [S3_ARN_CONTEXT_KEY]: OTHER_BUCKET_ARN }, contextLabel: "via-s3,other-bucket" };
-  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...grantOps])].flatMap((action) =>
+  // A replica key: S3 encrypts replicas with kms:Encrypt (the one S3 path that calls it; replication-config-for-kms-objects.html).
+  const replica = model.replications.some((r) => r.rules.some((x) => x.replicaKmsKeyId === key.arn)) ? ["kms:Encrypt"] : [];
+  return [...new Set(["kms:Decrypt", "kms:GenerateDataKey", ...replica, ...grantOps])].flatMap((action) =>
     [direct, viaS3, ...(bucket ? [viaS3Other] : [])].map((c) => ({
       action,
       resource: key.arn,
@@ -480,11 +524,36 @@ function webIdentityProbes(role: RoleModel): Probe[] {
   return out;
 }
 
+/** A bucket of another account, for the confused-deputy probe of a service role. */
+export const OTHER_SOURCE_BUCKET_ARN = "arn:aws:s3:::someone-elses-bucket";
+
+/**
+ * A service role trusted for one source (aws:SourceAccount / aws:SourceArn,
+ * the confused-deputy guard: https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html):
+ * the service acts for that source ("source=own": the trust's own values), and
+ * for someone else's bucket in another account ("source=other": must be Denied).
+ */
+function sourceVariants(role: RoleModel): Variant[] {
+  const accounts = [...new Set(conditionValues(role.trust.document, "aws:SourceAccount"))];
+  const arns = [...new Set(conditionValues(role.trust.document, "aws:SourceArn"))];
+  if (accounts.length === 0 && arns.length === 0) return [{ context: {}, labels: [] }];
+  const own: Record<string, string> = {
+    ...(accounts.length ? { "aws:SourceAccount": accounts[0] } : {}),
+    ...(arns.length ? { "aws:SourceArn": arns[0].replace(/\*/g, "x") } : {}),
+  };
+  return [
+    { context: own, labels: ["source=own"] },
+    { context: { "aws:SourceAccount": "999999999999", "aws:SourceArn": OTHER_SOURCE_BUCKET_ARN }, labels: ["source=other"] },
+  ];
+}
+
 export function roleProbes(model: StackModel, role: RoleModel): Probe[] {
   const out: Probe[] = [];
   for (const mfa of mfaVariants(model, role)) {
     for (const ext of externalIdVariants(role)) {
-      for (const session of sessionNameVariants(role)) {
+      for (const session of [...sessionNameVariants(role)].flatMap((sv) =>
+        sourceVariants(role).map((src) => ({ context: { ...sv.context, ...src.context }, labels: [...sv.labels, ...src.labels] })),
+      )) {
         out.push(
           finish({
             action: "sts:AssumeRole",

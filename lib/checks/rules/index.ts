@@ -17,6 +17,11 @@ import { webIdentityUnpinnedRule } from "./web-identity-unpinned";
 import { webIdentityWildcardSubjectRule } from "./web-identity-wildcard-subject";
 import { webIdentityPullRequestRule } from "./web-identity-pull-request";
 import { kmsGrantUnconstrainedRule } from "./kms-grant-unconstrained";
+import { replicationVersioningRule } from "./replication-versioning";
+import { replicationKmsRule } from "./replication-kms";
+import { replicationOwnerOverrideRule } from "./replication-owner-override";
+import { replicationSameAccountRule } from "./replication-same-account";
+import { replicationSsePinRule } from "./replication-sse-pin";
 
 export type { Finding, Rule } from "./rule";
 
@@ -39,6 +44,11 @@ export const RULES: readonly Rule[] = [
   webIdentityWildcardSubjectRule,
   webIdentityPullRequestRule,
   kmsGrantUnconstrainedRule,
+  replicationVersioningRule,
+  replicationKmsRule,
+  replicationOwnerOverrideRule,
+  replicationSameAccountRule,
+  replicationSsePinRule,
 ];
 
 /** The rule with this id. */

@@ -27,6 +27,10 @@ interface Parts {
   fn?: Record<string, string>;
   /** An `aws_kms_grant` on key `k` for ROLE_A (needs keyPolicy), with these `constraints` blocks. */
   grant?: { operations: string[]; constraints?: Record<string, unknown>[] };
+  /** Versioning Enabled on data-b. */
+  versioned?: boolean;
+  /** A replication of data-b (role `hand` of B) into `backup-a` (account A, versioned unless said), its rule's attributes merged in. */
+  replication?: { rule?: Record<string, unknown>; destPolicy?: Statement[]; destVersioned?: boolean; destAccount?: "a" | "b" };
 }
 
 function tf(p: Parts): TfJson {
@@ -65,6 +69,24 @@ function tf(p: Parts): TfJson {
       operations: p.grant.operations,
       ...(p.grant.constraints ? { constraints: p.grant.constraints } : {}),
     });
+  if (p.versioned)
+    add("aws_s3_bucket_versioning", "v", { provider: provider("b"), bucket: "${aws_s3_bucket.b.id}", versioning_configuration: { status: "Enabled" } });
+  if (p.replication) {
+    const r = p.replication;
+    const acct = r.destAccount ?? "a";
+    add("aws_s3_bucket", "d", { provider: provider(acct), bucket: "backup-a" });
+    if (r.destVersioned ?? true)
+      add("aws_s3_bucket_versioning", "dv", { provider: provider(acct), bucket: "${aws_s3_bucket.d.id}", versioning_configuration: { status: "Enabled" } });
+    if (r.destPolicy) add("aws_s3_bucket_policy", "dp", { provider: provider(acct), bucket: "${aws_s3_bucket.d.id}", policy: doc(...r.destPolicy) });
+    add("aws_s3_bucket_replication_configuration", "r", {
+      provider: provider("b"),
+      bucket: "${aws_s3_bucket.b.id}",
+      role: "${aws_iam_role.hand.arn}",
+      rule: [
+        { id: "r1", status: "Enabled", filter: { prefix: "" }, destination: { bucket: "arn:aws:s3:::backup-a", account: acct === "a" ? A : B }, ...r.rule },
+      ],
+    });
+  }
   if (p.fn) add("aws_lambda_function", "f", { provider: provider("b"), function_name: "writer", environment: [{ variables: p.fn }] });
   return {
     provider: {
@@ -126,6 +148,24 @@ const KEY_FOR_A: Statement = {
 };
 const ROLE_KMS: Statement = { Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: KEY_ARN, Condition: VIA_S3 };
 const many = Array.from({ length: 600 }, (_, i) => `arn:aws:iam::${String(100000000000 + i)}:role/consumer-${i}`);
+
+/** The replication role `hand` of B: S3 may assume it; its documented permissions into backup-a. */
+const REPL_TRUST: Statement[] = [{ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }];
+const REPL_ROLE: Statement[] = [
+  { Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: "arn:aws:s3:::data-b" },
+  { Effect: "Allow", Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], Resource: "arn:aws:s3:::data-b/*" },
+  { Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"], Resource: "arn:aws:s3:::backup-a/*" },
+];
+const ROLE_HAND = `arn:aws:iam::${B}:role/hand`;
+const DEST_ALLOW: Statement = {
+  Sid: "Replicas",
+  Effect: "Allow",
+  Principal: { AWS: ROLE_HAND },
+  Action: ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+  Resource: "arn:aws:s3:::backup-a/*",
+};
+const OVERRIDE = { destination: { bucket: "arn:aws:s3:::backup-a", account: A, access_control_translation: { owner: "Destination" } } };
+const REPL = { versioned: true, trust: REPL_TRUST, role: REPL_ROLE };
 
 type Case = [name: string, parts: Parts, findings: number];
 const TABLES: Record<string, Case[]> = {
@@ -347,6 +387,71 @@ const TABLES: Record<string, Case[]> = {
       1,
     ],
     ["a grant of DescribeKey only (no context to constrain)", { keyPolicy: [], bucketPolicy: PIN, grant: { operations: ["DescribeKey"] } }, 0],
+  ],
+  "replication-versioning": [
+    ["both versioned", { ...REPL, replication: {} }, 0],
+    ["source not versioned", { ...REPL, versioned: false, replication: {} }, 1],
+    ["destination not versioned", { ...REPL, replication: { destVersioned: false } }, 1],
+  ],
+  "replication-kms": [
+    ["SSE-S3 on both sides", { ...REPL, replication: {} }, 0],
+    [
+      "SSE-KMS source, objects selected, Decrypt on both sides",
+      {
+        ...REPL,
+        role: [...REPL_ROLE, { Effect: "Allow", Action: "kms:Decrypt", Resource: KEY_ARN, Condition: VIA_S3 }],
+        keyPolicy: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: "kms:*", Resource: "*" }],
+        replication: { rule: { source_selection_criteria: { sse_kms_encrypted_objects: { status: "Enabled" } } } },
+      },
+      0,
+    ],
+    ["SSE-KMS source, objects not selected, no Decrypt on either side", { ...REPL, keyPolicy: [], replication: {} }, 3],
+    [
+      "replica key named, the role may not encrypt with it",
+      {
+        ...REPL,
+        replication: {
+          rule: {
+            destination: { bucket: "arn:aws:s3:::backup-a", account: A, encryption_configuration: { replica_kms_key_id: `arn:aws:kms:us-east-1:${A}:key/d` } },
+          },
+        },
+      },
+      2,
+    ],
+  ],
+  "replication-owner-override": [
+    [
+      "override allowed on both sides",
+      {
+        ...REPL,
+        role: [...REPL_ROLE, { Effect: "Allow", Action: "s3:ObjectOwnerOverrideToBucketOwner", Resource: "arn:aws:s3:::backup-a/*" }],
+        replication: { rule: OVERRIDE, destPolicy: [{ ...DEST_ALLOW, Action: [...(DEST_ALLOW.Action as string[]), "s3:ObjectOwnerOverrideToBucketOwner"] }] },
+      },
+      0,
+    ],
+    ["override, the destination policy does not allow it", { ...REPL, replication: { rule: OVERRIDE, destPolicy: [DEST_ALLOW] } }, 1],
+    ["no override", { ...REPL, replication: { destPolicy: [DEST_ALLOW] } }, 0],
+  ],
+  "replication-same-account": [
+    ["into another account", { ...REPL, replication: {} }, 0],
+    ["into the same account", { ...REPL, replication: { destAccount: "b" } }, 1],
+  ],
+  "replication-sse-pin": [
+    ["a PutObject pin", { ...REPL, replication: { destPolicy: [DEST_ALLOW, { ...PIN[0], Resource: "arn:aws:s3:::backup-a/*" }] } }, 0],
+    ["a pin on s3:*", { ...REPL, replication: { destPolicy: [DEST_ALLOW, { ...PIN[0], Action: "s3:*", Resource: "arn:aws:s3:::backup-a/*" }] } }, 1],
+    [
+      "TLS-only on s3:*",
+      {
+        ...REPL,
+        replication: {
+          destPolicy: [
+            DEST_ALLOW,
+            { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "arn:aws:s3:::backup-a/*", Condition: { Bool: { "aws:SecureTransport": "false" } } },
+          ],
+        },
+      },
+      0,
+    ],
   ],
   "session-duration": [
     ["within the role's maximum", { maxSession: 3600, fn: { TARGET_ROLE_ARN: `arn:aws:iam::${B}:role/hand`, TARGET_SESSION_DURATION_SECONDS: "1800" } }, 0],

@@ -76,3 +76,57 @@ export const putDenies = (b: BucketModel): Statement[] =>
   (b.policy ? statementsOf(b.policy.document) : []).filter(
     (s) => s.Effect === "Deny" && lower(asList(s.Action)).some((a) => a === "s3:putobject" || a === "s3:*"),
   );
+
+// ---------------------------------------------------------------- replication (rules replication-*)
+
+/** An IAM action pattern (`s3:Replicate*`, `s3:*`, `*`) matches an action, case-insensitively. */
+export const actionMatches = (pattern: string, action: string): boolean =>
+  new RegExp(
+    `^${pattern
+      .toLowerCase()
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")}$`,
+  ).test(action.toLowerCase());
+
+/** A resource pattern (`arn:aws:s3:::b/*`) matches a resource. */
+export const resourceMatches = (pattern: string, resource: string): boolean =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(resource);
+
+/** The identity statements of a role of the stack (inline and attached). */
+export function roleStatements(model: StackModel, roleArn: string): Statement[] {
+  const role = model.roles.find((r) => r.arn === roleArn);
+  return role ? role.inline.flatMap((p) => statementsOf(p.document)) : [];
+}
+
+/** A statement applies to `principal`: names it, its account root, or everyone. */
+export function namesPrincipal(s: Statement, principal: string): boolean {
+  if (s.Principal === "*") return true;
+  const ps = principalArns(s);
+  if (ps.includes("*")) return true;
+  const acct = accountOfArn(principal);
+  return ps.includes(principal) || (acct !== undefined && (ps.includes(`arn:aws:iam::${acct}:root`) || ps.includes(acct)));
+}
+
+/** Some Allow statement (of `statements`, optionally only those naming `principal`) allows `action` on `resource`. */
+export function allows(statements: Statement[], action: string, resource: string, principal?: string): boolean {
+  return statements.some(
+    (s) =>
+      s.Effect === "Allow" &&
+      (principal === undefined || namesPrincipal(s, principal)) &&
+      asList(s.Action).some((a) => actionMatches(a, action)) &&
+      asList(s.Resource).some((r) => r === "*" || resourceMatches(r, resource)),
+  );
+}
+
+/** A bucket of the model by ARN. */
+export const bucketByArn = (model: StackModel, arn: string): BucketModel | undefined => model.buckets.find((b) => b.arn === arn);
+
+/** The key policy (and grants) of a key of the model, as statements; undefined when the stack knows none of it. */
+export function keyStatementsOf(model: StackModel, keyArn: string): Statement[] | undefined {
+  const key = model.keys.find((k) => k.arn === keyArn);
+  if (!key || (!key.policy && key.grants.length === 0)) return undefined;
+  return [...(key.policy ? statementsOf(key.policy.document) : []), ...key.grants.map((g, i) => grantAsStatement(g.grantee, g.operations, `KmsGrant${i + 1}`))];
+}
+
+/** An object ARN under the rule's prefix: what the replication role reads or writes. */
+export const ruleObject = (bucketArn: string, prefix: string): string => `${bucketArn}/${prefix}replicated-object`;
