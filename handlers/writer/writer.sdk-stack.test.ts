@@ -95,7 +95,10 @@ describe("a hung endpoint (no answer at all)", () => {
     const err = (await handler({ data: 1, key: "incoming/h.json" }, lambdaCtx("hung-s3", 2000)).catch((e: unknown) => e)) as Error;
     const took = Date.now() - t0;
     expect(err.name).toBe("DeadlineExceededError");
-    expect(err.message).toContain("S3 PutObject on s3://reporting-bucket/incoming/h.json did not answer within the 1800 ms left before the function's timeout");
+    // The milliseconds left are measured when the call starts: 1800 on an idle machine, a few less under load.
+    expect(err.message).toMatch(
+      /^S3 PutObject on s3:\/\/reporting-bucket\/incoming\/h\.json did not answer within the 1[78]\d\d ms left before the function's timeout/,
+    );
     expect(took).toBeGreaterThanOrEqual(1700);
     expect(took).toBeLessThan(2000); // before Lambda would kill it
     expect(suite.logs.raw()).toHaveLength(1);
