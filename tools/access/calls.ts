@@ -1,3 +1,4 @@
+import { iamGlob } from "./glob";
 import type { FunctionModel, StackModel } from "../../lib/model/stack-model";
 import { asList, statementsOf } from "../../lib/model/stack-model";
 import { kmsKeyRegion } from "../../lib/policy";
@@ -157,19 +158,7 @@ const contextLabel = (ctx: Readonly<Record<string, string>>): string =>
     .map(([k, v]) => `${SHORT_KEYS[k] ?? k}=${k === "sts:ExternalId" ? "correct" : v}`)
     .join(",");
 
-const wildcard = (pattern: string): RegExp =>
-  new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) =>
-        p
-          .split("?")
-          .map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&"))
-          .join("."),
-      )
-      .join(".*")}$`,
-    "i",
-  );
+const wildcard = (pattern: string): RegExp => iamGlob(pattern, "is");
 
 interface Resolved {
   readonly probe: Probe;

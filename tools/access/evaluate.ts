@@ -1,3 +1,4 @@
+import { iamGlob } from "./glob";
 import * as path from "path";
 import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
@@ -208,18 +209,7 @@ export interface EvaluateOptions {
 const ENCRYPTION_CONTEXT = "kms:encryptioncontext:";
 const NEVER: Record<string, Record<string, string>> = { StringEquals: { "aws:ResourceTag/xacct-access-never": "never" } };
 
-const likeToRegExp = (pattern: string): RegExp =>
-  new RegExp(
-    `^${pattern
-      .split("*")
-      .map((p) =>
-        p
-          .split("?")
-          .map((q) => q.replace(/[.+^${}()|[\]\\]/g, "\\$&"))
-          .join("."),
-      )
-      .join(".*")}$`,
-  );
+const likeToRegExp = (pattern: string): RegExp => iamGlob(pattern, "");
 
 function testContextKey(operator: string, actual: string | undefined, values: string[]): boolean | undefined {
   const ifExists = operator.endsWith("IfExists");

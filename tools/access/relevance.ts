@@ -1,3 +1,4 @@
+import { iamGlob } from "./glob";
 import { asList, statementsOf } from "../../lib/model/stack-model";
 import type { PolicyDocument, Statement } from "../../lib/policy";
 import type { MatrixPrincipal } from "./types";
@@ -230,21 +231,7 @@ function tlsDenied(doc: PolicyDocument, action: string, resource: string): boole
 // ------------------------------------------------------------------ which prefixes an Allow can reach
 
 /** IAM's `*` / `?` matching (case-sensitive, as for ARNs and s3:prefix with StringLike). */
-const globCache = new Map<string, RegExp>();
-function glob(pattern: string): RegExp {
-  let re = globCache.get(pattern);
-  if (!re) {
-    re = new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-        .replace(/\*/g, ".*")
-        .replace(/\?/g, ".")}$`,
-      "s",
-    );
-    globCache.set(pattern, re);
-  }
-  return re;
-}
+const glob = (pattern: string): RegExp => iamGlob(pattern);
 
 /** The prefixes of a bucket as probed, sorted, for range lookups. */
 export interface PrefixIndex {

@@ -1,3 +1,4 @@
+import { iamGlob } from "./glob";
 import { asList, statementsOf } from "../../lib/model/stack-model";
 import type { PolicyDocument, Statement } from "../../lib/policy";
 import { deniesWithoutTls, s3PrefixBound, statementIndex, statementMayApply } from "./relevance";
@@ -55,26 +56,12 @@ interface Entry {
 
 const ALWAYS_ASKED = new Set(["sts:getcalleridentity"]);
 
-const globCache = new Map<string, RegExp>();
 /**
  * IAM `*` / `?` matching of a lowercased pattern against lowercased strings
  * (case-insensitive: a superset of the engine's; no `i` flag, which makes
  * compiling a RegExp several times slower).
  */
-function glob(lowerPattern: string): RegExp {
-  let re = globCache.get(lowerPattern);
-  if (!re) {
-    re = new RegExp(
-      `^${lowerPattern
-        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-        .replace(/\*/g, ".*")
-        .replace(/\?/g, ".")}$`,
-      "s",
-    );
-    globCache.set(lowerPattern, re);
-  }
-  return re;
-}
+const glob = (lowerPattern: string): RegExp => iamGlob(lowerPattern);
 
 const hasVariable = (s: string): boolean => s.includes("${");
 
