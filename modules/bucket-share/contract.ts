@@ -354,6 +354,15 @@ export interface PublishContractOptions {
  * included) and the same JSON written at synth next to the stack JSON.
  * Made by `share.publishContract()`.
  */
+/**
+ * `share.publishContract(options)` of both share kinds: the contract of the
+ * share's recorded grants, at `xacct/<share id>.contract.json` unless `file` says otherwise.
+ * @internal
+ */
+export function publishShareContract(share: Construct, grants: () => readonly ShareGrant[], options: PublishContractOptions = {}): PublishedContract {
+  return new PublishedContract(share, "contract", { grants, file: options.file ?? `xacct/${share.node.id}.contract.json`, principals: options.principals });
+}
+
 export class PublishedContract extends Construct {
   /** The output: `terraform output -raw <name>` prints the contract. */
   public readonly output: TerraformOutput;

@@ -41,7 +41,7 @@ import {
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
-import { PublishContractOptions, PublishedContract } from "./contract";
+import { PublishContractOptions, PublishedContract, publishShareContract } from "./contract";
 
 /**
  * How the grant statements reach the existing bucket's policy:
@@ -379,11 +379,7 @@ export class ExistingBucketShare extends Construct implements IBucketShare {
    * checks that both apps grant the same access.
    */
   public publishContract(options: PublishContractOptions = {}): PublishedContract {
-    return new PublishedContract(this, "contract", {
-      grants: () => this.shareGrants,
-      file: options.file ?? `xacct/${this.node.id}.contract.json`,
-      principals: options.principals,
-    });
+    return publishShareContract(this, () => this.shareGrants, options);
   }
 
   /**

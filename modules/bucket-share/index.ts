@@ -48,7 +48,7 @@ import {
   shareS3Grant,
 } from "./grants";
 import { AccessPointSet, accessPointsOf, resolveShareMode, ShareMode, ShareModeFactory } from "./modes";
-import { PublishContractOptions, PublishedContract } from "./contract";
+import { PublishContractOptions, PublishedContract, publishShareContract } from "./contract";
 
 export type { BucketShareGrant, IBucketShare, IShareConsumer, ObjectOwnership, ShareConsumer, ShareGrant, ShareGrantOptions } from "./grants";
 export type { ExistingBucketShareProps, ExistingPolicyMode } from "./existing";
@@ -533,11 +533,7 @@ export class BucketShare extends Construct implements IBucketShare {
    * checks that both apps grant the same access.
    */
   public publishContract(options: PublishContractOptions = {}): PublishedContract {
-    return new PublishedContract(this, "contract", {
-      grants: () => this.shareGrants,
-      file: options.file ?? `xacct/${this.node.id}.contract.json`,
-      principals: options.principals,
-    });
+    return publishShareContract(this, () => this.shareGrants, options);
   }
 
   /**
