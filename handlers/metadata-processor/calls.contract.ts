@@ -1,5 +1,5 @@
 import { BUCKET_OWNER_CONTEXT, DOC_SSE_KMS, KMS_VIA_S3_CONTEXT, type CallContract, type CallNeed } from "../shared/call-contract";
-import { ASSUME_TARGET_ROLE } from "../writer/calls.contract";
+import { ASSUME_TARGET_ROLE, DECRYPT_VIA_S3 } from "../writer/calls.contract";
 
 /**
  * Every AWS call of the metadata processor (./index.ts, ../shared/credentials.ts)
@@ -111,7 +111,7 @@ export const METADATA_PROCESSOR_CALLS: CallContract = [
         context: BUCKET_OWNER_CONTEXT,
         doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
       },
-      { action: "kms:Decrypt", resource: "target-key", context: KMS_VIA_S3_CONTEXT, when: "kms", doc: DOC_SSE_KMS },
+      DECRYPT_VIA_S3,
     ],
     onlyIf: "unversioned-source",
     doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",

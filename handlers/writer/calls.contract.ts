@@ -43,8 +43,8 @@ export const ASSUME_TARGET_ROLE: DeclaredCall = {
   doc: "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html",
 };
 
-/** KMS decrypt S3 makes for a read of an SSE-KMS object. */
-const DECRYPT_VIA_S3 = {
+/** KMS decrypt S3 makes for a read of an SSE-KMS object (shared by both handlers). */
+export const DECRYPT_VIA_S3 = {
   action: "kms:Decrypt",
   resource: "target-key",
   context: KMS_VIA_S3_CONTEXT,
