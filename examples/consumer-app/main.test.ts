@@ -140,6 +140,6 @@ describe("the example app, built on the installed xacct-s3 package", () => {
   it("the same app without the broken policy synthesizes every stack", () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "example-clean-"));
     buildApp(new App({ outdir })).synth();
-    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["analytics-functions", "landing", "reports-share"]);
+    expect(fs.readdirSync(path.join(outdir, "stacks")).sort()).toEqual(["analytics-functions", "landing", "people-and-ci", "reports-share"]);
   });
 });

@@ -4,7 +4,18 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AssumableRole, BucketShare, ConsumerAccess, IBucketShare, LambdaCode, LambdaWriter, ShareGrant } from "xacct-s3";
+import {
+  AssumableRole,
+  BucketShare,
+  CiRole,
+  ConsumerAccess,
+  IBucketShare,
+  LambdaCode,
+  LambdaWriter,
+  PermissionSetPolicy,
+  Principals,
+  ShareGrant,
+} from "xacct-s3";
 
 /**
  * A platform team's own cdktf app: the data team (account DATA) owns an
@@ -23,6 +34,9 @@ export const SUMMARY_FUNCTION = "acme-report-summary";
 export const LANDING_BUCKET = "acme-landing";
 export const UPLOADER_FUNCTION = "acme-uploader";
 export const LANDING_AUDIT_FUNCTION = "acme-landing-audit";
+export const ARTIFACTS_BUCKET = "acme-artifacts";
+export const SITE_REPOSITORY = "acme/reports-site";
+export const CI_ROLE = "acme-site-ci";
 
 const provider = (scope: Construct, id: string, account: string): AwsProvider =>
   new AwsProvider(scope, id, { alias: id, region: "us-east-1", allowedAccountIds: [account] });
@@ -174,10 +188,45 @@ export class LandingStack extends TerraformStack {
   }
 }
 
+/**
+ * The principals real organisations have: people signing in through an IAM
+ * Identity Center permission set, a CI workflow without stored keys (GitHub
+ * Actions OIDC), and a team role that does not exist yet. The data team's
+ * artifacts bucket names none of them by a role ARN that must exist at apply.
+ */
+export class PeopleAndCiStack extends TerraformStack {
+  public readonly share: BucketShare;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const data = provider(this, "data", DATA);
+    const analytics = provider(this, "analytics", ANALYTICS);
+    this.share = new BucketShare(this, "artifacts", { provider: data, accountId: DATA, region: "us-east-1", bucketName: ARTIFACTS_BUCKET, forceDestroy: true });
+
+    // Analysts sign in with the DataReaders permission set of the analytics account: the bucket and key
+    // policies trust its roles by aws:PrincipalArn; its inline policy is emitted for the Identity Center admin.
+    const readers = new PermissionSetPolicy(this, "data-readers", { permissionSet: Principals.permissionSet(ANALYTICS, "DataReaders") });
+    this.share.grant(readers, { level: "read", prefix: "site/" });
+
+    // The reports site's deploy workflow (branch main only) publishes the site.
+    const ci = new CiRole(this, "site-ci", {
+      provider: analytics,
+      accountId: ANALYTICS,
+      roleName: CI_ROLE,
+      subjects: [{ repository: SITE_REPOSITORY, branch: "main" }],
+    });
+    this.share.grant(ci, { level: "write", prefix: "site/" });
+
+    // A team role created next quarter: the grant plans and applies today (no invalid principal).
+    this.share.grant(Principals.roleByName(ANALYTICS, "etl", { path: "/teams/" }), { level: "write", prefix: "etl/" });
+  }
+}
+
 export function buildApp(app: App, opts: FunctionsOptions = {}): App {
   const shared = new ReportsShareStack(app, "reports-share");
   new AnalyticsFunctionsStack(app, "analytics-functions", shared.grants, opts);
   new LandingStack(app, "landing");
+  new PeopleAndCiStack(app, "people-and-ci");
   return app;
 }
 
