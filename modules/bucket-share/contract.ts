@@ -349,12 +349,6 @@ export interface PublishContractOptions {
 }
 
 /**
- * The owner's side of a grant contract: a Terraform output holding the
- * contract JSON (values known after apply, such as a new key's ARN,
- * included) and the same JSON written at synth next to the stack JSON.
- * Made by `share.publishContract()`.
- */
-/**
  * `share.publishContract(options)` of both share kinds: the contract of the
  * share's recorded grants, at `xacct/<share id>.contract.json` unless `file` says otherwise.
  * @internal
@@ -363,6 +357,12 @@ export function publishShareContract(share: Construct, grants: () => readonly Sh
   return new PublishedContract(share, "contract", { grants, file: options.file ?? `xacct/${share.node.id}.contract.json`, principals: options.principals });
 }
 
+/**
+ * The owner's side of a grant contract: a Terraform output holding the
+ * contract JSON (values known after apply, such as a new key's ARN,
+ * included) and the same JSON written at synth next to the stack JSON.
+ * Made by `share.publishContract()`.
+ */
 export class PublishedContract extends Construct {
   /** The output: `terraform output -raw <name>` prints the contract. */
   public readonly output: TerraformOutput;
