@@ -1,5 +1,5 @@
 import { BUCKET_OWNER_CONTEXT, DOC_SSE_KMS, KMS_VIA_S3_CONTEXT, type CallContract, type CallNeed } from "../shared/call-contract";
-import { ASSUME_TARGET_ROLE, DECRYPT_VIA_S3 } from "../writer/calls.contract";
+import { ASSUME_TARGET_ROLE, DECRYPT_VIA_S3, GET_OBJECT_VIA_OWNER } from "../writer/calls.contract";
 
 /**
  * Every AWS call of the metadata processor (./index.ts, ../shared/credentials.ts)
@@ -104,15 +104,7 @@ export const METADATA_PROCESSOR_CALLS: CallContract = [
     when: "unversioned source: read the live document's sequencer after a 412",
     credentials: "target",
     params: { ExpectedBucketOwner: "optional" },
-    needs: [
-      {
-        action: "s3:GetObject",
-        resource: "target-object",
-        context: BUCKET_OWNER_CONTEXT,
-        doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
-      },
-      DECRYPT_VIA_S3,
-    ],
+    needs: [GET_OBJECT_VIA_OWNER, DECRYPT_VIA_S3],
     onlyIf: "unversioned-source",
     doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
   },

@@ -53,6 +53,14 @@ export const DECRYPT_VIA_S3 = {
   doc: DOC_SSE_KMS,
 } as const;
 
+/** s3:GetObject on the target object, of the bucket's owner (shared by both handlers' reads). */
+export const GET_OBJECT_VIA_OWNER = {
+  action: "s3:GetObject",
+  resource: "target-object",
+  context: BUCKET_OWNER_CONTEXT,
+  doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
+} as const;
+
 export const WRITER_CALLS: CallContract = [
   ASSUME_TARGET_ROLE,
   {
@@ -94,15 +102,7 @@ export const WRITER_CALLS: CallContract = [
     when: 'operation "get" without versionId',
     credentials: "target",
     params: { ExpectedBucketOwner: "optional" },
-    needs: [
-      {
-        action: "s3:GetObject",
-        resource: "target-object",
-        context: BUCKET_OWNER_CONTEXT,
-        doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
-      },
-      DECRYPT_VIA_S3,
-    ],
+    needs: [GET_OBJECT_VIA_OWNER, DECRYPT_VIA_S3],
     doc: "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html",
   },
   {

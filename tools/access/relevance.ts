@@ -244,7 +244,8 @@ export const prefixIndex = (prefixes: Iterable<string>): PrefixIndex => {
   return { sorted, set: new Set(sorted) };
 };
 
-function lowerBound(xs: readonly string[], x: string): number {
+/** The first index of sorted `xs` whose value is not below `x` (binary search). */
+export function lowerBound(xs: readonly string[], x: string): number {
   let lo = 0;
   let hi = xs.length;
   while (lo < hi) {

@@ -1,7 +1,7 @@
 import { iamGlob } from "./glob";
 import { asList, statementsOf } from "../../lib/model/stack-model";
 import type { PolicyDocument, Statement } from "../../lib/policy";
-import { deniesWithoutTls, s3PrefixBound, statementIndex, statementMayApply } from "./relevance";
+import { deniesWithoutTls, lowerBound, s3PrefixBound, statementIndex, statementMayApply } from "./relevance";
 import type { MatrixPrincipal, Probe } from "./types";
 
 /**
@@ -64,17 +64,6 @@ const ALWAYS_ASKED = new Set(["sts:getcalleridentity"]);
 const glob = (lowerPattern: string): RegExp => iamGlob(lowerPattern);
 
 const hasVariable = (s: string): boolean => s.includes("${");
-
-function lowerBound(xs: readonly string[], x: string): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (xs[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 function actionMatcher(s: Statement): (action: string) => boolean {
   const raw = s as { NotAction?: unknown; Action?: unknown };
