@@ -19,8 +19,7 @@ import type { MatrixPrincipal } from "./types";
  *    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
  *    Probes that no such statement can match are Denied by construction: a
  *    diff, which compares Allowed cells, does not ask them (the selection of
- *    probes per principal is selection.ts; `allowCandidates`, the earlier
- *    per-prefix form of it, is no longer used by the matrix).
+ *    probes per principal is selection.ts).
  */
 
 type Principalish = Pick<MatrixPrincipal, "kind" | "arn" | "principalArn" | "account">;
@@ -228,21 +227,10 @@ function tlsDenied(doc: PolicyDocument, action: string, resource: string): boole
   return denies.some((st) => asList(st.Action).some((x) => glob(x.toLowerCase()).test(a)) && asList(st.Resource).some((r) => glob(r).test(resource)));
 }
 
-// ------------------------------------------------------------------ which prefixes an Allow can reach
+// ------------------------------------------------------------------ s3:prefix bounds and sorted lookups (selection.ts)
 
 /** IAM's `*` / `?` matching (case-sensitive, as for ARNs and s3:prefix with StringLike). */
 const glob = (pattern: string): RegExp => iamGlob(pattern);
-
-/** The prefixes of a bucket as probed, sorted, for range lookups. */
-export interface PrefixIndex {
-  readonly sorted: readonly string[];
-  readonly set: ReadonlySet<string>;
-}
-
-export const prefixIndex = (prefixes: Iterable<string>): PrefixIndex => {
-  const sorted = [...new Set(prefixes)].sort();
-  return { sorted, set: new Set(sorted) };
-};
 
 /** The first index of sorted `xs` whose value is not below `x` (binary search). */
 export function lowerBound(xs: readonly string[], x: string): number {
@@ -254,26 +242,6 @@ export function lowerBound(xs: readonly string[], x: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * The prefixes π for which `subject(π)` can match `pattern`, where subject(π)
- * starts with π: every π starting with the pattern's literal head, and every π
- * the head starts with; each candidate then checked against the full pattern.
- */
-function matchingPrefixes(index: PrefixIndex, pattern: string, subject: (prefix: string) => string, out: Set<string>): void {
-  if (/\$\{/.test(pattern)) {
-    for (const p of index.sorted) out.add(p);
-    return;
-  }
-  const cut = pattern.search(/[*?]/);
-  const head = cut < 0 ? pattern : pattern.slice(0, cut);
-  const re = glob(pattern);
-  const check = (p: string): void => {
-    if (re.test(subject(p))) out.add(p);
-  };
-  for (let k = 0; k < head.length; k++) if (index.set.has(head.slice(0, k))) check(head.slice(0, k));
-  for (let i = lowerBound(index.sorted, head); i < index.sorted.length && index.sorted[i].startsWith(head); i++) check(index.sorted[i]);
 }
 
 const PREFIX_OPERATORS = /^(StringLike|StringEquals)$/;
@@ -292,103 +260,6 @@ function prefixBound(s: Statement): string[] | undefined {
   }
   return values;
 }
-
-export interface BucketShape {
-  readonly arn: string;
-  readonly objectName: string;
-  readonly prefixes: PrefixIndex;
-}
-
-const candidateCache = new WeakMap<object, Map<string, ReadonlySet<string>>>();
-
-/**
- * The prefixes of the bucket that this Allow statement can grant something on:
- * an object under the prefix (its Resource matches `<bucket>/<prefix><object>`),
- * or listing it (Resource matches the bucket and s3:prefix can be the prefix).
- */
-function statementCandidates(s: Statement, bucket: BucketShape): ReadonlySet<string> {
-  let byBucket = candidateCache.get(s);
-  if (!byBucket) {
-    byBucket = new Map();
-    candidateCache.set(s, byBucket);
-  }
-  let out = byBucket.get(bucket.arn) as Set<string> | undefined;
-  if (out) return out;
-  out = new Set<string>();
-  const raw = s as { NotResource?: unknown; Resource?: unknown };
-  if (raw.NotResource !== undefined || raw.Resource === undefined) {
-    for (const p of bucket.prefixes.sorted) out.add(p);
-  } else {
-    for (const r of asList(s.Resource)) {
-      objectPrefixes(bucket, r, out);
-      // listing
-      if (glob(r).test(bucket.arn) || /\$\{/.test(r)) {
-        const bound = prefixBound(s);
-        if (bound === undefined) for (const p of bucket.prefixes.sorted) out.add(p);
-        else for (const v of bound) matchingPrefixes(bucket.prefixes, v, (p) => p, out);
-      }
-    }
-  }
-  byBucket.set(bucket.arn, out);
-  return out;
-}
-
-function objectPrefixes(bucket: BucketShape, pattern: string, out: Set<string>): void {
-  const head = `${bucket.arn}/`;
-  if (/\$\{/.test(pattern)) {
-    for (const p of bucket.prefixes.sorted) out.add(p);
-    return;
-  }
-  const cut = pattern.search(/[*?]/);
-  const literal = cut < 0 ? pattern : pattern.slice(0, cut);
-  if (literal.length <= head.length) {
-    // The literal part stops at or before the key: check every prefix of the bucket (cached per statement).
-    if (!head.startsWith(literal)) return;
-    const re = glob(pattern);
-    for (const p of bucket.prefixes.sorted) if (re.test(`${head}${p}${bucket.objectName}`)) out.add(p);
-    return;
-  }
-  if (!literal.startsWith(head)) return;
-  const keyPattern = pattern.slice(head.length);
-  matchingPrefixes(bucket.prefixes, keyPattern, (p) => `${p}${bucket.objectName}`, out);
-}
-
-/** Can the statement's actions include an S3 action? (NotAction: yes.) */
-function mayGrantS3(s: Statement): boolean {
-  const raw = s as { NotAction?: unknown };
-  if (raw.NotAction !== undefined) return true;
-  return asList(s.Action).some((a) => {
-    const colon = a.indexOf(":");
-    return colon < 0 || glob(a.slice(0, colon).toLowerCase()).test("s3");
-  });
-}
-
-/**
- * The bucket's prefixes on which the principal can be Allowed anything: those
- * some Allow statement that may apply can reach. `identity`: the principal's
- * identity statements count (same account); cross-account only the resource
- * policy's can make a request Allowed.
- */
-export function allowCandidates(
-  p: Principalish,
-  bucket: BucketShape,
-  resourcePolicy: PolicyDocument | undefined,
-  identity: readonly PolicyDocument[] | undefined,
-): Set<string> {
-  const out = new Set<string>();
-  const add = (s: Statement): void => {
-    if (s.Effect !== "Allow" || !mayGrantS3(s)) return;
-    for (const x of statementCandidates(s, bucket)) out.add(x);
-  };
-  if (resourcePolicy) {
-    const all = statementsOf(resourcePolicy);
-    for (const i of applicable(resourcePolicy, p)) add(all[i]);
-  }
-  for (const d of identity ?? []) for (const s of statementsOf(d)) add(s);
-  return out;
-}
-
-// ------------------------------------------------------------------ for the probe selection (selection.ts)
 
 /** The statement index of a document (positions by exact principal key, and those that may name anyone). */
 export const statementIndex = (doc: PolicyDocument): StatementIndex => indexOf(doc);
