@@ -192,7 +192,7 @@ export const ENV_VARS: Record<string, string> = {
  * (e2e harness, provider build, bundle cache): never refused as unknown.
  */
 export const TOOL_ENV_PREFIXES: readonly string[] = ["XACCT_E2E_", "XACCT_TF_", "XACCT_GO_"];
-export const TOOL_ENV_VARS: readonly string[] = ["XACCT_CACHE", "XACCT_BUNDLE_CACHE"];
+export const TOOL_ENV_VARS: readonly string[] = ["XACCT_CACHE", "XACCT_BUNDLE_CACHE", "XACCT_ACCESS_ENGINE_SPEEDUPS"];
 
 const ACCOUNT_ENV = /^XACCT_(PROFILE|ROLE_ARN)_(A|B|DEVELOPMENT|PRODUCTION|REPORTING|BACKUP)$/;
 

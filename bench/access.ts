@@ -25,6 +25,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as os from "os";
 import { performance } from "perf_hooks";
 import { diffPlan, loadStackJson, matrixOf } from "../tools/access";
+import { evaluationCounts } from "../tools/access/evaluate";
 import { generatedPlan } from "./access-plans";
 
 interface Case {
@@ -54,6 +55,9 @@ interface Measured {
   readonly maxRssMiB: number;
   readonly cells: number;
   readonly note: string;
+  /** Requests asked of the engine and answered by request shape (tools/access/shortcut.ts), in the timed run. */
+  readonly engine: number;
+  readonly byShape: number;
   /** Demo only: a second matrix of the same stacks in the same process. */
   readonly warm?: { readonly wallMs: number; readonly cpuMs: number };
 }
@@ -82,6 +86,7 @@ async function runCase(c: Case, exhaustive: boolean): Promise<Measured> {
       return cells;
     };
     const first = await timed(matrices);
+    const counted = evaluationCounts();
     const second = await timed(matrices);
     return {
       wallMs: first.wallMs,
@@ -89,6 +94,7 @@ async function runCase(c: Case, exhaustive: boolean): Promise<Measured> {
       maxRssMiB: maxRssMiB(),
       cells: first.value,
       note: "synth not included",
+      ...counted,
       warm: { wallMs: second.wallMs, cpuMs: second.cpuMs },
     };
   }
@@ -101,6 +107,7 @@ async function runCase(c: Case, exhaustive: boolean): Promise<Measured> {
     maxRssMiB: maxRssMiB(),
     cells: s.cellsEvaluated,
     note: `${s.added.length} NEW, ${s.removed.length} REMOVED, ${s.unchanged} UNCHANGED`,
+    ...evaluationCounts(),
   };
 }
 
@@ -158,7 +165,8 @@ function render(rows: readonly Row[], loadBefore: string, loadAfter: string): st
       `${r.what.padEnd(58)} ${fmtS(r.now.cpuMs).padStart(8)} ${fmtS(r.now.wallMs).padStart(8)} ${(r.perPrincipalUs === undefined ? "–" : `${(r.perPrincipalUs / 1000).toFixed(2)} ms`).padStart(11)} ${`${r.now.maxRssMiB} MiB`.padStart(9)}  ${refText}`,
     );
     const warm = r.now.warm ? `; a second matrix in the same process: ${fmtS(r.now.warm.cpuMs)} CPU (wall ${fmtS(r.now.warm.wallMs)})` : "";
-    out.push(`${"".padEnd(4)}${r.now.cells} cells evaluated; ${r.now.note}${warm}`);
+    const asked = `; ${r.now.engine} requests asked of the engine, ${r.now.byShape} answered by shape`;
+    out.push(`${"".padEnd(4)}${r.now.cells} cells evaluated; ${r.now.note}${asked}${warm}`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -8,7 +8,8 @@ import { synthesized } from "./helpers";
 
 /**
  * The faster evaluation (trimmed resource policies; a diff asking each principal
- * only the probes an Allow that can apply to it can match, tools/access/selection.ts)
+ * only the probes an Allow that can apply to it can match, tools/access/selection.ts;
+ * requests whose answer is certain answered by shape, tools/access/shortcut.ts)
  * against the reference mode (`exhaustive`: every probe, whole policies: the
  * engine before issue #22), both computed here.
  */
@@ -23,6 +24,15 @@ describe("fast evaluation = exhaustive reference", () => {
       expect(fast).toEqual(reference);
     }
   }, 120_000);
+
+  it("the demo stacks given statements of every shape have identical matrices (every cell, Denied ones with their reasons)", async () => {
+    for (const [name, tf] of Object.entries(synthesized())) {
+      const stack = loadStackJson(name, withEveryShape(tf));
+      const [fast, reference] = [await matrixOf(stack), await matrixOf(stack, { exhaustive: true })];
+      expect(fast.cells.filter((c) => c.decision === "Denied").length).toBeGreaterThan(0);
+      expect(fast).toEqual(reference);
+    }
+  }, 300_000);
 
   it.each(["bucket-policy.create.plan.json", "bucket-policy.replan.plan.json"])(
     "the real plan %s diffs identically",

@@ -1,9 +1,10 @@
 import * as path from "path";
-import { ENGINE_PACKAGE, fastCaseInsensitive, loadEngine, s3ArnShape } from "../../tools/access/evaluate";
+import { fastCaseInsensitive, s3ArnShape } from "../../tools/access/engine-speedups";
+import { ENGINE_PACKAGE, loadEngine } from "../../tools/access/evaluate";
 
-/** The resource-type memo (tools/access/evaluate.ts) answers exactly as the engine does, for every ARN shape the probes use. */
+/** The resource-type memo (tools/access/engine-speedups.ts) answers exactly as the engine does, for every ARN shape the probes use. */
 
-type Fn = ((service: string, action: string, resource: string) => Promise<{ key: string }[]>) & { memoized?: true; original?: Fn };
+type Fn = ((service: string, action: string, resource: string) => Promise<{ key: string }[]>) & { xacctSpeedup?: true; original?: Fn };
 
 const mod = (): { getResourceTypesForAction: Fn } =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,7 +14,7 @@ describe("engine resource-type memo", () => {
   beforeAll(() => loadEngine());
 
   it("is installed in the engine's module when the engine loads", () => {
-    expect(mod().getResourceTypesForAction.memoized).toBe(true);
+    expect(mod().getResourceTypesForAction.xacctSpeedup).toBe(true);
   });
 
   it("gives the engine's own answer for bucket, object, access point and other ARNs", async () => {
@@ -52,8 +53,8 @@ describe("engine resource-type memo", () => {
 const names = (types: { key: string }[]): string => JSON.stringify(types);
 const errorOf = (e: unknown): string => `error: ${(e as Error).message}`;
 
-/** The policy library's case-insensitive comparison, replaced by a faster one for printable ASCII (tools/access/evaluate.ts): same answers. */
-type Eq = ((a: string, b: string) => boolean) & { fast?: true; original?: (a: string, b: string) => boolean };
+/** The policy library's case-insensitive comparison, replaced by a faster one for printable ASCII (tools/access/engine-speedups.ts): same answers. */
+type Eq = ((a: string, b: string) => boolean) & { xacctSpeedup?: true; original?: (a: string, b: string) => boolean };
 const policyUtils = (): { caseInsensitiveEquals: Eq; caseInsensitiveEndsWith: (v: string, s: string) => boolean } =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require(path.join(path.dirname(require.resolve("@cloud-copilot/iam-policy", { paths: [path.dirname(require.resolve(ENGINE_PACKAGE))] })), "utils.js")) as {
@@ -65,7 +66,7 @@ describe("engine case-insensitive comparison", () => {
   beforeAll(() => loadEngine());
 
   it("is installed in the policy library when the engine loads (this process's collator agrees on printable ASCII)", () => {
-    expect(policyUtils().caseInsensitiveEquals.fast).toBe(true);
+    expect(policyUtils().caseInsensitiveEquals.xacctSpeedup).toBe(true);
   });
 
   it("is not installed over a comparison that disagrees on printable ASCII (another locale's case rules)", () => {

@@ -1,5 +1,6 @@
+import { engineSpeedupsEnabled, installEngineSpeedups, s3ArnShape } from "./engine-speedups";
+import { certainAnswer, type RequestView } from "./shortcut";
 import { iamGlob } from "./glob";
-import * as path from "path";
 import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import { SESSION_NAME } from "./principals";
@@ -27,132 +28,12 @@ export class EngineMissingError extends Error {}
 
 let engine: Engine | undefined;
 
-type ResourceTypesForAction = (service: string, action: string, resource: string) => Promise<unknown>;
-
-/**
- * The representative of an S3 ARN's shape: which resource types of an action
- * an `arn:aws:s3:::` ARN matches depends only on whether it names a bucket or
- * an object (the patterns are `arn:${Partition}:s3:::${BucketName}` and
- * `...:::${BucketName}/${ObjectName}`), not on the names. Other ARNs are their own shape.
- */
-export const s3ArnShape = (resource: string): string =>
-  /^arn:aws:s3:::[^/]+\/.+$/.test(resource) ? "arn:aws:s3:::bucket/key" : /^arn:aws:s3:::[^/*?]+$/.test(resource) ? "arn:aws:s3:::bucket" : resource;
-
-/**
- * Profiled on the per-consumer plans of `npm run bench:access` (issue #22):
- * half of every simulation went to the engine matching the request's ARN
- * against the action's resource-type patterns, twice per request, with the
- * same answer for every ARN of one shape. Memoize it by (service, action,
- * ARN shape) in the engine's own module (the pinned version's CJS export,
- * called through its exports object); if that module is not where this
- * version has it, nothing is changed. `__tests__/access/engine-memo.test.ts`
- * checks the memo answers as the engine does.
- */
-function memoizeResourceTypes(): void {
-  let file: string;
-  try {
-    file = require.resolve(ENGINE_PACKAGE);
-  } catch {
-    return;
-  }
-  const mod = (() => {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine package, loaded only when it is installed
-      return require(path.join(path.dirname(file), "simulation_engine", "resourceTypes.js")) as {
-        getResourceTypesForAction?: ResourceTypesForAction & { memoized?: true };
-      };
-    } catch {
-      return undefined;
-    }
-  })();
-  const original = mod?.getResourceTypesForAction;
-  if (!mod || typeof original !== "function" || original.memoized) return;
-  const cache = new Map<string, Promise<unknown>>();
-  const memo = Object.assign(
-    (service: string, action: string, resource: string): Promise<unknown> => {
-      const key = `${service}|${action}|${s3ArnShape(resource)}`;
-      let hit = cache.get(key);
-      if (!hit) {
-        hit = original(service, action, resource);
-        cache.set(key, hit);
-        hit.catch(() => cache.delete(key));
-      }
-      return hit;
-    },
-    { memoized: true as const, original },
-  );
-  mod.getResourceTypesForAction = memo;
-}
-
-type CaseInsensitive = ((first: string, second: string) => boolean) & { fast?: true; original?: (first: string, second: string) => boolean };
-
-/** Printable ASCII only: where a case-insensitive comparison is a comparison of lowercased strings. */
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
-/**
- * Profiled on the demo matrix (issue #22): a third of every simulation went to
- * the policy library's `caseInsensitiveEquals` (`localeCompare` with
- * `sensitivity: "accent"`, through ICU), asked for every condition operator of
- * every statement ("...IfExists?"). For printable ASCII, the only text such
- * operators hold, it equals comparing the lowercased strings; anything else
- * still goes to `localeCompare`. Installed only if the process's collator agrees
- * with that rule on every printable character (alone, paired, against nothing
- * and after a letter: a locale with other case rules, e.g. Turkish dotted I,
- * keeps the original), in the engine's own dependency (its CJS exports object,
- * through which its modules call it). `__tests__/access/engine-memo.test.ts`
- * checks the fast path answers as the original.
- */
-export function fastCaseInsensitive(original: (first: string, second: string) => boolean): CaseInsensitive | undefined {
-  const chars = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i));
-  const fast = (first: string, second: string): boolean =>
-    PRINTABLE_ASCII.test(first) && PRINTABLE_ASCII.test(second)
-      ? first.length === second.length && first.toLowerCase() === second.toLowerCase()
-      : original(first, second);
-  // `a.localeCompare(b, undefined, options)` is `new Intl.Collator(undefined, options).compare(a, b)`
-  // (ECMA-402, String.prototype.localeCompare): one collator checks every pair in a few ms, where
-  // localeCompare builds one per call. The function itself is checked against it on each character
-  // beside the letters that case rules of some locales single out, and a space.
-  const collator = new Intl.Collator(undefined, { sensitivity: "accent" });
-  const viaCollator = (x: string, y: string): boolean => collator.compare(x, y) === 0;
-  for (const a of chars) for (const b of ["I", "i", "A", "a", " "]) if (original(a, b) !== viaCollator(a, b)) return undefined;
-  for (const a of chars) {
-    for (const [x, y] of [
-      [a, ""],
-      [`a${a}`, "a"],
-    ])
-      if (viaCollator(x, y) !== fast(x, y)) return undefined;
-    for (const b of chars) if (viaCollator(a, b) !== fast(a, b)) return undefined;
-  }
-  return Object.assign(fast, { fast: true as const, original });
-}
-
-function speedUpCaseInsensitive(): void {
-  let utils: { caseInsensitiveEquals?: CaseInsensitive; caseInsensitiveEndsWith?: (value: string, suffix: string) => boolean } | undefined;
-  try {
-    const policyLib = require.resolve("@cloud-copilot/iam-policy", { paths: [path.dirname(require.resolve(ENGINE_PACKAGE))] });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file inside the optional engine's dependency, loaded only when it is installed
-    utils = require(path.join(path.dirname(policyLib), "utils.js")) as typeof utils;
-  } catch {
-    return;
-  }
-  const original = utils?.caseInsensitiveEquals;
-  if (!utils || typeof original !== "function" || original.fast || typeof utils.caseInsensitiveEndsWith !== "function") return;
-  const fast = fastCaseInsensitive(original);
-  if (!fast) return;
-  utils.caseInsensitiveEquals = fast;
-  // The library's EndsWith calls its own Equals directly: replaced by the same rule over the same slice.
-  utils.caseInsensitiveEndsWith = (value: string, suffix: string): boolean => fast(value.slice(suffix.length * -1), suffix);
-}
-
 /** The engine, loaded on first use; a clear error naming the install command when it is not installed. */
 export function loadEngine(load: (id: string) => unknown = require): Engine {
   if (engine) return engine;
   try {
     engine = load(ENGINE_PACKAGE) as Engine;
-    if (load === require) {
-      memoizeResourceTypes();
-      speedUpCaseInsensitive();
-    }
+    if (load === require) installEngineSpeedups(ENGINE_PACKAGE);
   } catch (e) {
     throw new EngineMissingError(
       `the access review needs the IAM policy engine ${ENGINE_PACKAGE} (AGPL-3.0), an optional peer dependency of xacct-s3 that is not installed ` +
@@ -276,8 +157,13 @@ export function resolveEncryptionContext(doc: PolicyDocument, context: Readonly<
   return { ...doc, Statement: statements };
 }
 
-function simulationOf(principal: MatrixPrincipal, probe: Probe, resourcePolicy: PolicyDocument | undefined, guardrails: Guardrails | undefined): Simulation {
-  const context = contextOf(principal, probe, guardrails);
+function simulationOf(
+  principal: MatrixPrincipal,
+  probe: Probe,
+  resourcePolicy: PolicyDocument | undefined,
+  context: Record<string, string>,
+  guardrails: Guardrails | undefined,
+): Simulation {
   return {
     request: {
       principal: principal.arn ?? loadEngine().anonymousPrincipal,
@@ -343,10 +229,142 @@ function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, p
   return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe, trimmed));
 }
 
+/** Ids of policy documents, for request shapes. */
+const docIds = new WeakMap<object, number>();
+let nextDocId = 0;
+const docId = (doc: object): number => {
+  let id = docIds.get(doc);
+  if (id === undefined) docIds.set(doc, (id = nextDocId++));
+  return id;
+};
+
+/** `role`, `assumed-role`, `user`, `root`, a service principal ...: what the engine makes of the principal's ARN. */
+const arnType = (arn: string | undefined): string => (arn === undefined ? "anonymous" : (/^arn:[^:]+:[^:]+::\d{12}:([^/]+)/.exec(arn)?.[1] ?? arn));
+const arnAccount = (arn: string | undefined): string | undefined => /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn ?? "")?.[1];
+
+/** The context keys the engine keeps for an action and resource shape (it drops the others: `ignoredContextKeys`). */
+const keptKeys = new Map<string, Promise<ReadonlySet<string>>>();
+/** Whether a context key is of list type (the engine hands it over as an array). */
+const listKeys = new Map<string, Promise<boolean>>();
+
+function keptKeysFor(action: string, resource: string): Promise<ReadonlySet<string>> {
+  const key = `${action}|${s3ArnShape(resource)}|${/^arn:aws:s3:::/.test(resource)}`;
+  let hit = keptKeys.get(key);
+  if (!hit) {
+    const [service, name] = action.split(":");
+    hit = loadEngine()
+      .allowedContextKeysForRequest(service, name, resource, false, undefined)
+      .then((keys) => new Set(keys));
+    keptKeys.set(key, hit);
+  }
+  return hit;
+}
+
+function isListKey(lowerKey: string): Promise<boolean> {
+  let hit = listKeys.get(lowerKey);
+  if (!hit) {
+    const e = loadEngine();
+    hit = e.typeForContextKey(lowerKey).then(
+      (t) => e.isConditionKeyArray(t),
+      () => true,
+    );
+    listKeys.set(lowerKey, hit);
+  }
+  return hit;
+}
+
+/** The request as the engine sees it: the context keys it keeps (a key `prefix/...` is kept when a variable key of that prefix is). */
+async function requestView(action: string, resource: string, context: Readonly<Record<string, string>>): Promise<RequestView> {
+  const kept = await keptKeysFor(action, resource);
+  const view = new Map<string, string | undefined>();
+  for (const [k, v] of Object.entries(context)) {
+    const lower = k.toLowerCase();
+    const slash = lower.indexOf("/");
+    if (!kept.has(lower) && !(slash >= 0 && [...kept].some((x) => x.startsWith(lower.slice(0, slash + 1))))) continue;
+    view.set(lower, (await isListKey(lower)) ? undefined : v);
+  }
+  return { action: action.toLowerCase(), resource, context: view };
+}
+
+/**
+ * The engine's reasons for requests whose answer is certain (shortcut.ts), by
+ * the request's shape: one engine call per shape. Resource-policy Denies are
+ * kept by their position in the document as written. "engine": a shape the
+ * engine did not answer as predicted (sts:GetCallerIdentity, always allowed),
+ * asked of the engine each time.
+ */
+const reasonsByShape = new Map<string, readonly RequestDenial[] | "engine">();
+
+/** Requests answered in this process: by the engine, and by request shape (for `npm run bench:access` and tests). */
+const counts = { engine: 0, byShape: 0 };
+export const evaluationCounts = (): Readonly<typeof counts> => ({ ...counts });
+
+/**
+ * What the engine's answer can depend on for a request no statement decides
+ * but by shape: the kind of resource (an S3 bucket or object, else the ARN's
+ * service, whether it names a region and an account, and its resource type).
+ */
+const resourceShape = (arn: string): string => {
+  if (/^arn:aws:s3:::/.test(arn)) return s3ArnShape(arn);
+  const m = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):([^/:]*)/.exec(arn);
+  return m ? `arn:${m[1]}:${m[2]}:${m[3] ? "region" : ""}:${m[4] ? "account" : ""}:${m[5]}` : arn;
+};
+
+async function shapeOf(
+  principal: MatrixPrincipal,
+  probe: Probe,
+  sim: Simulation,
+  trimmed: Trimmed | undefined,
+): Promise<{ key: string; denies: number } | undefined> {
+  if (sim.serviceControlPolicies.length > 0 || sim.resourceControlPolicies.length > 0) return undefined;
+  const identity = sim.identityPolicies.map((p) => ({ name: p.name, document: p.policy as PolicyDocument }));
+  const resource = sim.resourcePolicy as PolicyDocument | undefined;
+  const view = await requestView(probe.action, probe.resource, sim.request.contextVariables as Record<string, string>);
+  const account = arnAccount(principal.arn);
+  const crossAccount = principal.kind !== "service" && principal.kind !== "anonymous" && account !== undefined && account !== probe.resourceAccount;
+  const certain = certainAnswer(identity, resource, principal, view, crossAccount);
+  if (!certain) return undefined;
+  // Resource Denies by their position in the document as written (the engine saw a trimmed copy).
+  const denies = certain.denies.map((d) => (d.startsWith("resource:") ? `resource:${resourceIndex(Number(d.slice("resource:".length)) + 1, trimmed)}` : d));
+  const rp = probe.resourcePolicy;
+  const key = [
+    probe.action,
+    resourceShape(probe.resource),
+    principal.kind,
+    arnType(principal.arn),
+    principal.account === probe.resourceAccount,
+    account === probe.resourceAccount,
+    identity.length > 0,
+    certain.identity,
+    // Explicit Denies are named by their policy and position: those policies belong to the shape.
+    denies.some((d) => d.startsWith("identity:")) ? identity.map((p) => `${p.name}=${docId(p.document)}`).join(",") : "",
+    !resource ? "none" : denies.some((d) => d.startsWith("resource:")) && rp ? `${docId(rp.document)}` : "present",
+    JSON.stringify(probe.blockPublicAccess ?? null),
+    denies.join(","),
+  ].join("|");
+  return { key, denies: denies.length };
+}
+
+/** Did the engine answer as the shape predicts (denied; by exactly the predicted Deny statements, or with none by no Allow)? */
+function asPredicted(overall: string, denials: readonly RequestDenial[], denies: number): boolean {
+  const explicit = denials.filter((d) => d.denialType === "Explicit");
+  return denies > 0 ? overall === "ExplicitlyDenied" && explicit.length === denies : overall === "ImplicitlyDenied" && explicit.length === 0;
+}
+
 async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: EvaluateOptions): Promise<Evaluation> {
   const { runSimulation, getGrantReasons, getDenialReasons } = loadEngine();
   const trimmed = probe.resourcePolicy && !opts.exhaustive ? trimFor(probe.resourcePolicy.document, principal) : undefined;
-  const response = await runSimulation(simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document, opts.guardrails), {});
+  const context = contextOf(principal, probe, opts.guardrails);
+  const sim = simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document, context, opts.guardrails);
+  const shape = opts.exhaustive || !engineSpeedupsEnabled() ? undefined : await shapeOf(principal, probe, sim, trimmed);
+  const known = shape && reasonsByShape.get(shape.key);
+  if (known !== undefined && known !== "engine") {
+    counts.byShape++;
+    // Stored resource-policy positions are the document's own: no trimmed copy to map them through.
+    return { decision: "Denied", deciding: decidingDenials([...known], principal, probe, undefined) };
+  }
+  counts.engine++;
+  const response = await runSimulation(sim, {});
   if (response.resultType === "error") {
     throw new Error(
       `iam-simulate rejected ${principal.label} ${probe.action} ${probe.resource}: ${response.errors.message} ${JSON.stringify(response.errors)}`,
@@ -357,11 +375,19 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: Evalu
   }
   const analysis = response.result.analysis;
   if (response.overallResult === "Allowed") {
+    if (shape) reasonsByShape.set(shape.key, "engine");
     // The guardrails only limit: an Allow of theirs (FullAWSAccess) is never what grants.
     const grants = getGrantReasons(analysis).filter((g) => g.policyType !== "scp" && g.policyType !== "rcp");
     return { decision: "Allowed", deciding: grants.map((g) => fromGrant(g, principal, probe, trimmed)) };
   }
-  return { decision: "Denied", deciding: decidingDenials(getDenialReasons(analysis), principal, probe, trimmed) };
+  const denials = getDenialReasons(analysis);
+  if (shape && known === undefined) {
+    const asWritten = denials.map((d) =>
+      d.policyType === "resource" && d.denialType === "Explicit" ? { ...d, statementIndex: resourceIndex(d.statementIndex, trimmed) } : d,
+    );
+    reasonsByShape.set(shape.key, asPredicted(response.overallResult, denials, shape.denies) ? asWritten : "engine");
+  }
+  return { decision: "Denied", deciding: decidingDenials(denials, principal, probe, trimmed) };
 }
 
 /** Everything may be asked of the bucket once the access point side (identity + access point policy) allowed it. */
