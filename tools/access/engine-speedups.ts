@@ -5,7 +5,7 @@ import * as path from "path";
  * evaluate.ts), installed when the engine loads. Each replaces a function that
  * gives the same answer for the same input (a pure function of its arguments,
  * or of a policy document that is never changed) by a memo of it or by a faster
- * equivalent, in the engine's own CommonJS export objects and prototypes
+ * equivalent, in the engine's own CommonJS export objects
  * (through which its modules call them). Where a module or function is not
  * where the pinned version has it, that one speed-up is left out and the engine
  * runs as published.
@@ -47,19 +47,6 @@ function replace<F extends Fn>(id: string, holder: Record<string, unknown> | und
   holder[name] = Object.assign(replaced, { xacctSpeedup: true as const, original });
   installed.push(id);
   return true;
-}
-
-/** A method answering from a per-instance memo (for objects that wrap a document that never changes). */
-function memoMethod(id: string, proto: Record<string, unknown> | undefined, name: string): void {
-  replace<() => unknown>(id, proto, name, (original) => {
-    const memo = new WeakMap<object, unknown>();
-    return function (this: object): unknown {
-      if (memo.has(this)) return memo.get(this);
-      const value = original.call(this);
-      memo.set(this, value);
-      return value;
-    };
-  });
 }
 
 /** A promise-returning function memoized by a key of its arguments (failures are not kept). */
@@ -177,37 +164,4 @@ export function installEngineSpeedups(enginePackage: string): void {
       () => (value, suffix) => fast(value.slice(suffix.length * -1), suffix),
     );
   }
-
-  // Every simulation validated and parsed each of its policies again (the same document objects,
-  // as evaluate.ts hands them over), and every statement rebuilt its actions, resources,
-  // principals and conditions on each call. The policy objects only read their document.
-  replace<(doc: object, metadata?: { name?: string }) => unknown>("parsed policies by document", policyLib("parser.js"), "loadPolicy", (original) => {
-    const memo = new WeakMap<object, Map<string, unknown>>();
-    return (doc, metadata) => {
-      const extra = metadata && Object.keys(metadata).some((k) => k !== "name");
-      if (doc === null || typeof doc !== "object" || extra) return original(doc, metadata);
-      let byName = memo.get(doc);
-      if (!byName) memo.set(doc, (byName = new Map<string, unknown>()));
-      const key = metadata === undefined ? "" : `=${metadata.name ?? ""}`;
-      if (!byName.has(key)) byName.set(key, original(doc, metadata));
-      return byName.get(key);
-    };
-  });
-  const validate = policyLib("validate/validateTypes.js");
-  for (const name of ["validateIdentityPolicy", "validateResourcePolicy", "validateServiceControlPolicy", "validateResourceControlPolicy"]) {
-    replace<(doc: unknown) => unknown[]>(`${name} by document`, validate, name, (original) => {
-      const memo = new WeakMap<object, unknown[]>();
-      return (doc) => {
-        if (doc === null || typeof doc !== "object") return original(doc);
-        let errors = memo.get(doc);
-        if (!errors) memo.set(doc, (errors = original(doc)));
-        return [...errors];
-      };
-    });
-  }
-  const policyProto = (policyLib("policies/policy.js")?.PolicyImpl as { prototype?: Module } | undefined)?.prototype;
-  memoMethod("policy statements", policyProto, "statements");
-  const statementProto = (policyLib("statements/statement.js")?.StatementImpl as { prototype?: Module } | undefined)?.prototype;
-  for (const m of ["actions", "notActions", "resources", "notResources", "principals", "notPrincipals", "conditions"])
-    memoMethod(`statement ${m}`, statementProto, m);
 }

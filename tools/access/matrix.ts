@@ -6,7 +6,7 @@ import { guardrailsKey, withPerimeterOrganization, type Guardrails } from "./gua
 import { OTHER_ORG_LABEL, principalsOf } from "./principals";
 import { probesOf, WEB_IDENTITY_ACTION } from "./probes";
 import { deniedByConstruction } from "./relevance";
-import { probeSelection } from "./selection";
+import { OWN_KINDS, probeSelection } from "./selection";
 import { seedsOf, type Seeds } from "./seeds";
 import type { StackExtras } from "./stack-extras";
 import type { Cell, Hop, MatrixPerimeter, MatrixPrincipal, Probe, StackMatrix } from "./types";
@@ -36,9 +36,6 @@ function applies(principal: MatrixPrincipal, probe: Probe): boolean {
   if (probe.outside) return OWN_KINDS.has(principal.kind);
   return !(principal.crossAccountOnly && probe.assumesRole === undefined && probe.resourceAccount === principal.account);
 }
-
-/** Principals whose identity policies are the stack's own: the only ones resources outside the stack are asked of. */
-const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-member", "user"]);
 
 /**
  * Cross-account or public. An AWS service principal (`service/lambda.amazonaws.com` in a trust
@@ -131,11 +128,27 @@ async function directCells(
   return out;
 }
 
-/** The least-demanding AssumeRole of `role` the principal is allowed (probes are ordered from fewest conditions). */
-function hopTo(own: DirectCells, role: MatrixPrincipal): Hop | undefined {
-  const i = own.cells.findIndex((c, j) => c.decision === "Allowed" && own.probes[j].assumesRole === role.roleArn);
-  const assume = own.cells[i];
-  return assume && { role: role.label, context: assume.context, deciding: assume.deciding };
+/**
+ * The roles the principal may assume, each with its least-demanding allowed
+ * AssumeRole (probes are ordered from fewest conditions), in the order of
+ * `roles`: found from the principal's own cells, not by asking every role
+ * (principals × roles, issue #22).
+ */
+function hopsOf(
+  p: MatrixPrincipal,
+  own: DirectCells,
+  rolesByArn: ReadonlyMap<string, readonly MatrixPrincipal[]>,
+  order: ReadonlyMap<MatrixPrincipal, number>,
+): [MatrixPrincipal, Hop][] {
+  const hops = new Map<MatrixPrincipal, Hop>();
+  own.cells.forEach((c, j) => {
+    const arn = own.probes[j].assumesRole;
+    if (c.decision !== "Allowed" || arn === undefined) return;
+    for (const role of rolesByArn.get(arn) ?? []) {
+      if (role !== p && !hops.has(role)) hops.set(role, { role: role.label, context: c.context, deciding: c.deciding });
+    }
+  });
+  return [...hops].sort(([a], [b]) => (order.get(a) as number) - (order.get(b) as number));
 }
 
 function viaCells(principal: MatrixPrincipal, role: MatrixPrincipal, hop: Hop, roleCells: DirectCells): Cell[] {
@@ -174,16 +187,16 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   }
 
   const roles = principals.filter((p) => p.roleArn !== undefined);
+  const order = new Map(roles.map((r, i) => [r, i]));
+  const rolesByArn = new Map<string, MatrixPrincipal[]>();
+  for (const r of roles) rolesByArn.set(r.roleArn as string, [...(rolesByArn.get(r.roleArn as string) ?? []), r]);
   const cells: Cell[] = [];
   for (const p of principals) {
     const own = direct.get(p) as DirectCells;
     cells.push(...own.cells);
     // A service principal's AssumeRole is the service running as the role: the role's own cells show that access.
     if (p.kind === "service") continue;
-    for (const role of roles.filter((r) => r !== p)) {
-      const hop = hopTo(own, role);
-      if (hop) cells.push(...viaCells(p, role, hop, direct.get(role) as DirectCells));
-    }
+    for (const [role, hop] of hopsOf(p, own, rolesByArn, order)) cells.push(...viaCells(p, role, hop, direct.get(role) as DirectCells));
   }
   const viaCount = cells.length - [...direct.values()].reduce((n, d) => n + d.cells.length, 0);
   const other = principals.find((p) => p.label === OTHER_ORG_LABEL);

@@ -142,13 +142,63 @@ const groupable = (q: Probe): boolean =>
   !q.outside &&
   !ALWAYS_ASKED.has(q.action.toLowerCase());
 
+/** Principals whose identity policies are the stack's own: the only ones resources outside the stack are asked of (matrix.ts `applies`). */
+export const OWN_KINDS: ReadonlySet<MatrixPrincipal["kind"]> = new Set(["role", "group-member", "user"]);
+
+const EMPTY_DOC: PolicyDocument = { Version: "2012-10-17", Statement: [] };
+const newGroup = (doc: PolicyDocument, account: string): Group => ({ doc, account, positions: [], sorted: [], byResource: new Map(), assumes: false });
+
+/** Files probe `i` in the group by resource, action and s3:prefix. */
+function file(g: Group, q: Probe, i: number): void {
+  g.positions.push(i);
+  const r = q.resource.toLowerCase();
+  let byAction = g.byResource.get(r);
+  if (!byAction) {
+    byAction = new Map();
+    g.byResource.set(r, byAction);
+  }
+  const a = q.action.toLowerCase();
+  let slot = byAction.get(a);
+  if (!slot) {
+    slot = { all: [], byPrefix: new Map(), sorted: [] };
+    byAction.set(a, slot);
+  }
+  slot.all.push(i);
+  const key = Object.keys(q.context).find((k) => k.toLowerCase() === "s3:prefix");
+  const prefix = key === undefined ? undefined : q.context[key]?.toLowerCase();
+  if (prefix !== undefined) slot.byPrefix.set(prefix, [...(slot.byPrefix.get(prefix) ?? []), i]);
+  if (q.assumesRole !== undefined) g.assumes = true;
+}
+
+function sortGroup(g: Group): void {
+  g.sorted = [...g.byResource.keys()].sort();
+  for (const byAction of g.byResource.values()) for (const slot of byAction.values()) slot.sorted = [...slot.byPrefix.keys()].sort();
+}
+
+/**
+ * Resources outside the stack (a same-named bucket of another account, what the
+ * stack's identity policies name but do not create) carry a resource policy
+ * that allows everyone, so a request is Allowed only where the principal's
+ * own identity policies allow it, or the principal is of the resource's account.
+ */
+const outsideProbe = (q: Probe): boolean => q.outside === true && q.viaBucket === undefined && q.viaKey === undefined;
+
 export function probeSelection(probes: readonly Probe[]): ProbeSelection {
   const general: number[] = [];
+  const outside = newGroup(EMPTY_DOC, "");
+  const outsideByAccount = new Map<string, number[]>();
   const groups: Group[] = [];
   const byDoc = new Map<PolicyDocument, Map<string, Group>>();
   /** Requests without TLS a Deny for everyone refuses: Denied for all but AWS services (`deniedByConstruction`). */
   const tlsDenied = new Uint8Array(probes.length);
   probes.forEach((q, i) => {
+    if (outsideProbe(q)) {
+      file(outside, q, i);
+      const ofAccount = outsideByAccount.get(q.resourceAccount);
+      if (ofAccount) ofAccount.push(i);
+      else outsideByAccount.set(q.resourceAccount, [i]);
+      return;
+    }
     if (!groupable(q)) {
       general.push(i);
       return;
@@ -161,34 +211,15 @@ export function probeSelection(probes: readonly Probe[]): ProbeSelection {
     }
     let g = byAccount.get(q.resourceAccount);
     if (!g) {
-      g = { doc, account: q.resourceAccount, positions: [], sorted: [], byResource: new Map(), assumes: false };
+      g = newGroup(doc, q.resourceAccount);
       byAccount.set(q.resourceAccount, g);
       groups.push(g);
     }
-    g.positions.push(i);
-    const r = q.resource.toLowerCase();
-    let byAction = g.byResource.get(r);
-    if (!byAction) {
-      byAction = new Map();
-      g.byResource.set(r, byAction);
-    }
-    const a = q.action.toLowerCase();
-    let slot = byAction.get(a);
-    if (!slot) {
-      slot = { all: [], byPrefix: new Map(), sorted: [] };
-      byAction.set(a, slot);
-    }
-    slot.all.push(i);
-    const key = Object.keys(q.context).find((k) => k.toLowerCase() === "s3:prefix");
-    const prefix = key === undefined ? undefined : q.context[key]?.toLowerCase();
-    if (prefix !== undefined) slot.byPrefix.set(prefix, [...(slot.byPrefix.get(prefix) ?? []), i]);
-    if (q.assumesRole !== undefined) g.assumes = true;
+    file(g, q, i);
     if (q.context["aws:SecureTransport"] === "false" && deniesWithoutTls(doc, q.action, q.resource)) tlsDenied[i] = 1;
   });
-  for (const g of groups) {
-    g.sorted = [...g.byResource.keys()].sort();
-    for (const byAction of g.byResource.values()) for (const slot of byAction.values()) slot.sorted = [...slot.byPrefix.keys()].sort();
-  }
+  for (const g of groups) sortGroup(g);
+  sortGroup(outside);
 
   // Allow statements by the exact principal keys that name them (statementIndex), and those that may name anyone.
   const byKey = new Map<string, Entry[]>();
@@ -226,6 +257,10 @@ export function probeSelection(probes: readonly Probe[]): ProbeSelection {
           if (p.crossAccountOnly && !g.assumes) continue; // not asked at all (matrix.ts `applies`)
           for (const d of p.identityPolicies) for (const s of statementsOf(d.document)) if (s.Effect === "Allow") add(statementProbes(s, g));
         }
+      }
+      if (OWN_KINDS.has(p.kind)) {
+        for (const d of p.identityPolicies) for (const s of statementsOf(d.document)) if (s.Effect === "Allow") add(statementProbes(s, outside));
+        if (p.account !== undefined) add(outsideByAccount.get(p.account) ?? []);
       }
       picked.sort((x, y) => x - y);
       const out: Probe[] = [];
