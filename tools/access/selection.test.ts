@@ -149,4 +149,31 @@ describe("probeSelection", () => {
     const allow = { Effect: "Allow", Principal: { Service: "logging.s3.amazonaws.com" }, Action: "s3:PutObject", Resource: `${B}/*` };
     expect(asked(doc(TLS_DENY, allow), service)).toEqual(["s3:PutObject a/x.json", "s3:PutObject a/x.json [no-tls]", ...ALWAYS]);
   });
+
+  it("asks resources outside the stack only of own principals whose identity statements can match them, or of their account", () => {
+    const outside = (resource: string, account: string): Probe => ({
+      action: "s3:GetObject",
+      resource,
+      resourceLabel: resource,
+      resourceAccount: account,
+      context: {},
+      contextLabel: "owner=other-account",
+      resourcePolicy: { name: `${resource} (other)`, source: "not-in-stack", document: doc({ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }) },
+      blockPublicAccess: false,
+      outside: true,
+    });
+    // One outside probe per consumer prefix (as the owner=other-account probes are): each consumer is asked its own only.
+    const all = [...probes(doc(TLS_DENY)), ...Array.from({ length: 50 }, (_, i) => outside(`${B}/p${i}/x.json`, "999999999999"))];
+    const identity = (i: number): NamedPolicy[] => [
+      { name: `p${i}`, source: "role-inline", document: doc({ Effect: "Allow", Action: "s3:GetObject", Resource: `${B}/p${i}/*` }) },
+    ];
+    const selection = probeSelection(all);
+    const labels = (p: MatrixPrincipal): string[] => selection.select(p).map((q) => `${q.resource.replace(`${B}/`, "")}${q.outside ? " (outside)" : ""}`);
+    expect(labels(role(OWNER, "c7", identity(7)))).toEqual(["a/x.json", "*", "p7/x.json (outside)"]);
+    expect(labels(role(OWNER, "none"))).toEqual(["a/x.json", "*"]);
+    // Not an own principal: resources outside the stack are not asked of it at all (matrix.ts applies).
+    expect(labels({ ...role("333333333333", "c", identity(7)), kind: "external" })).toEqual(["a/x.json", "*"]);
+    // A principal of the outside resource's own account: its policy (assumed to allow) suffices.
+    expect(labels({ ...role("999999999999", "there"), kind: "role" }).filter((l) => l.endsWith("(outside)"))).toHaveLength(50);
+  });
 });
