@@ -3,7 +3,7 @@ import { setEngineSpeedups } from "../../tools/access/engine-speedups";
 import { evaluatePolicies, evaluationCounts } from "../../tools/access/evaluate";
 import type { MatrixPrincipal, Probe } from "../../tools/access/types";
 import { takesPart, certainAnswer, type RequestView } from "../../tools/access/shortcut";
-import type { PolicyDocument, Statement } from "../../lib/policy";
+import { denyInsecureTransportStatement, type PolicyDocument, type Statement } from "../../lib/policy";
 import { synthesized } from "./helpers";
 
 /**
@@ -51,14 +51,7 @@ const view = (action: string, resource: string, context: Record<string, string |
   context: new Map(Object.entries(context).map(([k, v]) => [k.toLowerCase(), v])),
 });
 const BUCKET = "arn:aws:s3:::data-b";
-const tlsDeny: Statement = {
-  Sid: "DenyInsecureTransport",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:*",
-  Resource: [BUCKET, `${BUCKET}/*`],
-  Condition: { Bool: { "aws:SecureTransport": "false" } },
-};
+const tlsDeny: Statement = denyInsecureTransportStatement(BUCKET);
 const role = {
   kind: "role" as const,
   arn: "arn:aws:sts::222222222222:assumed-role/w/s",

@@ -1,12 +1,13 @@
-import { engineSpeedupsEnabled, installEngineSpeedups, s3ArnShape } from "./engine-speedups";
-import { certainAnswer, type RequestView } from "./shortcut";
+import { engineSpeedupsEnabled, installEngineSpeedups } from "./engine-speedups";
+import { asPredicted, counted, recalled, remember, shapeOf } from "./request-shape";
+export { evaluationCounts } from "./request-shape";
 import { iamGlob } from "./glob";
 import type { PolicyDocument } from "../../lib/policy";
 import type { RequestDenial, RequestGrant, Simulation } from "@cloud-copilot/iam-simulate";
 import { SESSION_NAME } from "./principals";
 import { OWN_SESSION_NAME } from "./probes";
 import { levelsFor, organizationContext, type Guardrails } from "./guardrails";
-import { trimFor, type Trimmed } from "./relevance";
+import { resourceIndex, trimFor, type Trimmed } from "./relevance";
 import type { DecidingStatement, Decision, MatrixPrincipal, NamedPolicy, Probe } from "./types";
 
 /**
@@ -185,9 +186,6 @@ function identitySource(principal: MatrixPrincipal, name: string | undefined): N
   return principal.identityPolicies.find((p) => p.name === name);
 }
 
-/** The statement's 1-based position in the resource policy as written (the engine saw a trimmed copy). */
-const resourceIndex = (index: number, trimmed: Trimmed | undefined): number => (trimmed ? (trimmed.originalIndex[index - 1] ?? index) : index);
-
 /** `scp:<name>` (the level's orgIdentifier, guardrails.ts) → the policy's name. */
 const guardrailName = (identifier: string | undefined): string | undefined => identifier?.replace(/^(scp|rcp):/, "");
 
@@ -229,141 +227,19 @@ function decidingDenials(denials: RequestDenial[], principal: MatrixPrincipal, p
   return (explicit.length > 0 ? explicit : denials).map((d) => fromDenial(d, principal, probe, trimmed));
 }
 
-/** Ids of policy documents, for request shapes. */
-const docIds = new WeakMap<object, number>();
-let nextDocId = 0;
-const docId = (doc: object): number => {
-  let id = docIds.get(doc);
-  if (id === undefined) docIds.set(doc, (id = nextDocId++));
-  return id;
-};
-
-/** `role`, `assumed-role`, `user`, `root`, a service principal ...: what the engine makes of the principal's ARN. */
-const arnType = (arn: string | undefined): string => (arn === undefined ? "anonymous" : (/^arn:[^:]+:[^:]+::\d{12}:([^/]+)/.exec(arn)?.[1] ?? arn));
-const arnAccount = (arn: string | undefined): string | undefined => /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn ?? "")?.[1];
-
-/** The context keys the engine keeps for an action and resource shape (it drops the others: `ignoredContextKeys`). */
-const keptKeys = new Map<string, Promise<ReadonlySet<string>>>();
-/** Whether a context key is of list type (the engine hands it over as an array). */
-const listKeys = new Map<string, Promise<boolean>>();
-
-function keptKeysFor(action: string, resource: string): Promise<ReadonlySet<string>> {
-  const key = `${action}|${s3ArnShape(resource)}|${/^arn:aws:s3:::/.test(resource)}`;
-  let hit = keptKeys.get(key);
-  if (!hit) {
-    const [service, name] = action.split(":");
-    hit = loadEngine()
-      .allowedContextKeysForRequest(service, name, resource, false, undefined)
-      .then((keys) => new Set(keys));
-    keptKeys.set(key, hit);
-  }
-  return hit;
-}
-
-function isListKey(lowerKey: string): Promise<boolean> {
-  let hit = listKeys.get(lowerKey);
-  if (!hit) {
-    const e = loadEngine();
-    hit = e.typeForContextKey(lowerKey).then(
-      (t) => e.isConditionKeyArray(t),
-      () => true,
-    );
-    listKeys.set(lowerKey, hit);
-  }
-  return hit;
-}
-
-/** The request as the engine sees it: the context keys it keeps (a key `prefix/...` is kept when a variable key of that prefix is). */
-async function requestView(action: string, resource: string, context: Readonly<Record<string, string>>): Promise<RequestView> {
-  const kept = await keptKeysFor(action, resource);
-  const view = new Map<string, string | undefined>();
-  for (const [k, v] of Object.entries(context)) {
-    const lower = k.toLowerCase();
-    const slash = lower.indexOf("/");
-    if (!kept.has(lower) && !(slash >= 0 && [...kept].some((x) => x.startsWith(lower.slice(0, slash + 1))))) continue;
-    view.set(lower, (await isListKey(lower)) ? undefined : v);
-  }
-  return { action: action.toLowerCase(), resource, context: view };
-}
-
-/**
- * The engine's reasons for requests whose answer is certain (shortcut.ts), by
- * the request's shape: one engine call per shape. Resource-policy Denies are
- * kept by their position in the document as written. "engine": a shape the
- * engine did not answer as predicted (sts:GetCallerIdentity, always allowed),
- * asked of the engine each time.
- */
-const reasonsByShape = new Map<string, readonly RequestDenial[] | "engine">();
-
-/** Requests answered in this process: by the engine, and by request shape (for `npm run bench:access` and tests). */
-const counts = { engine: 0, byShape: 0 };
-export const evaluationCounts = (): Readonly<typeof counts> => ({ ...counts });
-
-/**
- * What the engine's answer can depend on for a request no statement decides
- * but by shape: the kind of resource (an S3 bucket or object, else the ARN's
- * service, whether it names a region and an account, and its resource type).
- */
-const resourceShape = (arn: string): string => {
-  if (/^arn:aws:s3:::/.test(arn)) return s3ArnShape(arn);
-  const m = /^arn:([^:]*):([^:]*):([^:]*):([^:]*):([^/:]*)/.exec(arn);
-  return m ? `arn:${m[1]}:${m[2]}:${m[3] ? "region" : ""}:${m[4] ? "account" : ""}:${m[5]}` : arn;
-};
-
-async function shapeOf(
-  principal: MatrixPrincipal,
-  probe: Probe,
-  sim: Simulation,
-  trimmed: Trimmed | undefined,
-): Promise<{ key: string; denies: number } | undefined> {
-  if (sim.serviceControlPolicies.length > 0 || sim.resourceControlPolicies.length > 0) return undefined;
-  const identity = sim.identityPolicies.map((p) => ({ name: p.name, document: p.policy as PolicyDocument }));
-  const resource = sim.resourcePolicy as PolicyDocument | undefined;
-  const view = await requestView(probe.action, probe.resource, sim.request.contextVariables as Record<string, string>);
-  const account = arnAccount(principal.arn);
-  const crossAccount = principal.kind !== "service" && principal.kind !== "anonymous" && account !== undefined && account !== probe.resourceAccount;
-  const certain = certainAnswer(identity, resource, principal, view, crossAccount);
-  if (!certain) return undefined;
-  // Resource Denies by their position in the document as written (the engine saw a trimmed copy).
-  const denies = certain.denies.map((d) => (d.startsWith("resource:") ? `resource:${resourceIndex(Number(d.slice("resource:".length)) + 1, trimmed)}` : d));
-  const rp = probe.resourcePolicy;
-  const key = [
-    probe.action,
-    resourceShape(probe.resource),
-    principal.kind,
-    arnType(principal.arn),
-    principal.account === probe.resourceAccount,
-    account === probe.resourceAccount,
-    identity.length > 0,
-    certain.identity,
-    // Explicit Denies are named by their policy and position: those policies belong to the shape.
-    denies.some((d) => d.startsWith("identity:")) ? identity.map((p) => `${p.name}=${docId(p.document)}`).join(",") : "",
-    !resource ? "none" : denies.some((d) => d.startsWith("resource:")) && rp ? `${docId(rp.document)}` : "present",
-    JSON.stringify(probe.blockPublicAccess ?? null),
-    denies.join(","),
-  ].join("|");
-  return { key, denies: denies.length };
-}
-
-/** Did the engine answer as the shape predicts (denied; by exactly the predicted Deny statements, or with none by no Allow)? */
-function asPredicted(overall: string, denials: readonly RequestDenial[], denies: number): boolean {
-  const explicit = denials.filter((d) => d.denialType === "Explicit");
-  return denies > 0 ? overall === "ExplicitlyDenied" && explicit.length === denies : overall === "ImplicitlyDenied" && explicit.length === 0;
-}
-
 async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: EvaluateOptions): Promise<Evaluation> {
   const { runSimulation, getGrantReasons, getDenialReasons } = loadEngine();
   const trimmed = probe.resourcePolicy && !opts.exhaustive ? trimFor(probe.resourcePolicy.document, principal) : undefined;
   const context = contextOf(principal, probe, opts.guardrails);
   const sim = simulationOf(principal, probe, trimmed ? trimmed.document : probe.resourcePolicy?.document, context, opts.guardrails);
-  const shape = opts.exhaustive || !engineSpeedupsEnabled() ? undefined : await shapeOf(principal, probe, sim, trimmed);
-  const known = shape && reasonsByShape.get(shape.key);
+  const shape = opts.exhaustive || !engineSpeedupsEnabled() ? undefined : await shapeOf(loadEngine(), principal, probe, sim, trimmed);
+  const known = shape && recalled(shape);
   if (known !== undefined && known !== "engine") {
-    counts.byShape++;
+    counted("byShape");
     // Stored resource-policy positions are the document's own: no trimmed copy to map them through.
     return { decision: "Denied", deciding: decidingDenials([...known], principal, probe, undefined) };
   }
-  counts.engine++;
+  counted("engine");
   const response = await runSimulation(sim, {});
   if (response.resultType === "error") {
     throw new Error(
@@ -375,7 +251,7 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: Evalu
   }
   const analysis = response.result.analysis;
   if (response.overallResult === "Allowed") {
-    if (shape) reasonsByShape.set(shape.key, "engine");
+    if (shape) remember(shape, "engine");
     // The guardrails only limit: an Allow of theirs (FullAWSAccess) is never what grants.
     const grants = getGrantReasons(analysis).filter((g) => g.policyType !== "scp" && g.policyType !== "rcp");
     return { decision: "Allowed", deciding: grants.map((g) => fromGrant(g, principal, probe, trimmed)) };
@@ -385,7 +261,7 @@ async function evaluateOne(principal: MatrixPrincipal, probe: Probe, opts: Evalu
     const asWritten = denials.map((d) =>
       d.policyType === "resource" && d.denialType === "Explicit" ? { ...d, statementIndex: resourceIndex(d.statementIndex, trimmed) } : d,
     );
-    reasonsByShape.set(shape.key, asPredicted(response.overallResult, denials, shape.denies) ? asWritten : "engine");
+    remember(shape, asPredicted(response.overallResult, denials, shape.denies) ? asWritten : "engine");
   }
   return { decision: "Denied", deciding: decidingDenials(denials, principal, probe, trimmed) };
 }

@@ -1,17 +1,11 @@
+import { denyInsecureTransportStatement } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { deniedByConstruction } from "./relevance";
 
 /** Requests the diff may skip as Denied without asking the engine: each shortcut only where IAM cannot allow. */
 
 const BUCKET = "arn:aws:s3:::data-b";
-const TLS_DENY = {
-  Sid: "DenyInsecureTransport",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:*",
-  Resource: [BUCKET, `${BUCKET}/*`],
-  Condition: { Bool: { "aws:SecureTransport": "false" } },
-};
+const TLS_DENY = denyInsecureTransportStatement(BUCKET);
 const ALLOW_A = { Sid: "A", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/a" }, Action: "s3:GetObject", Resource: `${BUCKET}/a/*` };
 const doc = (...Statement: unknown[]): PolicyDocument => ({ Version: "2012-10-17", Statement }) as unknown as PolicyDocument;
 const roleA = { kind: "role" as const, arn: "arn:aws:iam::111111111111:role/a", principalArn: "arn:aws:iam::111111111111:role/a", account: "111111111111" };

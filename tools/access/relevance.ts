@@ -121,6 +121,9 @@ export interface Trimmed {
   readonly originalIndex: readonly number[];
 }
 
+/** The statement's 1-based position in the resource policy as written (the engine saw a trimmed copy). */
+export const resourceIndex = (index: number, trimmed: Trimmed | undefined): number => (trimmed ? (trimmed.originalIndex[index - 1] ?? index) : index);
+
 const trimCache = new WeakMap<object, Map<string, Trimmed>>();
 const signatures = new WeakMap<object, string>();
 /** What trimming depends on, computed once per principal object (asked for every probe of every bucket). */

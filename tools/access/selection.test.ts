@@ -1,3 +1,4 @@
+import { denyInsecureTransportStatement } from "../../lib/policy";
 import type { PolicyDocument } from "../../lib/policy";
 import { probeSelection } from "./selection";
 import type { MatrixPrincipal, NamedPolicy, Probe } from "./types";
@@ -7,14 +8,7 @@ import type { MatrixPrincipal, NamedPolicy, Probe } from "./types";
 const B = "arn:aws:s3:::data-b";
 const OWNER = "222222222222";
 const doc = (...Statement: unknown[]): PolicyDocument => ({ Version: "2012-10-17", Statement }) as unknown as PolicyDocument;
-const TLS_DENY = {
-  Sid: "DenyInsecureTransport",
-  Effect: "Deny",
-  Principal: "*",
-  Action: "s3:*",
-  Resource: [B, `${B}/*`],
-  Condition: { Bool: { "aws:SecureTransport": "false" } },
-};
+const TLS_DENY = denyInsecureTransportStatement(B);
 const role = (account: string, name: string, identity: NamedPolicy[] = []): MatrixPrincipal => ({
   label: `${account}/${name}`,
   kind: account === OWNER ? "role" : "external",
