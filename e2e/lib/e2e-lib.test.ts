@@ -8,7 +8,7 @@ import { cdktfArgs } from "./cdktf";
 import { CONCURRENT_STACKS, runStacks } from "../harness";
 import { stackSettings, type StackName } from "./context";
 import { applySubstitutes, parseSubstitutes } from "./substitutes";
-import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, type PlanJson } from "./terraform";
+import { classifyDrifts, drifts, missingFromMirror, policiesNamingRoles, replacePlanProblems, Terraform, type PlanJson } from "./terraform";
 
 /**
  * The e2e tier's own decisions, unit-tested: what a re-plan may differ in,
@@ -221,6 +221,22 @@ describe("runStacks: the demo stacks side by side, any other stack after them", 
     const { events, flow } = recorder({ "assume-role": 20, "bucket-policy": 5 });
     await runStacks(["assume-role", "bucket-policy"] as StackName[], true, flow);
     expect(events).toEqual(["start assume-role", "end assume-role", "start bucket-policy", "end bucket-policy"]);
+  });
+});
+
+describe("terraform init of stacks side by side", () => {
+  it("runs one init at a time (they share the plugin cache, not safe for concurrent installs), other commands side by side", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-init-"));
+    // A fake terraform: records "<command> start|end" around a short sleep, in one file for all.
+    const bin = path.join(dir, "terraform");
+    const events = path.join(dir, "events");
+    fs.writeFileSync(bin, `#!/bin/sh\necho "$1 start" >> ${events}\nsleep 0.3\necho "$1 end" >> ${events}\n`, { mode: 0o755 });
+    const tfs = [1, 2, 3].map((i) => new Terraform({ dir, env: process.env, logDir: path.join(dir, `logs-${i}`), bin }));
+    await Promise.all(tfs.map((tf) => tf.init()));
+    expect(fs.readFileSync(events, "utf8").trim().split("\n")).toEqual(["init start", "init end", "init start", "init end", "init start", "init end"]);
+    fs.writeFileSync(events, "");
+    await Promise.all(tfs.map((tf) => tf.validate()));
+    expect(fs.readFileSync(events, "utf8").trim().split("\n").slice(0, 3)).toEqual(["validate start", "validate start", "validate start"]);
   });
 });
 

@@ -15,6 +15,9 @@ export interface TerraformOptions {
 
 const COMMON = ["-input=false", "-no-color"];
 
+/** The inits of this process, in order (see `Terraform.init`). */
+let initQueue: Promise<unknown> = Promise.resolve();
+
 export class Terraform {
   private seq = 0;
   public readonly bin: string;
@@ -52,8 +55,17 @@ export class Terraform {
     return start(this.bin, args, { cwd: this.opts.dir, env: this.opts.env, logFile: this.logFor(name), timeoutMs });
   }
 
+  /**
+   * `terraform init`, one at a time in this process: the demo stacks run side
+   * by side and share one plugin cache directory, where two inits installing
+   * the same provider race on its directory ("mkdir ...: file exists",
+   * hashicorp/terraform#31964: the cache is not safe for concurrent installs;
+   * seen here on a machine whose cache was empty).
+   */
   public init(): Promise<RunResult> {
-    return this.run("init", ["init", ...COMMON]);
+    const next = initQueue.then(() => this.run("init", ["init", ...COMMON]));
+    initQueue = next.catch(() => undefined);
+    return next;
   }
 
   public validate(): Promise<RunResult> {
