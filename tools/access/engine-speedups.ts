@@ -31,22 +31,15 @@ type Fn = (...args: never[]) => unknown;
 /** A replaced function: the engine's own stays reachable. */
 export type Replaced<F extends Fn = Fn> = F & { readonly xacctSpeedup: true; readonly original: F };
 
-const installed: string[] = [];
-
-/** The names of the speed-ups in place (for tests and `--verbose` output). */
-export const installedSpeedups = (): readonly string[] => installed;
-
-/** `holder[name] = faster`, calling the original while the speed-ups are off; false when the holder lacks it. */
-function replace<F extends Fn>(id: string, holder: Record<string, unknown> | undefined, name: string, make: (original: F) => F): boolean {
+/** `holder[name] = faster`, calling the original while the speed-ups are off; nothing when the holder lacks it. */
+function replace<F extends Fn>(holder: Record<string, unknown> | undefined, name: string, make: (original: F) => F): void {
   const original = holder?.[name] as F | undefined;
-  if (!holder || typeof original !== "function" || (original as Partial<Replaced>).xacctSpeedup) return false;
+  if (!holder || typeof original !== "function" || (original as Partial<Replaced>).xacctSpeedup) return;
   const faster = make(original);
   const replaced = function (this: unknown, ...args: Parameters<F>): ReturnType<F> {
     return (enabled ? faster : original).apply(this, args) as ReturnType<F>;
   };
   holder[name] = Object.assign(replaced, { xacctSpeedup: true as const, original });
-  installed.push(id);
-  return true;
 }
 
 /** A promise-returning function memoized by a key of its arguments (failures are not kept). */
@@ -73,6 +66,9 @@ function memoAsync<A extends unknown[]>(original: (...a: A) => Promise<unknown>,
  */
 export const s3ArnShape = (resource: string): string =>
   /^arn:aws:s3:::[^/]+\/.+$/.test(resource) ? "arn:aws:s3:::bucket/key" : /^arn:aws:s3:::[^/*?]+$/.test(resource) ? "arn:aws:s3:::bucket" : resource;
+
+/** What the context keys an action allows depend on besides the action: the ARN's shape, and whether it is an S3 bucket or object (S3's ABAC keys). */
+export const contextKeysShape = (resource: string): string => `${s3ArnShape(resource)}|${/^arn:aws:s3:::/.test(resource)}`;
 
 /** Printable ASCII only: where a case-insensitive comparison is a comparison of lowercased strings. */
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -137,15 +133,15 @@ export function installEngineSpeedups(enginePackage: string): void {
   // Half of a per-consumer plan's simulations went to matching the request's ARN against the
   // action's resource-type patterns, twice per request, with one answer per ARN shape.
   type Types = (service: string, action: string, resource: string) => Promise<unknown>;
-  replace<Types>("resource types by ARN shape", engine("simulation_engine/resourceTypes.js"), "getResourceTypesForAction", (original) =>
+  replace<Types>(engine("simulation_engine/resourceTypes.js"), "getResourceTypesForAction", (original) =>
     memoAsync(original, (service, action, resource) => `${service}|${action}|${s3ArnShape(resource)}`),
   );
   // The context keys an action allows: from the action's data and the resource type (one per ARN
   // shape), plus S3's ABAC switch; every simulation asks, the single-resource path with no suggested type.
   type Keys = (service: string, action: string, resource: string, abac: boolean, suggested?: unknown) => Promise<unknown>;
-  replace<Keys>("allowed context keys by ARN shape", engine("simulation_engine/contextKeys.js"), "allowedContextKeysForRequest", (original) =>
+  replace<Keys>(engine("simulation_engine/contextKeys.js"), "allowedContextKeysForRequest", (original) =>
     memoAsync(original, (service, action, resource, abac, suggested) =>
-      suggested === undefined ? `${service}|${action}|${s3ArnShape(resource)}|${/^arn:aws:s3:::/.test(resource)}|${abac}` : undefined,
+      suggested === undefined ? `${service}|${action}|${contextKeysShape(resource)}|${abac}` : undefined,
     ),
   );
 
@@ -155,10 +151,9 @@ export function installEngineSpeedups(enginePackage: string): void {
   const equals = utils?.caseInsensitiveEquals as ((a: string, b: string) => boolean) | undefined;
   const fast = typeof equals === "function" && !(equals as Partial<Replaced>).xacctSpeedup ? fastCaseInsensitive(equals) : undefined;
   if (fast && typeof utils?.caseInsensitiveEndsWith === "function") {
-    replace<(a: string, b: string) => boolean>("case-insensitive ASCII comparison", utils, "caseInsensitiveEquals", () => fast);
+    replace<(a: string, b: string) => boolean>(utils, "caseInsensitiveEquals", () => fast);
     // The library's EndsWith calls its own Equals directly: the same rule over the same slice.
     replace<(value: string, suffix: string) => boolean>(
-      "case-insensitive ASCII suffix",
       utils,
       "caseInsensitiveEndsWith",
       () => (value, suffix) => fast(value.slice(suffix.length * -1), suffix),

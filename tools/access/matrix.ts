@@ -189,7 +189,11 @@ export async function computeMatrix(stack: string, model: StackModel, extras: St
   const roles = principals.filter((p) => p.roleArn !== undefined);
   const order = new Map(roles.map((r, i) => [r, i]));
   const rolesByArn = new Map<string, MatrixPrincipal[]>();
-  for (const r of roles) rolesByArn.set(r.roleArn as string, [...(rolesByArn.get(r.roleArn as string) ?? []), r]);
+  for (const r of roles) {
+    const same = rolesByArn.get(r.roleArn as string);
+    if (same) same.push(r);
+    else rolesByArn.set(r.roleArn as string, [r]);
+  }
   const cells: Cell[] = [];
   for (const p of principals) {
     const own = direct.get(p) as DirectCells;

@@ -1,6 +1,7 @@
 import type { RequestDenial, Simulation } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument } from "../../lib/policy";
-import { s3ArnShape } from "./engine-speedups";
+import { accountOfArn } from "../../lib/model/stack-model";
+import { contextKeysShape, s3ArnShape } from "./engine-speedups";
 import { resourceIndex, type Trimmed } from "./relevance";
 import { certainAnswer, type RequestView } from "./shortcut";
 import type { MatrixPrincipal, Probe } from "./types";
@@ -55,7 +56,6 @@ const docId = (doc: object): number => {
 
 /** `role`, `assumed-role`, `user`, `root`, a service principal ...: what the engine makes of the principal's ARN. */
 const arnType = (arn: string | undefined): string => (arn === undefined ? "anonymous" : (/^arn:[^:]+:[^:]+::\d{12}:([^/]+)/.exec(arn)?.[1] ?? arn));
-const arnAccount = (arn: string | undefined): string | undefined => /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(arn ?? "")?.[1];
 
 /**
  * The kind of resource: an S3 bucket or object, else the ARN's partition and
@@ -75,7 +75,7 @@ const resourceShape = (arn: string): string => {
 const keptKeys = new Map<string, ReadonlySet<string>>();
 const listKeys = new Map<string, boolean>();
 
-const keptKeysKey = (action: string, resource: string): string => `${action}|${s3ArnShape(resource)}|${/^arn:aws:s3:::/.test(resource)}`;
+const keptKeysKey = (action: string, resource: string): string => `${action}|${contextKeysShape(resource)}`;
 
 async function keptKeysFor(engine: ShapeEngine, action: string, resource: string): Promise<ReadonlySet<string>> {
   const [service, name] = action.split(":");
@@ -93,6 +93,12 @@ async function isListKey(engine: ShapeEngine, lowerKey: string): Promise<boolean
   return list;
 }
 
+/** Whether a variable key of this prefix (`aws:principaltag/`) is kept. */
+function keptAsVariable(kept: ReadonlySet<string>, prefix: string): boolean {
+  for (const x of kept) if (x.startsWith(prefix)) return true;
+  return false;
+}
+
 /** The request as the engine sees it: the context keys it keeps (a key `prefix/...` is kept when a variable key of that prefix is). */
 async function requestView(engine: ShapeEngine, action: string, resource: string, context: Readonly<Record<string, string>>): Promise<RequestView> {
   const kept = keptKeys.get(keptKeysKey(action, resource)) ?? (await keptKeysFor(engine, action, resource));
@@ -100,7 +106,7 @@ async function requestView(engine: ShapeEngine, action: string, resource: string
   for (const [k, v] of Object.entries(context)) {
     const lower = k.toLowerCase();
     const slash = lower.indexOf("/");
-    if (!kept.has(lower) && !(slash >= 0 && [...kept].some((x) => x.startsWith(lower.slice(0, slash + 1))))) continue;
+    if (!kept.has(lower) && !(slash >= 0 && keptAsVariable(kept, lower.slice(0, slash + 1)))) continue;
     view.set(lower, (listKeys.get(lower) ?? (await isListKey(engine, lower))) ? undefined : v);
   }
   return { action: action.toLowerCase(), resource, context: view };
@@ -118,7 +124,7 @@ export async function shapeOf(
   const identity = sim.identityPolicies.map((p) => ({ name: p.name, document: p.policy as PolicyDocument }));
   const resource = sim.resourcePolicy as PolicyDocument | undefined;
   const view = await requestView(engine, probe.action, probe.resource, sim.request.contextVariables as Record<string, string>);
-  const account = arnAccount(principal.arn);
+  const account = principal.arn === undefined ? undefined : accountOfArn(principal.arn);
   const crossAccount = principal.kind !== "service" && principal.kind !== "anonymous" && account !== undefined && account !== probe.resourceAccount;
   const certain = certainAnswer(identity, resource, principal, view, crossAccount);
   if (!certain) return undefined;

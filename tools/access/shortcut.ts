@@ -98,30 +98,19 @@ function resourceJudge(raw: { Resource?: unknown; NotResource?: unknown }): Comp
   };
 }
 
-const NEGATED = new Set(["stringnotequals", "stringnotequalsignorecase", "stringnotlike"]);
+const caseInsensitive = (values: readonly string[]): ((actual: string) => boolean) => {
+  const lower = values.map((v) => v.toLowerCase());
+  return (actual) => lower.includes(actual.toLowerCase());
+};
+/** The operators whose values are compared here; `StringNot...` are the negations of their `String...`. */
 const COMPARE: Record<string, (values: readonly string[]) => (actual: string) => boolean> = {
   stringequals: (values) => (actual) => values.includes(actual),
-  stringnotequals: (values) => (actual) => values.includes(actual),
-  stringequalsignorecase: (values) => {
-    const lower = values.map((v) => v.toLowerCase());
-    return (actual) => lower.includes(actual.toLowerCase());
-  },
-  stringnotequalsignorecase: (values) => {
-    const lower = values.map((v) => v.toLowerCase());
-    return (actual) => lower.includes(actual.toLowerCase());
-  },
+  stringequalsignorecase: caseInsensitive,
   stringlike: (values) => {
     const res = values.map((v) => iamGlob(v));
     return (actual) => res.some((re) => re.test(actual));
   },
-  stringnotlike: (values) => {
-    const res = values.map((v) => iamGlob(v));
-    return (actual) => res.some((re) => re.test(actual));
-  },
-  bool: (values) => {
-    const lower = values.map((v) => v.toLowerCase());
-    return (actual) => lower.includes(actual.toLowerCase());
-  },
+  bool: caseInsensitive,
 };
 
 function conditionJudges(raw: { Condition?: unknown }): ConditionJudge[] {
@@ -151,12 +140,12 @@ function conditionJudges(raw: { Condition?: unknown }): ConditionJudge[] {
         else judges.push((c) => (v === "true") === !c.has(k));
         continue;
       }
-      const compare = COMPARE[op]?.(values);
+      const negated = op.startsWith("stringnot");
+      const compare = COMPARE[negated ? `string${op.slice("stringnot".length)}` : op]?.(values);
       if (!compare) {
         judges.push(() => undefined);
         continue;
       }
-      const negated = NEGATED.has(op);
       judges.push((c) => {
         if (!c.has(k)) return ifExists ? true : negated;
         const actual = c.get(k);
